@@ -1,0 +1,210 @@
+import { isJsonObject, type JsonObject, type JsonValue } from '../diff/json.ts';
+import type { SimApiServer } from './apiserver.ts';
+import { rfc3339 } from './clock.ts';
+import { resourceTypesOfCrd } from './crd.ts';
+import { metadataOf, nameOf, uidOf } from './object-meta.ts';
+import { storageKey, type ResourceType } from './resources.ts';
+import type { FieldCause } from './validation.ts';
+
+/**
+ * What the API server does differently per kind beyond validation and defaulting
+ * (the "strategy" of each registry in kube-apiserver): allocations, derived fields,
+ * and the side effects of CRDs on what the server serves.
+ */
+export interface KindHooks {
+  prepareCreate?(obj: JsonObject, server: SimApiServer): void;
+  prepareUpdate?(next: JsonObject, live: JsonObject, server: SimApiServer): void;
+  validate?(obj: JsonObject, old: JsonObject | undefined, server: SimApiServer): FieldCause[];
+  /** when deletion starts (deletionTimestamp set) */
+  markDeleting?(obj: JsonObject): JsonObject;
+  afterWrite?(stored: JsonObject, server: SimApiServer): void;
+  afterRemove?(last: JsonObject, server: SimApiServer): void;
+}
+
+/** Finalizers outside metadata.finalizers that hold an object back from removal (a Namespace's spec.finalizers). */
+export function pendingFinalizers(rt: ResourceType, obj: JsonObject): string[] {
+  if (rt.group !== '' || rt.kind !== 'Namespace') return [];
+  const spec = obj.spec;
+  return isJsonObject(spec) && Array.isArray(spec.finalizers) ? spec.finalizers.map(String) : [];
+}
+
+export function hooksFor(rt: ResourceType): KindHooks | undefined {
+  if (rt.custom) return undefined;
+  return HOOKS[`${rt.group}/${rt.kind}`];
+}
+
+const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
+function labelNamespace(obj: JsonObject): void {
+  const meta = metadataOf(obj);
+  meta.labels = { ...(isJsonObject(meta.labels) ? meta.labels : {}), [NAMESPACE_NAME_LABEL]: nameOf(obj) };
+}
+
+function child(parent: JsonObject, key: string): JsonObject {
+  const existing = parent[key];
+  if (isJsonObject(existing)) return existing;
+  const created: JsonObject = {};
+  parent[key] = created;
+  return created;
+}
+
+/** Secret stringData is write-only: merged into data (base64) on every write. */
+function foldStringData(obj: JsonObject): void {
+  if (!isJsonObject(obj.stringData)) return;
+  const data = child(obj, 'data');
+  for (const [k, v] of Object.entries(obj.stringData)) data[k] = Buffer.from(String(v), 'utf8').toString('base64');
+  delete obj.stringData;
+}
+
+const SERVICE_CIDR_BASE = (10 << 24) | (96 << 16);
+const SERVICE_CIDR_SIZE = 1 << 20; // 10.96.0.0/12
+const NODE_PORT_RANGE = { min: 30000, max: 32767 };
+
+function ipString(n: number): string {
+  return [24, 16, 8, 0].map((s) => (n >>> s) & 255).join('.');
+}
+
+function servicesOf(server: SimApiServer): JsonObject[] {
+  return server.store.list('/services');
+}
+
+function allocateClusterIP(server: SimApiServer): string {
+  const used = new Set(servicesOf(server).map((s) => (isJsonObject(s.spec) ? s.spec.clusterIP : undefined)));
+  for (let offset = 1; offset < SERVICE_CIDR_SIZE - 1; offset++) {
+    const ip = ipString(SERVICE_CIDR_BASE + offset);
+    if (!used.has(ip)) return ip;
+  }
+  throw new Error('service cluster IP range is exhausted');
+}
+
+function allocateNodePort(server: SimApiServer, taken: Set<number>): number {
+  for (const svc of servicesOf(server)) {
+    const ports = isJsonObject(svc.spec) && Array.isArray(svc.spec.ports) ? svc.spec.ports : [];
+    for (const p of ports) if (isJsonObject(p) && typeof p.nodePort === 'number') taken.add(p.nodePort);
+  }
+  for (let port = NODE_PORT_RANGE.min; port <= NODE_PORT_RANGE.max; port++) {
+    if (!taken.has(port)) {
+      taken.add(port);
+      return port;
+    }
+  }
+  throw new Error('node port range is exhausted');
+}
+
+function allocateServiceAddresses(spec: JsonObject, server: SimApiServer): void {
+  if (spec.type === 'ExternalName') return;
+  if (spec.clusterIP === undefined || spec.clusterIP === '') spec.clusterIP = allocateClusterIP(server);
+  if (spec.clusterIPs === undefined) spec.clusterIPs = [spec.clusterIP];
+  if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') {
+    const taken = new Set<number>();
+    for (const p of Array.isArray(spec.ports) ? spec.ports : []) {
+      if (isJsonObject(p) && p.nodePort === undefined) p.nodePort = allocateNodePort(server, taken);
+    }
+  }
+}
+
+/** Like kube-apiserver, an update that omits allocated values keeps them rather than reallocating. */
+function keepServiceAllocations(next: JsonObject, live: JsonObject): void {
+  const spec = child(next, 'spec');
+  const old = isJsonObject(live.spec) ? live.spec : {};
+  if ((spec.clusterIP === undefined || spec.clusterIP === '') && old.clusterIP !== undefined && spec.type === old.type) spec.clusterIP = old.clusterIP;
+  if (spec.clusterIPs === undefined && old.clusterIPs !== undefined && spec.clusterIP === old.clusterIP) spec.clusterIPs = old.clusterIPs;
+  const oldPorts = Array.isArray(old.ports) ? old.ports.filter(isJsonObject) : [];
+  for (const p of Array.isArray(spec.ports) ? spec.ports.filter(isJsonObject) : []) {
+    if (p.nodePort !== undefined) continue;
+    const match = oldPorts.find((o) => o.port === p.port && (o.protocol ?? 'TCP') === (p.protocol ?? 'TCP'));
+    if (match?.nodePort !== undefined) p.nodePort = match.nodePort;
+  }
+}
+
+const JOB_UID_LABEL = 'batch.kubernetes.io/controller-uid';
+const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
+
+/** Jobs get a generated selector on their own uid unless spec.manualSelector is set. */
+function generateJobSelector(obj: JsonObject): void {
+  const spec = child(obj, 'spec');
+  if (spec.manualSelector === true) return;
+  const uid = uidOf(obj);
+  const name = nameOf(obj);
+  spec.selector = { matchLabels: { [JOB_UID_LABEL]: uid } };
+  const templateMeta = child(child(spec, 'template'), 'metadata');
+  templateMeta.labels = {
+    ...(isJsonObject(templateMeta.labels) ? templateMeta.labels : {}),
+    [JOB_UID_LABEL]: uid,
+    [JOB_NAME_LABEL]: name,
+    'controller-uid': uid,
+    'job-name': name,
+  };
+}
+
+function crdStatus(obj: JsonObject, now: string): JsonValue {
+  const spec = isJsonObject(obj.spec) ? obj.spec : {};
+  const versions = Array.isArray(spec.versions) ? spec.versions.filter(isJsonObject) : [];
+  const condition = (type: string, reason: string, message: string) => ({ type, status: 'True', lastTransitionTime: now, reason, message });
+  return {
+    acceptedNames: spec.names ?? {},
+    conditions: [
+      condition('NamesAccepted', 'NoConflicts', 'no conflicts found'),
+      condition('Established', 'InitialNamesAccepted', 'the initial names have been accepted'),
+    ],
+    storedVersions: versions.filter((v) => v.storage === true).map((v) => String(v.name)),
+  };
+}
+
+function crdConflicts(obj: JsonObject, old: JsonObject | undefined, server: SimApiServer): FieldCause[] {
+  const types = resourceTypesOfCrd(obj);
+  const causes: FieldCause[] = [];
+  for (const t of types) {
+    const existing = server.registry.lookup(t.group, t.version, t.plural);
+    if (existing && !existing.custom) {
+      causes.push({ reason: 'FieldValueInvalid', field: 'spec.group', message: `Invalid value: "${t.group}": ${t.plural}.${t.group} is served by the API server itself` });
+    }
+  }
+  if (old) {
+    const oldSpec = isJsonObject(old.spec) ? old.spec : {};
+    const newSpec = isJsonObject(obj.spec) ? obj.spec : {};
+    if (oldSpec.scope !== newSpec.scope) causes.push({ reason: 'FieldValueInvalid', field: 'spec.scope', message: 'Invalid value: field is immutable' });
+  }
+  return causes;
+}
+
+const HOOKS: Record<string, KindHooks> = {
+  '/Namespace': {
+    prepareCreate: labelNamespace,
+    prepareUpdate: (next, live) => {
+      labelNamespace(next);
+      // spec.finalizers change only through the finalize subresource
+      const liveSpec = isJsonObject(live.spec) ? live.spec : {};
+      if (isJsonObject(next.spec) && liveSpec.finalizers !== undefined && next.spec !== liveSpec) {
+        next.spec = { ...next.spec, finalizers: liveSpec.finalizers };
+      }
+    },
+    markDeleting: (obj) => ({ ...obj, status: { ...(isJsonObject(obj.status) ? obj.status : {}), phase: 'Terminating' } }),
+  },
+  '/Secret': { prepareCreate: foldStringData, prepareUpdate: foldStringData },
+  '/Service': {
+    prepareCreate: (obj, server) => allocateServiceAddresses(child(obj, 'spec'), server),
+    prepareUpdate: (next, live, server) => {
+      keepServiceAllocations(next, live);
+      allocateServiceAddresses(child(next, 'spec'), server);
+    },
+  },
+  'batch/Job': { prepareCreate: generateJobSelector },
+  'apiextensions.k8s.io/CustomResourceDefinition': {
+    prepareCreate: (obj, server) => {
+      obj.status = crdStatus(obj, rfc3339(server.clock.now()));
+    },
+    prepareUpdate: (next, live) => {
+      const status = isJsonObject(next.status) ? next.status : isJsonObject(live.status) ? live.status : {};
+      if (isJsonObject(next.spec)) next.status = { ...status, acceptedNames: next.spec.names ?? {} };
+    },
+    validate: crdConflicts,
+    afterWrite: (stored, server) => server.registry.setCustom(nameOf(stored), resourceTypesOfCrd(stored)),
+    afterRemove: (last, server) => {
+      const types = resourceTypesOfCrd(last);
+      server.registry.removeCustom(nameOf(last));
+      const first = types[0];
+      if (first) server.store.dropResource(storageKey(first));
+    },
+  },
+};

@@ -1,0 +1,68 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { JsonObject } from '../diff/json.ts';
+import type { SimApiServer, WatchOptions } from './apiserver.ts';
+import type { StatusError } from './errors.ts';
+import { toJson } from './http.ts';
+import { apiVersionOf, type ResourceType } from './resources.ts';
+
+export interface WatchStreamOptions {
+  readonly namespace: string | undefined;
+  readonly watch: WatchOptions;
+  readonly allowBookmarks: boolean;
+  readonly bookmarkIntervalMs: number;
+  readonly timeoutSeconds: number;
+  /** the object as the client wants it in each event (plain, Table, metadata) */
+  readonly encode: (obj: JsonObject) => JsonObject;
+  /** registry of open streams, so that closing the server ends them */
+  readonly closers: Set<() => void>;
+}
+
+/**
+ * A watch over HTTP: one JSON event per line on a chunked response, BOOKMARKs on idle
+ * streams when the client allows them, an ERROR event (410 Gone) when the requested
+ * resourceVersion is too old. The stream ends on client disconnect, timeoutSeconds, or server close.
+ */
+export function serveWatch(api: SimApiServer, rt: ResourceType, req: IncomingMessage, res: ServerResponse, options: WatchStreamOptions): void {
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
+  res.flushHeaders();
+  let lastSent = Date.now();
+  let stop: () => void = () => {};
+  const timers: NodeJS.Timeout[] = [];
+  const close = () => {
+    stop();
+    for (const t of timers) clearInterval(t);
+    options.closers.delete(close);
+    if (!res.writableEnded) res.end();
+  };
+  const write = (line: string) => {
+    if (res.writableEnded) return;
+    lastSent = Date.now();
+    res.write(line);
+  };
+  options.closers.add(close);
+  req.on('close', close);
+  res.on('error', close);
+
+  let ended = false;
+  stop = api.watch(rt, options.namespace, options.watch, {
+    event: (type, obj) => write(`{"type":"${type}","object":${toJson(options.encode(obj))}}\n`),
+    error: (status: StatusError) => {
+      write(`{"type":"ERROR","object":${JSON.stringify(status.toStatus())}}\n`);
+      ended = true;
+    },
+  });
+  if (ended) {
+    close();
+    return;
+  }
+  if (options.allowBookmarks) {
+    const bookmark = { kind: rt.kind, apiVersion: apiVersionOf(rt.group, rt.version) };
+    timers.push(
+      setInterval(() => {
+        if (Date.now() - lastSent < options.bookmarkIntervalMs) return;
+        write(`{"type":"BOOKMARK","object":${JSON.stringify({ ...bookmark, metadata: { resourceVersion: String(api.store.currentRevision) } })}}\n`);
+      }, Math.max(10, Math.floor(options.bookmarkIntervalMs / 2))),
+    );
+  }
+  if (options.timeoutSeconds > 0) timers.push(setTimeout(close, options.timeoutSeconds * 1000));
+}
