@@ -240,11 +240,20 @@ export class SimApiServer {
 
   // ---- internals ----
 
+  /** What every cluster has from the start: the system namespaces and the `kubernetes` Service. */
   private bootstrap(): void {
+    const system = { fieldManager: 'kube-apiserver' };
+    const namespaces = this.registry.lookup('', 'v1', 'namespaces')!;
     for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
-      const ns = this.registry.lookup('', 'v1', 'namespaces')!;
-      this.create(ns, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, { fieldManager: 'kube-apiserver' });
+      this.create(namespaces, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, system);
     }
+    const service = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },
+      spec: { clusterIP: '10.96.0.1', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }] },
+    };
+    this.create(this.registry.lookup('', 'v1', 'services')!, 'default', service, system);
   }
 
   private liveObject(rt: ResourceType, namespace: string, name: string): JsonObject {
@@ -384,7 +393,7 @@ export class SimApiServer {
       }
       applyDefaults(next);
     }
-    hooksFor(rt)?.prepareUpdate?.(next, live, this);
+    if (subresource === undefined) hooksFor(rt)?.prepareUpdate?.(next, live, this);
     if (rt.hasGeneration && generationChanged(rt, live, next)) {
       next.metadata = { ...metadataOf(next), generation: Number(liveMeta.generation ?? 0) + 1 };
     }
@@ -525,10 +534,12 @@ function generationChanged(rt: ResourceType, live: JsonObject, next: JsonObject)
   return rt.kind === 'Deployment' && rt.group === 'apps' && !jsonEqual(metadataOf(live).annotations, metadataOf(next).annotations);
 }
 
+/** A write that changes nothing but timestamps of field ownership is not stored (no new resourceVersion). */
 function sameExceptVersion(live: JsonObject, next: JsonObject): boolean {
   const normalize = (o: JsonObject): JsonObject => {
-    const { resourceVersion: _rv, managedFields: _mf, ...meta } = metadataOf(o);
-    return { ...o, metadata: meta };
+    const { resourceVersion: _rv, managedFields, ...meta } = metadataOf(o);
+    const owners = Array.isArray(managedFields) ? managedFields.map((e) => (isJsonObject(e) ? { ...e, time: null } : e)) : [];
+    return { ...o, metadata: { ...meta, managedFields: owners } };
   };
   return jsonEqual(normalize(live), normalize(next));
 }

@@ -1,0 +1,63 @@
+import type { JsonObject } from '../../src/diff/json.ts';
+import { SimApiServer } from '../../src/sim/apiserver.ts';
+import type { ResourceType } from '../../src/sim/resources.ts';
+
+/** Resource type of a built-in (or registered custom) resource, failing loudly if unknown. */
+export function typeOf(api: SimApiServer, group: string, version: string, plural: string): ResourceType {
+  const rt = api.registry.lookup(group, version, plural);
+  if (!rt) throw new Error(`no resource ${group}/${version}/${plural}`);
+  return rt;
+}
+
+export function newConfigMap(name: string, data: Record<string, string> = {}, labels?: Record<string, string>): JsonObject {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, ...(labels ? { labels } : {}) }, data };
+}
+
+export function newDeployment(name: string, image = 'nginx:1.25', replicas = 2): JsonObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, labels: { app: name } },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image }] } },
+    },
+  };
+}
+
+export function newCrd(opts: { plural: string; kind: string; group: string; scope?: 'Namespaced' | 'Cluster'; status?: boolean }): JsonObject {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${opts.plural}.${opts.group}` },
+    spec: {
+      group: opts.group,
+      scope: opts.scope ?? 'Namespaced',
+      names: { plural: opts.plural, singular: opts.kind.toLowerCase(), kind: opts.kind },
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+          ...(opts.status ? { subresources: { status: {} } } : {}),
+        },
+      ],
+    },
+  };
+}
+
+/** Resolves once the GC and namespace controller (which run on setImmediate) have settled. */
+export async function settle(rounds = 5): Promise<void> {
+  for (let i = 0; i < rounds; i++) await new Promise((r) => setImmediate(r));
+}
+
+/** Polls until check returns true (controllers are asynchronous), failing after timeoutMs. */
+export async function eventually(check: () => boolean, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
