@@ -29,3 +29,12 @@ export function jsonEqual(a: JsonValue | undefined, b: JsonValue | undefined): b
 export function deepCopy<T extends JsonValue>(value: T): T {
   return structuredClone(value);
 }
+
+/** The object at parent[key], created (in place) when absent: for code that fills in defaults. */
+export function ensureObject(parent: JsonObject, key: string): JsonObject {
+  const existing = parent[key];
+  if (isJsonObject(existing)) return existing;
+  const created: JsonObject = {};
+  parent[key] = created;
+  return created;
+}

@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonObject, type JsonValue } from '../diff/json.ts';
+import { ensureObject, isJsonObject, type JsonObject, type JsonValue } from '../diff/json.ts';
 
 /**
  * Server-side defaulting, as the real API server's SetDefaults_* functions do it. It only
@@ -13,13 +13,6 @@ export function applyDefaults(obj: JsonObject): void {
 
 type Defaulter = (obj: JsonObject) => void;
 
-function child(parent: JsonObject, key: string): JsonObject {
-  const existing = parent[key];
-  if (isJsonObject(existing)) return existing;
-  const created: JsonObject = {};
-  parent[key] = created;
-  return created;
-}
 
 function setDefault(target: JsonObject, key: string, value: JsonValue): void {
   if (target[key] === undefined || target[key] === null) target[key] = value;
@@ -69,12 +62,12 @@ function defaultPodSpec(spec: JsonObject): void {
 }
 
 function defaultPodTemplate(template: JsonValue | undefined): void {
-  if (isJsonObject(template)) defaultPodSpec(child(template, 'spec'));
+  if (isJsonObject(template)) defaultPodSpec(ensureObject(template, 'spec'));
 }
 
 const DEFAULTERS: Record<string, Defaulter> = {
   'v1/Pod': (o) => {
-    const spec = child(o, 'spec');
+    const spec = ensureObject(o, 'spec');
     defaultPodSpec(spec);
     setDefault(spec, 'serviceAccountName', 'default');
     setDefault(spec, 'enableServiceLinks', true);
@@ -82,12 +75,12 @@ const DEFAULTERS: Record<string, Defaulter> = {
     setDefault(spec, 'preemptionPolicy', 'PreemptLowerPriority');
   },
   'v1/Namespace': (o) => {
-    setDefault(child(o, 'spec'), 'finalizers', ['kubernetes']);
-    setDefault(child(o, 'status'), 'phase', 'Active');
+    setDefault(ensureObject(o, 'spec'), 'finalizers', ['kubernetes']);
+    setDefault(ensureObject(o, 'status'), 'phase', 'Active');
   },
   'v1/Secret': (o) => setDefault(o, 'type', 'Opaque'),
   'v1/Service': (o) => {
-    const spec = child(o, 'spec');
+    const spec = ensureObject(o, 'spec');
     setDefault(spec, 'type', 'ClusterIP');
     setDefault(spec, 'sessionAffinity', 'None');
     if (spec.type !== 'ExternalName') {
@@ -102,22 +95,22 @@ const DEFAULTERS: Record<string, Defaulter> = {
     }
   },
   'v1/PersistentVolumeClaim': (o) => {
-    setDefault(child(o, 'spec'), 'volumeMode', 'Filesystem');
-    setDefault(child(o, 'status'), 'phase', 'Pending');
+    setDefault(ensureObject(o, 'spec'), 'volumeMode', 'Filesystem');
+    setDefault(ensureObject(o, 'status'), 'phase', 'Pending');
   },
   'v1/PersistentVolume': (o) => {
-    const spec = child(o, 'spec');
+    const spec = ensureObject(o, 'spec');
     setDefault(spec, 'persistentVolumeReclaimPolicy', 'Retain');
     setDefault(spec, 'volumeMode', 'Filesystem');
-    setDefault(child(o, 'status'), 'phase', 'Pending');
+    setDefault(ensureObject(o, 'status'), 'phase', 'Pending');
   },
   'apps/v1/Deployment': (o) => {
-    const spec = child(o, 'spec');
+    const spec = ensureObject(o, 'spec');
     setDefault(spec, 'replicas', 1);
-    const strategy = child(spec, 'strategy');
+    const strategy = ensureObject(spec, 'strategy');
     setDefault(strategy, 'type', 'RollingUpdate');
     if (strategy.type === 'RollingUpdate') {
-      const ru = child(strategy, 'rollingUpdate');
+      const ru = ensureObject(strategy, 'rollingUpdate');
       setDefault(ru, 'maxUnavailable', '25%');
       setDefault(ru, 'maxSurge', '25%');
     }
@@ -126,33 +119,33 @@ const DEFAULTERS: Record<string, Defaulter> = {
     defaultPodTemplate(spec.template);
   },
   'apps/v1/ReplicaSet': (o) => {
-    const spec = child(o, 'spec');
+    const spec = ensureObject(o, 'spec');
     setDefault(spec, 'replicas', 1);
     defaultPodTemplate(spec.template);
   },
   'apps/v1/StatefulSet': (o) => {
-    const spec = child(o, 'spec');
+    const spec = ensureObject(o, 'spec');
     setDefault(spec, 'replicas', 1);
     setDefault(spec, 'podManagementPolicy', 'OrderedReady');
-    const strategy = child(spec, 'updateStrategy');
+    const strategy = ensureObject(spec, 'updateStrategy');
     setDefault(strategy, 'type', 'RollingUpdate');
-    if (strategy.type === 'RollingUpdate') setDefault(child(strategy, 'rollingUpdate'), 'partition', 0);
+    if (strategy.type === 'RollingUpdate') setDefault(ensureObject(strategy, 'rollingUpdate'), 'partition', 0);
     setDefault(spec, 'revisionHistoryLimit', 10);
-    const retention = child(spec, 'persistentVolumeClaimRetentionPolicy');
+    const retention = ensureObject(spec, 'persistentVolumeClaimRetentionPolicy');
     setDefault(retention, 'whenDeleted', 'Retain');
     setDefault(retention, 'whenScaled', 'Retain');
     for (const pvc of objects(spec.volumeClaimTemplates)) {
-      setDefault(child(pvc, 'spec'), 'volumeMode', 'Filesystem');
-      setDefault(child(pvc, 'status'), 'phase', 'Pending');
+      setDefault(ensureObject(pvc, 'spec'), 'volumeMode', 'Filesystem');
+      setDefault(ensureObject(pvc, 'status'), 'phase', 'Pending');
     }
     defaultPodTemplate(spec.template);
   },
   'apps/v1/DaemonSet': (o) => {
-    const spec = child(o, 'spec');
-    const strategy = child(spec, 'updateStrategy');
+    const spec = ensureObject(o, 'spec');
+    const strategy = ensureObject(spec, 'updateStrategy');
     setDefault(strategy, 'type', 'RollingUpdate');
     if (strategy.type === 'RollingUpdate') {
-      const ru = child(strategy, 'rollingUpdate');
+      const ru = ensureObject(strategy, 'rollingUpdate');
       setDefault(ru, 'maxUnavailable', 1);
       setDefault(ru, 'maxSurge', 0);
     }
@@ -160,7 +153,7 @@ const DEFAULTERS: Record<string, Defaulter> = {
     defaultPodTemplate(spec.template);
   },
   'batch/v1/Job': (o) => {
-    const spec = child(o, 'spec');
+    const spec = ensureObject(o, 'spec');
     if (spec.completions === undefined && spec.parallelism === undefined) {
       spec.completions = 1;
       spec.parallelism = 1;
@@ -172,20 +165,20 @@ const DEFAULTERS: Record<string, Defaulter> = {
     defaultPodTemplate(spec.template);
   },
   'batch/v1/CronJob': (o) => {
-    const spec = child(o, 'spec');
+    const spec = ensureObject(o, 'spec');
     setDefault(spec, 'concurrencyPolicy', 'Allow');
     setDefault(spec, 'suspend', false);
     setDefault(spec, 'successfulJobsHistoryLimit', 3);
     setDefault(spec, 'failedJobsHistoryLimit', 1);
-    const jobSpec = child(child(spec, 'jobTemplate'), 'spec');
+    const jobSpec = ensureObject(ensureObject(spec, 'jobTemplate'), 'spec');
     setDefault(jobSpec, 'backoffLimit', 6);
     defaultPodTemplate(jobSpec.template);
   },
-  'autoscaling/v2/HorizontalPodAutoscaler': (o) => setDefault(child(o, 'spec'), 'minReplicas', 1),
+  'autoscaling/v2/HorizontalPodAutoscaler': (o) => setDefault(ensureObject(o, 'spec'), 'minReplicas', 1),
   'apiextensions.k8s.io/v1/CustomResourceDefinition': (o) => {
-    const spec = child(o, 'spec');
+    const spec = ensureObject(o, 'spec');
     setDefault(spec, 'conversion', { strategy: 'None' });
-    const names = child(spec, 'names');
+    const names = ensureObject(spec, 'names');
     if (typeof names.kind === 'string') {
       setDefault(names, 'listKind', `${names.kind}List`);
       setDefault(names, 'singular', names.kind.toLowerCase());

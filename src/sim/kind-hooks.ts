@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonObject, type JsonValue } from '../diff/json.ts';
+import { ensureObject, isJsonObject, type JsonObject, type JsonValue } from '../diff/json.ts';
 import type { SimApiServer } from './apiserver.ts';
 import { rfc3339 } from './clock.ts';
 import { resourceTypesOfCrd } from './crd.ts';
@@ -40,18 +40,11 @@ function labelNamespace(obj: JsonObject): void {
   meta.labels = { ...(isJsonObject(meta.labels) ? meta.labels : {}), [NAMESPACE_NAME_LABEL]: nameOf(obj) };
 }
 
-function child(parent: JsonObject, key: string): JsonObject {
-  const existing = parent[key];
-  if (isJsonObject(existing)) return existing;
-  const created: JsonObject = {};
-  parent[key] = created;
-  return created;
-}
 
 /** Secret stringData is write-only: merged into data (base64) on every write. */
 function foldStringData(obj: JsonObject): void {
   if (!isJsonObject(obj.stringData)) return;
-  const data = child(obj, 'data');
+  const data = ensureObject(obj, 'data');
   for (const [k, v] of Object.entries(obj.stringData)) data[k] = Buffer.from(String(v), 'utf8').toString('base64');
   delete obj.stringData;
 }
@@ -105,7 +98,7 @@ function allocateServiceAddresses(spec: JsonObject, server: SimApiServer): void 
 
 /** Like kube-apiserver, an update that omits allocated values keeps them rather than reallocating. */
 function keepServiceAllocations(next: JsonObject, live: JsonObject): void {
-  const spec = child(next, 'spec');
+  const spec = ensureObject(next, 'spec');
   const old = isJsonObject(live.spec) ? live.spec : {};
   if ((spec.clusterIP === undefined || spec.clusterIP === '') && old.clusterIP !== undefined && spec.type === old.type) spec.clusterIP = old.clusterIP;
   if (spec.clusterIPs === undefined && old.clusterIPs !== undefined && spec.clusterIP === old.clusterIP) spec.clusterIPs = old.clusterIPs;
@@ -122,12 +115,12 @@ const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
 
 /** Jobs get a generated selector on their own uid unless spec.manualSelector is set. */
 function generateJobSelector(obj: JsonObject): void {
-  const spec = child(obj, 'spec');
+  const spec = ensureObject(obj, 'spec');
   if (spec.manualSelector === true) return;
   const uid = uidOf(obj);
   const name = nameOf(obj);
   spec.selector = { matchLabels: { [JOB_UID_LABEL]: uid } };
-  const templateMeta = child(child(spec, 'template'), 'metadata');
+  const templateMeta = ensureObject(ensureObject(spec, 'template'), 'metadata');
   templateMeta.labels = {
     ...(isJsonObject(templateMeta.labels) ? templateMeta.labels : {}),
     [JOB_UID_LABEL]: uid,
@@ -183,10 +176,10 @@ const HOOKS: Record<string, KindHooks> = {
   },
   '/Secret': { prepareCreate: foldStringData, prepareUpdate: foldStringData },
   '/Service': {
-    prepareCreate: (obj, server) => allocateServiceAddresses(child(obj, 'spec'), server),
+    prepareCreate: (obj, server) => allocateServiceAddresses(ensureObject(obj, 'spec'), server),
     prepareUpdate: (next, live, server) => {
       keepServiceAllocations(next, live);
-      allocateServiceAddresses(child(next, 'spec'), server);
+      allocateServiceAddresses(ensureObject(next, 'spec'), server);
     },
   },
   'batch/Job': { prepareCreate: generateJobSelector },

@@ -308,11 +308,13 @@ describe('delete, finalizers and garbage collection', () => {
       return false;
     }
   };
-  const owned = (name: string, owner: JsonObject, block = false) => ({
+  const owned = (name: string, owner: JsonObject, block = false): JsonObject => ({
     ...newConfigMap(name),
     metadata: {
       name,
-      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: meta(owner).name, uid: meta(owner).uid, ...(block ? { blockOwnerDeletion: true } : {}) }],
+      ownerReferences: [
+        { apiVersion: 'apps/v1', kind: 'Deployment', name: String(meta(owner).name), uid: String(meta(owner).uid), ...(block ? { blockOwnerDeletion: true } : {}) },
+      ],
     },
   });
 

@@ -1,21 +1,15 @@
 import { isJsonObject, type JsonObject, type JsonValue } from '../../diff/json.ts';
 import { CREATION_DESCRIPTION, NAME_COLUMN, nameOf, timeOf, type Cell, type Column, type ColumnType, type Printer } from './cells.ts';
 import { humanDuration } from './duration.ts';
+import type { PrinterColumn } from '../resources.ts';
 
 /**
  * Custom resources: NAME plus the CRD's additionalPrinterColumns (an AGE column when it has
  * none), evaluated with the subset of kubectl JSONPath that printer columns use.
  */
 
-/** A CRD additionalPrinterColumns entry (resources.ts PrinterColumn fits). */
-export interface CustomColumn {
-  readonly name: string;
-  readonly type: string;
-  readonly jsonPath: string;
-  readonly description?: string;
-  readonly priority?: number;
-  readonly format?: string;
-}
+/** A CRD additionalPrinterColumns entry. */
+export type CustomColumn = PrinterColumn;
 
 const DEFAULT_COLUMNS: readonly CustomColumn[] = [{ name: 'Age', type: 'date', description: CREATION_DESCRIPTION, jsonPath: '.metadata.creationTimestamp' }];
 
