@@ -89,20 +89,26 @@ export class SimApiServer {
     return subresource === 'scale' ? toScale(rt, obj) : present(rt, obj);
   }
 
+  /** A list, paged when limit is set; later pages read the first page's snapshot, as the continue token says. */
   list(rt: ResourceType, namespace: string | undefined, options: ListOptions = {}): ListResult {
     const filter = this.compileFilter(rt, options);
-    const all = this.store.list(storageKey(rt), rt.namespaced ? namespace : undefined).filter(filter);
-    const resourceVersion = String(this.store.currentRevision);
-    const start = options.continue ? decodeContinue(options.continue) : undefined;
-    const from = start === undefined ? all : all.filter((o) => itemKey(o) > start);
+    const scope = rt.namespaced ? namespace : undefined;
+    const token = options.continue ? decodeContinue(options.continue) : undefined;
+    const snapshot = token ? this.store.listAt(storageKey(rt), scope, token.rv) : this.store.list(storageKey(rt), scope);
+    if (snapshot === 'gone') {
+      throw errors.expired('The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
+    }
+    const rv = token?.rv ?? this.store.currentRevision;
+    const matching = snapshot.filter(filter);
+    const from = token ? matching.filter((o) => itemKey(o) > token.start) : matching;
     if (!options.limit || options.limit <= 0 || from.length <= options.limit) {
-      return { items: from.map((o) => present(rt, o)), resourceVersion };
+      return { items: from.map((o) => present(rt, o)), resourceVersion: String(rv) };
     }
     const page = from.slice(0, options.limit);
     return {
       items: page.map((o) => present(rt, o)),
-      resourceVersion,
-      continue: encodeContinue(itemKey(page[page.length - 1]!)),
+      resourceVersion: String(rv),
+      continue: encodeContinue({ rv, start: itemKey(page[page.length - 1]!) }),
       remainingItemCount: from.length - page.length,
     };
   }
@@ -230,7 +236,7 @@ export class SimApiServer {
       if (!Number.isInteger(since) || since < 0) throw errors.badRequest(`invalid resource version: ${rv}`);
       const past = this.store.eventsSince(since);
       if (past === 'gone') {
-        sink.error(errors.gone(`too old resource version: ${since} (${this.store.oldestResumableRevision})`));
+        sink.error(errors.expired(`too old resource version: ${since} (${this.store.oldestResumableRevision})`));
         return () => {};
       }
       for (const e of past) deliver(e);
@@ -493,14 +499,21 @@ function itemKey(obj: JsonObject): string {
   return `${namespaceOf(obj)}/${nameOf(obj)}`;
 }
 
-function encodeContinue(key: string): string {
-  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', start: key })).toString('base64url');
+interface ContinueToken {
+  /** the revision the first page was read at */
+  readonly rv: number;
+  /** the last key served */
+  readonly start: string;
 }
 
-function decodeContinue(token: string): string {
+function encodeContinue(token: ContinueToken): string {
+  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv: token.rv, start: token.start })).toString('base64url');
+}
+
+function decodeContinue(text: string): ContinueToken {
   try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { start?: unknown };
-    if (typeof parsed.start === 'string') return parsed.start;
+    const parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as { rv?: unknown; start?: unknown };
+    if (typeof parsed.start === 'string' && typeof parsed.rv === 'number' && Number.isInteger(parsed.rv)) return { rv: parsed.rv, start: parsed.start };
   } catch {
     // fall through to the error below
   }

@@ -11,6 +11,7 @@ export const STATUS_CODES = {
   AlreadyExists: 409,
   Conflict: 409,
   Gone: 410,
+  Expired: 410,
   RequestEntityTooLarge: 413,
   UnsupportedMediaType: 415,
   Invalid: 422,
@@ -92,7 +93,8 @@ export const errors = {
   methodNotAllowed: (verb: string) => new StatusError('MethodNotAllowed', `the server does not allow this method on the requested resource (${verb})`),
   unsupportedMediaType: (contentType: string) =>
     new StatusError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml (got ${contentType})`),
-  gone: (message: string) => new StatusError('Gone', message),
+  /** a resourceVersion older than the kept history (watch resume, list continue) */
+  expired: (message: string) => new StatusError('Expired', message),
   forbidden: (message: string) => new StatusError('Forbidden', message),
   resourceNotFound: () => new StatusError('NotFound', 'the server could not find the requested resource'),
   internal: (message: string) => new StatusError('InternalError', `Internal error occurred: ${message}`),

@@ -152,8 +152,11 @@ export class SimHttpServer {
       }
       case 'DELETE': {
         if (subresource) throw errors.methodNotAllowed(`DELETE ${subresource}`);
-        const { object, removed } = this.api.delete(rt, namespace, name, await this.deleteOptions(req, query));
-        if (!removed) return sendJson(res, 202, present(object));
+        const options = await this.deleteOptions(req, query);
+        const { object, removed } = this.api.delete(rt, namespace, name, options);
+        // kube-apiserver (handlers/delete.go) answers 202 only for an object that lingers after a delete
+        // with orphanDependents=false; a terminating namespace or a foreground deletion is a 200
+        if (!removed) return sendJson(res, options.orphanDependents === false ? 202 : 200, present(object));
         if (rt.custom) return sendJson(res, 200, present(object));
         return sendJson(res, 200, {
           kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success',
@@ -182,17 +185,20 @@ export class SimHttpServer {
     }
   }
 
-  private async deleteOptions(req: IncomingMessage, query: URLSearchParams): Promise<DeleteOptions> {
+  private async deleteOptions(req: IncomingMessage, query: URLSearchParams): Promise<DeleteOptions & { readonly orphanDependents?: boolean }> {
     const raw = await readBody(req);
     const body = raw.length > 0 ? decodeBody(raw, req.headers['content-type']) : {};
     const opts = (typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {}) as {
       propagationPolicy?: string; dryRun?: string[]; preconditions?: { uid?: string; resourceVersion?: string }; orphanDependents?: boolean;
     };
-    const policy = query.get('propagationPolicy') ?? opts.propagationPolicy ?? (opts.orphanDependents === true ? 'Orphan' : undefined);
+    const orphanQuery = query.get('orphanDependents');
+    const orphanDependents = orphanQuery !== null ? isTrue(orphanQuery) : typeof opts.orphanDependents === 'boolean' ? opts.orphanDependents : undefined;
+    const policy = query.get('propagationPolicy') ?? opts.propagationPolicy ?? (orphanDependents === true ? 'Orphan' : undefined);
     if (policy !== undefined && policy !== 'Background' && policy !== 'Foreground' && policy !== 'Orphan') {
       throw errors.badRequest(`propagationPolicy must be one of Background, Foreground, Orphan (got ${policy})`);
     }
     return {
+      ...(orphanDependents !== undefined ? { orphanDependents } : {}),
       dryRun: query.getAll('dryRun').includes('All') || (Array.isArray(opts.dryRun) && opts.dryRun.includes('All')),
       ...(policy ? { propagationPolicy: policy as PropagationPolicy } : {}),
       ...(opts.preconditions ? { preconditions: opts.preconditions } : {}),

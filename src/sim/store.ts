@@ -10,7 +10,7 @@ export interface StoreEvent {
   readonly rv: number;
   /** the object after the change (for DELETED: the last state, carrying the deletion's resourceVersion) */
   readonly object: JsonObject;
-  /** for MODIFIED: the state before, so watchers can tell objects leaving their selector */
+  /** for MODIFIED and DELETED: the state before, so watchers can tell objects leaving their selector and lists can read the past */
   readonly previous?: JsonObject;
 }
 
@@ -83,7 +83,7 @@ export class ObjectStore {
     bucket.delete(itemKey(namespace, name));
     const rv = ++this.revision;
     const last = withResourceVersion(existing, rv);
-    this.emit({ type: 'DELETED', resource, namespace, rv, object: last });
+    this.emit({ type: 'DELETED', resource, namespace, rv, object: last, previous: existing });
     return last;
   }
 
@@ -109,6 +109,25 @@ export class ObjectStore {
       else hi = mid;
     }
     return events.slice(lo);
+  }
+
+  /**
+   * Objects of a resource as they were at revision rv (ordered like list), or 'gone' when
+   * history no longer reaches back that far: the current state with later events undone.
+   */
+  listAt(resource: string, namespace: string | undefined, rv: number): JsonObject[] | 'gone' {
+    const later = this.eventsSince(rv);
+    if (later === 'gone') return 'gone';
+    const state = new Map<string, JsonObject>();
+    for (const o of this.list(resource, namespace)) state.set(itemKey(identity(o).namespace, identity(o).name), o);
+    for (let i = later.length - 1; i >= 0; i--) {
+      const e = later[i]!;
+      if (e.resource !== resource || (namespace !== undefined && e.namespace !== namespace)) continue;
+      const key = itemKey(e.namespace, identity(e.object).name);
+      if (e.type === 'ADDED') state.delete(key);
+      else if (e.previous) state.set(key, e.previous);
+    }
+    return [...state.keys()].sort().map((k) => state.get(k)!);
   }
 
   subscribe(listener: StoreListener): () => void {

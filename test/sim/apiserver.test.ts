@@ -285,7 +285,16 @@ describe('watch', () => {
     expect(w.seen.map((e) => e.type)).toEqual(['ADDED', 'DELETED']);
   });
 
-  it('answers 410 Gone for a resourceVersion older than the kept history', () => {
+  it('answers 410 Expired for a continue token older than the kept history', () => {
+    const small = new SimApiServer({ store: new ObjectStore(5) });
+    const cms = typeOf(small, '', 'v1', 'configmaps');
+    for (let i = 0; i < 3; i++) small.create(cms, 'default', newConfigMap(`c${i}`));
+    const first = small.list(cms, 'default', { limit: 1 });
+    for (let i = 3; i < 20; i++) small.create(cms, 'default', newConfigMap(`c${i}`));
+    expect(statusOf(() => small.list(cms, 'default', { limit: 1, continue: first.continue! }))).toMatchObject({ code: 410, reason: 'Expired' });
+  });
+
+  it('answers 410 Expired for a resourceVersion older than the kept history', () => {
     const small = new SimApiServer({ store: new ObjectStore(5) });
     for (let i = 0; i < 20; i++) small.create(typeOf(small, '', 'v1', 'configmaps'), 'default', newConfigMap(`c${i}`));
     const w = watchAll({ resourceVersion: '1' }, small);

@@ -1,4 +1,4 @@
-import { ApiException, type KubeConfig, type KubernetesObject, type V1CustomResourceDefinition, Watch } from '@kubernetes/client-node';
+import { ApiException, type KubeConfig, type KubernetesObject, type V1CustomResourceDefinition, type V1Deployment, Watch } from '@kubernetes/client-node';
 
 /** A metav1.Status as the API server sends it in error bodies and watch ERROR events. */
 export interface Status {
@@ -127,17 +127,17 @@ export function configMap(name: string, ns: string, data: Record<string, string>
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns, ...(labels ? { labels } : {}) }, data };
 }
 
+/** A Deployment or a partial one (a patch body). */
 export interface DeploymentObject extends KubernetesObject {
   spec?: {
     replicas?: number;
     selector?: { matchLabels?: Record<string, string> };
     template?: { metadata?: { labels?: Record<string, string> }; spec?: { containers?: { name: string; image?: string }[] } };
   };
-  status?: Record<string, unknown>;
 }
 
 /** A Deployment `app=<name>` with containers given as `name=image`. */
-export function deployment(name: string, ns: string, options: { replicas?: number; containers?: string[] } = {}): DeploymentObject {
+export function deployment(name: string, ns: string, options: { replicas?: number; containers?: string[] } = {}): V1Deployment {
   const containers = (options.containers ?? [`${name}=nginx:1.27`]).map((c) => {
     const [container = '', image = ''] = c.split('=');
     return { name: container, image };
