@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 /** The parts of a V8 .cpuprofile this summary reads. */
 interface CpuProfile {
-  readonly nodes: readonly { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }[];
+  readonly nodes: readonly { id: number; callFrame: { functionName: string; url: string }; children?: number[] }[];
   readonly samples: readonly number[];
   readonly timeDeltas: readonly number[];
 }
@@ -18,7 +18,7 @@ export interface HotFunction {
 export interface ProfileSummary {
   readonly file: string;
   readonly totalMs: number;
-  /** share of samples where the process was idle (waiting on I/O) */
+  /** share of samples where the process was idle (waiting on I/O); every other share is of the busy samples */
   readonly idlePct: number;
   readonly bySelf: readonly HotFunction[];
   readonly byTotal: readonly HotFunction[];
@@ -41,9 +41,18 @@ export function summarize(profile: CpuProfile, file: string, top = 20): ProfileS
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  // tsx emits each module on one line, so positions say little: name anonymous functions by their caller
+  const named = (id: number | undefined): string => {
+    for (let at = id; at !== undefined; at = parent.get(at)) {
+      const name = byId.get(at)!.callFrame.functionName;
+      if (name) return name;
+    }
+    return 'top level';
+  };
   const key = (id: number) => {
     const f = byId.get(id)!.callFrame;
-    return f.url ? `${f.functionName || '(anonymous)'} ${fileLabel(f.url)}:${f.lineNumber + 1}` : f.functionName || '(anonymous)';
+    const name = f.functionName || (f.url ? `(anonymous in ${named(parent.get(id))})` : '(anonymous)');
+    return f.url ? `${name} ${fileLabel(f.url)}` : name;
   };
   const self = new Map<string, number>();
   const total = new Map<string, number>();
@@ -63,32 +72,35 @@ export function summarize(profile: CpuProfile, file: string, top = 20): ProfileS
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) seen.add(key(at));
     for (const s of seen) total.set(s, (total.get(s) ?? 0) + dt);
   });
-  const pct = (v: number) => (all > 0 ? (100 * v) / all : 0);
+  const busy = all - idle;
+  const pct = (v: number) => (busy > 0 ? (100 * v) / busy : 0);
   const rank = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]);
   const hot = (k: string) => ({ name: k, selfPct: pct(self.get(k) ?? 0), totalPct: pct(total.get(k) ?? 0) });
   const structural = new Set(['(root)', '(program)', '(idle)']);
   return {
     file,
     totalMs: all / 1000,
-    idlePct: pct(idle),
+    idlePct: all > 0 ? (100 * idle) / all : 0,
     bySelf: rank(self).filter(([k]) => !structural.has(k)).slice(0, top).map(([k]) => hot(k)),
     byTotal: rank(total).filter(([k]) => !structural.has(k)).slice(0, top).map(([k]) => hot(k)),
     byFile: rank(files).filter(([k]) => !structural.has(k)).slice(0, top).map(([file, v]) => ({ file, selfPct: pct(v) })),
   };
 }
 
-/** Summarises the newest .cpuprofile in dir. */
+/** Summarises the busiest .cpuprofile in dir (Node writes one per thread; loader hooks run in their own). */
 export async function summarizeDir(dir: string, top?: number): Promise<ProfileSummary | undefined> {
-  const names = (await readdir(dir)).filter((n) => n.endsWith('.cpuprofile')).sort();
-  const last = names[names.length - 1];
-  if (!last) return undefined;
-  const file = join(dir, last);
-  return summarize(JSON.parse(await readFile(file, 'utf8')) as CpuProfile, file, top);
+  const names = (await readdir(dir)).filter((n) => n.endsWith('.cpuprofile'));
+  const summaries = await Promise.all(names.map(async (name) => {
+    const file = join(dir, name);
+    return summarize(JSON.parse(await readFile(file, 'utf8')) as CpuProfile, file, top);
+  }));
+  const busyMs = (s: ProfileSummary) => s.totalMs * (1 - s.idlePct / 100);
+  return summaries.sort((a, b) => busyMs(b) - busyMs(a))[0];
 }
 
 export function renderSummary(s: ProfileSummary): string {
   const busy = 100 - s.idlePct;
-  const lines = [`server CPU profile ${s.file}: ${(s.totalMs / 1000).toFixed(1)} s sampled, ${busy.toFixed(0)}% busy`];
+  const lines = [`server CPU profile ${s.file}: ${(s.totalMs / 1000).toFixed(1)} s sampled, ${busy.toFixed(0)}% busy; shares below are of busy time`];
   lines.push('  self%  total%  function (self time, top)');
   for (const h of s.bySelf) lines.push(`  ${h.selfPct.toFixed(1).padStart(5)}  ${h.totalPct.toFixed(1).padStart(6)}  ${h.name}`);
   lines.push('  self%  total%  function (inclusive time, top)');

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -69,4 +70,55 @@ function stopChild(child: ChildProcess): Promise<void> {
     });
     child.kill('SIGTERM');
   });
+}
+
+const CLOCK_TICKS_PER_SEC = 100; // USER_HZ: 100 on every mainstream Linux build
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc/<pid>/stat; undefined off Linux. */
+export function cpuTimeMs(pid: number | 'self'): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // fields after the parenthesised command name; utime and stime are fields 14 and 15
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SEC;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Busy CPU time of the whole machine so far (all processes, all cores), in ms, from /proc/stat. */
+export function machineBusyMs(): number | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+    const ticks = line.trim().split(/\s+/).slice(1).map(Number);
+    const total = ticks.slice(0, 8).reduce((a, b) => a + b, 0); // guest time is already inside user
+    const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
+    return ((total - idle) * 1000) / CLOCK_TICKS_PER_SEC;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface CpuShare {
+  /** CPU used per wall-clock time, in % of one core (200% = both cores of a 2-core machine) */
+  readonly serverPct: number;
+  readonly clientPct: number;
+  /** everything else on the machine (other test runs, kubectl, the kernel's own work) */
+  readonly otherPct: number;
+}
+
+/** Starts measuring the CPU the server child and this process use; call the result to read the shares so far. */
+export function startCpuMeter(serverPid: number): () => CpuShare {
+  const t0 = performance.now();
+  const server0 = cpuTimeMs(serverPid) ?? Number.NaN;
+  const client0 = cpuTimeMs('self') ?? Number.NaN;
+  const machine0 = machineBusyMs() ?? Number.NaN;
+  return () => {
+    const wall = performance.now() - t0;
+    const share = (used: number) => (100 * used) / wall;
+    const serverPct = share((cpuTimeMs(serverPid) ?? Number.NaN) - server0);
+    const clientPct = share((cpuTimeMs('self') ?? Number.NaN) - client0);
+    const machinePct = share((machineBusyMs() ?? Number.NaN) - machine0);
+    return { serverPct, clientPct, otherPct: Math.max(0, machinePct - serverPct - clientPct) };
+  };
 }

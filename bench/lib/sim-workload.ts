@@ -1,3 +1,5 @@
+import { stringify } from 'yaml';
+
 /** What the sim benchmark writes: its knobs (from the environment) and the objects and patches it sends. */
 
 export interface SimBenchConfig {
@@ -96,7 +98,7 @@ export function deploymentPatch(): object {
   return { spec: { template: { spec: { containers: [{ name: 'app', image: 'nginx:1.26' }] } } } };
 }
 
-/** A multi-document YAML of n ConfigMaps (JSON is valid YAML), for kubectl -f. */
+/** A multi-document YAML of n ConfigMaps, for kubectl -f. */
 export function configMapManifest(n: number): string {
-  return Array.from({ length: n }, (_, i) => JSON.stringify(configMap(i))).join('\n---\n');
+  return Array.from({ length: n }, (_, i) => stringify(configMap(i))).join('---\n');
 }
