@@ -100,7 +100,7 @@ export class SimApiServer {
     }
     const rv = token?.rv ?? this.store.currentRevision;
     const matching = snapshot.filter(filter);
-    const from = token ? matching.filter((o) => itemKey(o) > token.start) : matching;
+    const from = token ? matching.slice(firstAfter(matching, token.start)) : matching;
     if (!options.limit || options.limit <= 0 || from.length <= options.limit) {
       return { items: from.map((o) => present(rt, o)), resourceVersion: String(rv) };
     }
@@ -497,6 +497,18 @@ function present(rt: ResourceType, obj: JsonObject): JsonObject {
 
 function itemKey(obj: JsonObject): string {
   return `${namespaceOf(obj)}/${nameOf(obj)}`;
+}
+
+/** Index of the first object (in key order) whose key sorts after `key`. */
+function firstAfter(sorted: readonly JsonObject[], key: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (itemKey(sorted[mid]!) <= key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 interface ContinueToken {

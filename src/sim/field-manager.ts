@@ -42,9 +42,12 @@ const SERVER_METADATA = new Set([
 /** How a write is scoped: the main resource owns all but status when the kind has a status subresource. */
 export type FieldScope = 'all' | 'main' | 'status';
 
-/** The fields an object sets (leaves, keyed list items, set items), as seen by field management. */
-export function fieldSetOf(obj: JsonObject, meta: PatchMeta | undefined, scope: FieldScope): Set<FieldPath> {
-  const out = new Set<FieldPath>();
+/**
+ * The fields an object sets (leaves, keyed list items, set items), as seen by field
+ * management, each with its value (for a `.` path: the whole list item).
+ */
+export function fieldSetOf(obj: JsonObject, meta: PatchMeta | undefined, scope: FieldScope): Map<FieldPath, JsonValue> {
+  const out = new Map<FieldPath, JsonValue>();
   for (const [key, value] of Object.entries(obj)) {
     if (key === 'apiVersion' || key === 'kind') continue;
     if (scope === 'main' && key === 'status') continue;
@@ -60,11 +63,11 @@ export function fieldSetOf(obj: JsonObject, meta: PatchMeta | undefined, scope: 
   return out;
 }
 
-function collect(value: JsonValue, meta: PatchMeta | undefined, path: string[], out: Set<FieldPath>): void {
+function collect(value: JsonValue, meta: PatchMeta | undefined, path: string[], out: Map<FieldPath, JsonValue>): void {
   if (value === null) return;
   if (isJsonObject(value)) {
     const entries = Object.entries(value);
-    if (entries.length === 0) out.add(path.join(SEP));
+    if (entries.length === 0) out.set(path.join(SEP), value);
     for (const [k, v] of entries) collect(v, meta?.field(k), [...path, `f:${k}`], out);
     return;
   }
@@ -72,15 +75,15 @@ function collect(value: JsonValue, meta: PatchMeta | undefined, path: string[], 
     for (const item of value) {
       if (isJsonObject(item) && meta.mergeKey !== undefined) {
         const elementPath = [...path, `k:${JSON.stringify({ [meta.mergeKey]: item[meta.mergeKey] ?? null })}`];
-        out.add([...elementPath, '.'].join(SEP));
+        out.set([...elementPath, '.'].join(SEP), item);
         for (const [k, v] of Object.entries(item)) collect(v, meta.field(k), [...elementPath, `f:${k}`], out);
       } else if (!isJsonObject(item)) {
-        out.add([...path, `v:${JSON.stringify(item)}`].join(SEP));
+        out.set([...path, `v:${JSON.stringify(item)}`].join(SEP), item);
       }
     }
     return;
   }
-  out.add(path.join(SEP));
+  out.set(path.join(SEP), value);
 }
 
 /** The value at a field path, or undefined when absent. For a `.` path: the list item. */
@@ -191,6 +194,21 @@ interface TrackedEntry {
   time: string;
   subresource?: string;
   fields: Set<FieldPath>;
+  /** the stored fieldsV1, reused as long as the entry's fields do not change */
+  fieldsV1?: JsonObject;
+  changed: boolean;
+}
+
+/** Parsed fieldsV1 of stored entries: stored objects never change, so each is parsed once. */
+const parsedFields = new WeakMap<JsonObject, ReadonlySet<FieldPath>>();
+
+function parseStored(fieldsV1: JsonObject): Set<FieldPath> {
+  let parsed = parsedFields.get(fieldsV1);
+  if (!parsed) {
+    parsed = fromFieldsV1(fieldsV1);
+    parsedFields.set(fieldsV1, parsed);
+  }
+  return new Set(parsed);
 }
 
 function track(entries: readonly ManagedFieldsEntry[]): TrackedEntry[] {
@@ -200,7 +218,9 @@ function track(entries: readonly ManagedFieldsEntry[]): TrackedEntry[] {
     apiVersion: e.apiVersion,
     time: e.time,
     ...(e.subresource ? { subresource: e.subresource } : {}),
-    fields: fromFieldsV1(e.fieldsV1),
+    fields: isJsonObject(e.fieldsV1) ? parseStored(e.fieldsV1) : new Set<FieldPath>(),
+    ...(isJsonObject(e.fieldsV1) ? { fieldsV1: e.fieldsV1 } : {}),
+    changed: false,
   }));
 }
 
@@ -213,7 +233,7 @@ function untrack(entries: readonly TrackedEntry[]): ManagedFieldsEntry[] {
       apiVersion: e.apiVersion,
       time: e.time,
       fieldsType: 'FieldsV1' as const,
-      fieldsV1: toFieldsV1(e.fields),
+      fieldsV1: !e.changed && e.fieldsV1 ? e.fieldsV1 : toFieldsV1(e.fields),
       ...(e.subresource ? { subresource: e.subresource } : {}),
     }));
 }
@@ -221,7 +241,7 @@ function untrack(entries: readonly TrackedEntry[]): ManagedFieldsEntry[] {
 function entryFor(entries: TrackedEntry[], manager: string, operation: 'Apply' | 'Update', subresource: string | undefined, apiVersion: string, time: string): TrackedEntry {
   let entry = entries.find((e) => e.manager === manager && e.operation === operation && e.subresource === subresource);
   if (!entry) {
-    entry = { manager, operation, apiVersion, time, ...(subresource ? { subresource } : {}), fields: new Set() };
+    entry = { manager, operation, apiVersion, time, ...(subresource ? { subresource } : {}), fields: new Set(), changed: true };
     entries.push(entry);
   }
   entry.apiVersion = apiVersion;
@@ -246,19 +266,23 @@ export interface WriteContext {
 export function managedFieldsAfterUpdate(oldObj: JsonObject | undefined, newObj: JsonObject, ctx: WriteContext): ManagedFieldsEntry[] {
   const entries = track(oldObj ? readEntries(oldObj) : []);
   const newFields = fieldSetOf(newObj, ctx.meta, ctx.scope);
-  const oldFields = oldObj ? fieldSetOf(oldObj, ctx.meta, ctx.scope) : new Set<FieldPath>();
+  const oldFields = oldObj ? fieldSetOf(oldObj, ctx.meta, ctx.scope) : new Map<FieldPath, JsonValue>();
   const changed = new Set<FieldPath>();
-  for (const path of newFields) {
-    if (!oldFields.has(path) || !jsonEqual(valueAt(oldObj, path), valueAt(newObj, path))) changed.add(path);
+  for (const [path, value] of newFields) {
+    if (!oldFields.has(path) || !jsonEqual(oldFields.get(path), value)) changed.add(path);
   }
   for (const e of entries) {
     for (const path of e.fields) {
-      if (changed.has(path) || (!newFields.has(path) && oldFields.has(path))) e.fields.delete(path);
+      if (changed.has(path) || (!newFields.has(path) && oldFields.has(path))) {
+        e.fields.delete(path);
+        e.changed = true;
+      }
     }
   }
   if (changed.size > 0) {
     const mine = entryFor(entries, ctx.manager, 'Update', ctx.subresource, ctx.apiVersion, ctx.time);
     for (const path of changed) mine.fields.add(path);
+    mine.changed = true;
   }
   return untrack(entries);
 }
@@ -283,11 +307,15 @@ export function serverSideApply(req: ApplyRequest): ApplyResult {
   const conflicts: FieldConflict[] = [];
   for (const e of entries) {
     if (e.manager === req.manager && e.operation === 'Apply') continue;
-    for (const path of applied) {
+    for (const [path, value] of applied) {
       if (!e.fields.has(path) || path.endsWith('.')) continue;
-      if (jsonEqual(valueAt(req.live, path), valueAt(req.config, path))) continue;
-      if (req.force) e.fields.delete(path);
-      else conflicts.push({ manager: e.manager, apiVersion: e.apiVersion, field: describePath(path) });
+      if (jsonEqual(valueAt(req.live, path), value)) continue;
+      if (req.force) {
+        e.fields.delete(path);
+        e.changed = true;
+      } else {
+        conflicts.push({ manager: e.manager, apiVersion: e.apiVersion, field: describePath(path) });
+      }
     }
   }
   if (conflicts.length > 0) return { ok: false, conflicts };
@@ -300,6 +328,7 @@ export function serverSideApply(req: ApplyRequest): ApplyResult {
   // deepest first, so removing a list item never shifts a path still to be removed
   dropped.sort((a, b) => b.length - a.length);
   for (const path of dropped) removeAt(merged, path);
-  mine.fields = applied;
+  mine.fields = new Set(applied.keys());
+  mine.changed = true;
   return { ok: true, object: merged, managedFields: untrack(entries) };
 }

@@ -222,7 +222,9 @@ export class SimHttpServer {
       return { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: listMeta ?? {}, items: partial };
     }
     if (!asList) return items[0]!;
-    return { kind: rt.listKind, apiVersion: apiVersionOf(rt.group, rt.version), metadata: listMeta ?? {}, items };
+    const list: JsonObject = { kind: rt.listKind, apiVersion: apiVersionOf(rt.group, rt.version), metadata: listMeta ?? {}, items };
+    composedLists.add(list);
+    return list;
   }
 
   private fail(res: ServerResponse, e: unknown): void {
@@ -246,15 +248,23 @@ function orNotFound(doc: JsonObject | undefined): JsonObject {
 }
 
 const serialized = new WeakMap<JsonValue & object, string>();
+/** lists whose items are stored objects: their text is composed from the items' cached text */
+const composedLists = new WeakSet<JsonObject>();
 
 /** JSON text of a (never mutated) stored object, computed once however many clients read it. */
 export function toJson(value: JsonObject): string {
   let text = serialized.get(value);
   if (text === undefined) {
-    text = JSON.stringify(value);
+    text = composedLists.has(value) ? listJson(value) : JSON.stringify(value);
     serialized.set(value, text);
   }
   return text;
+}
+
+function listJson(list: JsonObject): string {
+  const items = Array.isArray(list.items) ? (list.items as JsonObject[]) : [];
+  const head = JSON.stringify({ kind: list.kind, apiVersion: list.apiVersion, metadata: list.metadata });
+  return `${head.slice(0, -1)},"items":[${items.map(toJson).join(',')}]}`;
 }
 
 function sendJson(res: ServerResponse, code: number, body: JsonObject): void {

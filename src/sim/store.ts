@@ -118,6 +118,7 @@ export class ObjectStore {
   listAt(resource: string, namespace: string | undefined, rv: number): JsonObject[] | 'gone' {
     const later = this.eventsSince(rv);
     if (later === 'gone') return 'gone';
+    if (!later.some((e) => e.resource === resource)) return this.list(resource, namespace);
     const state = new Map<string, JsonObject>();
     for (const o of this.list(resource, namespace)) state.set(itemKey(identity(o).namespace, identity(o).name), o);
     for (let i = later.length - 1; i >= 0; i--) {

@@ -19,7 +19,7 @@ export interface WatchStreamOptions {
 
 /**
  * A watch over HTTP: one JSON event per line on a chunked response, BOOKMARKs on idle
- * streams when the client allows them, an ERROR event (410 Gone) when the requested
+ * streams when the client allows them, an ERROR event (410 Expired) when the requested
  * resourceVersion is too old. The stream ends on client disconnect, timeoutSeconds, or server close.
  */
 export function serveWatch(api: SimApiServer, rt: ResourceType, req: IncomingMessage, res: ServerResponse, options: WatchStreamOptions): void {
@@ -28,16 +28,25 @@ export function serveWatch(api: SimApiServer, rt: ResourceType, req: IncomingMes
   let lastSent = Date.now();
   let stop: () => void = () => {};
   const timers: NodeJS.Timeout[] = [];
+  // events of one event-loop turn go out in one write: a syscall per watcher per turn, not per event
+  let pending: string[] = [];
+  const flush = () => {
+    if (pending.length === 0 || res.writableEnded) return;
+    const lines = pending.join('');
+    pending = [];
+    res.write(lines);
+  };
   const close = () => {
     stop();
     for (const t of timers) clearInterval(t);
     options.closers.delete(close);
+    flush();
     if (!res.writableEnded) res.end();
   };
   const write = (line: string) => {
     if (res.writableEnded) return;
     lastSent = Date.now();
-    res.write(line);
+    if (pending.push(line) === 1) setImmediate(flush);
   };
   options.closers.add(close);
   req.on('close', close);
