@@ -12,8 +12,10 @@ import { hooksFor, pendingFinalizers } from './kind-hooks.ts';
 import {
   deletionTimestampOf, finalizersOf, metadataOf, nameOf, namespaceOf, resourceVersionOf, withMetadata,
 } from './object-meta.ts';
+import { decodeContinue, encodeContinue, firstAfter, itemKey } from './list-pages.ts';
 import { ResourceRegistry } from './registry.ts';
 import { apiVersionOf, storageKey, type ResourceType } from './resources.ts';
+import { setPath, toScale } from './scale.ts';
 import { isSupportedField, matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError, type FieldRequirement, type LabelRequirement } from './selectors.ts';
 import { ObjectStore, type StoreEvent, type WatchEventType } from './store.ts';
 import { validateObject } from './validation.ts';
@@ -495,43 +497,6 @@ function present(rt: ResourceType, obj: JsonObject): JsonObject {
   return obj.apiVersion === apiVersion ? obj : { ...obj, apiVersion };
 }
 
-function itemKey(obj: JsonObject): string {
-  return `${namespaceOf(obj)}/${nameOf(obj)}`;
-}
-
-/** Index of the first object (in key order) whose key sorts after `key`. */
-function firstAfter(sorted: readonly JsonObject[], key: string): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (itemKey(sorted[mid]!) <= key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-interface ContinueToken {
-  /** the revision the first page was read at */
-  readonly rv: number;
-  /** the last key served */
-  readonly start: string;
-}
-
-function encodeContinue(token: ContinueToken): string {
-  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv: token.rv, start: token.start })).toString('base64url');
-}
-
-function decodeContinue(text: string): ContinueToken {
-  try {
-    const parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as { rv?: unknown; start?: unknown };
-    if (typeof parsed.start === 'string' && typeof parsed.rv === 'number' && Number.isInteger(parsed.rv)) return { rv: parsed.rv, start: parsed.start };
-  } catch {
-    // fall through to the error below
-  }
-  throw errors.badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
-}
-
 function generateName(prefix: string): string {
   let suffix = '';
   for (let i = 0; i < 5; i++) suffix += GENERATE_NAME_ALPHABET[Math.floor(Math.random() * GENERATE_NAME_ALPHABET.length)];
@@ -567,65 +532,5 @@ function sameExceptVersion(live: JsonObject, next: JsonObject): boolean {
     return { ...o, metadata: { ...meta, managedFields: owners } };
   };
   return jsonEqual(normalize(live), normalize(next));
-}
-
-/** Reads a simple `.a.b.c` JSON path (scale subresource paths). */
-export function getPath(obj: JsonObject, path: string): JsonValue | undefined {
-  let current: JsonValue | undefined = obj;
-  for (const part of path.split('.').filter(Boolean)) current = isJsonObject(current) ? current[part] : undefined;
-  return current;
-}
-
-function setPath(obj: JsonObject, path: string, value: JsonValue): JsonObject {
-  const copy = structuredClone(obj);
-  const parts = path.split('.').filter(Boolean);
-  let node: JsonObject = copy;
-  for (const part of parts.slice(0, -1)) {
-    if (!isJsonObject(node[part])) node[part] = {};
-    node = node[part] as JsonObject;
-  }
-  node[parts[parts.length - 1]!] = value;
-  return copy;
-}
-
-/** A metav1.LabelSelector in the string form the scale subresource reports (`app=web,tier in (a,b)`). */
-function selectorString(selector: JsonValue | undefined): string | undefined {
-  if (!isJsonObject(selector)) return undefined;
-  const parts: string[] = [];
-  if (isJsonObject(selector.matchLabels)) {
-    for (const [k, v] of Object.entries(selector.matchLabels).sort(([a], [b]) => a.localeCompare(b))) parts.push(`${k}=${String(v)}`);
-  }
-  for (const e of Array.isArray(selector.matchExpressions) ? selector.matchExpressions.filter(isJsonObject) : []) {
-    const values = Array.isArray(e.values) ? e.values.map(String).sort().join(',') : '';
-    if (e.operator === 'In') parts.push(`${String(e.key)} in (${values})`);
-    else if (e.operator === 'NotIn') parts.push(`${String(e.key)} notin (${values})`);
-    else if (e.operator === 'Exists') parts.push(String(e.key));
-    else if (e.operator === 'DoesNotExist') parts.push(`!${String(e.key)}`);
-  }
-  return parts.join(',');
-}
-
-/** The autoscaling/v1 Scale view of a scalable object. */
-function toScale(rt: ResourceType, obj: JsonObject): JsonObject {
-  const scale = rt.subresources.scale;
-  if (!scale) throw errors.resourceNotFound();
-  const meta = metadataOf(obj);
-  const selector = scale.labelSelectorPath ? getPath(obj, scale.labelSelectorPath) : selectorString(getPath(obj, '.spec.selector'));
-  return {
-    kind: 'Scale',
-    apiVersion: 'autoscaling/v1',
-    metadata: {
-      name: meta.name ?? '',
-      ...(meta.namespace !== undefined ? { namespace: meta.namespace } : {}),
-      uid: meta.uid ?? '',
-      resourceVersion: meta.resourceVersion ?? '',
-      creationTimestamp: meta.creationTimestamp ?? null,
-    },
-    spec: { replicas: Number(getPath(obj, scale.specReplicasPath) ?? 0) },
-    status: {
-      replicas: Number(getPath(obj, scale.statusReplicasPath) ?? 0),
-      ...(typeof selector === 'string' ? { selector } : {}),
-    },
-  };
 }
 
