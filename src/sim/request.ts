@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import type { JsonValue } from '../diff/json.ts';
 import type { PatchType, Subresource } from './apiserver.ts';
 import { errors, StatusError } from './errors.ts';
+import { decodeKubernetesProtobuf, ProtobufDecodeError } from './protobuf.ts';
 
 /** Where a request path points: discovery, or a resource collection / item / subresource. */
 export type Route =
@@ -102,9 +103,20 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** Decodes a request body: JSON, or YAML for apply patches and YAML content types. */
+const PROTOBUF = 'application/vnd.kubernetes.protobuf';
+
+/** Decodes a request body: JSON, Kubernetes protobuf (typed clients), or YAML for apply patches and YAML content types. */
 export function decodeBody(raw: Buffer, contentType: string | undefined): JsonValue {
   const base = (contentType ?? 'application/json').split(';')[0]!.trim().toLowerCase();
+  if (base === PROTOBUF) {
+    if (raw.length === 0) throw errors.badRequest('the request body is empty');
+    try {
+      return decodeKubernetesProtobuf(raw);
+    } catch (e) {
+      if (e instanceof ProtobufDecodeError) throw errors.badRequest(`the protobuf request body could not be decoded: ${e.message}`);
+      throw e;
+    }
+  }
   const text = raw.toString('utf8');
   if (text.trim() === '') throw errors.badRequest('the request body is empty');
   if (base.includes('protobuf') || base.includes('cbor')) throw errors.unsupportedMediaType(base);
