@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 30_000,
     // two cores here and in CI: integration suites start servers and spawn kubectl
     maxWorkers: 2,
+    reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });
