@@ -40,6 +40,8 @@ export interface ListOptions {
 
 export interface DeleteOptions {
   readonly dryRun?: boolean;
+  /** for pods on a node: how long the kubelet gets to stop them (0 removes at once) */
+  readonly gracePeriodSeconds?: number;
   readonly propagationPolicy?: PropagationPolicy;
   readonly preconditions?: { readonly uid?: string; readonly resourceVersion?: string };
 }
@@ -77,6 +79,8 @@ export class SimApiServer {
   readonly registry: ResourceRegistry;
   readonly store: ObjectStore;
   readonly clock: Clock;
+  /** set while simulated kubelets run: pods on a node then terminate gracefully, removed by their kubelet */
+  podsTerminateGracefully = false;
 
   constructor(options: { registry?: ResourceRegistry; store?: ObjectStore; clock?: Clock } = {}) {
     this.registry = options.registry ?? new ResourceRegistry();
@@ -188,23 +192,41 @@ export class SimApiServer {
     const finalizers = finalizersOf(live);
     const policyFinalizer = options.propagationPolicy === 'Orphan' ? FINALIZER_ORPHAN : options.propagationPolicy === 'Foreground' ? FINALIZER_FOREGROUND : undefined;
     const hooks = hooksFor(rt);
+    const grace = this.gracePeriodFor(rt, live, options);
     const keepsForFinalizers = finalizers.length > 0 || policyFinalizer !== undefined || pendingFinalizers(rt, live).length > 0;
-    if (!keepsForFinalizers) {
+    if (!keepsForFinalizers && grace === 0) {
       if (options.dryRun) return { object: present(rt, live), removed: true };
       const last = this.store.remove(storageKey(rt), scopeNamespace(rt, namespace), name)!;
       hooks?.afterRemove?.(last, this);
       return { object: present(rt, last), removed: true };
     }
-    if (deletionTimestampOf(live) && (!policyFinalizer || finalizers.includes(policyFinalizer))) {
+    const liveGrace = Number(metadataOf(live).deletionGracePeriodSeconds ?? 0);
+    const shortensGrace = deletionTimestampOf(live) !== undefined && grace < liveGrace;
+    if (deletionTimestampOf(live) && !shortensGrace && (!policyFinalizer || finalizers.includes(policyFinalizer))) {
       return { object: present(rt, live), removed: false };
     }
+    const now = this.clock.now();
     let next = withMetadata(live, {
-      deletionTimestamp: deletionTimestampOf(live) ?? rfc3339(this.clock.now()),
-      deletionGracePeriodSeconds: 0,
+      deletionTimestamp: shortensGrace || !deletionTimestampOf(live) ? rfc3339(new Date(now.getTime() + grace * 1000)) : deletionTimestampOf(live),
+      deletionGracePeriodSeconds: grace,
       finalizers: policyFinalizer && !finalizers.includes(policyFinalizer) ? [...finalizers, policyFinalizer] : finalizers.length ? finalizers : undefined,
     });
     next = hooks?.markDeleting?.(next) ?? next;
-    return { object: this.commit(rt, live, next, options), removed: false };
+    const result = this.commit(rt, live, next, options);
+    return { object: result, removed: this.store.get(storageKey(rt), scopeNamespace(rt, namespace), name) === undefined && !options.dryRun };
+  }
+
+  /**
+   * Seconds a deletion waits for the object's kubelet: only pods bound to a node, while
+   * kubelets run (terminationGracePeriodSeconds unless the request says otherwise); else 0.
+   */
+  private gracePeriodFor(rt: ResourceType, live: JsonObject, options: DeleteOptions): number {
+    if (!this.podsTerminateGracefully || rt.group !== '' || rt.kind !== 'Pod') return 0;
+    const spec = isJsonObject(live.spec) ? live.spec : {};
+    const status = isJsonObject(live.status) ? live.status : {};
+    if (!spec.nodeName || status.phase === 'Succeeded' || status.phase === 'Failed') return 0;
+    const requested = options.gracePeriodSeconds ?? Number(spec.terminationGracePeriodSeconds ?? 30);
+    return Math.max(0, Math.floor(requested));
   }
 
   deleteCollection(rt: ResourceType, namespace: string | undefined, listOptions: ListOptions, options: DeleteOptions): JsonObject[] {
@@ -442,7 +464,8 @@ export class SimApiServer {
   /** Persists a write (unless dry-run): a no-op write stores nothing, and a deleting object with no finalizers left goes away. */
   private commit(rt: ResourceType, live: JsonObject | undefined, next: JsonObject, options: WriteOptions): JsonObject {
     const key = storageKey(rt);
-    if (live && deletionTimestampOf(next) && finalizersOf(next).length === 0 && pendingFinalizers(rt, next).length === 0) {
+    const terminating = Number(metadataOf(next).deletionGracePeriodSeconds ?? 0) > 0;
+    if (live && deletionTimestampOf(next) && !terminating && finalizersOf(next).length === 0 && pendingFinalizers(rt, next).length === 0) {
       if (options.dryRun) return present(rt, next);
       const last = this.store.remove(key, namespaceOf(live), nameOf(live))!;
       hooksFor(rt)?.afterRemove?.(last, this);

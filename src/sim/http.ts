@@ -189,8 +189,9 @@ export class SimHttpServer {
     const raw = await readBody(req);
     const body = raw.length > 0 ? decodeBody(raw, req.headers['content-type']) : {};
     const opts = (typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {}) as {
-      propagationPolicy?: string; dryRun?: string[]; preconditions?: { uid?: string; resourceVersion?: string }; orphanDependents?: boolean;
+      propagationPolicy?: string; dryRun?: string[]; preconditions?: { uid?: string; resourceVersion?: string }; orphanDependents?: boolean; gracePeriodSeconds?: number;
     };
+    const grace = query.get('gracePeriodSeconds') ?? opts.gracePeriodSeconds;
     const orphanQuery = query.get('orphanDependents');
     const orphanDependents = orphanQuery !== null ? isTrue(orphanQuery) : typeof opts.orphanDependents === 'boolean' ? opts.orphanDependents : undefined;
     const policy = query.get('propagationPolicy') ?? opts.propagationPolicy ?? (orphanDependents === true ? 'Orphan' : undefined);
@@ -202,6 +203,7 @@ export class SimHttpServer {
       dryRun: query.getAll('dryRun').includes('All') || (Array.isArray(opts.dryRun) && opts.dryRun.includes('All')),
       ...(policy ? { propagationPolicy: policy as PropagationPolicy } : {}),
       ...(opts.preconditions ? { preconditions: opts.preconditions } : {}),
+      ...(grace !== undefined && grace !== null && Number.isFinite(Number(grace)) ? { gracePeriodSeconds: Number(grace) } : {}),
     };
   }
 
