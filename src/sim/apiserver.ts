@@ -424,7 +424,7 @@ export class SimApiServer {
       applyDefaults(next);
     }
     if (subresource === undefined) hooksFor(rt)?.prepareUpdate?.(next, live, this);
-    if (rt.hasGeneration && generationChanged(rt, live, next)) {
+    if (rt.hasGeneration && subresource === undefined && generationChanged(rt, live, next)) {
       next.metadata = { ...metadataOf(next), generation: Number(liveMeta.generation ?? 0) + 1 };
     }
     this.validate(rt, next, live);

@@ -1,9 +1,10 @@
 import { isJsonObject, jsonEqual, type JsonObject } from '../../diff/json.ts';
-import { labelsOf, metadataOf, nameOf, namespaceOf, ownerReferencesOf, uidOf, withMetadata } from '../object-meta.ts';
+import { labelsOf, metadataOf, nameOf, namespaceOf } from '../object-meta.ts';
+import { claim, selects } from './ownership.ts';
 import type { ResourceType } from '../resources.ts';
-import { labelSelectorFromJson, matchesLabels, type LabelRequirement } from '../selectors.ts';
+import { labelSelectorFromJson, type LabelRequirement } from '../selectors.ts';
 import type { StoreEvent } from '../store.ts';
-import { availableAt, controllerRef, isPodActive, isPodAvailable, isPodReady, ownerReferenceTo, podCondition, podFromTemplate, podPhase } from './pods.ts';
+import { availableAt, controllerRef, isPodActive, isPodAvailable, isPodReady, podCondition, podFromTemplate, podPhase } from './pods.ts';
 import { keyOf, splitKey, type Controller, type ControllerContext } from './types.ts';
 import type { ReconcileResult } from './work-queue.ts';
 
@@ -30,7 +31,7 @@ export function createReplicaSetController(ctx: ControllerContext): Controller {
     // an orphan may be adopted by any ReplicaSet whose selector matches it
     return api.store
       .list('apps/replicasets', e.namespace)
-      .filter((rs) => matchesSelector(selectorOf(rs), e.object))
+      .filter((rs) => selects(selectorOf(rs), e.object))
       .map((rs) => keyOf(e.namespace, nameOf(rs)));
   }
 
@@ -40,34 +41,13 @@ export function createReplicaSetController(ctx: ControllerContext): Controller {
     if (!rs) return;
     const spec = isJsonObject(rs.spec) ? rs.spec : {};
     const selector = selectorOf(rs);
-    const owned = claimPods(rs, selector);
+    const owned = claim({ api, type: pods, owner: rs, candidates: api.store.list('/pods', namespace), selector, manager: NAME });
     const active = owned.filter(isPodActive);
     const now = clock.now();
     if (!metadataOf(rs).deletionTimestamp) manageReplicas(rs, active, Number(spec.replicas ?? 1));
     const minReadySeconds = Number(spec.minReadySeconds ?? 0);
     writeStatus(rs, active, minReadySeconds, now);
     return recheckAvailability(active, minReadySeconds, now);
-  }
-
-  /** Pods this ReplicaSet controls, adopting matching orphans and releasing those that stopped matching. */
-  function claimPods(rs: JsonObject, selector: LabelRequirement[]): JsonObject[] {
-    const claimed: JsonObject[] = [];
-    for (const pod of api.store.list('/pods', namespaceOf(rs))) {
-      const ref = controllerRef(pod);
-      const matches = matchesSelector(selector, pod);
-      if (ref?.uid === uidOf(rs)) {
-        if (matches) claimed.push(pod);
-        else writePod(withMetadata(pod, { ownerReferences: ownerReferencesOf(pod).filter((r) => r.uid !== uidOf(rs)) as unknown as JsonObject[] }));
-      } else if (!ref && matches && !metadataOf(pod).deletionTimestamp && !metadataOf(rs).deletionTimestamp) {
-        const adopted = withMetadata(pod, { ownerReferences: [...(ownerReferencesOf(pod) as unknown as JsonObject[]), ownerReferenceTo(rs)] });
-        claimed.push(writePod(adopted));
-      }
-    }
-    return claimed;
-  }
-
-  function writePod(pod: JsonObject): JsonObject {
-    return api.update(pods, namespaceOf(pod), nameOf(pod), pod, { fieldManager: NAME });
   }
 
   function manageReplicas(rs: JsonObject, active: JsonObject[], replicas: number): void {
@@ -116,11 +96,6 @@ export function createReplicaSetController(ctx: ControllerContext): Controller {
     reconcile,
     initialKeys: () => api.store.list('apps/replicasets').map((rs) => keyOf(namespaceOf(rs), nameOf(rs))),
   };
-}
-
-function matchesSelector(selector: readonly LabelRequirement[], obj: JsonObject): boolean {
-  // an empty selector selects nothing for a ReplicaSet (validation requires one anyway)
-  return selector.length > 0 && matchesLabels(selector, labelsOf(obj));
 }
 
 const PHASE_RANK: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 };
