@@ -5,7 +5,7 @@
  */
 import { startSimCluster } from '../src/sim/index.ts';
 
-const cluster = await startSimCluster({ port: 0 });
+const cluster = await startSimCluster({ port: 0, controllers: false });
 process.stdout.write(`listening ${cluster.url}\n`);
 
 const shutdown = async () => {

@@ -40,6 +40,11 @@ export class GarbageCollector {
     this.unsubscribe = server.store.subscribe((e) => this.observe(e));
   }
 
+  /** work queued or scheduled: tests wait for the cluster to settle */
+  get busy(): boolean {
+    return this.scheduled || this.queue.length > 0;
+  }
+
   stop(): void {
     this.unsubscribe();
     this.queue.length = 0;

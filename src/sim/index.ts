@@ -1,14 +1,18 @@
 import { writeFile } from 'node:fs/promises';
 import { stringify } from 'yaml';
 import { SimApiServer } from './apiserver.ts';
-import type { Clock } from './clock.ts';
+import { ScaledClock, VirtualClock, type SchedulingClock } from './clock.ts';
+import { startControllers, type RunningControllers } from './controllers/index.ts';
 import { GarbageCollector } from './garbage-collector.ts';
 import { SimHttpServer } from './http.ts';
 
 export interface SimClusterOptions {
   /** 0 picks a free port */
   readonly port?: number;
-  readonly clock?: Clock;
+  /** the one clock of the cluster; default real time (a ScaledClock of speed 1) */
+  readonly clock?: SchedulingClock;
+  /** false serves the API only: no controllers, scheduler or kubelets (objects stay as written) */
+  readonly controllers?: boolean;
   readonly bookmarkIntervalMs?: number;
 }
 
@@ -17,6 +21,13 @@ export interface SimCluster {
   /** a kubeconfig (YAML) pointing at this cluster, for kubectl and @kubernetes/client-node */
   readonly kubeconfig: string;
   readonly api: SimApiServer;
+  readonly clock: SchedulingClock;
+  /** the running controllers, unless started with controllers: false */
+  readonly controllers: RunningControllers | undefined;
+  /** resolves once the controllers have no queued work */
+  settle(): Promise<void>;
+  /** with a VirtualClock: move cluster time forward, letting controllers react to every timer */
+  advance(ms: number): Promise<void>;
   writeKubeconfig(path: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -38,8 +49,10 @@ export function kubeconfigFor(url: string): string {
 
 /** Starts the embedded Kubernetes API server on 127.0.0.1 (loopback only: it has no authentication). */
 export async function startSimCluster(options: SimClusterOptions = {}): Promise<SimCluster> {
-  const api = new SimApiServer(options.clock ? { clock: options.clock } : {});
+  const clock = options.clock ?? new ScaledClock({ speed: 1 });
+  const api = new SimApiServer({ clock });
   const gc = new GarbageCollector(api);
+  const controllers = options.controllers === false ? undefined : startControllers(api, gc, { clock });
   const http = new SimHttpServer(api, options.bookmarkIntervalMs ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {});
   const url = await http.listen(options.port ?? 0);
   const kubeconfig = kubeconfigFor(url);
@@ -47,8 +60,19 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
     url,
     kubeconfig,
     api,
+    clock,
+    controllers,
+    settle: async () => {
+      await controllers?.manager.settle();
+    },
+    advance: async (ms) => {
+      if (!(clock instanceof VirtualClock)) throw new Error('advance() needs a cluster started with a VirtualClock');
+      if (controllers) await controllers.manager.advance(clock, ms);
+      else clock.advance(ms);
+    },
     writeKubeconfig: (path) => writeFile(path, kubeconfig, { mode: 0o600 }),
     stop: async () => {
+      controllers?.manager.stop();
       gc.stop();
       await http.close();
     },

@@ -88,7 +88,7 @@ const cached = (informer: { list(ns?: string): ReadonlyArray<V1ConfigMap> }) =>
   informer.list().map((o) => `${o.metadata?.name ?? ''}=${JSON.stringify(o.data ?? {})}`).sort();
 
 beforeAll(async () => {
-  cluster = await startSimCluster({ port: 0, bookmarkIntervalMs: 50 });
+  cluster = await startSimCluster({ port: 0, bookmarkIntervalMs: 50, controllers: false });
   kc = new KubeConfig();
   kc.loadFromString(cluster.kubeconfig);
   objects = KubernetesObjectApi.makeApiClient(kc);

@@ -8,7 +8,7 @@ import { startSimCluster, type SimCluster } from '../../src/sim/index.ts';
 let cluster: SimCluster;
 
 beforeAll(async () => {
-  cluster = await startSimCluster({ port: 0 });
+  cluster = await startSimCluster({ port: 0, controllers: false });
 });
 afterAll(async () => {
   await cluster.stop();

@@ -54,7 +54,7 @@ describe.skipIf(binaries.length === 0)('the real kubectl against the embedded cl
     let seq = 0;
 
     beforeAll(async () => {
-      cluster = await startSimCluster({ port: 0 });
+      cluster = await startSimCluster({ port: 0, controllers: false });
       kubectl = await Kubectl.create(path, cluster.kubeconfig);
     });
     afterAll(async () => {

@@ -245,7 +245,7 @@ describe('golden bodies from kubectl 1.33', () => {
 describe('the embedded API server', () => {
   let cluster: SimCluster;
   beforeAll(async () => {
-    cluster = await startSimCluster({ port: 0 });
+    cluster = await startSimCluster({ port: 0, controllers: false });
   });
   afterAll(() => cluster.stop());
 
@@ -385,7 +385,7 @@ describe.skipIf(!haveBoth)('kubectl 1.33 (protobuf) and 1.30 (JSON) create the s
   let json: Kubectl;
 
   beforeAll(async () => {
-    cluster = await startSimCluster({ port: 0 });
+    cluster = await startSimCluster({ port: 0, controllers: false });
     [protobuf, json] = await Promise.all([Kubectl.create(KUBECTL_PROTOBUF, cluster.kubeconfig), Kubectl.create(KUBECTL_JSON, cluster.kubeconfig)]);
     await Promise.all([protobuf, json].map((k) => k.file('file.txt', 'hello\n')));
     if (!haveOpenssl) return;
