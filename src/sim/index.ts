@@ -13,6 +13,8 @@ export interface SimClusterOptions {
   readonly clock?: SchedulingClock;
   /** false serves the API only: no controllers, scheduler or kubelets (objects stay as written) */
   readonly controllers?: boolean;
+  /** simulated nodes (default 3) */
+  readonly nodes?: number;
   readonly bookmarkIntervalMs?: number;
 }
 
@@ -52,7 +54,7 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
   const clock = options.clock ?? new ScaledClock({ speed: 1 });
   const api = new SimApiServer({ clock });
   const gc = new GarbageCollector(api);
-  const controllers = options.controllers === false ? undefined : startControllers(api, gc, { clock });
+  const controllers = options.controllers === false ? undefined : startControllers(api, gc, { clock, ...(options.nodes !== undefined ? { nodes: options.nodes } : {}) });
   const http = new SimHttpServer(api, options.bookmarkIntervalMs ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {});
   const url = await http.listen(options.port ?? 0);
   const kubeconfig = kubeconfigFor(url);
@@ -72,6 +74,7 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
     },
     writeKubeconfig: (path) => writeFile(path, kubeconfig, { mode: 0o600 }),
     stop: async () => {
+      controllers?.control.stop();
       controllers?.manager.stop();
       gc.stop();
       await http.close();
