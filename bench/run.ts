@@ -12,6 +12,7 @@ interface Bench {
 /** Registered benches; each loads only when it runs. */
 const BENCHES: Record<string, () => Promise<Bench>> = {
   sim: () => import('./sim.ts'),
+  fleet: () => import('./fleet.ts'),
 };
 
 async function main(argv: readonly string[]): Promise<number> {
