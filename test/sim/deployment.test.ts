@@ -2,31 +2,25 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../src/diff/json.ts';
 import { SimApiServer } from '../../src/sim/apiserver.ts';
 import { VirtualClock } from '../../src/sim/clock.ts';
-import { createDeploymentController } from '../../src/sim/controllers/deployment.ts';
-import { EventRecorder } from '../../src/sim/controllers/events.ts';
-import { ControllerManager } from '../../src/sim/controllers/manager.ts';
+import { startControllers } from '../../src/sim/controllers/index.ts';
+import type { ControllerManager } from '../../src/sim/controllers/manager.ts';
 import { isPodActive, isPodReady } from '../../src/sim/controllers/pods.ts';
-import { createReplicaSetController } from '../../src/sim/controllers/replicaset.ts';
 import { GarbageCollector } from '../../src/sim/garbage-collector.ts';
-import { fakeKubelet } from '../support/fake-kubelet.ts';
 import { newDeployment, typeOf } from '../support/sim.ts';
 
 let clock: VirtualClock;
 let api: SimApiServer;
 let manager: ControllerManager;
-const never = new Set<string>();
 
+// the whole simulated cluster (scheduler, kubelets, controllers) on a virtual clock; pods are Ready 5 s after start
 beforeEach(() => {
   clock = new VirtualClock(new Date('2026-01-01T00:00:00Z'));
   api = new SimApiServer({ clock });
-  const ctx = { api, clock, events: new EventRecorder(api, clock) };
   const gc = new GarbageCollector(api);
-  manager = new ControllerManager(ctx, [createReplicaSetController(ctx), createDeploymentController(ctx)]);
-  manager.start();
-  never.clear();
-  const stopKubelet = fakeKubelet(api, clock, { readyAfterMs: 5_000, neverReady: (pod) => never.has(String((pod.spec as JsonObject).containers && ((pod.spec as { containers: { image: string }[] }).containers[0]?.image))) });
+  const running = startControllers(api, gc, { clock });
+  manager = running.manager;
   return () => {
-    stopKubelet();
+    running.control.stop();
     manager.stop();
     gc.stop();
   };
@@ -39,7 +33,9 @@ const activePods = () => api.store.list('/pods', 'default').filter(isPodActive);
 
 function deployment(name: string, replicas: number, image: string, strategy?: JsonObject): JsonObject {
   const d = newDeployment(name, image, replicas);
-  if (strategy) (d.spec as JsonObject).strategy = strategy;
+  const spec = d.spec as { strategy?: JsonObject; template: { metadata: JsonObject } };
+  if (strategy) spec.strategy = strategy;
+  spec.template.metadata.annotations = { 'sim.sluice.dev/ready-after': '5s' };
   return d;
 }
 
@@ -105,8 +101,9 @@ describe('Deployment controller', () => {
     (d.spec as JsonObject).progressDeadlineSeconds = 30;
     api.create(deployments(), 'default', d);
     await manager.advance(clock, 10_000);
-    never.add('broken:1');
-    setImage('web', 'broken:1');
+    api.patch(deployments(), 'default', 'web', 'strategic', {
+      spec: { template: { metadata: { annotations: { 'sim.sluice.dev/fault': 'never-ready' } }, spec: { containers: [{ name: 'app', image: 'broken:1' }] } } },
+    });
     await rollWatching(60_000, (pods) => {
       expect(pods.length).toBeLessThanOrEqual(5);
       expect(pods.filter(isPodReady).length).toBeGreaterThanOrEqual(3);

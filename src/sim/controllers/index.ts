@@ -2,12 +2,17 @@ import type { SimApiServer } from '../apiserver.ts';
 import type { SchedulingClock } from '../clock.ts';
 import type { GarbageCollector } from '../garbage-collector.ts';
 import { SimControl } from './control.ts';
+import { createCronJobController } from './cronjob.ts';
 import { createDaemonSetController } from './daemonset.ts';
 import { createDeploymentController } from './deployment.ts';
+import { createEndpointsController } from './endpoints.ts';
 import { EventRecorder } from './events.ts';
+import { createJobController } from './job.ts';
 import { createKubelet } from './kubelet.ts';
+import { createLoadBalancerController } from './load-balancer.ts';
 import { ControllerManager } from './manager.ts';
 import { createNodes } from './nodes.ts';
+import { createPvcBinder } from './pvc-binder.ts';
 import { createReplicaSetController } from './replicaset.ts';
 import { createScheduler } from './scheduler.ts';
 import { createStatefulSetController } from './statefulset.ts';
@@ -37,6 +42,11 @@ export function startControllers(api: SimApiServer, gc: GarbageCollector, option
     createDeploymentController(context),
     createStatefulSetController(context),
     createDaemonSetController(context),
+    createJobController(context),
+    createCronJobController(context),
+    createEndpointsController(context),
+    createLoadBalancerController(context),
+    createPvcBinder(context),
   ];
   const manager = new ControllerManager(context, controllers, [gc]);
   manager.start();
