@@ -1,26 +1,59 @@
 import { parseArgs } from 'node:util';
+import { ScaledClock } from './sim/clock.ts';
 import { startSimCluster } from './sim/index.ts';
 
 const USAGE = `usage: sluice <command> [options]
 
 commands:
-  sim [--port 6443] [--kubeconfig FILE]   run the embedded Kubernetes API server on 127.0.0.1
+  sim   run the embedded Kubernetes cluster on 127.0.0.1
+        --port N          port to serve on (default 6443; 0 picks a free one)
+        --kubeconfig F    write a kubeconfig for the cluster to F
+        --nodes N         simulated nodes (default 3)
+        --speed X         run cluster time X times faster than real time (default 1)
+        --api-only        serve the API alone: no controllers, scheduler or kubelets
 `;
+
+function positiveNumber(name: string, text: string | undefined, integer: boolean): number | string {
+  const n = Number(text);
+  if (text === undefined || !Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n))) {
+    return `--${name} must be a ${integer ? 'whole ' : ''}number ≥ 0, got "${text}"`;
+  }
+  return n;
+}
 
 async function sim(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { port: { type: 'string', default: '6443' }, kubeconfig: { type: 'string' } },
+    options: {
+      port: { type: 'string', default: '6443' },
+      kubeconfig: { type: 'string' },
+      nodes: { type: 'string', default: '3' },
+      speed: { type: 'string', default: '1' },
+      'api-only': { type: 'boolean', default: false },
+    },
   });
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    console.error(`sluice sim: --port must be a port number, got "${values.port}"`);
+  const port = positiveNumber('port', values.port, true);
+  const nodes = positiveNumber('nodes', values.nodes, true);
+  const speed = positiveNumber('speed', values.speed, false);
+  for (const v of [port, nodes, speed]) {
+    if (typeof v === 'string') {
+      console.error(`sluice sim: ${v}`);
+      return 2;
+    }
+  }
+  if ((port as number) > 65535 || speed === 0) {
+    console.error('sluice sim: --port must be ≤ 65535 and --speed > 0');
     return 2;
   }
-  const cluster = await startSimCluster({ port });
+  const cluster = await startSimCluster({
+    port: port as number,
+    nodes: nodes as number,
+    clock: new ScaledClock({ speed: speed as number }),
+    controllers: !values['api-only'],
+  });
   if (values.kubeconfig) await cluster.writeKubeconfig(values.kubeconfig);
-  console.log(`embedded cluster serving on ${cluster.url}`);
-  console.log(values.kubeconfig ? `kubeconfig written to ${values.kubeconfig}` : `try: kubectl --server=${cluster.url} get namespaces`);
+  console.log(`embedded cluster serving on ${cluster.url}${values['api-only'] ? ' (API only)' : `, ${String(nodes)} nodes, speed ×${String(speed)}`}`);
+  console.log(values.kubeconfig ? `kubeconfig written to ${values.kubeconfig}` : `try: kubectl --server=${cluster.url} get nodes`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -46,7 +79,7 @@ export async function main(argv: string[]): Promise<number> {
         return 2;
     }
   } catch (e) {
-    console.error(`sluice ${command}: ${e instanceof Error ? e.message : String(e)}`);
+    console.error(`sluice ${command ?? ''}: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
   }
 }
