@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../src/diff/json.ts';
 import { SimApiServer } from '../../src/sim/apiserver.ts';
-import { rfc3339, VirtualClock } from '../../src/sim/clock.ts';
+import { VirtualClock } from '../../src/sim/clock.ts';
 import { createDaemonSetController } from '../../src/sim/controllers/daemonset.ts';
 import {
   daemonSetCounts, planManage, planRollingUpdate, rolloutLimits, type DaemonPod, type DaemonSetStrategy,
@@ -10,8 +10,8 @@ import { daemonTolerations, newDaemonPod, nodeFit, targetNodeName, type NodeFit 
 import { EventRecorder } from '../../src/sim/controllers/events.ts';
 import { ControllerManager } from '../../src/sim/controllers/manager.ts';
 import { isPodAvailable } from '../../src/sim/controllers/pods.ts';
-import { keyOf, splitKey, type Controller } from '../../src/sim/controllers/types.ts';
 import { labelsOf, metadataOf, nameOf, uidOf } from '../../src/sim/object-meta.ts';
+import { kubeletDouble } from '../support/kubelet-double.ts';
 import { typeOf } from '../support/sim.ts';
 
 const START = new Date('2026-01-01T00:00:00Z');
@@ -21,38 +21,12 @@ let clock: VirtualClock;
 let api: SimApiServer;
 let manager: ControllerManager;
 
-/**
- * Test double for the kubelet (the real one lives elsewhere): reports a pod Running and Ready
- * `startMs` after its creation and removes a terminating pod when its grace period ends.
- * Daemon pods come bound to their node, so no scheduler is needed.
- */
-function kubeletDouble(startMs: number): Controller {
-  const pods = typeOf(api, '', 'v1', 'pods');
-  return {
-    name: 'kubelet-double',
-    keysFor: (e) => (e.resource === '/pods' && e.type !== 'DELETED' ? [keyOf(e.namespace, nameOf(e.object))] : []),
-    reconcile(key) {
-      const { namespace, name } = splitKey(key);
-      const pod = api.store.get('/pods', namespace, name);
-      if (!pod) return;
-      const now = clock.now().getTime();
-      const meta = metadataOf(pod);
-      const due = meta.deletionTimestamp ? Date.parse(String(meta.deletionTimestamp)) : Date.parse(String(meta.creationTimestamp)) + startMs;
-      if (now < due) return { requeueAfterMs: due - now };
-      if (meta.deletionTimestamp) return void api.delete(pods, namespace, name, { gracePeriodSeconds: 0 });
-      if ((pod.status as JsonObject | undefined)?.phase) return;
-      const status = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: rfc3339(clock.now()) }] };
-      api.update(pods, namespace, name, { ...pod, status }, { fieldManager: 'kubelet-double' }, 'status');
-    },
-  };
-}
-
 beforeEach(() => {
   clock = new VirtualClock(START);
   api = new SimApiServer({ clock });
   api.podsTerminateGracefully = true;
   const ctx = { api, clock, events: new EventRecorder(api, clock) };
-  manager = new ControllerManager(ctx, [createDaemonSetController(ctx), kubeletDouble(START_MS)]);
+  manager = new ControllerManager(ctx, [createDaemonSetController(ctx), kubeletDouble(api, clock, START_MS)]);
   manager.start();
 });
 

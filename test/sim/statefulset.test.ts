@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../src/diff/json.ts';
 import { SimApiServer } from '../../src/sim/apiserver.ts';
-import { rfc3339, VirtualClock } from '../../src/sim/clock.ts';
+import { VirtualClock } from '../../src/sim/clock.ts';
 import {
   canonicalJson, controllerRevisionName, hashRevisionData, HISTORY_HASH_LABEL, revisionsToPrune, templateRevisionData,
 } from '../../src/sim/controllers/controller-history.ts';
@@ -12,9 +12,9 @@ import { createStatefulSetController } from '../../src/sim/controllers/statefuls
 import {
   memberPod, parentAndOrdinal, planStatefulSet, revisionForNewPod, statefulSetMaxUnavailable, statefulSetView, type MemberPod,
 } from '../../src/sim/controllers/statefulset-plan.ts';
-import { keyOf, splitKey, type Controller } from '../../src/sim/controllers/types.ts';
 import { GarbageCollector } from '../../src/sim/garbage-collector.ts';
 import { labelsOf, metadataOf, nameOf, uidOf } from '../../src/sim/object-meta.ts';
+import { kubeletDouble } from '../support/kubelet-double.ts';
 import { typeOf } from '../support/sim.ts';
 
 const START = new Date('2026-01-01T00:00:00Z');
@@ -25,42 +25,13 @@ let api: SimApiServer;
 let manager: ControllerManager;
 let gc: GarbageCollector;
 
-/**
- * Test double for kube-scheduler + kubelet (the real ones live elsewhere): binds a pod to
- * "node-a", reports it Running and Ready `startMs` after its creation, and removes a
- * terminating pod when its grace period ends. Nothing else.
- */
-function kubeletDouble(startMs: number): Controller {
-  const pods = typeOf(api, '', 'v1', 'pods');
-  return {
-    name: 'kubelet-double',
-    keysFor: (e) => (e.resource === '/pods' && e.type !== 'DELETED' ? [keyOf(e.namespace, nameOf(e.object))] : []),
-    reconcile(key) {
-      const { namespace, name } = splitKey(key);
-      const pod = api.store.get('/pods', namespace, name);
-      if (!pod) return;
-      const now = clock.now().getTime();
-      const meta = metadataOf(pod);
-      const due = meta.deletionTimestamp ? Date.parse(String(meta.deletionTimestamp)) : Date.parse(String(meta.creationTimestamp)) + startMs;
-      if (now < due) return { requeueAfterMs: due - now };
-      if (meta.deletionTimestamp) return void api.delete(pods, namespace, name, { gracePeriodSeconds: 0 });
-      const phase = (pod.status as JsonObject | undefined)?.phase;
-      if (isPodReady(pod) || phase === 'Failed' || phase === 'Succeeded') return;
-      const spec = pod.spec as JsonObject;
-      const bound = spec.nodeName ? pod : api.update(pods, namespace, name, { ...pod, spec: { ...spec, nodeName: 'node-a' } });
-      const status = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: rfc3339(clock.now()) }] };
-      api.update(pods, namespace, name, { ...bound, status }, { fieldManager: 'kubelet-double' }, 'status');
-    },
-  };
-}
-
 beforeEach(() => {
   clock = new VirtualClock(START);
   api = new SimApiServer({ clock });
   api.podsTerminateGracefully = true;
   const ctx = { api, clock, events: new EventRecorder(api, clock) };
   gc = new GarbageCollector(api);
-  manager = new ControllerManager(ctx, [createStatefulSetController(ctx), kubeletDouble(START_MS)], [gc]);
+  manager = new ControllerManager(ctx, [createStatefulSetController(ctx), kubeletDouble(api, clock, START_MS)], [gc]);
   manager.start();
 });
 
