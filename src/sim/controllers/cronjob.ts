@@ -9,7 +9,7 @@ import {
 import type { EventType } from './events.ts';
 import { terminalCondition } from './job-status.ts';
 import { controllerRef, isControlledBy, ownerReferenceTo } from './pods.ts';
-import { keyOf, splitKey, type Controller, type ControllerContext } from './types.ts';
+import { keyOf, splitKey, type Controller, type ControllerContext, keysOf } from './types.ts';
 import type { ReconcileResult } from './work-queue.ts';
 
 const NAME = 'cronjob-controller';
@@ -150,7 +150,7 @@ export function createCronJobController(ctx: ControllerContext): Controller {
     name: NAME,
     keysFor,
     reconcile,
-    initialKeys: () => api.store.list('batch/cronjobs').map((c) => keyOf(namespaceOf(c), nameOf(c))),
+    initialKeys: () => keysOf(api.store.list('batch/cronjobs')),
   };
 }
 

@@ -15,8 +15,8 @@ import {
 import { newDaemonPod, nodeFit, type NodeFit } from './daemonset-scheduling.ts';
 import { podTemplateHash } from './deployment-math.ts';
 import { claim, selects } from './ownership.ts';
-import { availableAt, controllerRef } from './pods.ts';
-import { keyOf, splitKey, type Controller, type ControllerContext } from './types.ts';
+import { controllerRef, nextAvailableIn } from './pods.ts';
+import { keyOf, splitKey, type Controller, type ControllerContext, keysOf } from './types.ts';
 import type { ReconcileResult } from './work-queue.ts';
 
 const NAME = 'daemonset-controller';
@@ -55,7 +55,7 @@ export function createDaemonSetController(ctx: ControllerContext): Controller {
   function keysFor(e: StoreEvent): string[] {
     if (e.resource === 'apps/daemonsets') return [keyOf(e.namespace, nameOf(e.object))];
     // any node change may change where daemon pods belong
-    if (e.resource === '/nodes') return api.store.list('apps/daemonsets').map((ds) => keyOf(namespaceOf(ds), nameOf(ds)));
+    if (e.resource === '/nodes') return keysOf(api.store.list('apps/daemonsets'));
     if (e.resource !== '/pods' && e.resource !== 'apps/controllerrevisions') return [];
     const refs = [e.object, e.previous].flatMap((o) => (o && controllerRef(o)) || []);
     if (refs.length > 0) return [...new Set(refs.filter((r) => r.kind === 'DaemonSet').map((r) => keyOf(e.namespace, r.name)))];
@@ -244,10 +244,8 @@ export function createDaemonSetController(ctx: ControllerContext): Controller {
 
   /** Look again when a ready pod becomes available, or a failed pod's backoff ends. */
   function recheck(sync: Sync, pods: readonly JsonObject[]): ReconcileResult | void {
-    const now = sync.now.getTime();
-    const min = sync.view.minReadySeconds;
-    const due = min > 0 ? pods.map((p) => availableAt(p, min)).filter((t): t is number => t !== undefined && t > now) : [];
-    const waits = [...due.map((t) => t - now), ...sync.waits];
+    const available = nextAvailableIn(pods, sync.view.minReadySeconds, sync.now);
+    const waits = [...(available === undefined ? [] : [available]), ...sync.waits];
     return waits.length > 0 ? { requeueAfterMs: Math.min(...waits) } : undefined;
   }
 
@@ -255,7 +253,7 @@ export function createDaemonSetController(ctx: ControllerContext): Controller {
     name: NAME,
     keysFor,
     reconcile,
-    initialKeys: () => api.store.list('apps/daemonsets').map((ds) => keyOf(namespaceOf(ds), nameOf(ds))),
+    initialKeys: () => keysOf(api.store.list('apps/daemonsets')),
   };
 }
 

@@ -12,7 +12,7 @@ import {
 } from './deployment-math.ts';
 import { claim, selects } from './ownership.ts';
 import { controllerRef, isPodActive, ownerReferenceTo } from './pods.ts';
-import { keyOf, splitKey, type Controller, type ControllerContext } from './types.ts';
+import { keyOf, splitKey, type Controller, type ControllerContext, keysOf } from './types.ts';
 import type { ReconcileResult } from './work-queue.ts';
 
 const NAME = 'deployment-controller';
@@ -277,7 +277,7 @@ export function createDeploymentController(ctx: ControllerContext): Controller {
     name: NAME,
     keysFor,
     reconcile,
-    initialKeys: () => api.store.list('apps/deployments').map((d) => keyOf(namespaceOf(d), nameOf(d))),
+    initialKeys: () => keysOf(api.store.list('apps/deployments')),
   };
 }
 

@@ -3,7 +3,7 @@ import { deletionTimestampOf, labelsOf, nameOf, namespaceOf, uidOf } from '../ob
 import { matchesLabels, type LabelRequirement } from '../selectors.ts';
 import type { StoreEvent } from '../store.ts';
 import { isPodReady, podPhase } from './pods.ts';
-import { keyOf, splitKey, type Controller, type ControllerContext } from './types.ts';
+import { keyOf, splitKey, type Controller, type ControllerContext, keysOf } from './types.ts';
 
 const NAME = 'endpoint-controller';
 export const HEADLESS_SERVICE_LABEL = 'service.kubernetes.io/headless';
@@ -60,7 +60,7 @@ export function createEndpointsController(ctx: ControllerContext): Controller {
     name: NAME,
     keysFor,
     reconcile,
-    initialKeys: () => api.store.list('/services').map((s) => keyOf(namespaceOf(s), nameOf(s))),
+    initialKeys: () => keysOf(api.store.list('/services')),
   };
 }
 

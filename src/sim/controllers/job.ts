@@ -12,7 +12,7 @@ import {
 import { claim, selects } from './ownership.ts';
 import { controllerRef, isPodActive, isPodReady, podFromTemplate, podPhase } from './pods.ts';
 import { podsToDelete } from './replicaset.ts';
-import { keyOf, splitKey, type Controller, type ControllerContext } from './types.ts';
+import { keyOf, splitKey, type Controller, type ControllerContext, keysOf } from './types.ts';
 import type { ReconcileResult } from './work-queue.ts';
 
 const NAME = 'job-controller';
@@ -280,7 +280,7 @@ export function createJobController(ctx: ControllerContext): Controller {
     name: NAME,
     keysFor,
     reconcile,
-    initialKeys: () => api.store.list('batch/jobs').map((j) => keyOf(namespaceOf(j), nameOf(j))),
+    initialKeys: () => keysOf(api.store.list('batch/jobs')),
   };
 }
 

@@ -42,6 +42,13 @@ export function availableAt(pod: JsonObject, minReadySeconds: number): number | 
   return Date.parse(ready.lastTransitionTime) + minReadySeconds * 1000;
 }
 
+/** Ms until the next ready pod becomes available (no event will say so), or undefined when none is waiting. */
+export function nextAvailableIn(pods: readonly JsonObject[], minReadySeconds: number, now: Date): number | undefined {
+  if (minReadySeconds <= 0) return undefined;
+  const due = pods.map((p) => availableAt(p, minReadySeconds)).filter((t): t is number => t !== undefined && t > now.getTime());
+  return due.length > 0 ? Math.min(...due) - now.getTime() : undefined;
+}
+
 /** Counted by controllers: not terminating and not finished (controller.IsPodActive). */
 export function isPodActive(pod: JsonObject): boolean {
   const phase = podPhase(pod);

@@ -4,8 +4,8 @@ import { claim, selects } from './ownership.ts';
 import type { ResourceType } from '../resources.ts';
 import { labelSelectorFromJson, type LabelRequirement } from '../selectors.ts';
 import type { StoreEvent } from '../store.ts';
-import { availableAt, controllerRef, isPodActive, isPodAvailable, isPodReady, podCondition, podFromTemplate, podPhase } from './pods.ts';
-import { keyOf, splitKey, type Controller, type ControllerContext } from './types.ts';
+import { controllerRef, isPodActive, isPodAvailable, isPodReady, podCondition, nextAvailableIn, podFromTemplate, podPhase } from './pods.ts';
+import { keyOf, splitKey, type Controller, type ControllerContext, keysOf } from './types.ts';
 import type { ReconcileResult } from './work-queue.ts';
 
 const NAME = 'replicaset-controller';
@@ -47,7 +47,8 @@ export function createReplicaSetController(ctx: ControllerContext): Controller {
     if (!metadataOf(rs).deletionTimestamp) manageReplicas(rs, active, Number(spec.replicas ?? 1));
     const minReadySeconds = Number(spec.minReadySeconds ?? 0);
     writeStatus(rs, active, minReadySeconds, now);
-    return recheckAvailability(active, minReadySeconds, now);
+    const wait = nextAvailableIn(active, minReadySeconds, now);
+    return wait === undefined ? undefined : { requeueAfterMs: wait };
   }
 
   function manageReplicas(rs: JsonObject, active: JsonObject[], replicas: number): void {
@@ -82,19 +83,11 @@ export function createReplicaSetController(ctx: ControllerContext): Controller {
     api.update(replicaSets as ResourceType, namespaceOf(rs), nameOf(rs), { ...latest, status }, { fieldManager: NAME }, 'status');
   }
 
-  /** No event says "this pod is now available": look again when the next one becomes so. */
-  function recheckAvailability(active: JsonObject[], minReadySeconds: number, now: Date): ReconcileResult | void {
-    if (minReadySeconds <= 0) return;
-    const pending = active.map((p) => availableAt(p, minReadySeconds)).filter((t): t is number => t !== undefined && t > now.getTime());
-    if (pending.length === 0) return;
-    return { requeueAfterMs: Math.min(...pending) - now.getTime() + 1 };
-  }
-
   return {
     name: NAME,
     keysFor,
     reconcile,
-    initialKeys: () => api.store.list('apps/replicasets').map((rs) => keyOf(namespaceOf(rs), nameOf(rs))),
+    initialKeys: () => keysOf(api.store.list('apps/replicasets')),
   };
 }
 

@@ -10,13 +10,13 @@ import {
   CONTROLLER_REVISION_HASH_LABEL,
 } from './controller-history.ts';
 import { claim, selects } from './ownership.ts';
-import { availableAt, controllerRef } from './pods.ts';
+import { controllerRef, nextAvailableIn } from './pods.ts';
 import { claimIsStale, claimOwnersFor, claimsFor, labelsWithIdentity, newStatefulSetPod } from './statefulset-objects.ts';
 import {
   isMemberOf, memberPod, parentAndOrdinal, planStatefulSet, podName, statefulSetStatus, statefulSetView,
   type StatefulSetAction, type StatefulSetView,
 } from './statefulset-plan.ts';
-import { keyOf, splitKey, type Controller, type ControllerContext } from './types.ts';
+import { keyOf, splitKey, type Controller, type ControllerContext, keysOf } from './types.ts';
 import type { ReconcileResult } from './work-queue.ts';
 
 const NAME = 'statefulset-controller';
@@ -245,10 +245,8 @@ export function createStatefulSetController(ctx: ControllerContext): Controller 
 
   /** Nothing announces "ready long enough": look again when the next pod becomes available. */
   function recheck(sync: Sync, pods: readonly JsonObject[], now: Date): ReconcileResult | void {
-    const due = sync.view.minReadySeconds > 0
-      ? pods.map((p) => availableAt(p, sync.view.minReadySeconds)).filter((t): t is number => t !== undefined && t > now.getTime())
-      : [];
-    const waits = [...due.map((t) => t - now.getTime()), ...(sync.staleClaims ? [STALE_CLAIM_RECHECK_MS] : [])];
+    const available = nextAvailableIn(pods, sync.view.minReadySeconds, now);
+    const waits = [...(available === undefined ? [] : [available]), ...(sync.staleClaims ? [STALE_CLAIM_RECHECK_MS] : [])];
     return waits.length > 0 ? { requeueAfterMs: Math.min(...waits) } : undefined;
   }
 
@@ -256,7 +254,7 @@ export function createStatefulSetController(ctx: ControllerContext): Controller 
     name: NAME,
     keysFor,
     reconcile,
-    initialKeys: () => api.store.list('apps/statefulsets').map((s) => keyOf(namespaceOf(s), nameOf(s))),
+    initialKeys: () => keysOf(api.store.list('apps/statefulsets')),
   };
 }
 

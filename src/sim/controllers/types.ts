@@ -1,4 +1,6 @@
+import type { JsonObject } from '../../diff/json.ts';
 import type { SimApiServer } from '../apiserver.ts';
+import { nameOf, namespaceOf } from '../object-meta.ts';
 import type { SchedulingClock } from '../clock.ts';
 import type { StoreEvent } from '../store.ts';
 import type { EventRecorder } from './events.ts';
@@ -30,4 +32,9 @@ export function splitKey(key: string): { namespace: string; name: string } {
 
 export function keyOf(namespace: string, name: string): string {
   return namespace ? `${namespace}/${name}` : name;
+}
+
+/** The keys of objects, for a controller's initialKeys. */
+export function keysOf(objects: readonly JsonObject[]): string[] {
+  return objects.map((o) => keyOf(namespaceOf(o), nameOf(o)));
 }
