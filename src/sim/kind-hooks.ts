@@ -96,17 +96,42 @@ function allocateServiceAddresses(spec: JsonObject, server: SimApiServer): void 
   }
 }
 
-/** Like kube-apiserver, an update that omits allocated values keeps them rather than reallocating. */
+const needsClusterIP = (spec: JsonObject): boolean => spec.type !== 'ExternalName';
+const needsNodePort = (spec: JsonObject): boolean => spec.type === 'NodePort' || spec.type === 'LoadBalancer';
+const portsOf = (spec: JsonObject): JsonObject[] => (Array.isArray(spec.ports) ? spec.ports.filter(isJsonObject) : []);
+/** a port's nodePort, 0 when unset (Go's zero value) */
+const nodePortOf = (p: JsonObject): number => (typeof p.nodePort === 'number' ? p.nodePort : 0);
+const nodePortsByName = (spec: JsonObject): Map<string, number> => new Map(portsOf(spec).map((p) => [String(p.name ?? ''), nodePortOf(p)]));
+
+function sameNodePorts(a: JsonObject, b: JsonObject): boolean {
+  const [x, y] = [nodePortsByName(a), nodePortsByName(b)];
+  return x.size === y.size && [...x].every(([name, port]) => y.get(name) === port);
+}
+
+/**
+ * Like kube-apiserver (1.20+) on update: a switch to a type without node ports wipes the
+ * nodePorts the user left as they were (dropTypeDependentFields), and values the update
+ * omits are kept, not reallocated, when both the old and the new type use them
+ * (patchAllocatedValues; node ports matched by port name).
+ */
 function keepServiceAllocations(next: JsonObject, live: JsonObject): void {
   const spec = ensureObject(next, 'spec');
   const old = isJsonObject(live.spec) ? live.spec : {};
-  if ((spec.clusterIP === undefined || spec.clusterIP === '') && old.clusterIP !== undefined && spec.type === old.type) spec.clusterIP = old.clusterIP;
-  if (spec.clusterIPs === undefined && old.clusterIPs !== undefined && spec.clusterIP === old.clusterIP) spec.clusterIPs = old.clusterIPs;
-  const oldPorts = Array.isArray(old.ports) ? old.ports.filter(isJsonObject) : [];
-  for (const p of Array.isArray(spec.ports) ? spec.ports.filter(isJsonObject) : []) {
-    if (p.nodePort !== undefined) continue;
-    const match = oldPorts.find((o) => o.port === p.port && (o.protocol ?? 'TCP') === (p.protocol ?? 'TCP'));
-    if (match?.nodePort !== undefined) p.nodePort = match.nodePort;
+  if (needsNodePort(old) && !needsNodePort(spec) && sameNodePorts(old, spec)) {
+    for (const p of portsOf(spec)) delete p.nodePort;
+  }
+  if (needsClusterIP(old) && needsClusterIP(spec)) {
+    if ((spec.clusterIP === undefined || spec.clusterIP === '') && old.clusterIP !== undefined) spec.clusterIP = old.clusterIP;
+    if (spec.clusterIPs === undefined && old.clusterIPs !== undefined && spec.clusterIP === old.clusterIP) spec.clusterIPs = old.clusterIPs;
+  }
+  if (needsNodePort(old) && needsNodePort(spec)) {
+    const oldPorts = new Set(portsOf(old).map(nodePortOf));
+    const used = new Set(portsOf(spec).map(nodePortOf).filter((n) => n !== 0 && oldPorts.has(n)));
+    const byName = nodePortsByName(old);
+    for (const p of portsOf(spec)) {
+      const kept = byName.get(String(p.name ?? '')) ?? 0;
+      if (nodePortOf(p) === 0 && kept !== 0 && !used.has(kept)) p.nodePort = kept;
+    }
   }
 }
 

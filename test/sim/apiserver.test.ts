@@ -421,3 +421,47 @@ describe('custom resource definitions', () => {
     expect(statusOf(() => api.create(crds(), '', bad)).code).toBe(422);
   });
 });
+
+describe('services', () => {
+  const svc = () => typeOf(api, '', 'v1', 'services');
+  const newService = (name: string, type: string, port: JsonObject = { port: 80 }): JsonObject => ({
+    apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { type, selector: { app: name }, ports: [port] },
+  });
+  const ports = (o: JsonObject) => spec(o).ports as JsonObject[];
+  /** the live object as a client would send it back, with the allocated values left out */
+  const withoutAllocations = (live: JsonObject, type: string): JsonObject => {
+    const next = structuredClone(live);
+    Object.assign(spec(next), { type, clusterIP: undefined, clusterIPs: undefined });
+    for (const p of ports(next)) delete p.nodePort;
+    return next;
+  };
+
+  it('drops node ports when the type changes to ClusterIP, whether the update omits them or not', () => {
+    const lb = api.create(svc(), 'default', newService('lb', 'LoadBalancer'));
+    expect(ports(lb)[0]?.nodePort).toBeGreaterThanOrEqual(30000);
+    const after = api.update(svc(), 'default', 'lb', withoutAllocations(lb, 'ClusterIP'));
+    expect(spec(after).type).toBe('ClusterIP');
+    expect(ports(after)[0]?.nodePort).toBeUndefined();
+
+    const np = api.create(svc(), 'default', newService('np', 'NodePort'));
+    const edited = api.update(svc(), 'default', 'np', { ...np, spec: { ...spec(np), type: 'ClusterIP' } });
+    expect(ports(edited)[0]?.nodePort).toBeUndefined();
+  });
+
+  it('keeps the allocated node port and cluster IP on an update that omits them', () => {
+    const np = api.create(svc(), 'default', newService('np', 'NodePort', { name: 'http', port: 80 }));
+    const next = withoutAllocations(np, 'NodePort');
+    ports(next)[0]!.port = 8080;
+    const after = api.update(svc(), 'default', 'np', next);
+    expect(ports(after)[0]).toMatchObject({ port: 8080, nodePort: ports(np)[0]?.nodePort });
+    expect(spec(after).clusterIP).toBe(spec(np).clusterIP);
+    expect(spec(after).clusterIPs).toEqual(spec(np).clusterIPs);
+  });
+
+  it('keeps the cluster IP across a type change and allocates node ports for the new type', () => {
+    const ci = api.create(svc(), 'default', newService('ci', 'ClusterIP'));
+    const after = api.update(svc(), 'default', 'ci', withoutAllocations(ci, 'NodePort'));
+    expect(spec(after).clusterIP).toBe(spec(ci).clusterIP);
+    expect(ports(after)[0]?.nodePort).toBeGreaterThanOrEqual(30000);
+  });
+});

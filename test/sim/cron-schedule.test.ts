@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   mostRecentScheduleTime, nextScheduleTime, parseCronSchedule, rfc3339InZone, type CronSchedule,
-} from '../../src/sim/controllers/cron-schedule.ts';
+} from '../../src/sim/cron.ts';
 
 function parse(spec: string, timeZone?: string): CronSchedule {
   const result = parseCronSchedule(spec, timeZone);
@@ -38,6 +38,13 @@ describe('parseCronSchedule', () => {
     { spec: '@fortnightly', error: 'unrecognized descriptor: @fortnightly' },
     { spec: '@every soon', error: 'failed to parse duration @every soon: time: invalid duration "soon"' },
     { spec: 'TZ=Mars/Olympus * * * * *', error: 'provided bad location Mars/Olympus: unknown time zone Mars/Olympus' },
+    { spec: '   ', error: 'expected exactly 5 fields, found 0: []' },
+    { spec: '@daily ', error: 'unrecognized descriptor: @daily ' },
+    { spec: 'x-1-2 * * * *', error: 'failed to parse int from x: strconv.Atoi: parsing "x": invalid syntax' },
+    { spec: '0 0 1 constructor *', error: 'failed to parse int from constructor: strconv.Atoi: parsing "constructor": invalid syntax' },
+    { spec: '99999999999999999999 * * * *', error: 'failed to parse int from 99999999999999999999: strconv.Atoi: parsing "99999999999999999999": value out of range' },
+    { spec: '@every 5', error: 'failed to parse duration @every 5: time: missing unit in duration "5"' },
+    { spec: '@every 5d', error: 'failed to parse duration @every 5d: time: unknown unit "d" in duration "5d"' },
   ])('rejects "$spec"', ({ spec, error }) => {
     expect(parseCronSchedule(spec)).toEqual({ ok: false, error });
   });

@@ -1,11 +1,11 @@
 import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from '../../diff/json.ts';
 import { rfc3339 } from '../clock.ts';
+import {
+  isKnownTimeZone, mostRecentScheduleTime, nextScheduleTime, parseCronSchedule, rfc3339InZone, type CronSchedule,
+} from '../cron.ts';
 import { StatusError } from '../errors.ts';
 import { deletionTimestampOf, metadataOf, nameOf, namespaceOf, resourceVersionOf, uidOf } from '../object-meta.ts';
 import type { StoreEvent } from '../store.ts';
-import {
-  isKnownTimeZone, mostRecentScheduleTime, nextScheduleTime, parseCronSchedule, rfc3339InZone, type CronSchedule,
-} from './cron-schedule.ts';
 import type { EventType } from './events.ts';
 import { terminalCondition } from './job-status.ts';
 import { controllerRef, isControlledBy, ownerReferenceTo } from './pods.ts';

@@ -1,8 +1,9 @@
 /**
- * CronJob schedules as kube-controller-manager reads them (robfig/cron/v3 ParseStandard):
- * five fields (minute hour day-of-month month day-of-week) with lists, ranges, steps and
- * month/day names, the @yearly … @hourly descriptors, @every <duration>, and an optional
- * `TZ=`/`CRON_TZ=` prefix or CronJob.spec.timeZone. Pure: parse once, then ask for times.
+ * CronJob schedules as kube-apiserver validates them and kube-controller-manager runs them
+ * (robfig/cron/v3 ParseStandard, with its exact Go error texts): five fields (minute hour
+ * day-of-month month day-of-week) with lists, ranges, steps and month/day names, the
+ * @yearly … @hourly descriptors, @every <duration>, and an optional `TZ=`/`CRON_TZ=` prefix
+ * or CronJob.spec.timeZone. Pure: parse once, then ask for times.
  */
 
 const MINUTE_MS = 60_000;
@@ -16,11 +17,11 @@ const SEARCH_YEARS = 5;
 interface Bounds {
   readonly min: number;
   readonly max: number;
-  readonly names?: Readonly<Record<string, number>>;
+  readonly names?: ReadonlyMap<string, number>;
 }
 
-const MONTHS = { jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12 };
-const DAYS = { sun: 0, mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6 };
+const MONTHS = new Map(['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'].map((m, i) => [m, i + 1]));
+const DAYS = new Map(['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'].map((d, i) => [d, i]));
 const FIELD_BOUNDS: readonly Bounds[] = [
   { min: 0, max: 59 },
   { min: 0, max: 23 },
@@ -28,15 +29,16 @@ const FIELD_BOUNDS: readonly Bounds[] = [
   { min: 1, max: 12, names: MONTHS },
   { min: 0, max: 6, names: DAYS },
 ];
-const DESCRIPTORS: Readonly<Record<string, string>> = {
-  '@yearly': '0 0 1 1 *',
-  '@annually': '0 0 1 1 *',
-  '@monthly': '0 0 1 * *',
-  '@weekly': '0 0 * * 0',
-  '@daily': '0 0 * * *',
-  '@midnight': '0 0 * * *',
-  '@hourly': '0 * * * *',
-};
+const DESCRIPTORS: ReadonlyMap<string, string> = new Map([
+  ['@yearly', '0 0 1 1 *'],
+  ['@annually', '0 0 1 1 *'],
+  ['@monthly', '0 0 1 * *'],
+  ['@weekly', '0 0 * * 0'],
+  ['@daily', '0 0 * * *'],
+  ['@midnight', '0 0 * * *'],
+  ['@hourly', '0 * * * *'],
+]);
+const EVERY = '@every ';
 
 /** One parsed field: the values it allows, and whether it was written as `*`/`?` (which changes day matching). */
 interface Field {
@@ -60,39 +62,47 @@ export type CronSchedule =
 
 export type ParseResult = { readonly ok: true; readonly schedule: CronSchedule } | { readonly ok: false; readonly error: string };
 
-/** ParseStandard of `TZ=<zone> <spec>` when timeZone is given (the controller's formatSchedule), else of spec. */
+const failed = (error: string): ParseResult => ({ ok: false, error });
+
+/**
+ * ParseStandard of spec, read in timeZone when given (the controller's formatSchedule, which
+ * prefixes `TZ=<zone> `). Like robfig, nothing is trimmed but the text after a `TZ=` prefix.
+ */
 export function parseCronSchedule(spec: string, timeZone?: string): ParseResult {
-  let text = spec.trim();
+  if (spec === '') return failed('empty spec string');
+  let text = spec;
   let zone = timeZone;
-  if (text === '') return { ok: false, error: 'empty spec string' };
   if (text.startsWith('TZ=') || text.startsWith('CRON_TZ=')) {
     const space = text.indexOf(' ');
     zone = text.slice(text.indexOf('=') + 1, space < 0 ? undefined : space);
     text = space < 0 ? '' : text.slice(space).trim();
   }
-  if (zone !== undefined && !isKnownTimeZone(zone)) return { ok: false, error: `provided bad location ${zone}: unknown time zone ${zone}` };
-  if (text.startsWith('@every ')) return parseEvery(text.slice('@every '.length).trim());
+  // time.LoadLocation: "" and "UTC" are UTC, "Local" is the simulated controller-manager's zone (UTC too)
+  if (zone === '' || zone === 'UTC' || zone === 'Local') zone = undefined;
+  if (zone !== undefined && !isKnownTimeZone(zone)) return failed(`provided bad location ${zone}: unknown time zone ${zone}`);
   if (text.startsWith('@')) {
-    const expanded = DESCRIPTORS[text];
-    if (!expanded) return { ok: false, error: `unrecognized descriptor: ${text}` };
+    if (text.startsWith(EVERY)) return parseEvery(text);
+    const expanded = DESCRIPTORS.get(text);
+    if (expanded === undefined) return failed(`unrecognized descriptor: ${text}`);
     text = expanded;
   }
   const parts = text.split(/\s+/).filter((p) => p !== '');
-  if (parts.length !== FIELD_BOUNDS.length) return { ok: false, error: `expected exactly ${FIELD_BOUNDS.length} fields, found ${parts.length}: [${parts.join(' ')}]` };
+  if (parts.length !== FIELD_BOUNDS.length) return failed(`expected exactly ${FIELD_BOUNDS.length} fields, found ${parts.length}: [${parts.join(' ')}]`);
   const fields: Field[] = [];
   for (const [i, part] of parts.entries()) {
     const field = parseField(part, FIELD_BOUNDS[i]!);
-    if (typeof field === 'string') return { ok: false, error: field };
+    if (typeof field === 'string') return failed(field);
     fields.push(field);
   }
   const [minute, hour, dayOfMonth, month, dayOfWeek] = fields as [Field, Field, Field, Field, Field];
-  return { ok: true, schedule: { kind: 'fields', minute, hour, dayOfMonth, month, dayOfWeek, timeZone: zone === 'UTC' ? undefined : zone } };
+  return { ok: true, schedule: { kind: 'fields', minute, hour, dayOfMonth, month, dayOfWeek, timeZone: zone } };
 }
 
+/** robfig getField: comma-separated ranges, empty ones skipped (strings.FieldsFunc). */
 function parseField(text: string, bounds: Bounds): Field | string {
   const values = new Set<number>();
   let star = false;
-  for (const expr of text.split(',')) {
+  for (const expr of text.split(',').filter((e) => e !== '')) {
     const range = parseRange(expr, bounds);
     if (typeof range === 'string') return range;
     for (let v = range.start; v <= range.end; v += range.step) values.add(v);
@@ -101,6 +111,7 @@ function parseField(text: string, bounds: Bounds): Field | string {
   return { values: [...values].sort((a, b) => a - b), set: values, star };
 }
 
+/** robfig getRange, checks in its order so that the first error is the same. */
 function parseRange(expr: string, b: Bounds): { start: number; end: number; step: number; star: boolean } | string {
   const rangeAndStep = expr.split('/');
   const lowAndHigh = (rangeAndStep[0] ?? '').split('-');
@@ -110,9 +121,9 @@ function parseRange(expr: string, b: Bounds): { start: number; end: number; step
   if (lowAndHigh[0] === '*' || lowAndHigh[0] === '?') {
     [start, end, star] = [b.min, b.max, true];
   } else {
-    if (lowAndHigh.length > 2) return `too many hyphens: ${expr}`;
     const s = parseIntOrName(lowAndHigh[0] ?? '', b);
     if (typeof s === 'string') return s;
+    if (lowAndHigh.length > 2) return `too many hyphens: ${expr}`;
     const e = lowAndHigh.length === 2 ? parseIntOrName(lowAndHigh[1] ?? '', b) : s;
     if (typeof e === 'string') return e;
     [start, end] = [s, e];
@@ -133,26 +144,65 @@ function parseRange(expr: string, b: Bounds): { start: number; end: number; step
   return { start, end, step, star };
 }
 
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** robfig mustParseInt: strconv.Atoi, then a sign check. */
 function parseUint(expr: string): number | string {
-  if (!/^[+-]?\d+$/.test(expr)) return `failed to parse int from ${expr}: strconv.Atoi: parsing "${expr}": invalid syntax`;
-  const n = Number(expr);
-  return n < 0 ? `negative number (${n}) not allowed: ${expr}` : n;
+  const atoi = `failed to parse int from ${expr}: strconv.Atoi: parsing "${expr.replace(/["\\]/g, '\\$&')}"`;
+  if (!/^[+-]?\d+$/.test(expr)) return `${atoi}: invalid syntax`;
+  const big = BigInt(expr);
+  if (big > INT64_MAX || big < -INT64_MAX - 1n) return `${atoi}: value out of range`;
+  return big < 0n ? `negative number (${big}) not allowed: ${expr}` : Number(big);
 }
 
 function parseIntOrName(expr: string, b: Bounds): number | string {
-  return b.names?.[expr.toLowerCase()] ?? parseUint(expr);
+  return b.names?.get(expr.toLowerCase()) ?? parseUint(expr);
 }
 
-const DURATION_UNITS: Readonly<Record<string, number>> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: MINUTE_MS, h: HOUR_MS };
-
 /** @every <Go duration>: at least one second, whole seconds (cron.Every). */
-function parseEvery(text: string): ParseResult {
-  const invalid: ParseResult = { ok: false, error: `failed to parse duration @every ${text}: time: invalid duration "${text}"` };
-  if (text === '0') return { ok: true, schedule: { kind: 'every', everyMs: 1000 } };
-  if (!/^((\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h))+$/.test(text)) return invalid;
-  let ms = 0;
-  for (const m of text.matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/g)) ms += Number(m[1]) * (DURATION_UNITS[m[2] ?? ''] ?? 0);
+function parseEvery(descriptor: string): ParseResult {
+  const ms = parseGoDuration(descriptor.slice(EVERY.length));
+  if (typeof ms === 'string') return failed(`failed to parse duration ${descriptor}: ${ms}`);
   return { ok: true, schedule: { kind: 'every', everyMs: Math.max(1000, ms - (ms % 1000)) } };
+}
+
+const DURATION_UNITS: ReadonlyMap<string, number> = new Map([
+  ['ns', 1e-6], ['us', 1e-3], ['µs', 1e-3], ['μs', 1e-3], ['ms', 1], ['s', 1000], ['m', MINUTE_MS], ['h', HOUR_MS],
+]);
+/** time.Duration is int64 nanoseconds */
+const MAX_DURATION_MS = Number(INT64_MAX) / 1e6;
+
+/** Go's time.ParseDuration, in milliseconds, with its error texts. */
+function parseGoDuration(orig: string): number | string {
+  const invalid = `time: invalid duration ${goQuote(orig)}`;
+  const sign = orig.startsWith('-') ? -1 : 1;
+  let rest = /^[+-]/.test(orig) ? orig.slice(1) : orig;
+  if (rest === '0') return 0;
+  if (rest === '') return invalid;
+  let ms = 0;
+  while (rest !== '') {
+    const m = /^(\d*)(?:\.(\d*))?([^.\d]*)/.exec(rest);
+    const [whole = '', int = '', frac, unit = ''] = m ?? [];
+    if (!/^[.\d]/.test(rest) || (int === '' && !frac)) return invalid;
+    if (unit === '') return `time: missing unit in duration ${goQuote(orig)}`;
+    const size = DURATION_UNITS.get(unit);
+    if (size === undefined) return `time: unknown unit ${goQuote(unit)} in duration ${goQuote(orig)}`;
+    ms += Number(`${int || '0'}.${frac || '0'}`) * size;
+    if (ms > MAX_DURATION_MS) return invalid;
+    rest = rest.slice(whole.length);
+  }
+  return sign * ms;
+}
+
+/** The time package's quote: ASCII as is (with `"` and `\` escaped), anything else as \x bytes. */
+function goQuote(s: string): string {
+  let out = '';
+  for (const c of s) {
+    const code = c.codePointAt(0) ?? 0;
+    if (code < 0x20 || code >= 0x80) out += [...Buffer.from(c, 'utf8')].map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join('');
+    else out += c === '"' || c === '\\' ? `\\${c}` : c;
+  }
+  return `"${out}"`;
 }
 
 // ---- time zones ----
