@@ -224,8 +224,20 @@ export function containerRequests(container: JsonObject): Resources {
 }
 
 /** What a pod asks the scheduler for: the sum of its containers, or its largest init container if more, plus overhead. */
+/** Requests per pod spec: stored objects never change, and the scheduler sums them for every decision. */
+const requestsOfSpec = new WeakMap<JsonObject, Resources>();
+
 export function podRequests(pod: JsonObject): Resources {
   const spec = objectAt(pod, 'spec');
+  let cached = requestsOfSpec.get(spec);
+  if (!cached) {
+    cached = specRequests(spec);
+    requestsOfSpec.set(spec, cached);
+  }
+  return cached;
+}
+
+function specRequests(spec: JsonObject): Resources {
   const containers = objects(spec.containers).map(containerRequests).reduce(addResources, NO_RESOURCES);
   const init = objects(spec.initContainers).map(containerRequests).reduce(maxResources, NO_RESOURCES);
   return addResources(maxResources(containers, init), resourcesOf(spec.overhead));

@@ -177,7 +177,9 @@ export function schedulePod(pod: JsonObject, nodes: readonly JsonObject[], pods:
   for (const p of pods) {
     const nodeName = objectAt(p, 'spec').nodeName;
     if (typeof nodeName !== 'string' || !nodeName || !holdsResources(p)) continue;
-    byNode.set(nodeName, [...(byNode.get(nodeName) ?? []), p]);
+    const list = byNode.get(nodeName);
+    if (list) list.push(p);
+    else byNode.set(nodeName, [p]);
   }
   const owner = ownerUid(pod);
   const reasons = new Map<string, number>();
