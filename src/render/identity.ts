@@ -1,0 +1,88 @@
+/**
+ * Object identity: every object needs apiVersion, kind and metadata.name, and no two
+ * objects may share group/kind/namespace/name. `metadata.generateName` alone is rejected
+ * (as Argo CD does for synced resources): a server-chosen name cannot be tracked or pruned.
+ * The namespace is compared as written; defaulting it is the sync layer's job.
+ */
+import { isJsonObject, type JsonObject } from '../diff/json.ts';
+import type { RenderError } from './types.ts';
+
+export interface Located {
+  readonly object: JsonObject;
+  readonly file: string;
+  readonly line: number;
+}
+
+export function identityErrors(item: Located): RenderError[] {
+  const { object, file, line } = item;
+  const missing: string[] = [];
+  const bad: string[] = [];
+  checkString(object['apiVersion'], 'apiVersion', missing, bad);
+  checkString(object['kind'], 'kind', missing, bad);
+  const metadata = object['metadata'];
+  if (metadata === undefined || metadata === null) missing.push('metadata.name');
+  else if (!isJsonObject(metadata)) bad.push('metadata (not a mapping)');
+  else {
+    checkString(metadata['name'], 'metadata.name', missing, bad);
+    const ns = metadata['namespace'];
+    if (ns !== undefined && ns !== null && typeof ns !== 'string') bad.push('metadata.namespace (not a string)');
+  }
+  const errors: RenderError[] = [];
+  const label = describe(object);
+  if (missing.length > 0) {
+    const generated = isJsonObject(metadata) && typeof metadata['generateName'] === 'string' && missing.includes('metadata.name');
+    const hint = generated ? ' (metadata.generateName is not supported: Sluice must know each object\'s name to track and prune it)' : '';
+    errors.push({ file, line, code: 'MISSING_FIELD', message: `${label} is missing ${missing.join(', ')}${hint}` });
+  }
+  if (bad.length > 0) errors.push({ file, line, code: 'MISSING_FIELD', message: `${label} has invalid ${bad.join(', ')}` });
+  return errors;
+}
+
+function checkString(value: unknown, field: string, missing: string[], bad: string[]): void {
+  if (value === undefined || value === null || value === '') missing.push(field);
+  else if (typeof value !== 'string') bad.push(`${field} (not a string)`);
+}
+
+function describe(object: JsonObject): string {
+  const kind = typeof object['kind'] === 'string' && object['kind'] !== '' ? object['kind'] : 'object';
+  const metadata = object['metadata'];
+  const name = isJsonObject(metadata) && typeof metadata['name'] === 'string' ? metadata['name'] : '';
+  return name === '' ? kind : `${kind} ${JSON.stringify(name)}`;
+}
+
+/** group/kind/namespace/name; group is '' for the core API ("v1"). Call only on valid objects. */
+export function objectKey(object: JsonObject): string {
+  const apiVersion = String(object['apiVersion']);
+  const slash = apiVersion.lastIndexOf('/');
+  const group = slash < 0 ? '' : apiVersion.slice(0, slash);
+  const metadata = isJsonObject(object['metadata']) ? object['metadata'] : {};
+  const ns = typeof metadata['namespace'] === 'string' ? metadata['namespace'] : '';
+  return [group, String(object['kind']), ns, String(metadata['name'])].join('/');
+}
+
+function displayKey(key: string): string {
+  const [group = '', kind = '', ns = '', name = ''] = key.split('/');
+  const gk = group === '' ? kind : `${kind}.${group}`;
+  return ns === '' ? `${gk} ${name}` : `${gk} ${ns}/${name}`;
+}
+
+/** Every object after the first with the same key, naming both places. */
+export function duplicateErrors(items: readonly Located[]): RenderError[] {
+  const first = new Map<string, Located>();
+  const errors: RenderError[] = [];
+  for (const item of items) {
+    const key = objectKey(item.object);
+    const seen = first.get(key);
+    if (seen === undefined) {
+      first.set(key, item);
+      continue;
+    }
+    errors.push({
+      file: item.file,
+      line: item.line,
+      code: 'DUPLICATE_OBJECT',
+      message: `duplicate object ${displayKey(key)}: defined at ${seen.file}:${seen.line} and ${item.file}:${item.line}`,
+    });
+  }
+  return errors;
+}

@@ -1,0 +1,143 @@
+/**
+ * One manifest file's text → candidate objects (before identity checks), with lines.
+ * YAML is read as YAML 1.2 (yaml's core schema) with merge keys, duplicate keys rejected,
+ * and at most MAX_ALIAS_COUNT alias expansions per document. JSON files go through the
+ * same parser as a single document, so their errors carry lines too.
+ */
+import { isMap, isSeq, LineCounter, parseAllDocuments, parseDocument, type Document, type Node } from 'yaml';
+import { isJsonObject, type JsonObject, type JsonValue } from '../diff/json.ts';
+import { MAX_ALIAS_COUNT, type RenderError } from './types.ts';
+
+export interface Candidate {
+  readonly object: JsonObject;
+  readonly line: number;
+  readonly documentIndex: number;
+}
+
+export interface ParsedFile {
+  readonly candidates: Candidate[];
+  readonly errors: RenderError[];
+}
+
+const PARSE_OPTIONS = { merge: true, uniqueKeys: true, prettyErrors: true } as const;
+
+export function parseManifestFile(file: string, text: string): ParsedFile {
+  const lineCounter = new LineCounter();
+  const options = { ...PARSE_OPTIONS, lineCounter };
+  const documents: Document[] = file.endsWith('.json') ? [parseDocument(text, options)] : parseAllDocuments(text, options);
+  const lineOf = (offset: number): number => lineCounter.linePos(offset).line;
+  const candidates: Candidate[] = [];
+  const errors: RenderError[] = [];
+  documents.forEach((doc, documentIndex) => {
+    const syntax = doc.errors;
+    if (syntax.length > 0) {
+      for (const err of syntax) {
+        const pos = err.linePos?.[0];
+        errors.push({ file, code: 'YAML_SYNTAX', ...(pos ? { line: pos.line } : {}), message: firstLine(err.message) });
+      }
+      return;
+    }
+    const contents = doc.contents;
+    const line = contents?.range ? lineOf(contents.range[0]) : lineOf(doc.range?.[0] ?? 0);
+    if (contents === null) return; // empty or comment-only document
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const bomb = /excessive alias count/i.test(message);
+      errors.push({
+        file,
+        line,
+        code: bomb ? 'ALIAS_LIMIT' : 'YAML_SYNTAX',
+        message: bomb ? `document ${documentIndex} expands more than ${MAX_ALIAS_COUNT} aliases (a "billion laughs" alias bomb?)` : message,
+      });
+      return;
+    }
+    if (value === null) return; // a bare `~` / `null` document, as kubectl skips it
+    const json = toJson(value, '');
+    if (!json.ok) {
+      errors.push({ file, line, code: 'NOT_JSON', message: `document ${documentIndex}: ${json.message}` });
+      return;
+    }
+    flatten(json.value, contents, line, { file, documentIndex, candidates, errors, lineOf });
+  });
+  return { candidates, errors };
+}
+
+interface FlattenContext {
+  readonly file: string;
+  readonly documentIndex: number;
+  readonly candidates: Candidate[];
+  readonly errors: RenderError[];
+  readonly lineOf: (offset: number) => number;
+}
+
+/**
+ * A List (`kind: List`, or any `*List` kind that has an `items` array, as kubectl's
+ * flattening visitor does) becomes its items, recursively; anything else must be a mapping.
+ * A CRD kind merely ending in "List" without `items` is kept as an object.
+ */
+function flatten(value: JsonValue, node: Node | null | undefined, line: number, ctx: FlattenContext): void {
+  if (!isJsonObject(value)) {
+    const what = value === null ? 'null' : Array.isArray(value) ? 'a sequence' : `a ${typeof value}`;
+    ctx.errors.push({ file: ctx.file, line, code: 'NOT_A_MAPPING', message: `document ${ctx.documentIndex} is ${what}, not a mapping (a Kubernetes object)` });
+    return;
+  }
+  const kind = value['kind'];
+  const items = value['items'];
+  const isList = kind === 'List' || (typeof kind === 'string' && kind.endsWith('List') && Array.isArray(items));
+  if (!isList) {
+    ctx.candidates.push({ object: value, line, documentIndex: ctx.documentIndex });
+    return;
+  }
+  if (items === undefined || items === null) return; // an empty List
+  if (!Array.isArray(items)) {
+    ctx.errors.push({ file: ctx.file, line, code: 'INVALID_LIST', message: `document ${ctx.documentIndex} is a ${kind} whose items is not a sequence` });
+    return;
+  }
+  const itemsNode = isMap(node) ? node.get('items', true) : undefined;
+  items.forEach((item, i) => {
+    const itemNode = isSeq(itemsNode) ? itemsNode.items[i] : undefined;
+    const itemLine = isNodeWithRange(itemNode) ? ctx.lineOf(itemNode.range[0]) : line;
+    flatten(item, isNodeWithRange(itemNode) ? itemNode : undefined, itemLine, ctx);
+  });
+}
+
+function isNodeWithRange(node: unknown): node is Node & { range: [number, number, number] } {
+  return typeof node === 'object' && node !== null && 'range' in node && Array.isArray((node as { range?: unknown }).range);
+}
+
+type JsonCheck = { ok: true; value: JsonValue } | { ok: false; message: string };
+
+/** toJS output → JSON, rejecting what JSON cannot carry (.inf/.nan, binary, Map/Set…). */
+function toJson(value: unknown, at: string): JsonCheck {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return { ok: true, value };
+  if (typeof value === 'number') {
+    return Number.isFinite(value) ? { ok: true, value } : { ok: false, message: `${at || 'value'} is ${value}, which JSON cannot represent` };
+  }
+  if (Array.isArray(value)) {
+    const out: JsonValue[] = [];
+    for (const [i, item] of value.entries()) {
+      const r = toJson(item, `${at}[${i}]`);
+      if (!r.ok) return r;
+      out.push(r.value);
+    }
+    return { ok: true, value: out };
+  }
+  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    const out: JsonObject = {};
+    for (const [k, v] of Object.entries(value)) {
+      const r = toJson(v, at === '' ? k : `${at}.${k}`);
+      if (!r.ok) return r;
+      out[k] = r.value;
+    }
+    return { ok: true, value: out };
+  }
+  const name = typeof value === 'object' ? (value.constructor?.name ?? 'object') : typeof value;
+  return { ok: false, message: `${at || 'value'} is a ${name}, which JSON cannot represent` };
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0] ?? message;
+}
