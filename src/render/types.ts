@@ -28,6 +28,10 @@ export const RENDER_ERROR_CODES = [
   'INVALID_LIST',
   'MISSING_FIELD',
   'DUPLICATE_OBJECT',
+  'UNSUPPORTED_KUSTOMIZE_FIELD',
+  'INVALID_KUSTOMIZATION',
+  'KUSTOMIZE_CYCLE',
+  'PATCH_FAILED',
 ] as const;
 export type RenderErrorCode = (typeof RENDER_ERROR_CODES)[number];
 

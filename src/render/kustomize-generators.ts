@@ -1,0 +1,140 @@
+/**
+ * configMapGenerator / secretGenerator (behavior: create) with generatorOptions, and the
+ * content-hash name suffix. The hash is kustomize v5's (api/hasher): sha256 of Go's
+ * json.Marshal of {kind, name, data[, binaryData | stringData][, type]}; kustomize looks the
+ * name up with the single key "metadata/name", which never exists, so name is always "".
+ * The first 10 hex digits are kept with 0,1,3,a,e mapped to g,h,k,m,t.
+ */
+import { createHash } from 'node:crypto';
+import { isJsonObject, type JsonObject, type JsonValue } from '../diff/json.ts';
+import { canonicalJson } from './canonical.ts';
+
+/** What a generator needs from the kustomization's directory. */
+export interface GeneratorContext {
+  readonly file: string;
+  /** Reads a kustomization-relative file as bytes; throws (via the caller's fail) when missing or escaping. */
+  readonly read: (ref: string) => Buffer;
+  readonly fail: (message: string, unsupported?: boolean) => never;
+}
+
+export interface GeneratorOptions {
+  readonly labels?: Record<string, string>;
+  readonly annotations?: Record<string, string>;
+  readonly disableNameSuffixHash?: boolean;
+}
+
+const GENERATOR_KEYS = new Set(['name', 'namespace', 'behavior', 'literals', 'files', 'envs', 'options', 'type']);
+const OPTION_KEYS = new Set(['labels', 'annotations', 'disableNameSuffixHash']);
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+export interface Generated {
+  readonly object: JsonObject;
+  readonly hash: boolean;
+}
+
+export function parseGeneratorOptions(value: JsonValue | undefined, at: string, ctx: GeneratorContext): GeneratorOptions {
+  if (value === undefined || value === null) return {};
+  if (!isJsonObject(value)) return ctx.fail(`${at} must be a mapping`);
+  for (const key of Object.keys(value)) if (!OPTION_KEYS.has(key)) ctx.fail(`kustomization field "${at}.${key}" is not supported`, true);
+  const out: { labels?: Record<string, string>; annotations?: Record<string, string>; disableNameSuffixHash?: boolean } = {};
+  for (const key of ['labels', 'annotations'] as const) {
+    const map = value[key];
+    if (map === undefined || map === null) continue;
+    if (!isJsonObject(map)) ctx.fail(`${at}.${key} must be a mapping`);
+    out[key] = Object.fromEntries(Object.entries(map).map(([k, v]) => [k, String(v)]));
+  }
+  if (value['disableNameSuffixHash'] !== undefined) out.disableNameSuffixHash = value['disableNameSuffixHash'] === true;
+  return out;
+}
+
+export function generate(kind: 'ConfigMap' | 'Secret', entry: JsonObject, at: string, global: GeneratorOptions, ctx: GeneratorContext): Generated {
+  for (const key of Object.keys(entry)) {
+    if (!GENERATOR_KEYS.has(key) || (key === 'type' && kind === 'ConfigMap')) ctx.fail(`kustomization field "${at}.${key}" is not supported`, true);
+  }
+  const behavior = entry['behavior'];
+  if (behavior !== undefined && behavior !== 'create') ctx.fail(`kustomization field "${at}.behavior" = ${JSON.stringify(behavior)} is not supported (only create)`, true);
+  const name = entry['name'];
+  if (typeof name !== 'string' || name === '') return ctx.fail(`${at} needs a name`);
+  const own = parseGeneratorOptions(entry['options'], `${at}.options`, ctx);
+  // Secret data is base64: literal and env values are encoded here, file bytes below.
+  const encode = ([key, value]: [string, string]): [string, string] => [key, kind === 'Secret' ? Buffer.from(value, 'utf8').toString('base64') : value];
+  const pairs: [string, string][] = [];
+  for (const ref of strings(entry['envs'], `${at}.envs`, ctx)) pairs.push(...envPairs(text(ctx.read(ref), ref, ctx), ref, ctx).map(encode));
+  for (const literal of strings(entry['literals'], `${at}.literals`, ctx)) pairs.push(encode(literalPair(literal, at, ctx)));
+  for (const ref of strings(entry['files'], `${at}.files`, ctx)) {
+    const eq = ref.indexOf('=');
+    const key = eq >= 0 ? ref.slice(0, eq) : (ref.split('/').pop() ?? ref);
+    const path = eq >= 0 ? ref.slice(eq + 1) : ref;
+    const bytes = ctx.read(path);
+    pairs.push([key, kind === 'Secret' ? bytes.toString('base64') : text(bytes, path, ctx)]);
+  }
+  const data: Record<string, string> = {};
+  for (const [key, value] of pairs) {
+    if (Object.hasOwn(data, key)) ctx.fail(`${at}: key ${JSON.stringify(key)} is defined more than once`);
+    data[key] = value;
+  }
+  const metadata: JsonObject = { name };
+  if (typeof entry['namespace'] === 'string') metadata['namespace'] = entry['namespace'];
+  const labels = { ...global.labels, ...own.labels };
+  const annotations = { ...global.annotations, ...own.annotations };
+  if (Object.keys(labels).length > 0) metadata['labels'] = labels;
+  if (Object.keys(annotations).length > 0) metadata['annotations'] = annotations;
+  const object: JsonObject = { apiVersion: 'v1', kind, metadata };
+  if (pairs.length > 0) object['data'] = data;
+  if (kind === 'Secret') object['type'] = typeof entry['type'] === 'string' ? entry['type'] : 'Opaque';
+  const disabled = own.disableNameSuffixHash ?? global.disableNameSuffixHash ?? false;
+  return { object, hash: !disabled };
+}
+
+function strings(value: JsonValue | undefined, at: string, ctx: GeneratorContext): string[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || !value.every((v): v is string => typeof v === 'string')) return ctx.fail(`${at} must be a list of strings`);
+  return value;
+}
+
+function text(bytes: Buffer, ref: string, ctx: GeneratorContext): string {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    return ctx.fail(`${ref} is not valid UTF-8 (binaryData is not supported yet)`, true);
+  }
+}
+
+function unquote(value: string): string {
+  if (value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.endsWith(value[0])) return value.slice(1, -1);
+  return value;
+}
+
+function literalPair(literal: string, at: string, ctx: GeneratorContext): [string, string] {
+  const eq = literal.indexOf('=');
+  if (eq <= 0) ctx.fail(`${at}: literal ${JSON.stringify(literal)} is not key=value`);
+  return [literal.slice(0, eq), unquote(literal.slice(eq + 1))];
+}
+
+function envPairs(content: string, ref: string, ctx: GeneratorContext): [string, string][] {
+  const out: [string, string][] = [];
+  for (const raw of content.split('\n')) {
+    const line = raw.replace(/\r$/, '').trimStart();
+    if (line === '' || line.startsWith('#')) continue;
+    const eq = line.indexOf('=');
+    if (eq <= 0) ctx.fail(`${ref}: line ${JSON.stringify(line)} is not KEY=VALUE (values from the environment are not supported)`, true);
+    out.push([line.slice(0, eq), line.slice(eq + 1)]);
+  }
+  return out;
+}
+
+/** Go's json.Marshal escapes <, > and & (and U+2028/9) in strings; sorted keys as canonicalJson. */
+function goJson(value: JsonValue): string {
+  return canonicalJson(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+export function nameHash(object: JsonObject): string {
+  const data = isJsonObject(object['data']) ? object['data'] : '';
+  const encoded: JsonObject = object['kind'] === 'Secret'
+    ? { kind: 'Secret', type: typeof object['type'] === 'string' ? object['type'] : '', name: '', data }
+    : { kind: 'ConfigMap', name: '', data };
+  const extra = object['kind'] === 'Secret' ? 'stringData' : 'binaryData';
+  if (isJsonObject(object[extra])) encoded[extra] = object[extra];
+  const hex = createHash('sha256').update(goJson(encoded)).digest('hex');
+  return hex.slice(0, 10).replace(/[013ae]/g, (c) => ({ '0': 'g', '1': 'h', '3': 'k', a: 'm', e: 't' })[c] ?? c);
+}

@@ -1,0 +1,109 @@
+/**
+ * `patches:` entries: a strategic merge patch (a mapping) or a JSON 6902 patch (a sequence),
+ * inline or from a file, applied to the objects its `target` selects (or, for a strategic
+ * merge patch without a target, to the object its own apiVersion/kind/name identify).
+ */
+import jsonPatch from 'fast-json-patch';
+import { parseAllDocuments } from 'yaml';
+import { deepCopy, isJsonObject, type JsonObject, type JsonValue } from '../diff/json.ts';
+import { UNKNOWN_PATCH_META, patchMetaFor } from '../diff/patch-meta.ts';
+import { applyStrategicMergePatch } from '../diff/strategic-merge.ts';
+import { kindOf, nameOf, namespaceOf, type Tracked } from './kustomize-transforms.ts';
+import { MAX_ALIAS_COUNT } from './types.ts';
+
+export interface PatchSpec {
+  /** The patch text (inline `patch:` or the contents of `path:`). */
+  readonly text: string;
+  readonly target?: JsonObject;
+}
+
+const TARGET_KEYS = new Set(['group', 'version', 'kind', 'name', 'namespace']);
+
+/** Applies one patch; returns an error message, or undefined on success. Mutates `items`' objects. */
+export function applyPatch(items: Tracked[], spec: PatchSpec): string | undefined {
+  if (spec.target !== undefined) {
+    const unknown = Object.keys(spec.target).filter((k) => !TARGET_KEYS.has(k));
+    if (unknown.length > 0) return `unsupported patch target field(s): ${unknown.join(', ')}`;
+  }
+  let docs: JsonValue[];
+  try {
+    docs = parseAllDocuments(spec.text, { uniqueKeys: true })
+      .map((d) => {
+        if (d.errors.length > 0) throw new Error(d.errors[0]?.message ?? 'YAML error');
+        return d.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as JsonValue;
+      })
+      .filter((d) => d !== null);
+  } catch (err) {
+    return `patch is not valid YAML: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  for (const doc of docs) {
+    const problem = Array.isArray(doc) ? applyJson6902(items, doc, spec.target) : isJsonObject(doc) ? applyStrategic(items, doc, spec.target) : 'patch is neither a mapping nor a sequence';
+    if (problem !== undefined) return problem;
+  }
+  return undefined;
+}
+
+function selects(item: Tracked, target: JsonObject): boolean {
+  const { object } = item;
+  const apiVersion = typeof object['apiVersion'] === 'string' ? object['apiVersion'] : '';
+  const slash = apiVersion.lastIndexOf('/');
+  const group = slash < 0 ? '' : apiVersion.slice(0, slash);
+  const version = slash < 0 ? apiVersion : apiVersion.slice(slash + 1);
+  const checks: [string, string][] = [['group', group], ['version', version], ['kind', kindOf(object)], ['namespace', namespaceOf(object)]];
+  for (const [key, actual] of checks) {
+    const wanted = target[key];
+    if (typeof wanted === 'string' && wanted !== '' && !anchored(wanted).test(actual)) return false;
+  }
+  const name = target['name'];
+  if (typeof name === 'string' && name !== '') {
+    const re = anchored(name);
+    if (!re.test(nameOf(object)) && !re.test(item.originalName)) return false;
+  }
+  return true;
+}
+
+/** kustomize matches target fields as anchored regular expressions. */
+function anchored(pattern: string): RegExp {
+  return new RegExp(`^(?:${pattern})$`);
+}
+
+function applyStrategic(items: Tracked[], patch: JsonObject, target: JsonObject | undefined): string | undefined {
+  const selected = target !== undefined ? items.filter((i) => selects(i, target)) : items.filter((i) => identifiedBy(i, patch));
+  if (selected.length === 0 && target === undefined) return `strategic merge patch ${describe(patch)} matches no object`;
+  for (const item of selected) {
+    const apiVersion = typeof item.object['apiVersion'] === 'string' ? item.object['apiVersion'] : '';
+    const body = deepCopy(patch);
+    if (target !== undefined && isJsonObject(body['metadata'])) delete body['metadata']['name'];
+    try {
+      item.object = applyStrategicMergePatch(item.object, body, patchMetaFor(apiVersion, kindOf(item.object)) ?? UNKNOWN_PATCH_META);
+    } catch (err) {
+      return `strategic merge patch ${describe(patch)} failed: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  }
+  return undefined;
+}
+
+function identifiedBy(item: Tracked, patch: JsonObject): boolean {
+  const metadata = isJsonObject(patch['metadata']) ? patch['metadata'] : {};
+  const name = metadata['name'];
+  return patch['kind'] === kindOf(item.object) && (name === nameOf(item.object) || name === item.originalName);
+}
+
+function describe(patch: JsonObject): string {
+  const metadata = isJsonObject(patch['metadata']) ? patch['metadata'] : {};
+  return `${String(patch['kind'] ?? '?')}/${String(metadata['name'] ?? '?')}`;
+}
+
+function applyJson6902(items: Tracked[], ops: JsonValue[], target: JsonObject | undefined): string | undefined {
+  if (target === undefined) return 'a JSON 6902 patch needs a target';
+  const selected = items.filter((i) => selects(i, target));
+  for (const item of selected) {
+    try {
+      const result = jsonPatch.applyPatch(deepCopy(item.object), ops as unknown as jsonPatch.Operation[], true, true);
+      item.object = result.newDocument as JsonObject;
+    } catch (err) {
+      return `JSON 6902 patch on ${kindOf(item.object)}/${nameOf(item.object)} failed: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,254 @@
+/**
+ * The builtin transformers of one kustomization level, each a function over the level's
+ * objects (already deep-copied, so they mutate in place): namespace, name prefix/suffix,
+ * labels, annotations, replicas, images, and the name references kustomize keeps in step
+ * with renamed ConfigMaps, Secrets and ServiceAccounts.
+ */
+import { isJsonObject, type JsonObject, type JsonValue } from '../diff/json.ts';
+import {
+  ANNOTATION_SPECS, CLUSTER_SCOPED_KINDS, METADATA_LABELS, POD_SPEC_PATHS, REPLICA_KINDS,
+  SELECTOR_LABEL_SPECS, TEMPLATE_LABEL_SPECS, getPath, reachMappings, type FieldSpec,
+} from './kustomize-fields.ts';
+
+/** An object of the level with the identity it had when the level began (for references). */
+export interface Tracked {
+  object: JsonObject;
+  readonly originalName: string;
+  readonly originalNamespace: string;
+}
+
+export function kindOf(object: JsonObject): string {
+  return typeof object['kind'] === 'string' ? object['kind'] : '';
+}
+
+export function metadataOf(object: JsonObject): JsonObject {
+  const existing = object['metadata'];
+  if (isJsonObject(existing)) return existing;
+  const created: JsonObject = {};
+  object['metadata'] = created;
+  return created;
+}
+
+export function nameOf(object: JsonObject): string {
+  const name = metadataOf(object)['name'];
+  return typeof name === 'string' ? name : '';
+}
+
+export function namespaceOf(object: JsonObject): string {
+  const ns = metadataOf(object)['namespace'];
+  return typeof ns === 'string' ? ns : '';
+}
+
+export function setNamespace(items: readonly Tracked[], namespace: string): void {
+  for (const { object } of items) {
+    const kind = kindOf(object);
+    if (kind === 'Namespace') metadataOf(object)['name'] = namespace;
+    else if (!CLUSTER_SCOPED_KINDS.has(kind)) metadataOf(object)['namespace'] = namespace;
+    if (kind === 'RoleBinding' || kind === 'ClusterRoleBinding') {
+      for (const subject of subjectsOf(object)) {
+        if (subject['name'] === 'default') subject['namespace'] = namespace;
+      }
+    }
+  }
+}
+
+export function addNameAffixes(items: readonly Tracked[], prefix: string, suffix: string): void {
+  for (const { object } of items) {
+    const kind = kindOf(object);
+    if (kind === 'Namespace' || kind === 'CustomResourceDefinition') continue;
+    metadataOf(object)['name'] = `${prefix}${nameOf(object)}${suffix}`;
+  }
+}
+
+export interface LabelOptions {
+  readonly selectors: boolean;
+  readonly templates: boolean;
+}
+
+export function addLabels(items: readonly Tracked[], labels: Readonly<Record<string, string>>, options: LabelOptions): void {
+  const specs: FieldSpec[] = [METADATA_LABELS];
+  if (options.selectors) specs.push(...SELECTOR_LABEL_SPECS);
+  if (options.selectors || options.templates) specs.push(...TEMPLATE_LABEL_SPECS);
+  setAll(items, specs, labels);
+}
+
+export function addAnnotations(items: readonly Tracked[], annotations: Readonly<Record<string, string>>): void {
+  setAll(items, ANNOTATION_SPECS, annotations);
+}
+
+function setAll(items: readonly Tracked[], specs: readonly FieldSpec[], pairs: Readonly<Record<string, string>>): void {
+  for (const { object } of items) {
+    for (const spec of specs) {
+      for (const mapping of reachMappings(object, spec)) Object.assign(mapping, pairs);
+    }
+  }
+}
+
+export interface ReplicaRule {
+  readonly name: string;
+  readonly count: number;
+}
+
+export function setReplicas(items: readonly Tracked[], rules: readonly ReplicaRule[]): void {
+  for (const item of items) {
+    if (!REPLICA_KINDS.has(kindOf(item.object))) continue;
+    for (const rule of rules) {
+      if (rule.name !== nameOf(item.object) && rule.name !== item.originalName) continue;
+      const spec = item.object['spec'];
+      if (isJsonObject(spec)) spec['replicas'] = rule.count;
+      else item.object['spec'] = { replicas: rule.count };
+    }
+  }
+}
+
+export interface ImageRule {
+  readonly name: string;
+  readonly newName?: string;
+  readonly newTag?: string;
+  readonly digest?: string;
+}
+
+/** name[:tag][@digest], where a ':' after the last '/' starts the tag. */
+export function splitImage(image: string): { name: string; tag?: string; digest?: string } {
+  let rest = image;
+  let digest: string | undefined;
+  const at = rest.indexOf('@');
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+  }
+  const colon = rest.lastIndexOf(':');
+  const tag = colon > rest.lastIndexOf('/') ? rest.slice(colon + 1) : undefined;
+  const name = tag === undefined ? rest : rest.slice(0, colon);
+  return { name, ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}) };
+}
+
+export function rewriteImage(image: string, rules: readonly ImageRule[]): string {
+  const parts = splitImage(image);
+  const rule = rules.find((r) => r.name === parts.name);
+  if (rule === undefined) return image;
+  const name = rule.newName ?? parts.name;
+  if (rule.digest !== undefined) return `${name}@${rule.digest}`;
+  if (rule.newTag !== undefined) return `${name}:${rule.newTag}`;
+  return `${name}${parts.tag !== undefined ? `:${parts.tag}` : ''}${parts.digest !== undefined ? `@${parts.digest}` : ''}`;
+}
+
+/** Every `containers` / `initContainers` list anywhere in the object, as kustomize's image transformer finds them. */
+export function setImages(items: readonly Tracked[], rules: readonly ImageRule[]): void {
+  const visit = (value: JsonValue): void => {
+    if (Array.isArray(value)) value.forEach(visit);
+    if (!isJsonObject(value)) return;
+    for (const [key, child] of Object.entries(value)) {
+      if ((key === 'containers' || key === 'initContainers') && Array.isArray(child)) {
+        for (const container of child) {
+          if (isJsonObject(container) && typeof container['image'] === 'string') container['image'] = rewriteImage(container['image'], rules);
+        }
+      }
+      visit(child);
+    }
+  };
+  for (const { object } of items) visit(object);
+}
+
+function subjectsOf(object: JsonObject): JsonObject[] {
+  const subjects = object['subjects'];
+  return Array.isArray(subjects) ? subjects.filter(isJsonObject) : [];
+}
+
+interface Rename {
+  readonly kind: string;
+  readonly fromName: string;
+  readonly fromNamespace: string;
+  readonly toName: string;
+  readonly toNamespace: string;
+}
+
+/**
+ * After the level's transformers: references to ConfigMaps and Secrets in pod specs, and
+ * RoleBinding subjects naming ServiceAccounts, follow the objects they name.
+ */
+export function fixNameReferences(items: readonly Tracked[]): void {
+  const renames: Rename[] = [];
+  for (const item of items) {
+    const kind = kindOf(item.object);
+    if (kind !== 'ConfigMap' && kind !== 'Secret' && kind !== 'ServiceAccount') continue;
+    const toName = nameOf(item.object);
+    const toNamespace = namespaceOf(item.object);
+    if (toName === item.originalName && toNamespace === item.originalNamespace) continue;
+    renames.push({ kind, fromName: item.originalName, fromNamespace: item.originalNamespace, toName, toNamespace });
+  }
+  if (renames.length === 0) return;
+  for (const item of items) {
+    const kind = kindOf(item.object);
+    const podPath = POD_SPEC_PATHS[kind];
+    if (podPath !== undefined) {
+      const podSpec = getPath(item.object, podPath);
+      if (podSpec !== undefined) fixPodSpec(podSpec, renames, item.originalNamespace);
+    }
+    if (kind === 'RoleBinding' || kind === 'ClusterRoleBinding') fixSubjects(item.object, renames, item.originalNamespace);
+  }
+}
+
+function find(renames: readonly Rename[], kind: string, name: JsonValue | undefined, namespace: string): Rename | undefined {
+  return renames.find((r) => r.kind === kind && r.fromName === name && sameNamespace(r.fromNamespace, namespace));
+}
+
+function renameAt(holder: JsonObject | undefined, key: string, kind: string, renames: readonly Rename[], namespace: string): void {
+  if (holder === undefined) return;
+  const hit = find(renames, kind, holder[key], namespace);
+  if (hit !== undefined) holder[key] = hit.toName;
+}
+
+function child(value: JsonObject, key: string): JsonObject | undefined {
+  const found = value[key];
+  return isJsonObject(found) ? found : undefined;
+}
+
+function objectsIn(value: JsonValue | undefined): JsonObject[] {
+  return Array.isArray(value) ? value.filter(isJsonObject) : [];
+}
+
+function fixPodSpec(podSpec: JsonObject, renames: readonly Rename[], ns: string): void {
+  for (const volume of objectsIn(podSpec['volumes'])) {
+    renameAt(child(volume, 'configMap'), 'name', 'ConfigMap', renames, ns);
+    renameAt(child(volume, 'secret'), 'secretName', 'Secret', renames, ns);
+    for (const source of objectsIn(child(volume, 'projected')?.['sources'])) {
+      renameAt(child(source, 'configMap'), 'name', 'ConfigMap', renames, ns);
+      renameAt(child(source, 'secret'), 'name', 'Secret', renames, ns);
+    }
+  }
+  for (const pull of objectsIn(podSpec['imagePullSecrets'])) renameAt(pull, 'name', 'Secret', renames, ns);
+  renameAt(podSpec, 'serviceAccountName', 'ServiceAccount', renames, ns);
+  renameAt(podSpec, 'serviceAccount', 'ServiceAccount', renames, ns);
+  const containers = [...objectsIn(podSpec['containers']), ...objectsIn(podSpec['initContainers']), ...objectsIn(podSpec['ephemeralContainers'])];
+  for (const container of containers) {
+    for (const source of objectsIn(container['envFrom'])) {
+      renameAt(child(source, 'configMapRef'), 'name', 'ConfigMap', renames, ns);
+      renameAt(child(source, 'secretRef'), 'name', 'Secret', renames, ns);
+    }
+    for (const env of objectsIn(container['env'])) {
+      const from = child(env, 'valueFrom');
+      if (from === undefined) continue;
+      renameAt(child(from, 'configMapKeyRef'), 'name', 'ConfigMap', renames, ns);
+      renameAt(child(from, 'secretKeyRef'), 'name', 'Secret', renames, ns);
+    }
+  }
+}
+
+function fixSubjects(object: JsonObject, renames: readonly Rename[], bindingNamespace: string): void {
+  for (const subject of subjectsOf(object)) {
+    if (subject['kind'] !== 'ServiceAccount') continue;
+    const written = typeof subject['namespace'] === 'string' ? subject['namespace'] : '';
+    const ns = written === '' ? bindingNamespace : written;
+    const hit = renames.find((r) => r.kind === 'ServiceAccount' && r.fromName === subject['name'] && sameNamespace(r.fromNamespace, ns));
+    if (hit === undefined) continue;
+    subject['name'] = hit.toName;
+    if (hit.toNamespace !== '') subject['namespace'] = hit.toNamespace;
+  }
+}
+
+/** '' (unset) and 'default' name the same namespace, as kustomize treats them for references. */
+function sameNamespace(a: string, b: string): boolean {
+  const norm = (s: string): string => (s === '' ? 'default' : s);
+  return norm(a) === norm(b);
+}
