@@ -7,12 +7,11 @@ import {
   daemonSetCounts, planManage, planRollingUpdate, rolloutLimits, type DaemonPod, type DaemonSetStrategy,
 } from '../../src/sim/controllers/daemonset-plan.ts';
 import { daemonTolerations, newDaemonPod, nodeFit, targetNodeName, type NodeFit } from '../../src/sim/controllers/daemonset-scheduling.ts';
-import { EventRecorder } from '../../src/sim/controllers/events.ts';
 import { ControllerManager } from '../../src/sim/controllers/manager.ts';
 import { isPodAvailable } from '../../src/sim/controllers/pods.ts';
 import { labelsOf, metadataOf, nameOf, uidOf } from '../../src/sim/object-meta.ts';
 import { kubeletDouble } from '../support/kubelet-double.ts';
-import { typeOf } from '../support/sim.ts';
+import { controllerContext, typeOf } from '../support/sim.ts';
 
 const START = new Date('2026-01-01T00:00:00Z');
 const START_MS = 2_000;
@@ -22,10 +21,9 @@ let api: SimApiServer;
 let manager: ControllerManager;
 
 beforeEach(() => {
-  clock = new VirtualClock(START);
-  api = new SimApiServer({ clock });
+  const ctx = controllerContext(START);
+  ({ clock, api } = ctx);
   api.podsTerminateGracefully = true;
-  const ctx = { api, clock, events: new EventRecorder(api, clock) };
   manager = new ControllerManager(ctx, [createDaemonSetController(ctx), kubeletDouble(api, clock, START_MS)]);
   manager.start();
 });

@@ -2,7 +2,6 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../src/diff/json.ts';
 import { SimApiServer } from '../../src/sim/apiserver.ts';
 import { rfc3339, VirtualClock, type SchedulingClock } from '../../src/sim/clock.ts';
-import { EventRecorder } from '../../src/sim/controllers/events.ts';
 import {
   ensureCondition, firstPendingIndexes, formatIndexes, JOB_COMPLETION_INDEX, JOB_TRACKING_FINALIZER, jobSpecView, nextBackoffRecord,
   parseIndexes, pastBackoffLimitOnFailure, remainingBackoffMs, wantedActive, type JobCondition,
@@ -11,7 +10,7 @@ import { createJobController } from '../../src/sim/controllers/job.ts';
 import { ControllerManager } from '../../src/sim/controllers/manager.ts';
 import { GarbageCollector } from '../../src/sim/garbage-collector.ts';
 import { metadataOf, nameOf, namespaceOf } from '../../src/sim/object-meta.ts';
-import { typeOf } from '../support/sim.ts';
+import { controllerContext, typeOf } from '../support/sim.ts';
 
 const START = new Date('2026-01-01T00:00:00Z');
 const OUTCOME = 'test.sluice.dev/outcome';
@@ -69,9 +68,8 @@ let manager: ControllerManager;
 let overrides: RunnerOverrides;
 
 beforeEach(() => {
-  clock = new VirtualClock(START);
-  api = new SimApiServer({ clock });
-  const ctx = { api, clock, events: new EventRecorder(api, clock) };
+  const ctx = controllerContext(START);
+  ({ clock, api } = ctx);
   const gc = new GarbageCollector(api);
   manager = new ControllerManager(ctx, [createJobController(ctx)], [gc]);
   manager.start();

@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { isJsonObject, type JsonObject } from '../../src/diff/json.ts';
-import { SimApiServer } from '../../src/sim/apiserver.ts';
-import { rfc3339, VirtualClock } from '../../src/sim/clock.ts';
+import { rfc3339 } from '../../src/sim/clock.ts';
+import { controllerContext } from '../support/sim.ts';
 import { SimControl, type SimControlOptions } from '../../src/sim/controllers/control.ts';
-import { EventRecorder } from '../../src/sim/controllers/events.ts';
 import { ANNOTATION_FAULT, ANNOTATION_FAULT_OVERRIDE, ANNOTATION_READY_AFTER, ANNOTATION_RUN_FOR, parseDuration } from '../../src/sim/controllers/faults.ts';
 import { createKubelet } from '../../src/sim/controllers/kubelet.ts';
 import { goDuration, livenessKillAfterMs, probeOf, readyAfterMs, startedAfterMs } from '../../src/sim/controllers/kubelet-timing.ts';
@@ -38,10 +37,8 @@ afterEach(() => {
 
 /** An in-process cluster: 3 nodes, the scheduler and the kubelets, on a virtual clock. */
 function cluster(control: SimControlOptions = {}) {
-  const clock = new VirtualClock(START);
-  const api = new SimApiServer({ clock });
-  const events = new EventRecorder(api, clock);
-  const ctx = { api, clock, events };
+  const ctx = controllerContext(START);
+  const { api, clock } = ctx;
   createNodes(ctx);
   const manager = new ControllerManager(ctx, [createScheduler(ctx), createKubelet(ctx)]);
   manager.start();

@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../src/diff/json.ts';
-import { SimApiServer } from '../../src/sim/apiserver.ts';
-import { rfc3339, VirtualClock } from '../../src/sim/clock.ts';
-import { EventRecorder } from '../../src/sim/controllers/events.ts';
+import { rfc3339 } from '../../src/sim/clock.ts';
+import { controllerContext } from '../support/sim.ts';
 import { createKubelet } from '../../src/sim/controllers/kubelet.ts';
 import { ControllerManager } from '../../src/sim/controllers/manager.ts';
 import { createNodes, healthyConditions, nodeObject, nodeStatus, parseQuantity, podRequests } from '../../src/sim/controllers/nodes.ts';
@@ -129,10 +128,8 @@ afterEach(() => {
 });
 
 function cluster() {
-  const clock = new VirtualClock(START);
-  const api = new SimApiServer({ clock });
-  const events = new EventRecorder(api, clock);
-  const ctx = { api, clock, events };
+  const ctx = controllerContext(START);
+  const { api, clock } = ctx;
   createNodes(ctx);
   const manager = new ControllerManager(ctx, [createScheduler(ctx), createKubelet(ctx)]);
   manager.start();

@@ -5,7 +5,6 @@ import { VirtualClock } from '../../src/sim/clock.ts';
 import {
   canonicalJson, controllerRevisionName, hashRevisionData, HISTORY_HASH_LABEL, revisionsToPrune, templateRevisionData,
 } from '../../src/sim/controllers/controller-history.ts';
-import { EventRecorder } from '../../src/sim/controllers/events.ts';
 import { ControllerManager } from '../../src/sim/controllers/manager.ts';
 import { isPodReady } from '../../src/sim/controllers/pods.ts';
 import { createStatefulSetController } from '../../src/sim/controllers/statefulset.ts';
@@ -15,7 +14,7 @@ import {
 import { GarbageCollector } from '../../src/sim/garbage-collector.ts';
 import { labelsOf, metadataOf, nameOf, uidOf } from '../../src/sim/object-meta.ts';
 import { kubeletDouble } from '../support/kubelet-double.ts';
-import { typeOf } from '../support/sim.ts';
+import { controllerContext, typeOf } from '../support/sim.ts';
 
 const START = new Date('2026-01-01T00:00:00Z');
 const START_MS = 2_000;
@@ -26,10 +25,9 @@ let manager: ControllerManager;
 let gc: GarbageCollector;
 
 beforeEach(() => {
-  clock = new VirtualClock(START);
-  api = new SimApiServer({ clock });
+  const ctx = controllerContext(START);
+  ({ clock, api } = ctx);
   api.podsTerminateGracefully = true;
-  const ctx = { api, clock, events: new EventRecorder(api, clock) };
   gc = new GarbageCollector(api);
   manager = new ControllerManager(ctx, [createStatefulSetController(ctx), kubeletDouble(api, clock, START_MS)], [gc]);
   manager.start();

@@ -1,5 +1,8 @@
 import type { JsonObject } from '../../src/diff/json.ts';
 import { SimApiServer } from '../../src/sim/apiserver.ts';
+import { VirtualClock } from '../../src/sim/clock.ts';
+import { EventRecorder } from '../../src/sim/controllers/events.ts';
+import type { ControllerContext } from '../../src/sim/controllers/types.ts';
 import type { ResourceType } from '../../src/sim/resources.ts';
 
 /** Resource type of a built-in (or registered custom) resource, failing loudly if unknown. */
@@ -60,4 +63,11 @@ export async function eventually(check: () => boolean, timeoutMs = 2000): Promis
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+/** What every in-process controller test starts from: a virtual clock, an API server on it, an event recorder. */
+export function controllerContext(start: Date): ControllerContext & { readonly clock: VirtualClock } {
+  const clock = new VirtualClock(start);
+  const api = new SimApiServer({ clock });
+  return { api, clock, events: new EventRecorder(api, clock) };
 }
