@@ -13,6 +13,8 @@ interface Bench {
 const BENCHES: Record<string, () => Promise<Bench>> = {
   sim: () => import('./sim.ts'),
   fleet: () => import('./fleet.ts'),
+  render: () => import('./render.ts'),
+  git: () => import('./git.ts'),
 };
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -1,0 +1,382 @@
+import * as nodeFs from 'node:fs';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import git, { type HttpClient } from 'isomorphic-git';
+import type { GitCredentials } from './credentials.ts';
+import { classifyRemoteError, GitError, redact } from './errors.ts';
+import { ReadWriteLock } from './lock.ts';
+import {
+  changedPaths,
+  DEFAULT_SNAPSHOT_LIMITS,
+  isAncestor,
+  readCommitInfo,
+  readSnapshot,
+  type ObjectStore,
+  type Snapshot,
+  type SnapshotLimits,
+} from './objects.ts';
+import { isCommitLike, matchRevision, peelRefs, shortSha, type RemoteRefs } from './revision.ts';
+import type { ResolvedRevision } from './types.ts';
+import type { RepoUrl } from './url.ts';
+
+export interface RepositoryOptions {
+  readonly url: RepoUrl;
+  /** Bare repository directory; created on first use, kept across restarts. */
+  readonly gitdir: string;
+  readonly http: HttpClient;
+  readonly credentials?: GitCredentials;
+  readonly snapshotLimits?: SnapshotLimits;
+}
+
+/** `deepen` with git's "infinite" depth: what `git fetch --unshallow` sends. */
+const UNSHALLOW_DEPTH = 0x7fffffff;
+/** Branches mirror into refs/heads; tags are written by `tags: true` fetches and by resolve. */
+const REFSPEC = '+refs/heads/*:refs/heads/*';
+
+/**
+ * One remote repository mirrored into a bare on-disk cache. First contact fetches only the
+ * wanted ref at depth 1; later fetches are incremental (no depth, so the server sends just
+ * the new commits). Concurrent resolves of one revision share a single fetch; reads run in
+ * parallel with each other but never beside a fetch. A cache that fails its checks is
+ * deleted and fetched again, and the resolve that noticed says so in its warnings.
+ */
+export class CachedRepository {
+  private store: ObjectStore;
+  private readonly lock = new ReadWriteLock();
+  private readonly inflight = new Map<string, Promise<ResolvedRevision>>();
+  private opened: Promise<void> | undefined;
+  private readonly pendingWarnings: string[] = [];
+  private readonly headers: Record<string, string>;
+  private readonly secrets: string[];
+
+  constructor(private readonly opts: RepositoryOptions) {
+    this.store = { fs: nodeFs, gitdir: opts.gitdir, cache: {} };
+    const creds = opts.credentials;
+    this.headers = creds
+      ? { authorization: `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}` }
+      : {};
+    this.secrets = creds ? [creds.password] : [];
+  }
+
+  /** The repository URL without credentials: safe to log and show. */
+  get url(): string {
+    return this.opts.url.fetchUrl;
+  }
+
+  /** Refs only, one request: the cheap "has anything moved?" poll. */
+  async lsRemote(): Promise<RemoteRefs> {
+    try {
+      const advertised = await git.listServerRefs({
+        http: this.opts.http,
+        url: this.url,
+        headers: this.headers,
+        protocolVersion: 1,
+        peelTags: true,
+      });
+      return peelRefs(advertised);
+    } catch (e) {
+      throw classifyRemoteError(e, this.url, this.secrets);
+    }
+  }
+
+  /** The commit a revision names on the remote right now, without fetching objects; undefined for abbreviated SHAs. */
+  async remoteSha(revision: string): Promise<string | undefined> {
+    const match = matchRevision(revision, await this.lsRemote());
+    if (match.kind === 'none') throw this.unknownRevision(revision, undefined);
+    if (match.kind === 'commit') return match.full ? match.sha : undefined;
+    return match.sha;
+  }
+
+  /** Fetches what is needed and pins `revision` (branch, tag, full or short SHA) to a commit. */
+  resolve(revision: string): Promise<ResolvedRevision> {
+    const key = revision === '' ? 'HEAD' : revision;
+    const running = this.inflight.get(key);
+    if (running !== undefined) return running;
+    const started = this.withRecovery(() => this.resolveOnce(key)).finally(() => this.inflight.delete(key));
+    this.inflight.set(key, started);
+    return started;
+  }
+
+  /** The files under `dir` at a commit; a commit the cache lacks is fetched first. */
+  readFiles(sha: string, dir = '.'): Promise<Snapshot> {
+    const limits = this.opts.snapshotLimits ?? DEFAULT_SNAPSHOT_LIMITS;
+    return this.withRecovery(async () => {
+      await this.ensureCommits([sha]);
+      return this.lock.read(() => this.local(() => readSnapshot(this.store, sha, dir, limits)));
+    });
+  }
+
+  /** Paths that differ between two commits, sorted. */
+  changedPaths(fromSha: string, toSha: string): Promise<string[]> {
+    return this.withRecovery(async () => {
+      await this.ensureCommits([fromSha, toSha]);
+      return this.lock.read(() => this.local(() => changedPaths(this.store, fromSha, toSha)));
+    });
+  }
+
+  private async ensureCommits(shas: readonly string[]): Promise<void> {
+    for (const sha of shas) {
+      if (!/^[0-9a-f]{40}$/.test(sha)) throw new GitError('UnknownRevision', `"${sha}" is not a full commit SHA; resolve the revision first`);
+    }
+    const present = await this.lock.read(() => Promise.all(shas.map((sha) => this.hasCommit(sha))));
+    const missing = shas.filter((_, i) => !present[i]);
+    if (missing.length > 0) await this.lock.write(async () => { for (const sha of missing) await this.fetchCommit(sha); });
+  }
+
+  private async resolveOnce(revision: string): Promise<ResolvedRevision> {
+    if (isCommitLike(revision) && revision.length === 40 && (await this.lock.read(() => this.hasCommit(revision)))) {
+      return this.resolved(revision, { kind: 'commit', sha: revision }, 'cached', []);
+    }
+    const refs = await this.lsRemote();
+    const match = matchRevision(revision, refs);
+    if (match.kind === 'none') throw this.unknownRevision(revision, refs);
+    return this.lock.write(async () => {
+      if (match.kind === 'commit') {
+        const { sha, fetch } = await this.fetchCommit(match.sha);
+        return this.resolved(revision, { kind: 'commit', sha }, fetch, match.warnings);
+      }
+      const previous = await this.localRef(match.ref);
+      let fetch: ResolvedRevision['fetch'] = 'cached';
+      let sha = match.sha;
+      if (!(await this.hasCommit(sha))) {
+        const empty = (await this.localRefs()).length === 0;
+        const fetched = await this.fetch({ ref: match.ref, singleBranch: true, depth: previous === undefined ? 1 : undefined });
+        // The ref may have moved between ls-remote and fetch; the fetched commit is newer.
+        sha = await this.local(() => peelToCommit(this.store, fetched));
+        fetch = empty ? 'cloned' : 'fetched';
+      }
+      await this.local(() => git.writeRef({ ...this.store, ref: match.ref, value: sha, force: true }));
+      const forced =
+        previous !== undefined && previous !== sha && !(await this.local(() => isAncestor(this.store, previous, sha)));
+      const warnings = [...match.warnings];
+      if (forced) {
+        warnings.push(
+          `${match.ref} was force-pushed: ${shortSha(previous)} is no longer in its history (now ${shortSha(sha)}); ` +
+            `the cache still holds ${shortSha(previous)}, so its manifests stay readable`,
+        );
+      }
+      return this.resolved(revision, { kind: match.kind, sha, ref: match.ref }, fetch, warnings, forced ? { from: previous, to: sha } : undefined);
+    });
+  }
+
+  /** Gets a commit named by SHA: a full SHA is asked for directly, an abbreviation needs the whole history. */
+  private async fetchCommit(wanted: string): Promise<{ sha: string; fetch: ResolvedRevision['fetch'] }> {
+    const found = await this.expand(wanted);
+    if (found !== undefined) return { sha: found, fetch: 'cached' };
+    const empty = (await this.localRefs()).length === 0;
+    if (wanted.length === 40) {
+      try {
+        await this.fetch({ ref: wanted, singleBranch: true, depth: 1 });
+      } catch (e) {
+        // Servers refuse SHAs no ref reaches; the full fetch below settles whether it exists.
+        if (!(e instanceof GitError) || (e.code !== 'FetchFailed' && e.code !== 'UnknownRevision')) throw e;
+      }
+    }
+    let sha = await this.expand(wanted);
+    if (sha === undefined) {
+      await this.fetch({ singleBranch: false, tags: true, depth: UNSHALLOW_DEPTH });
+      sha = await this.expand(wanted);
+    }
+    if (sha === undefined) {
+      throw new GitError(
+        'UnknownRevision',
+        `${this.url}: commit ${wanted} is not in any branch or tag of the repository (was it removed by a force push?)`,
+      );
+    }
+    return { sha, fetch: empty ? 'cloned' : 'fetched' };
+  }
+
+  private async fetch(args: { ref?: string; singleBranch: boolean; depth?: number | undefined; tags?: boolean }): Promise<string> {
+    try {
+      const result = await git.fetch({
+        ...this.store,
+        http: this.opts.http,
+        url: this.url,
+        headers: this.headers,
+        ...(args.ref === undefined ? {} : { ref: args.ref, remoteRef: args.ref }),
+        singleBranch: args.singleBranch,
+        tags: args.tags ?? false,
+        ...(args.depth === undefined ? {} : { depth: args.depth }),
+      });
+      if (result.fetchHead === null) throw new GitError('UnknownRevision', `${this.url}: the repository is empty`);
+      return result.fetchHead;
+    } catch (e) {
+      throw classifyRemoteError(e, this.url, this.secrets);
+    }
+  }
+
+  private async resolved(
+    revision: string,
+    target: { kind: ResolvedRevision['kind']; sha: string; ref?: string },
+    fetch: ResolvedRevision['fetch'],
+    warnings: readonly string[],
+    forcePush?: { from: string; to: string },
+  ): Promise<ResolvedRevision> {
+    const commit = await this.local(() => readCommitInfo(this.store, target.sha));
+    const all = [...this.pendingWarnings.splice(0), ...warnings];
+    return {
+      revision,
+      sha: target.sha,
+      ...(target.ref === undefined ? {} : { ref: target.ref }),
+      kind: target.kind,
+      commit,
+      fetch,
+      warnings: all,
+      ...(forcePush === undefined ? {} : { forcePush }),
+    };
+  }
+
+  private unknownRevision(revision: string, refs: RemoteRefs | undefined): GitError {
+    if (refs !== undefined && refs.size === 0) return new GitError('UnknownRevision', `${this.url}: the repository is empty`);
+    const branches = refs === undefined ? [] : [...refs.keys()].filter((r) => r.startsWith('refs/heads/')).map((r) => r.slice(11));
+    const hint = branches.length === 0 ? '' : ` (branches: ${branches.slice(0, 10).join(', ')}${branches.length > 10 ? ', …' : ''})`;
+    return new GitError('UnknownRevision', `${this.url}: no branch, tag or commit named "${revision}"${hint}`);
+  }
+
+  // --- the cache on disk --------------------------------------------------------------
+
+  /** Runs `op` on an open cache; if the cache turns out corrupt, rebuilds it and runs `op` once more. */
+  private async withRecovery<T>(op: () => Promise<T>): Promise<T> {
+    await this.open();
+    try {
+      return await op();
+    } catch (e) {
+      if (!(e instanceof GitError) || e.code !== 'CorruptCache') throw e;
+      await this.lock.write(() => this.rebuild(e.message));
+      return await op();
+    }
+  }
+
+  private open(): Promise<void> {
+    this.opened ??= this.lock.write(async () => {
+      const problem = await this.checkCache();
+      if (problem === 'missing') await this.init();
+      else if (problem !== undefined) await this.rebuild(problem);
+    });
+    return this.opened;
+  }
+
+  private async rebuild(reason: string): Promise<void> {
+    this.pendingWarnings.push(`the Git cache for ${this.url} was corrupt (${redact(reason, this.secrets)}); it was deleted and fetched again`);
+    await rm(this.opts.gitdir, { recursive: true, force: true });
+    this.store = { ...this.store, cache: {} };
+    await this.init();
+  }
+
+  private async init(): Promise<void> {
+    await mkdir(this.opts.gitdir, { recursive: true });
+    await git.init({ ...this.store, bare: true, defaultBranch: 'main' });
+    await git.setConfig({ ...this.store, path: 'remote.origin.url', value: this.url });
+    await git.setConfig({ ...this.store, path: 'remote.origin.fetch', value: REFSPEC });
+  }
+
+  /**
+   * Why the cache cannot be trusted, or undefined. Cheap enough for every start: the
+   * remote URL, every ref's commit, and each pack's trailing checksum against its index
+   * (which catches truncated packs without hashing them).
+   */
+  private async checkCache(): Promise<string | undefined> {
+    const { gitdir } = this.opts;
+    if (!(await exists(gitdir))) return 'missing';
+    try {
+      const remote = await git.getConfig({ ...this.store, path: 'remote.origin.url' });
+      if (remote !== this.url) return `it belongs to ${String(remote)}`;
+      await checkPacks(path.join(gitdir, 'objects', 'pack'));
+      for (const ref of await this.localRefs()) {
+        const oid = await git.resolveRef({ ...this.store, ref });
+        await git.readCommit({ ...this.store, oid });
+      }
+      return undefined;
+    } catch (e) {
+      return e instanceof Error ? e.message : String(e);
+    }
+  }
+
+  private async localRefs(): Promise<string[]> {
+    const [heads, tags] = await Promise.all(
+      ['refs/heads', 'refs/tags'].map(async (dir) => (await git.listRefs({ ...this.store, filepath: dir })).map((r) => `${dir}/${r}`)),
+    );
+    return [...heads!, ...tags!];
+  }
+
+  private async localRef(ref: string): Promise<string | undefined> {
+    try {
+      return await git.resolveRef({ ...this.store, ref });
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async hasCommit(sha: string): Promise<boolean> {
+    return (await this.expand(sha)) !== undefined;
+  }
+
+  /** The full SHA of a commit the cache holds, from a full or abbreviated one. */
+  private async expand(sha: string): Promise<string | undefined> {
+    try {
+      const oid = sha.length === 40 ? sha : await git.expandOid({ ...this.store, oid: sha });
+      const { type } = await git.readObject({ ...this.store, oid, format: 'deflated' });
+      if (type !== 'commit' && sha.length === 40) return undefined;
+      return oid;
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === 'NotFoundError') return undefined;
+      if (code === 'AmbiguousError') throw new GitError('UnknownRevision', `${this.url}: "${sha}" matches more than one object; use more digits`);
+      throw corrupt(e);
+    }
+  }
+
+  /** Local object reads: anything but a GitError means the cache is damaged. */
+  private async local<T>(read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (e) {
+      if (e instanceof GitError) throw e;
+      throw corrupt(e);
+    }
+  }
+}
+
+function corrupt(e: unknown): GitError {
+  return new GitError('CorruptCache', e instanceof Error ? e.message : String(e));
+}
+
+async function peelToCommit(store: ObjectStore, oid: string): Promise<string> {
+  let current = oid;
+  for (let hops = 0; hops < 10; hops++) {
+    const { type, object } = await git.readObject({ ...store, oid: current, format: 'parsed' });
+    if (type === 'commit') return current;
+    if (type !== 'tag') throw new GitError('UnknownRevision', `${oid} names a ${type}, not a commit`);
+    current = (object as { object: string }).object;
+  }
+  throw new GitError('UnknownRevision', `${oid}: tag chain too long`);
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A pack ends with the SHA-1 of its contents; its .idx repeats that SHA just before its own. */
+async function checkPacks(packDir: string): Promise<void> {
+  if (!(await exists(packDir))) return;
+  for (const name of await readdir(packDir)) {
+    if (!name.endsWith('.idx')) continue;
+    const idx = await readFile(path.join(packDir, name));
+    const pack = await nodeFs.promises.open(path.join(packDir, name.replace(/\.idx$/, '.pack')));
+    try {
+      const { size } = await pack.stat();
+      const trailer = Buffer.alloc(20);
+      if (size >= 32) await pack.read(trailer, 0, 20, size - 20);
+      if (size < 32 || !trailer.equals(idx.subarray(idx.length - 40, idx.length - 20))) {
+        throw new Error(`pack ${name.replace(/\.idx$/, '.pack')} is truncated or does not match its index`);
+      }
+    } finally {
+      await pack.close();
+    }
+  }
+}
