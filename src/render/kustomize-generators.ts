@@ -1,7 +1,9 @@
 /**
- * configMapGenerator / secretGenerator (behavior: create) with generatorOptions, and the
+ * configMapGenerator / secretGenerator with generatorOptions (a generator's own options
+ * OR-ed with the kustomization's for disableNameSuffixHash and immutable, as kustomize's
+ * MergeGlobalOptionsIntoLocal does), behavior create/merge/replace, and the
  * content-hash name suffix. The hash is kustomize v5's (api/hasher): sha256 of Go's
- * json.Marshal of {kind, name, data[, binaryData | stringData][, type]}; kustomize looks the
+ * json.Marshal of {kind, name, data[, binaryData | stringData][, type]} (immutable is not hashed); kustomize looks the
  * name up with the single key "metadata/name", which never exists, so name is always "".
  * The first 10 hex digits are kept with 0,1,3,a,e mapped to g,h,k,m,t.
  */
@@ -21,29 +23,40 @@ export interface GeneratorOptions {
   readonly labels?: Record<string, string>;
   readonly annotations?: Record<string, string>;
   readonly disableNameSuffixHash?: boolean;
+  readonly immutable?: boolean;
 }
 
+/** What a generated object does to an existing object of the same id (kustomize's appendReplaceOrMerge). */
+export type GeneratorBehavior = 'create' | 'merge' | 'replace';
+const isBehavior = (value: JsonValue): value is GeneratorBehavior => value === 'create' || value === 'merge' || value === 'replace';
+
 const GENERATOR_KEYS = new Set(['name', 'namespace', 'behavior', 'literals', 'files', 'envs', 'options', 'type']);
-const OPTION_KEYS = new Set(['labels', 'annotations', 'disableNameSuffixHash']);
+const OPTION_KEYS = new Set(['labels', 'annotations', 'disableNameSuffixHash', 'immutable']);
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 export interface Generated {
   readonly object: JsonObject;
   readonly hash: boolean;
+  readonly behavior: GeneratorBehavior;
 }
 
 export function parseGeneratorOptions(value: JsonValue | undefined, at: string, ctx: GeneratorContext): GeneratorOptions {
   if (value === undefined || value === null) return {};
   if (!isJsonObject(value)) return ctx.fail(`${at} must be a mapping`);
   for (const key of Object.keys(value)) if (!OPTION_KEYS.has(key)) ctx.fail(`kustomization field "${at}.${key}" is not supported`, true);
-  const out: { labels?: Record<string, string>; annotations?: Record<string, string>; disableNameSuffixHash?: boolean } = {};
+  const out: { -readonly [K in keyof GeneratorOptions]: GeneratorOptions[K] } = {};
   for (const key of ['labels', 'annotations'] as const) {
     const map = value[key];
     if (map === undefined || map === null) continue;
     if (!isJsonObject(map)) ctx.fail(`${at}.${key} must be a mapping`);
     out[key] = Object.fromEntries(Object.entries(map).map(([k, v]) => [k, String(v)]));
   }
-  if (value['disableNameSuffixHash'] !== undefined) out.disableNameSuffixHash = value['disableNameSuffixHash'] === true;
+  for (const key of ['disableNameSuffixHash', 'immutable'] as const) {
+    const flag = value[key];
+    if (flag === undefined || flag === null) continue;
+    if (typeof flag !== 'boolean') ctx.fail(`${at}.${key} must be true or false`);
+    out[key] = flag;
+  }
   return out;
 }
 
@@ -51,8 +64,8 @@ export function generate(kind: 'ConfigMap' | 'Secret', entry: JsonObject, at: st
   for (const key of Object.keys(entry)) {
     if (!GENERATOR_KEYS.has(key) || (key === 'type' && kind === 'ConfigMap')) ctx.fail(`kustomization field "${at}.${key}" is not supported`, true);
   }
-  const behavior = entry['behavior'];
-  if (behavior !== undefined && behavior !== 'create') ctx.fail(`kustomization field "${at}.behavior" = ${JSON.stringify(behavior)} is not supported (only create)`, true);
+  const behavior = entry['behavior'] ?? 'create';
+  if (!isBehavior(behavior)) return ctx.fail(`${at}.behavior must be one of create, merge, replace`);
   const name = entry['name'];
   if (typeof name !== 'string' || name === '') return ctx.fail(`${at} needs a name`);
   const own = parseGeneratorOptions(entry['options'], `${at}.options`, ctx);
@@ -82,8 +95,9 @@ export function generate(kind: 'ConfigMap' | 'Secret', entry: JsonObject, at: st
   const object: JsonObject = { apiVersion: 'v1', kind, metadata };
   if (pairs.length > 0) object['data'] = data;
   if (kind === 'Secret') object['type'] = typeof entry['type'] === 'string' ? entry['type'] : 'Opaque';
-  const disabled = own.disableNameSuffixHash ?? global.disableNameSuffixHash ?? false;
-  return { object, hash: !disabled };
+  if (own.immutable === true || global.immutable === true) object['immutable'] = true;
+  const disabled = own.disableNameSuffixHash === true || global.disableNameSuffixHash === true;
+  return { object, hash: !disabled, behavior };
 }
 
 function strings(value: JsonValue | undefined, at: string, ctx: GeneratorContext): string[] {

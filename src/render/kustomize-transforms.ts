@@ -248,7 +248,7 @@ function fixSubjects(object: JsonObject, renames: readonly Rename[], bindingName
 }
 
 /** '' (unset) and 'default' name the same namespace, as kustomize treats them for references. */
-function sameNamespace(a: string, b: string): boolean {
+export function sameNamespace(a: string, b: string): boolean {
   const norm = (s: string): string => (s === '' ? 'default' : s);
   return norm(a) === norm(b);
 }

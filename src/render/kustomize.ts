@@ -1,33 +1,38 @@
 /**
- * Native kustomize, first slice: `renderKustomization(files, {path})` builds the
- * kustomization in `path` the way `kubectl kustomize` (v5) does, for the fields listed in
- * SUPPORTED_FIELDS; any other field fails the render with UNSUPPORTED_KUSTOMIZE_FIELD rather
- * than being ignored. Pure and all-or-nothing, like renderDirectory. Loads are restricted to
- * the repository root (kustomize's LoadRestrictionsRootOnly, with the repo as the root).
+ * Native kustomize: `renderKustomization(files, {path})` builds the kustomization in `path`
+ * the way `kubectl kustomize` (v5.5) does, for the fields listed in SUPPORTED_FIELDS; any
+ * other field fails the render with UNSUPPORTED_KUSTOMIZE_FIELD rather than being ignored.
+ * Pure and all-or-nothing, like renderDirectory. Loads are restricted to the repository root
+ * (kustomize's LoadRestrictionsRootOnly, with the repo as the root).
  *
- * Steps per level: resources (files, or directories with their own kustomization, built
- * recursively) → patches → namespace → namePrefix/nameSuffix → commonLabels → labels →
- * commonAnnotations → replicas → images → name references; output in kustomize's legacy order.
+ * Steps per kustomization (kustomize's accumulateTarget): resources (files, or directories
+ * with their own Kustomization, built recursively) → generators (create/merge/replace) →
+ * components (each a Component whose own steps run over everything accumulated so far) →
+ * patches → namespace → namePrefix/nameSuffix → commonLabels → labels → commonAnnotations →
+ * replicas → images → name references; hash suffixes last; output in kustomize's legacy order.
  */
-import { deepCopy, isJsonObject, type JsonObject, type JsonValue } from '../diff/json.ts';
+import { deepCopy, isJsonObject, type JsonObject } from '../diff/json.ts';
 import { contentHash } from './canonical.ts';
 import type { FileContents } from './directory.ts';
 import { duplicateErrors, identityErrors } from './identity.ts';
+import { generate, nameHash, parseGeneratorOptions, type GeneratorBehavior, type GeneratorContext } from './kustomize-generators.ts';
+import {
+  KustomizeError, fail, imageRule, isRemoteRef, objectList, optionalString, readText, replicaRule, resolve, stringList, stringMap,
+} from './kustomize-input.ts';
+import { absorbGenerated, retrack, type Item } from './kustomize-merge.ts';
 import { legacyOrder } from './kustomize-order.ts';
-import { generate, nameHash, parseGeneratorOptions, type GeneratorContext } from './kustomize-generators.ts';
 import { applyPatch } from './kustomize-patches.ts';
 import {
   addAnnotations, addLabels, addNameAffixes, fixNameReferences, nameOf, namespaceOf, setImages, setNamespace, setReplicas,
-  type ImageRule, type ReplicaRule, type Tracked,
 } from './kustomize-transforms.ts';
 import { parseManifestFile } from './parse.ts';
 import { checkRenderPath, isUnder } from './paths.ts';
-import type { RenderError, RenderResult, RenderedObject } from './types.ts';
+import type { RenderResult } from './types.ts';
 
 export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;
 
 export const SUPPORTED_FIELDS: ReadonlySet<string> = new Set([
-  'apiVersion', 'kind', 'resources', 'namespace', 'namePrefix', 'nameSuffix', 'commonLabels', 'labels',
+  'apiVersion', 'kind', 'resources', 'components', 'namespace', 'namePrefix', 'nameSuffix', 'commonLabels', 'labels',
   'commonAnnotations', 'images', 'replicas', 'patches', 'configMapGenerator', 'secretGenerator', 'generatorOptions',
 ]);
 
@@ -36,35 +41,28 @@ export interface RenderKustomizationOptions {
   readonly path: string;
 }
 
-interface Item extends Tracked {
-  readonly source: RenderedObject['source'];
-  /** Generated with a content-hash name suffix still to add (at the very end, as kustomize does). */
-  readonly needsHash?: boolean;
+/** One kustomization (or component) being built. */
+interface Level {
+  readonly dir: string;
+  readonly file: string;
+  readonly k: JsonObject;
 }
 
-class KustomizeError extends Error {
-  constructor(readonly error: RenderError) {
-    super(error.message);
-  }
-}
-
-function fail(file: string, code: RenderError['code'], message: string): never {
-  throw new KustomizeError({ file, code, message });
-}
+/** What a directory's kustomization file must declare: a resource must not be a Component, a component must be one. */
+type Expected = 'Kustomization' | 'Component' | 'either';
 
 export function renderKustomization(files: ReadonlyMap<string, FileContents>, options: RenderKustomizationOptions): RenderResult {
   const root = checkRenderPath(options.path);
   if (!root.ok) return { ok: false, errors: [root.error] };
   let items: Item[];
   try {
-    items = addHashSuffixes(buildLevel(files, root.path, []));
+    items = addHashSuffixes(buildDirectory(files, root.path, [], 'either'));
   } catch (err) {
     if (err instanceof KustomizeError) return { ok: false, errors: [err.error] };
     throw err;
   }
-  const errors: RenderError[] = [];
   const located = items.map((i) => ({ object: i.object, file: i.source.file, line: i.source.line }));
-  for (const item of located) errors.push(...identityErrors(item));
+  const errors = located.flatMap((item) => identityErrors(item));
   if (errors.length === 0) errors.push(...duplicateErrors(located));
   if (errors.length > 0) return { ok: false, errors };
   const objects = legacyOrder(items).map((i) => ({ object: i.object, source: i.source, contentHash: contentHash(i.object) }));
@@ -78,43 +76,25 @@ function kustomizationFile(files: ReadonlyMap<string, FileContents>, dir: string
   return found[0];
 }
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
-
-function readText(files: ReadonlyMap<string, FileContents>, path: string): string {
-  const contents = files.get(path);
-  if (contents === undefined) fail(path, 'PATH_NOT_FOUND', `${path} does not exist`);
-  if (typeof contents === 'string') return contents.replace(/^\uFEFF/, '');
-  try {
-    return UTF8.decode(contents).replace(/^\uFEFF/, '');
-  } catch {
-    return fail(path, 'INVALID_ENCODING', `${path} is not valid UTF-8`);
-  }
-}
-
-function loadKustomization(files: ReadonlyMap<string, FileContents>, file: string): JsonObject {
+/** The level in `dir`, checked for cycles, for its kind and for fields the native renderer lacks. */
+function loadLevel(files: ReadonlyMap<string, FileContents>, dir: string, stack: readonly string[], expected: Expected): Level {
+  if (stack.includes(dir)) fail(dir, 'KUSTOMIZE_CYCLE', `kustomization cycle: ${[...stack, dir].map((d) => d || '.').join(' -> ')}`);
+  const file = kustomizationFile(files, dir);
+  if (file === undefined) fail(dir, 'PATH_NOT_FOUND', `no kustomization.yaml, kustomization.yml or Kustomization in ${JSON.stringify(dir || '.')}`);
   const parsed = parseManifestFile(file, readText(files, file));
   const first = parsed.errors[0];
   if (first !== undefined) throw new KustomizeError(first);
   const doc = parsed.candidates[0];
   if (doc === undefined || parsed.candidates.length > 1) fail(file, 'INVALID_KUSTOMIZATION', `${file} must hold exactly one mapping`);
-  for (const field of Object.keys(doc.object)) {
+  const k = doc.object;
+  const kind = k['kind'] ?? 'Kustomization';
+  if (kind !== 'Kustomization' && kind !== 'Component') fail(file, 'INVALID_KUSTOMIZATION', `${file}: kind must be Kustomization or Component, not ${JSON.stringify(kind)}`);
+  if (expected === 'Component' && kind !== 'Component') fail(file, 'INVALID_KUSTOMIZATION', `${file}: a component must have kind Component, not ${JSON.stringify(kind)}`);
+  if (expected === 'Kustomization' && kind === 'Component') fail(file, 'INVALID_KUSTOMIZATION', `${file}: a Component may be listed only under components, not resources`);
+  for (const field of Object.keys(k)) {
     if (!SUPPORTED_FIELDS.has(field)) fail(file, 'UNSUPPORTED_KUSTOMIZE_FIELD', `${file}: kustomization field ${JSON.stringify(field)} is not supported by Sluice's native kustomize`);
   }
-  return doc.object;
-}
-
-/** Joins a kustomization-relative reference onto `dir`; undefined when it leaves the repository root. */
-function resolve(dir: string, ref: string): string | undefined {
-  if (ref.startsWith('/')) return undefined;
-  const out = dir === '' ? [] : dir.split('/');
-  for (const segment of ref.split('/')) {
-    if (segment === '' || segment === '.') continue;
-    if (segment === '..') {
-      if (out.length === 0) return undefined;
-      out.pop();
-    } else out.push(segment);
-  }
-  return out.join('/');
+  return { dir, file, k };
 }
 
 /**
@@ -125,14 +105,34 @@ function requireInOrBelow(dir: string, path: string, file: string, what: string)
   if (!isUnder(path, dir, true)) fail(file, 'PATH_ESCAPE', `${file}: ${what} is not in or below ${JSON.stringify(dir || '.')} (kustomize's root-only load restrictor)`);
 }
 
-function buildLevel(files: ReadonlyMap<string, FileContents>, dir: string, stack: readonly string[]): Item[] {
-  if (stack.includes(dir)) fail(dir, 'KUSTOMIZE_CYCLE', `kustomization cycle: ${[...stack, dir].map((d) => d || '.').join(' -> ')}`);
-  const file = kustomizationFile(files, dir);
-  if (file === undefined) fail(dir, 'PATH_NOT_FOUND', `no kustomization.yaml, kustomization.yml or Kustomization in ${JSON.stringify(dir || '.')}`);
-  const k = loadKustomization(files, file);
+/** A kustomization directory built on its own; the next level up tracks references from the names it produced. */
+function buildDirectory(files: ReadonlyMap<string, FileContents>, dir: string, stack: readonly string[], expected: Expected): Item[] {
+  const level = loadLevel(files, dir, stack, expected);
   const items: Item[] = [];
-  for (const ref of stringList(k, 'resources', file)) items.push(...loadResource(files, dir, ref, file, [...stack, dir]));
-  items.push(...generateAll(files, dir, file, k));
+  accumulate(files, level, items, [...stack, dir]);
+  return items.map(retrack);
+}
+
+/** kustomize's accumulateTarget over `items`, which for a component are its parent's accumulated objects. */
+function accumulate(files: ReadonlyMap<string, FileContents>, level: Level, items: Item[], stack: readonly string[]): void {
+  const { dir, file, k } = level;
+  for (const ref of stringList(k, 'resources', file)) items.push(...loadResource(files, dir, ref, file, stack));
+  for (const { item, behavior, at } of generateAll(files, level)) {
+    const problem = absorbGenerated(items, item, behavior);
+    if (problem !== undefined) fail(file, 'INVALID_KUSTOMIZATION', `${file}: ${at}: ${problem}`);
+  }
+  for (const ref of stringList(k, 'components', file)) {
+    if (isRemoteRef(ref)) fail(file, 'PATH_ESCAPE', `${file}: remote component ${JSON.stringify(ref)} is not allowed (components must be inside the repository)`);
+    const path = resolve(dir, ref);
+    if (path === undefined) fail(file, 'PATH_ESCAPE', `${file}: component ${JSON.stringify(ref)} is outside the repository root`);
+    accumulate(files, loadLevel(files, path, stack, 'Component'), items, [...stack, path]);
+    items.splice(0, items.length, ...items.map(retrack));
+  }
+  transform(files, level, items);
+}
+
+/** The builtin transformers of one level, in kustomize's order. */
+function transform(files: ReadonlyMap<string, FileContents>, { dir, file, k }: Level, items: Item[]): void {
   for (const [i, entry] of objectList(k, 'patches', file).entries()) applyPatchEntry(files, dir, file, items, entry, i);
   const namespace = optionalString(k, 'namespace', file);
   if (namespace !== undefined && namespace !== '') setNamespace(items, namespace);
@@ -156,15 +156,9 @@ function buildLevel(files: ReadonlyMap<string, FileContents>, dir: string, stack
   const images = objectList(k, 'images', file).map((r, i) => imageRule(r, file, i));
   if (images.length > 0) setImages(items, images);
   fixNameReferences(items);
-  // The next level up tracks references from the names this level produced.
-  return items.map((i) => retrack(i));
 }
 
-function retrack(i: Item): Item {
-  return { object: i.object, source: i.source, originalName: nameOf(i.object), originalNamespace: namespaceOf(i.object), ...(i.needsHash ? { needsHash: true } : {}) };
-}
-
-function generateAll(files: ReadonlyMap<string, FileContents>, dir: string, file: string, k: JsonObject): Item[] {
+function generateAll(files: ReadonlyMap<string, FileContents>, { dir, file, k }: Level): { item: Item; behavior: GeneratorBehavior; at: string }[] {
   const ctx: GeneratorContext = {
     file,
     read: (ref) => {
@@ -178,18 +172,21 @@ function generateAll(files: ReadonlyMap<string, FileContents>, dir: string, file
     fail: (message, unsupported) => fail(file, unsupported === true ? 'UNSUPPORTED_KUSTOMIZE_FIELD' : 'INVALID_KUSTOMIZATION', `${file}: ${message}`),
   };
   const global = parseGeneratorOptions(k['generatorOptions'], 'generatorOptions', ctx);
-  const out: Item[] = [];
+  const out: { item: Item; behavior: GeneratorBehavior; at: string }[] = [];
   for (const kind of ['ConfigMap', 'Secret'] as const) {
     const field = kind === 'ConfigMap' ? 'configMapGenerator' : 'secretGenerator';
     for (const [i, entry] of objectList(k, field, file).entries()) {
-      const made = generate(kind, entry, `${field}[${i}]`, global, ctx);
-      out.push({
+      const at = `${field}[${i}]`;
+      const made = generate(kind, entry, at, global, ctx);
+      const item: Item = {
         object: made.object,
         source: { file, line: 1, documentIndex: 0 },
         originalName: nameOf(made.object),
         originalNamespace: namespaceOf(made.object),
+        previousIds: [],
         ...(made.hash ? { needsHash: true } : {}),
-      });
+      };
+      out.push({ item, behavior: made.behavior, at });
     }
   }
   return out;
@@ -197,7 +194,7 @@ function generateAll(files: ReadonlyMap<string, FileContents>, dir: string, file
 
 /** The last step of a build: generated names get their content hash, and references follow. */
 function addHashSuffixes(items: Item[]): Item[] {
-  const tracked = items.map((i) => retrack(i));
+  const tracked = items.map(retrack);
   for (const item of tracked) {
     if (item.needsHash) metadataOfObject(item.object)['name'] = `${nameOf(item.object)}-${nameHash(item.object)}`;
   }
@@ -211,9 +208,7 @@ function metadataOfObject(object: JsonObject): JsonObject {
 }
 
 function loadResource(files: ReadonlyMap<string, FileContents>, dir: string, ref: string, file: string, stack: readonly string[]): Item[] {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(ref) || ref.startsWith('github.com/') || ref.startsWith('git@')) {
-    fail(file, 'UNSUPPORTED_KUSTOMIZE_FIELD', `${file}: remote resource ${JSON.stringify(ref)} is not supported (resources must be inside the repository)`);
-  }
+  if (isRemoteRef(ref)) fail(file, 'PATH_ESCAPE', `${file}: remote resource ${JSON.stringify(ref)} is not allowed (resources must be inside the repository)`);
   const path = resolve(dir, ref);
   if (path === undefined) fail(file, 'PATH_ESCAPE', `${file}: resource ${JSON.stringify(ref)} is outside the repository root`);
   if (files.has(path)) {
@@ -226,9 +221,10 @@ function loadResource(files: ReadonlyMap<string, FileContents>, dir: string, ref
       source: { file: path, line: c.line, documentIndex: c.documentIndex },
       originalName: nameOf(c.object),
       originalNamespace: namespaceOf(c.object),
+      previousIds: [],
     }));
   }
-  if (path === '' || [...files.keys()].some((key) => isUnder(key, path, true))) return buildLevel(files, path, stack);
+  if (path === '' || [...files.keys()].some((key) => isUnder(key, path, true))) return buildDirectory(files, path, stack, 'Kustomization');
   return fail(file, 'PATH_NOT_FOUND', `${file}: resource ${JSON.stringify(ref)} (${path}) does not exist`);
 }
 
@@ -254,55 +250,8 @@ function applyPatchEntry(files: ReadonlyMap<string, FileContents>, dir: string, 
   fail(file, code, `${file}: patches[${i}]: ${problem}`);
 }
 
-function replicaRule(entry: JsonObject, file: string, i: number): ReplicaRule {
-  const { name, count } = entry;
-  if (typeof name !== 'string' || typeof count !== 'number' || !Number.isInteger(count) || count < 0) {
-    fail(file, 'INVALID_KUSTOMIZATION', `${file}: replicas[${i}] needs a name and a non-negative integer count`);
-  }
-  return { name, count };
-}
 
-function imageRule(entry: JsonObject, file: string, i: number): ImageRule {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(entry)) {
-    if (!['name', 'newName', 'newTag', 'digest'].includes(key)) fail(file, 'UNSUPPORTED_KUSTOMIZE_FIELD', `${file}: kustomization field "images[${i}].${key}" is not supported`);
-    if (typeof value !== 'string' && typeof value !== 'number') fail(file, 'INVALID_KUSTOMIZATION', `${file}: images[${i}].${key} must be a string`);
-    out[key] = String(value);
-  }
-  const name = out['name'];
-  if (name === undefined) return fail(file, 'INVALID_KUSTOMIZATION', `${file}: images[${i}] needs a name`);
-  return { ...out, name };
-}
 
-function optionalString(k: JsonObject, field: string, file: string): string | undefined {
-  const value = k[field];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') fail(file, 'INVALID_KUSTOMIZATION', `${file}: ${field} must be a string`);
-  return value;
-}
 
-function stringList(k: JsonObject, field: string, file: string): string[] {
-  const value = k[field];
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value) || !value.every((v): v is string => typeof v === 'string')) fail(file, 'INVALID_KUSTOMIZATION', `${file}: ${field} must be a list of strings`);
-  return value;
-}
 
-function objectList(k: JsonObject, field: string, file: string): JsonObject[] {
-  const value = k[field];
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value) || !value.every(isJsonObject)) fail(file, 'INVALID_KUSTOMIZATION', `${file}: ${field} must be a list of mappings`);
-  return value as JsonObject[];
-}
 
-/** A label/annotation map; numbers and booleans are kept as kustomize writes them (strings). */
-function stringMap(value: JsonValue | undefined, file: string, field: string): Record<string, string> | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (!isJsonObject(value)) fail(file, 'INVALID_KUSTOMIZATION', `${file}: ${field} must be a mapping`);
-  const out: Record<string, string> = {};
-  for (const [key, v] of Object.entries(value)) {
-    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') fail(file, 'INVALID_KUSTOMIZATION', `${file}: ${field}.${key} must be a scalar`);
-    out[key] = String(v);
-  }
-  return out;
-}

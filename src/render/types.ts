@@ -32,6 +32,8 @@ export const RENDER_ERROR_CODES = [
   'INVALID_KUSTOMIZATION',
   'KUSTOMIZE_CYCLE',
   'PATCH_FAILED',
+  'KUSTOMIZE_FAILED',
+  'KUSTOMIZE_UNAVAILABLE',
 ] as const;
 export type RenderErrorCode = (typeof RENDER_ERROR_CODES)[number];
 

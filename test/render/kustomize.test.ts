@@ -1,25 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
 import { renderKustomization } from '../../src/render/kustomize.ts';
 import type { RenderResult } from '../../src/render/types.ts';
-import { CASES, KUSTOMIZE_FIXTURES, goldenPath, loadTree } from './gen-kustomize-goldens.ts';
+import { CASES, goldenPath, hasKubectl, kubectlKustomize, loadTree, parseStream } from './gen-kustomize-goldens.ts';
 
-function hasKubectl(): boolean {
-  try {
-    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 const kubectl = hasKubectl();
-
-function parseStream(text: string): unknown[] {
-  return parseAllDocuments(text).map((d) => d.toJS()).filter((d) => d !== null);
-}
 
 /** Compared as an ordered list: the native render reproduces kustomize's legacy output order. */
 function objects(result: RenderResult): unknown[] {
@@ -35,8 +20,7 @@ describe('renderKustomization against kubectl kustomize', () => {
   });
 
   it.skipIf(!kubectl).each(CASES)('$name matches live kubectl kustomize (skipped: kubectl not on PATH)', ({ path }) => {
-    const live = execFileSync('kubectl', ['kustomize', join(KUSTOMIZE_FIXTURES, path)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    expect(objects(renderKustomization(tree, { path }))).toEqual(parseStream(live));
+    expect(objects(renderKustomization(tree, { path }))).toEqual(parseStream(kubectlKustomize(path)));
   });
 });
 
@@ -51,7 +35,6 @@ describe('renderKustomization errors', () => {
     ['replacements', 'replacements: []\n'],
     ['helmCharts', 'helmCharts: []\n'],
     ['vars', 'vars: []\n'],
-    ['components', 'components: [c]\n'],
     ['patchesStrategicMerge', 'patchesStrategicMerge: [p.yaml]\n'],
     ['bases', 'bases: [b]\n'],
   ])('fails with UNSUPPORTED_KUSTOMIZE_FIELD naming %s', (field, yaml) => {
@@ -66,12 +49,28 @@ describe('renderKustomization errors', () => {
     ['labels[0].fields', 'labels: [{pairs: {a: b}, fields: []}]\n'],
     ['patches[0].options', 'patches: [{patch: "{}", options: {allowNameChange: true}}]\n'],
     ['labelSelector', 'patches: [{patch: "[]", target: {labelSelector: "a=b"}}]\n'],
-    ['configMapGenerator[0].behavior', 'configMapGenerator: [{name: a, behavior: merge, literals: [x=y]}]\n'],
     ['secretGenerator[0].immutable', 'secretGenerator: [{name: s, immutable: true, literals: [x=y]}]\n'],
-    ['generatorOptions.immutable', 'generatorOptions: {immutable: true}\n'],
+    ['generatorOptions.immutableFoo', 'generatorOptions: {immutableFoo: true}\n'],
   ])('names the unsupported sub-field %s', (field, yaml) => {
     const result = renderKustomization(files({ 'app/kustomization.yaml': `resources: [cm.yaml]\n${yaml}`, 'app/cm.yaml': CM }), { path: 'app' });
     expect(result.ok ? [] : result.errors.map((e) => [e.code, e.message.includes(field)])).toEqual([['UNSUPPORTED_KUSTOMIZE_FIELD', true]]);
+  });
+
+  const COMPONENT = 'apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n';
+  it.each([
+    ['a Kustomization listed as a component', { 'c/kustomization.yaml': 'resources: []\n', 'a/kustomization.yaml': 'components: [../c]\n' }, 'INVALID_KUSTOMIZATION', 'must have kind Component'],
+    ['a Component listed as a resource', { 'c/kustomization.yaml': COMPONENT, 'a/kustomization.yaml': 'resources: [../c]\n' }, 'INVALID_KUSTOMIZATION', 'only under components'],
+    ['a missing component directory', { 'a/kustomization.yaml': 'components: [../gone]\n' }, 'PATH_NOT_FOUND', 'gone'],
+    ['a component cycle', { 'c/kustomization.yaml': `${COMPONENT}components: [../d]\n`, 'd/kustomization.yaml': `${COMPONENT}components: [../c]\n`, 'a/kustomization.yaml': 'components: [../c]\n' }, 'KUSTOMIZE_CYCLE', 'c -> d -> c'],
+    ['a remote component', { 'a/kustomization.yaml': 'components: [https://github.com/x/y//c]\n' }, 'PATH_ESCAPE', 'remote component'],
+    ['merge into a ConfigMap that does not exist', { 'a/kustomization.yaml': 'configMapGenerator: [{name: c, behavior: merge, literals: [a=b]}]\n' }, 'INVALID_KUSTOMIZATION', 'does not exist; cannot merge'],
+    ['replace of a ConfigMap that does not exist', { 'a/kustomization.yaml': 'configMapGenerator: [{name: c, behavior: replace, literals: [a=b]}]\n' }, 'INVALID_KUSTOMIZATION', 'does not exist; cannot replace'],
+    ['create over an existing ConfigMap', { 'a/cm.yaml': CM, 'a/kustomization.yaml': 'resources: [cm.yaml]\nconfigMapGenerator: [{name: a, literals: [x=y]}]\n' }, 'INVALID_KUSTOMIZATION', 'behavior must be merge or replace'],
+    ['an unknown behavior', { 'a/kustomization.yaml': 'configMapGenerator: [{name: c, behavior: upsert}]\n' }, 'INVALID_KUSTOMIZATION', 'create, merge, replace'],
+    ['a non-boolean immutable', { 'a/kustomization.yaml': 'generatorOptions: {immutable: "yes"}\n' }, 'INVALID_KUSTOMIZATION', 'immutable must be true or false'],
+  ])('rejects %s', (_name, tree, code, message) => {
+    const result = renderKustomization(files(tree), { path: 'a' });
+    expect(result.ok ? [] : result.errors.map((e) => [e.code, e.message])).toEqual([[code, expect.stringContaining(message)]]);
   });
 
   it('rejects a .. resource that leaves the repository root', () => {

@@ -1,0 +1,49 @@
+/**
+ * `renderSource(files, options)`: the one entry point the controller calls. A directory
+ * with a kustomization is built natively; when that fails only because the kustomization
+ * uses fields the native renderer lacks (UNSUPPORTED_KUSTOMIZE_FIELD), the real kustomize
+ * binary builds it instead, if one is found and allowed. Any other directory is rendered
+ * as plain YAML. All-or-nothing throughout.
+ */
+import { renderDirectory, type FileContents } from './directory.ts';
+import { KUSTOMIZATION_FILES, renderKustomization } from './kustomize.ts';
+import { detectKustomizeBinary, renderWithKustomizeBinary, type KustomizeBinaryLookup } from './kustomize-binary.ts';
+import { checkRenderPath } from './paths.ts';
+import type { RenderDirectoryOptions, RenderError, RenderResult } from './types.ts';
+
+export interface RenderSourceOptions extends RenderDirectoryOptions {
+  /** 'auto' (default): fall back to `kustomize`/`kubectl` for unsupported fields; 'never': report them. */
+  readonly kustomizeBinary?: 'auto' | 'never';
+  /** How the fallback finds its binary (default: PATH, cached); tests inject their own. */
+  readonly findKustomizeBinary?: KustomizeBinaryLookup;
+  /** Time limit for one kustomize run. */
+  readonly kustomizeTimeoutMs?: number;
+}
+
+export async function renderSource(files: ReadonlyMap<string, FileContents>, options: RenderSourceOptions): Promise<RenderResult> {
+  const root = checkRenderPath(options.path);
+  if (!root.ok) return { ok: false, errors: [root.error] };
+  const dir = root.path;
+  const hasKustomization = KUSTOMIZATION_FILES.some((name) => files.has(dir === '' ? name : `${dir}/${name}`));
+  if (!hasKustomization) return renderDirectory(files, options);
+  const native = renderKustomization(files, { path: dir });
+  if (native.ok || !native.errors.every((e) => e.code === 'UNSUPPORTED_KUSTOMIZE_FIELD')) return native;
+  const binary = options.kustomizeBinary === 'never' ? undefined : await (options.findKustomizeBinary ?? detectKustomizeBinary)();
+  if (binary === undefined) return { ok: false, errors: [unavailable(native.errors, options.kustomizeBinary === 'never')] };
+  return renderWithKustomizeBinary(files, {
+    path: dir,
+    binary,
+    ...(options.limits !== undefined ? { limits: options.limits } : {}),
+    ...(options.kustomizeTimeoutMs !== undefined ? { timeoutMs: options.kustomizeTimeoutMs } : {}),
+  });
+}
+
+function unavailable(unsupported: readonly RenderError[], disabled: boolean): RenderError {
+  const first = unsupported[0];
+  const why = disabled ? 'the kustomize binary fallback is disabled' : 'no kustomize or kubectl binary was found on PATH';
+  return {
+    file: first?.file ?? '',
+    code: 'KUSTOMIZE_UNAVAILABLE',
+    message: `${unsupported.map((e) => e.message).join('; ')}; ${why}, so this kustomization cannot be rendered`,
+  };
+}

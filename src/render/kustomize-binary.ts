@@ -1,0 +1,168 @@
+/**
+ * The kustomize-binary fallback's I/O: find `kustomize` or `kubectl` on PATH (once per
+ * process), write the file map to a fresh 0700 temporary checkout (regular files only — no
+ * symlinks are created, so nothing can point out of it), run
+ * `kustomize build` / `kubectl kustomize` with `--load-restrictor LoadRestrictionsRootOnly`
+ * under a timeout and an output cap, and always remove the checkout.
+ */
+import { spawn } from 'node:child_process';
+import { constants } from 'node:fs';
+import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import type { FileContents } from './directory.ts';
+import { KUSTOMIZATION_FILES } from './kustomize.ts';
+import { kustomizeFailure, objectsFromKustomizeOutput } from './kustomize-output.ts';
+import { checkRenderPath, checkRepoPath } from './paths.ts';
+import { DEFAULT_RENDER_LIMITS, type RenderError, type RenderLimits, type RenderResult } from './types.ts';
+
+export interface KustomizeBinary {
+  readonly kind: 'kustomize' | 'kubectl';
+  readonly path: string;
+}
+
+/** How the fallback finds its binary; tests inject one that finds nothing. */
+export type KustomizeBinaryLookup = () => Promise<KustomizeBinary | undefined>;
+
+export const DEFAULT_KUSTOMIZE_TIMEOUT_MS = 60_000;
+/** Enough of kustomize's stderr for its message; the rest is dropped. */
+const MAX_STDERR_BYTES = 64 * 1024;
+
+export async function findExecutable(name: string, searchPath: string = process.env['PATH'] ?? ''): Promise<string | undefined> {
+  for (const dir of searchPath.split(delimiter)) {
+    if (dir === '') continue;
+    const candidate = join(dir, name);
+    try {
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here; keep looking
+    }
+  }
+  return undefined;
+}
+
+let detected: Promise<KustomizeBinary | undefined> | undefined;
+
+/** A standalone `kustomize` wins over `kubectl kustomize`; the answer is cached for the process. */
+export const detectKustomizeBinary: KustomizeBinaryLookup = () => {
+  detected ??= (async () => {
+    const kustomize = await findExecutable('kustomize');
+    if (kustomize !== undefined) return { kind: 'kustomize', path: kustomize };
+    const kubectl = await findExecutable('kubectl');
+    return kubectl === undefined ? undefined : { kind: 'kubectl', path: kubectl };
+  })();
+  return detected;
+};
+
+export function kustomizeArgs(binary: KustomizeBinary, dir: string): string[] {
+  const command = binary.kind === 'kustomize' ? ['build'] : ['kustomize'];
+  return [...command, '--load-restrictor', 'LoadRestrictionsRootOnly', dir];
+}
+
+export interface KustomizeBinaryOptions {
+  /** Repo-relative directory holding the kustomization. */
+  readonly path: string;
+  readonly binary: KustomizeBinary;
+  readonly timeoutMs?: number;
+  /** Caps stdout (default: limits.maxTotalBytes) and the bytes written to the checkout (limits.maxTotalBytes). */
+  readonly limits?: Partial<RenderLimits>;
+}
+
+export async function renderWithKustomizeBinary(files: ReadonlyMap<string, FileContents>, options: KustomizeBinaryOptions): Promise<RenderResult> {
+  const limits = { ...DEFAULT_RENDER_LIMITS, ...options.limits };
+  const root = checkRenderPath(options.path);
+  if (!root.ok) return { ok: false, errors: [root.error] };
+  const dir = root.path;
+  const file = KUSTOMIZATION_FILES.map((name) => (dir === '' ? name : `${dir}/${name}`)).find((p) => files.has(p)) ?? (dir || '.');
+  const checkout = await mkdtemp(join(tmpdir(), 'sluice-kustomize-'));
+  try {
+    const written = await writeCheckout(checkout, files, limits.maxTotalBytes);
+    if (written !== undefined) return { ok: false, errors: [written] };
+    const run = await runBounded(options.binary.path, kustomizeArgs(options.binary, join(checkout, dir)), {
+      cwd: checkout,
+      timeoutMs: options.timeoutMs ?? DEFAULT_KUSTOMIZE_TIMEOUT_MS,
+      maxOutputBytes: limits.maxTotalBytes,
+    });
+    if (run.outcome === 'timeout') return failed(file, `${file}: kustomize did not finish within ${options.timeoutMs ?? DEFAULT_KUSTOMIZE_TIMEOUT_MS} ms`);
+    if (run.outcome === 'too-large') return failed(file, `${file}: kustomize output exceeded ${limits.maxTotalBytes} bytes`);
+    if (run.outcome === 'not-started') return failed(file, `${file}: could not run ${options.binary.path}: ${run.reason}`);
+    if (run.code !== 0) return { ok: false, errors: [kustomizeFailure(file, run.stderr, checkout)] };
+    return objectsFromKustomizeOutput(file, run.stdout, limits.maxObjects);
+  } finally {
+    await rm(checkout, { recursive: true, force: true });
+  }
+}
+
+function failed(file: string, message: string): RenderResult {
+  return { ok: false, errors: [{ file, code: 'KUSTOMIZE_FAILED', message }] };
+}
+
+/** Writes every file as a new regular file (flag 'wx': never through an existing path); undefined when all were written. */
+async function writeCheckout(checkout: string, files: ReadonlyMap<string, FileContents>, maxTotalBytes: number): Promise<RenderError | undefined> {
+  let total = 0;
+  for (const [key, contents] of files) {
+    const checked = checkRepoPath(key);
+    if (!checked.ok) return checked.error;
+    total += typeof contents === 'string' ? Buffer.byteLength(contents) : contents.length;
+    if (total > maxTotalBytes) return { file: key, code: 'TOTAL_TOO_LARGE', message: `the files for kustomize exceed ${maxTotalBytes} bytes` };
+    const target = join(checkout, key);
+    await mkdir(dirname(target), { recursive: true, mode: 0o700 });
+    await writeFile(target, contents, { flag: 'wx', mode: 0o600 });
+  }
+  return undefined;
+}
+
+type RunResult =
+  | { outcome: 'exited'; code: number | null; stdout: string; stderr: string }
+  | { outcome: 'timeout' }
+  | { outcome: 'too-large' }
+  | { outcome: 'not-started'; reason: string };
+
+interface RunOptions {
+  readonly cwd: string;
+  readonly timeoutMs: number;
+  readonly maxOutputBytes: number;
+}
+
+/** Runs the binary with a scrubbed environment (HOME is the checkout, so no user plugins or config), killing its process group on timeout or oversized output. */
+function runBounded(command: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const env = { PATH: process.env['PATH'] ?? '', HOME: options.cwd, XDG_CONFIG_HOME: options.cwd };
+    // Its own process group, so a kill also reaches anything it started (which would otherwise hold the pipes open).
+    const child = spawn(command, args, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    let bytes = 0;
+    let stderrBytes = 0;
+    let stopped: 'timeout' | 'too-large' | undefined;
+    const stop = (why: 'timeout' | 'too-large'): void => {
+      stopped ??= why;
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    };
+    const timer = setTimeout(() => stop('timeout'), options.timeoutMs);
+    child.stdout.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes > options.maxOutputBytes) stop('too-large');
+      else stdout.push(chunk);
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderrBytes += chunk.length;
+      if (stderrBytes <= MAX_STDERR_BYTES) stderr.push(chunk);
+    });
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      resolve({ outcome: 'not-started', reason: err.message });
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (stopped === 'timeout') resolve({ outcome: 'timeout' });
+      else if (stopped === 'too-large') resolve({ outcome: 'too-large' });
+      else resolve({ outcome: 'exited', code, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') });
+    });
+  });
+}

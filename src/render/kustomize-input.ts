@@ -1,0 +1,103 @@
+/**
+ * Reading a kustomization: the error it throws (caught once, in renderKustomization), file
+ * text, kustomization-relative paths, and typed field readers that fail with
+ * INVALID_KUSTOMIZATION naming the file and field.
+ */
+import { isJsonObject, type JsonObject, type JsonValue } from '../diff/json.ts';
+import type { FileContents } from './directory.ts';
+import type { ImageRule, ReplicaRule } from './kustomize-transforms.ts';
+import type { RenderError } from './types.ts';
+
+export class KustomizeError extends Error {
+  constructor(readonly error: RenderError) {
+    super(error.message);
+  }
+}
+
+export function fail(file: string, code: RenderError['code'], message: string): never {
+  throw new KustomizeError({ file, code, message });
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+export function readText(files: ReadonlyMap<string, FileContents>, path: string): string {
+  const contents = files.get(path);
+  if (contents === undefined) fail(path, 'PATH_NOT_FOUND', `${path} does not exist`);
+  if (typeof contents === 'string') return contents.replace(/^\uFEFF/, '');
+  try {
+    return UTF8.decode(contents).replace(/^\uFEFF/, '');
+  } catch {
+    return fail(path, 'INVALID_ENCODING', `${path} is not valid UTF-8`);
+  }
+}
+
+/** Joins a kustomization-relative reference onto `dir`; undefined when it leaves the repository root. */
+export function resolve(dir: string, ref: string): string | undefined {
+  if (ref.startsWith('/')) return undefined;
+  const out = dir === '' ? [] : dir.split('/');
+  for (const segment of ref.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') {
+      if (out.length === 0) return undefined;
+      out.pop();
+    } else out.push(segment);
+  }
+  return out.join('/');
+}
+
+export function isRemoteRef(ref: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(ref) || ref.startsWith('github.com/') || ref.startsWith('git@');
+}
+
+export function optionalString(k: JsonObject, field: string, file: string): string | undefined {
+  const value = k[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') fail(file, 'INVALID_KUSTOMIZATION', `${file}: ${field} must be a string`);
+  return value;
+}
+
+export function stringList(k: JsonObject, field: string, file: string): string[] {
+  const value = k[field];
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || !value.every((v): v is string => typeof v === 'string')) fail(file, 'INVALID_KUSTOMIZATION', `${file}: ${field} must be a list of strings`);
+  return value;
+}
+
+export function objectList(k: JsonObject, field: string, file: string): JsonObject[] {
+  const value = k[field];
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || !value.every(isJsonObject)) fail(file, 'INVALID_KUSTOMIZATION', `${file}: ${field} must be a list of mappings`);
+  return value as JsonObject[];
+}
+
+/** A label/annotation map; numbers and booleans are kept as kustomize writes them (strings). */
+export function stringMap(value: JsonValue | undefined, file: string, field: string): Record<string, string> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isJsonObject(value)) fail(file, 'INVALID_KUSTOMIZATION', `${file}: ${field} must be a mapping`);
+  const out: Record<string, string> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') fail(file, 'INVALID_KUSTOMIZATION', `${file}: ${field}.${key} must be a scalar`);
+    out[key] = String(v);
+  }
+  return out;
+}
+
+export function replicaRule(entry: JsonObject, file: string, i: number): ReplicaRule {
+  const { name, count } = entry;
+  if (typeof name !== 'string' || typeof count !== 'number' || !Number.isInteger(count) || count < 0) {
+    fail(file, 'INVALID_KUSTOMIZATION', `${file}: replicas[${i}] needs a name and a non-negative integer count`);
+  }
+  return { name, count };
+}
+
+export function imageRule(entry: JsonObject, file: string, i: number): ImageRule {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(entry)) {
+    if (!['name', 'newName', 'newTag', 'digest'].includes(key)) fail(file, 'UNSUPPORTED_KUSTOMIZE_FIELD', `${file}: kustomization field "images[${i}].${key}" is not supported`);
+    if (typeof value !== 'string' && typeof value !== 'number') fail(file, 'INVALID_KUSTOMIZATION', `${file}: images[${i}].${key} must be a string`);
+    out[key] = String(value);
+  }
+  const name = out['name'];
+  if (name === undefined) return fail(file, 'INVALID_KUSTOMIZATION', `${file}: images[${i}] needs a name`);
+  return { ...out, name };
+}
