@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ScaledClock } from './sim/clock.ts';
 import { startSimCluster } from './sim/index.ts';
+import { RENDER_USAGE, renderCommand } from './cli/render.ts';
 
 const USAGE = `usage: sluice <command> [options]
 
@@ -11,7 +12,7 @@ commands:
         --nodes N         simulated nodes (default 3)
         --speed X         run cluster time X times faster than real time (default 1)
         --api-only        serve the API alone: no controllers, scheduler or kubelets
-`;
+${RENDER_USAGE}`;
 
 function positiveNumber(name: string, text: string | undefined, integer: boolean): number | string {
   const n = Number(text);
@@ -68,6 +69,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'sim':
         return await sim(rest);
+      case 'render':
+        return await renderCommand(rest);
       case undefined:
       case 'help':
       case '--help':
