@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { renderCommand } from '../../src/cli/render.ts';
+import { findKubectl } from '../support/kubectl.ts';
 import { gitAvailable, startGitServer, type GitServer, type TestRepo } from '../support/git-server.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/sluice.js', import.meta.url));
@@ -96,6 +97,20 @@ describe('sluice render DIR', () => {
   it('runs through the sluice binary', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [BIN, 'render', path.join(dir, 'base')]);
     expect(ids(stdout)).toEqual(['Deployment/web']);
+  });
+});
+
+describe('the example repository', () => {
+  const kubectl = findKubectl();
+  it.each(['dev', 'prod'])('overlays/%s renders, and equals kubectl kustomize where kubectl exists', async (overlay) => {
+    const dir = fileURLToPath(new URL(`../../examples/guestbook/overlays/${overlay}`, import.meta.url));
+    const r = await render([dir]);
+    expect(r.code).toBe(0);
+    expect(ids(r.stdout)).toHaveLength(4);
+    if (kubectl === undefined) return;
+    const { stdout } = await promisify(execFile)(kubectl, ['kustomize', dir]);
+    const canonical = (text: string) => parseAllDocuments(text).map((d) => JSON.stringify(d.toJS())).sort();
+    expect(canonical(r.stdout)).toEqual(canonical(stdout));
   });
 });
 
