@@ -1,17 +1,45 @@
 import type * as nodeFs from 'node:fs';
 import git from 'isomorphic-git';
 import { GitError } from './errors.ts';
+import { PackReader, type PackTreeEntry } from './pack-reader.ts';
 import type { CommitInfo } from './types.ts';
 
 /**
  * Reads from one repository's object store. `cache` is isomorphic-git's memo of parsed
  * pack indexes; sharing one per repository is the difference between milliseconds and
- * seconds when reading many blobs.
+ * seconds when reading many blobs. `packs` reads packed objects in bulk some 20× faster
+ * still; isomorphic-git serves what it lacks (loose objects).
  */
 export interface ObjectStore {
   readonly fs: typeof nodeFs;
   readonly gitdir: string;
   readonly cache: object;
+  readonly packs?: PackReader;
+}
+
+async function readTreeEntries(store: ObjectStore, oid: string): Promise<readonly PackTreeEntry[]> {
+  const packed = store.packs?.read(oid);
+  if (packed === undefined) return (await git.readTree({ ...store, oid })).tree;
+  if (packed.type !== 'tree') throw new GitError('CorruptCache', `object ${oid} is a ${packed.type}, expected a tree`);
+  return PackReader.parseTree(packed.data);
+}
+
+async function readBlobBytes(store: ObjectStore, oid: string): Promise<Buffer> {
+  const packed = store.packs?.read(oid);
+  if (packed !== undefined) return packed.data;
+  const { blob } = await git.readBlob({ ...store, oid });
+  return Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
+}
+
+/** The tree at `dir` inside a commit, or undefined when no such directory exists. */
+async function subtree(store: ObjectStore, commitSha: string, dir: string): Promise<string | undefined> {
+  let oid: string | undefined = (await git.readCommit({ ...store, oid: commitSha })).commit.tree;
+  for (const segment of dir === '' ? [] : dir.split('/')) {
+    const entry: PackTreeEntry | undefined = (await readTreeEntries(store, oid)).find((e) => e.path === segment);
+    oid = entry?.mode === TREE ? entry.oid : undefined;
+    if (oid === undefined) return undefined;
+  }
+  return oid;
 }
 
 /** The files at a commit: repo-relative POSIX paths → contents; symlinks kept apart. */
@@ -50,19 +78,12 @@ export async function readCommitInfo(store: ObjectStore, sha: string): Promise<C
  */
 export async function readSnapshot(store: ObjectStore, sha: string, path: string, limits: SnapshotLimits): Promise<Snapshot> {
   const prefix = path === '.' ? '' : path.replace(/^\/+|\/+$/g, '');
-  let rootTree: string;
-  try {
-    rootTree = (await git.readTree({ ...store, oid: sha, filepath: prefix })).oid;
-  } catch (e) {
-    if ((e as { code?: string }).code === 'NotFoundError') {
-      throw new GitError('PathNotFound', `path "${prefix}" does not exist at commit ${sha.slice(0, 7)}`);
-    }
-    throw e;
-  }
+  const rootTree = await subtree(store, sha, prefix);
+  if (rootTree === undefined) throw new GitError('PathNotFound', `path "${prefix}" does not exist at commit ${sha.slice(0, 7)}`);
   const snapshot: Snapshot = { files: new Map(), symlinks: new Map() };
   let totalBytes = 0;
   const visit = async (treeOid: string, dir: string): Promise<void> => {
-    const { tree } = await git.readTree({ ...store, oid: treeOid });
+    const tree = await readTreeEntries(store, treeOid);
     await Promise.all(
       tree.map(async (entry) => {
         const entryPath = dir === '' ? entry.path : `${dir}/${entry.path}`;
@@ -71,12 +92,11 @@ export async function readSnapshot(store: ObjectStore, sha: string, path: string
         if (snapshot.files.size + snapshot.symlinks.size >= limits.maxFiles) {
           throw new GitError('LimitExceeded', `more than ${limits.maxFiles} files under "${prefix || '.'}" at ${sha.slice(0, 7)}`);
         }
-        const { blob } = await git.readBlob({ ...store, oid: entry.oid });
-        totalBytes += blob.byteLength;
+        const bytes = await readBlobBytes(store, entry.oid);
+        totalBytes += bytes.byteLength;
         if (totalBytes > limits.maxTotalBytes) {
           throw new GitError('LimitExceeded', `files under "${prefix || '.'}" at ${sha.slice(0, 7)} exceed ${limits.maxTotalBytes} bytes`);
         }
-        const bytes = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
         if (entry.mode === SYMLINK) snapshot.symlinks.set(entryPath, bytes.toString('utf8'));
         else snapshot.files.set(entryPath, bytes);
       }),
@@ -117,7 +137,7 @@ export async function changedPaths(store: ObjectStore, fromSha: string, toSha: s
 
 async function entriesOf(store: ObjectStore, treeOid: string | undefined): Promise<Map<string, { oid: string; mode: string }>> {
   if (treeOid === undefined) return new Map();
-  const { tree } = await git.readTree({ ...store, oid: treeOid });
+  const tree = await readTreeEntries(store, treeOid);
   return new Map(tree.map((e) => [e.path, { oid: e.oid, mode: e.mode }]));
 }
 

@@ -1,6 +1,5 @@
 import * as nodeFs from 'node:fs';
-import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
-import path from 'node:path';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import git, { type HttpClient } from 'isomorphic-git';
 import type { GitCredentials } from './credentials.ts';
 import { classifyRemoteError, GitError, redact } from './errors.ts';
@@ -15,6 +14,8 @@ import {
   type Snapshot,
   type SnapshotLimits,
 } from './objects.ts';
+import { indexingFs, PackIndexed } from './indexing-fs.ts';
+import { PackReader } from './pack-reader.ts';
 import { isCommitLike, matchRevision, peelRefs, shortSha, type RemoteRefs } from './revision.ts';
 import type { ResolvedRevision } from './types.ts';
 import type { RepoUrl } from './url.ts';
@@ -140,7 +141,7 @@ export class CachedRepository {
       let sha = match.sha;
       if (!(await this.hasCommit(sha))) {
         const empty = (await this.localRefs()).length === 0;
-        const fetched = await this.fetch({ ref: match.ref, singleBranch: true, depth: previous === undefined ? 1 : undefined });
+        const fetched = await this.fetch({ ref: match.ref, expected: match.sha, singleBranch: true, depth: previous === undefined ? 1 : undefined });
         // The ref may have moved between ls-remote and fetch; the fetched commit is newer.
         sha = await this.local(() => peelToCommit(this.store, fetched));
         fetch = empty ? 'cloned' : 'fetched';
@@ -166,7 +167,7 @@ export class CachedRepository {
     const empty = (await this.localRefs()).length === 0;
     if (wanted.length === 40) {
       try {
-        await this.fetch({ ref: wanted, singleBranch: true, depth: 1 });
+        await this.fetch({ ref: wanted, expected: wanted, singleBranch: true, depth: 1 });
       } catch (e) {
         // Servers refuse SHAs no ref reaches; the full fetch below settles whether it exists.
         if (!(e instanceof GitError) || (e.code !== 'FetchFailed' && e.code !== 'UnknownRevision')) throw e;
@@ -186,10 +187,22 @@ export class CachedRepository {
     return { sha, fetch: empty ? 'cloned' : 'fetched' };
   }
 
-  private async fetch(args: { ref?: string; singleBranch: boolean; depth?: number | undefined; tags?: boolean }): Promise<string> {
+  /**
+   * One isomorphic-git fetch; resolves to the fetched commit (or tag) id. `expected` is
+   * what ls-remote said the ref names, used when the fast indexer cut the fetch short.
+   */
+  private async fetch(args: {
+    ref?: string;
+    expected?: string;
+    singleBranch: boolean;
+    depth?: number | undefined;
+    tags?: boolean;
+  }): Promise<string> {
+    const io = indexingFs();
     try {
       const result = await git.fetch({
         ...this.store,
+        fs: io.fs,
         http: this.opts.http,
         url: this.url,
         headers: this.headers,
@@ -199,9 +212,14 @@ export class CachedRepository {
         ...(args.depth === undefined ? {} : { depth: args.depth }),
       });
       if (result.fetchHead === null) throw new GitError('UnknownRevision', `${this.url}: the repository is empty`);
+      await this.local(() => this.loadPacks());
       return result.fetchHead;
     } catch (e) {
-      throw classifyRemoteError(e, this.url, this.secrets);
+      if (!(e instanceof PackIndexed)) throw classifyRemoteError(e, this.url, this.secrets);
+      await this.local(() => this.loadPacks());
+      // Refs and the shallow list were written before the pack; a fetched branch is in refs/heads.
+      const branch = args.ref?.startsWith('refs/heads/') ? await this.localRef(args.ref) : undefined;
+      return branch ?? args.expected ?? args.ref ?? '';
     }
   }
 
@@ -252,6 +270,7 @@ export class CachedRepository {
       const problem = await this.checkCache();
       if (problem === 'missing') await this.init();
       else if (problem !== undefined) await this.rebuild(problem);
+      await this.loadPacks();
     });
     return this.opened;
   }
@@ -259,8 +278,15 @@ export class CachedRepository {
   private async rebuild(reason: string): Promise<void> {
     this.pendingWarnings.push(`the Git cache for ${this.url} was corrupt (${redact(reason, this.secrets)}); it was deleted and fetched again`);
     await rm(this.opts.gitdir, { recursive: true, force: true });
-    this.store = { ...this.store, cache: {} };
+    this.store = { fs: nodeFs, gitdir: this.opts.gitdir, cache: {} };
     await this.init();
+    await this.loadPacks();
+  }
+
+  /** Opens the pack reader, or picks up packs a fetch just wrote. Callers hold the write lock. */
+  private async loadPacks(): Promise<void> {
+    if (this.store.packs === undefined) this.store = { ...this.store, packs: await PackReader.open(this.opts.gitdir) };
+    else await this.store.packs.refresh();
   }
 
   private async init(): Promise<void> {
@@ -272,8 +298,9 @@ export class CachedRepository {
 
   /**
    * Why the cache cannot be trusted, or undefined. Cheap enough for every start: the
-   * remote URL, every ref's commit, and each pack's trailing checksum against its index
-   * (which catches truncated packs without hashing them).
+   * remote URL, every pack against its index (PackReader.open checks object counts and
+   * each pack's trailing checksum, which catches truncation without hashing), and every
+   * ref's commit.
    */
   private async checkCache(): Promise<string | undefined> {
     const { gitdir } = this.opts;
@@ -281,7 +308,7 @@ export class CachedRepository {
     try {
       const remote = await git.getConfig({ ...this.store, path: 'remote.origin.url' });
       if (remote !== this.url) return `it belongs to ${String(remote)}`;
-      await checkPacks(path.join(gitdir, 'objects', 'pack'));
+      this.store = { ...this.store, packs: await PackReader.open(gitdir) };
       for (const ref of await this.localRefs()) {
         const oid = await git.resolveRef({ ...this.store, ref });
         await git.readCommit({ ...this.store, oid });
@@ -358,25 +385,5 @@ async function exists(p: string): Promise<boolean> {
     return true;
   } catch {
     return false;
-  }
-}
-
-/** A pack ends with the SHA-1 of its contents; its .idx repeats that SHA just before its own. */
-async function checkPacks(packDir: string): Promise<void> {
-  if (!(await exists(packDir))) return;
-  for (const name of await readdir(packDir)) {
-    if (!name.endsWith('.idx')) continue;
-    const idx = await readFile(path.join(packDir, name));
-    const pack = await nodeFs.promises.open(path.join(packDir, name.replace(/\.idx$/, '.pack')));
-    try {
-      const { size } = await pack.stat();
-      const trailer = Buffer.alloc(20);
-      if (size >= 32) await pack.read(trailer, 0, 20, size - 20);
-      if (size < 32 || !trailer.equals(idx.subarray(idx.length - 40, idx.length - 20))) {
-        throw new Error(`pack ${name.replace(/\.idx$/, '.pack')} is truncated or does not match its index`);
-      }
-    } finally {
-      await pack.close();
-    }
   }
 }
