@@ -1,0 +1,70 @@
+/**
+ * The Application resource (group sluice.dev, version v1alpha1), as Sluice uses it after
+ * validation and defaulting. Field names follow Argo CD's where the meaning is the same,
+ * so its users read these without a manual.
+ */
+
+export const APPLICATION_GROUP = 'sluice.dev';
+export const APPLICATION_VERSION = 'v1alpha1';
+export const APPLICATION_API_VERSION = `${APPLICATION_GROUP}/${APPLICATION_VERSION}`;
+export const APPLICATION_KIND = 'Application';
+
+export interface Application {
+  readonly name: string;
+  /** Namespace the Application object lives in (not where its resources go). */
+  readonly namespace: string;
+  readonly spec: ApplicationSpec;
+}
+
+export interface ApplicationSpec {
+  readonly source: ApplicationSource;
+  readonly destination: ApplicationDestination;
+  readonly syncPolicy: SyncPolicy;
+  readonly ignoreDifferences: readonly IgnoreDifference[];
+}
+
+export interface ApplicationSource {
+  readonly repoURL: string;
+  /** Branch, tag or commit SHA; default 'HEAD' (the remote's default branch). */
+  readonly targetRevision: string;
+  /** Directory inside the repository; '.' for the root. */
+  readonly path: string;
+  /** Plain directories: descend into subdirectories (default true). */
+  readonly recurse: boolean;
+}
+
+export interface ApplicationDestination {
+  /** Namespace for namespaced objects that do not set one; required. */
+  readonly namespace: string;
+}
+
+export interface SyncPolicy {
+  /** Absent: sync only when asked (manual). */
+  readonly automated?: { readonly prune: boolean; readonly selfHeal: boolean };
+  readonly syncOptions: SyncOptions;
+  /** Poll interval in milliseconds (default 3 minutes). */
+  readonly intervalMs: number;
+}
+
+/** `syncOptions: [CreateNamespace=true, PruneLast=true, ServerSideApply=true]`, parsed. */
+export interface SyncOptions {
+  readonly createNamespace: boolean;
+  readonly pruneLast: boolean;
+  readonly serverSideApply: boolean;
+}
+
+/**
+ * Differences to ignore for matching resources (group '' is the core group; an omitted
+ * name or namespace matches all). Pointers are RFC 6901; jsonPaths take the simple
+ * `.spec.template.spec.containers[*].image` / `[?(@.name=="x")]` forms; managers drop
+ * fields owned (in managedFields) by the named field managers.
+ */
+export interface IgnoreDifference {
+  readonly group: string;
+  readonly kind: string;
+  readonly name?: string;
+  readonly namespace?: string;
+  readonly jsonPointers: readonly string[];
+  readonly jsonPaths: readonly string[];
+  readonly managedFieldsManagers: readonly string[];
+}
