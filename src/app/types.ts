@@ -21,6 +21,11 @@ export interface ApplicationSpec {
   readonly destination: ApplicationDestination;
   readonly syncPolicy: SyncPolicy;
   readonly ignoreDifferences: readonly IgnoreDifference[];
+  /**
+   * spec.rollout as written (only checked to be an object for now); the rollout planner
+   * will give it a validated shape. Absent when the Application does not set it.
+   */
+  readonly rollout?: Readonly<Record<string, unknown>>;
 }
 
 export interface ApplicationSource {

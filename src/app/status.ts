@@ -1,0 +1,173 @@
+/**
+ * The status Sluice writes to an Application's status subresource (Argo CD's field names,
+ * so `kubectl get sapp -o yaml` reads familiar). Pure: times are passed in as RFC 3339 strings.
+ */
+import type { Application } from './types.ts';
+
+export const SYNC_STATUS_CODES = ['Synced', 'OutOfSync', 'Unknown'] as const;
+export type SyncStatusCode = (typeof SYNC_STATUS_CODES)[number];
+
+/** Best first; `Missing` and `Unknown` rank as Argo CD ranks them. */
+export const HEALTH_STATUS_CODES = ['Healthy', 'Suspended', 'Progressing', 'Missing', 'Degraded', 'Unknown'] as const;
+export type HealthStatusCode = (typeof HEALTH_STATUS_CODES)[number];
+
+export const OPERATION_PHASES = ['Running', 'Terminating', 'Succeeded', 'Failed', 'Error'] as const;
+export type OperationPhase = (typeof OPERATION_PHASES)[number];
+
+export const DEFAULT_HISTORY_LIMIT = 10;
+
+/** What a comparison or sync was made against: the source and destination of the spec at that time. */
+export interface ComparedTo {
+  readonly source: { readonly repoURL: string; readonly targetRevision: string; readonly path: string };
+  readonly destination: { readonly namespace: string };
+}
+
+export interface SyncStatus {
+  readonly status: SyncStatusCode;
+  /** The commit SHA the comparison used (absent until one was fetched). */
+  readonly revision?: string;
+  readonly comparedTo: ComparedTo;
+}
+
+export interface AppHealthStatus {
+  readonly status: HealthStatusCode;
+  readonly message?: string;
+}
+
+/** One resource's outcome in a sync. */
+export interface ResourceResult {
+  readonly group: string;
+  readonly version: string;
+  readonly kind: string;
+  readonly namespace?: string;
+  readonly name: string;
+  /** created / configured / unchanged / pruned / prune-skipped / failed … as the sync engine reports it */
+  readonly action: string;
+  readonly message?: string;
+}
+
+export interface SyncResult {
+  readonly revision: string;
+  readonly source: ComparedTo['source'];
+  readonly resources: readonly ResourceResult[];
+}
+
+export interface OperationState {
+  readonly phase: OperationPhase;
+  readonly message: string;
+  readonly startedAt: string;
+  /** Absent while the operation is Running or Terminating. */
+  readonly finishedAt?: string;
+  readonly syncResult?: SyncResult;
+}
+
+export interface HistoryEntry {
+  /** Increasing over the Application's life (never reused after older entries are dropped), so rollback can name one. */
+  readonly id: number;
+  readonly revision: string;
+  readonly source: ComparedTo['source'];
+  readonly deployStartedAt?: string;
+  readonly deployedAt: string;
+  readonly initiatedBy?: { readonly username?: string; readonly automated?: boolean };
+}
+
+export interface ApplicationStatus {
+  readonly sync: SyncStatus;
+  readonly health: AppHealthStatus;
+  readonly operationState?: OperationState;
+  /** Oldest first, at most DEFAULT_HISTORY_LIMIT entries. */
+  readonly history: readonly HistoryEntry[];
+  /** When the live state was last compared with Git. */
+  readonly reconciledAt?: string;
+}
+
+export function comparedToOf(app: Application): ComparedTo {
+  const { repoURL, targetRevision, path } = app.spec.source;
+  return { source: { repoURL, targetRevision, path }, destination: { namespace: app.spec.destination.namespace } };
+}
+
+/** The status of an Application nothing is known about yet. */
+export function initialStatus(app: Application): ApplicationStatus {
+  return { sync: { status: 'Unknown', comparedTo: comparedToOf(app) }, health: { status: 'Unknown' }, history: [] };
+}
+
+/**
+ * `status` with `entry` appended to its history (id = last id + 1), keeping the newest
+ * `limit` entries. Returns a new object; `status` is not changed.
+ */
+export function withHistoryEntry(status: ApplicationStatus, entry: Omit<HistoryEntry, 'id'>, limit = DEFAULT_HISTORY_LIMIT): ApplicationStatus {
+  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`history limit must be a positive integer, not ${limit}`);
+  const lastId = status.history.reduce((max, h) => Math.max(max, h.id), -1);
+  const history = [...status.history, { ...entry, id: lastId + 1 }];
+  return { ...status, history: history.slice(Math.max(0, history.length - limit)) };
+}
+
+/** true when `a` is a worse health than `b` (Degraded is worse than Progressing, …). */
+export function isWorseHealth(a: HealthStatusCode, b: HealthStatusCode): boolean {
+  return HEALTH_STATUS_CODES.indexOf(a) > HEALTH_STATUS_CODES.indexOf(b);
+}
+
+function record(v: unknown): Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+function text(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+function oneOf<T extends string>(values: readonly T[], v: unknown, fallback: T): T {
+  return values.find((x) => x === v) ?? fallback;
+}
+
+function sourceOf(v: unknown, fallback: ComparedTo['source']): ComparedTo['source'] {
+  const s = record(v);
+  return { repoURL: text(s.repoURL) ?? fallback.repoURL, targetRevision: text(s.targetRevision) ?? fallback.targetRevision, path: text(s.path) ?? fallback.path };
+}
+
+/**
+ * The status stored on an Application CR, read back tolerantly (after a restart the
+ * controller continues its history): unknown codes become Unknown, malformed history
+ * entries are dropped, and comparedTo falls back to the app's spec. operationState is not
+ * carried over: a restarted controller starts a new operation.
+ */
+export function readApplicationStatus(app: Application, stored: unknown): ApplicationStatus {
+  const base = initialStatus(app);
+  const status = record(stored);
+  const sync = record(status.sync);
+  const compared = record(sync.comparedTo);
+  const revision = text(sync.revision);
+  const health = record(status.health);
+  const healthMessage = text(health.message);
+  const history: HistoryEntry[] = [];
+  for (const h of Array.isArray(status.history) ? status.history : []) {
+    const e = record(h);
+    const rev = text(e.revision);
+    const deployedAt = text(e.deployedAt);
+    if (typeof e.id !== 'number' || !Number.isInteger(e.id) || e.id < 0 || !rev || !deployedAt) continue;
+    const startedAt = text(e.deployStartedAt);
+    const by = record(e.initiatedBy);
+    const username = text(by.username);
+    history.push({
+      id: e.id,
+      revision: rev,
+      source: sourceOf(e.source, base.sync.comparedTo.source),
+      ...(startedAt ? { deployStartedAt: startedAt } : {}),
+      deployedAt,
+      ...(username || typeof by.automated === 'boolean' ? { initiatedBy: { ...(username ? { username } : {}), ...(typeof by.automated === 'boolean' ? { automated: by.automated } : {}) } } : {}),
+    });
+  }
+  const reconciledAt = text(status.reconciledAt);
+  return {
+    sync: {
+      status: oneOf(SYNC_STATUS_CODES, sync.status, 'Unknown'),
+      ...(revision ? { revision } : {}),
+      comparedTo: {
+        source: sourceOf(compared.source, base.sync.comparedTo.source),
+        destination: { namespace: text(record(compared.destination).namespace) ?? base.sync.comparedTo.destination.namespace },
+      },
+    },
+    health: { status: oneOf(HEALTH_STATUS_CODES, health.status, 'Unknown'), ...(healthMessage ? { message: healthMessage } : {}) },
+    history: history.sort((a, b) => a.id - b.id),
+    ...(reconciledAt ? { reconciledAt } : {}),
+  };
+}

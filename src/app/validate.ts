@@ -1,0 +1,339 @@
+/**
+ * Application objects (from a config file or the cluster) → the validated, defaulted model
+ * in types.ts. Pure. Every problem is reported at once, each at its JSON path; unknown
+ * fields are errors, so a typo (`syncPolicy.automted`) never silently means "manual".
+ */
+import { parseGoDuration } from './duration.ts';
+import {
+  child,
+  dns1123LabelProblem,
+  dns1123SubdomainProblem,
+  Errors,
+  isPlainObject,
+  readArray,
+  readBoolean,
+  readObject,
+  readString,
+  readStrings,
+  typeName,
+  type ValidationError,
+} from './fields.ts';
+import {
+  APPLICATION_API_VERSION,
+  APPLICATION_KIND,
+  type Application,
+  type ApplicationDestination,
+  type ApplicationSource,
+  type IgnoreDifference,
+  type SyncOptions,
+  type SyncPolicy,
+} from './types.ts';
+
+export type { ValidationError } from './fields.ts';
+
+export const DEFAULT_APPLICATION_NAMESPACE = 'sluice-system';
+export const DEFAULT_TARGET_REVISION = 'HEAD';
+export const DEFAULT_INTERVAL_MS = 3 * 60_000;
+export const MIN_INTERVAL_MS = 5_000;
+/** The only destination server: the cluster Sluice runs in. */
+export const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
+export const IN_CLUSTER_NAME = 'in-cluster';
+
+/** syncOptions names → SyncOptions fields. */
+export const SYNC_OPTION_NAMES = { CreateNamespace: 'createNamespace', PruneLast: 'pruneLast', ServerSideApply: 'serverSideApply' } as const;
+export type SyncOptionName = keyof typeof SYNC_OPTION_NAMES;
+
+const TOP_FIELDS = ['apiVersion', 'kind', 'metadata', 'spec', 'status'] as const;
+const SPEC_FIELDS = ['source', 'destination', 'syncPolicy', 'ignoreDifferences', 'rollout'] as const;
+const SOURCE_FIELDS = ['repoURL', 'targetRevision', 'path', 'directory'] as const;
+const DIRECTORY_FIELDS = ['recurse'] as const;
+const DESTINATION_FIELDS = ['namespace', 'server', 'name'] as const;
+const SYNC_POLICY_FIELDS = ['automated', 'syncOptions', 'interval'] as const;
+const AUTOMATED_FIELDS = ['prune', 'selfHeal'] as const;
+const IGNORE_FIELDS = ['group', 'kind', 'name', 'namespace', 'jsonPointers', 'jsonPaths', 'managedFieldsManagers'] as const;
+
+export type ParseResult = { ok: true; app: Application } | { ok: false; errors: (ValidationError & { readonly where: string })[] };
+
+/**
+ * Validates and defaults one Application object. `where` names its origin for messages
+ * (`apps.yaml`, `cluster sluice-system/guestbook`) and is copied onto every error.
+ */
+export function parseApplication(obj: unknown, where: string): ParseResult {
+  const errors = new Errors();
+  const app = readApplication(errors, obj);
+  if (errors.list.length > 0 || !app) {
+    if (errors.list.length === 0) errors.add('', 'is not a valid Application');
+    return { ok: false, errors: errors.list.map((e) => ({ where, ...e })) };
+  }
+  return { ok: true, app };
+}
+
+/** `apps.yaml: spec.syncPolicy.interval: must be at least 5s` */
+export function formatValidationError(e: ValidationError & { readonly where?: string }): string {
+  return [e.where, e.path, e.message].filter((part) => part).join(': ');
+}
+
+function readApplication(errors: Errors, obj: unknown): Application | undefined {
+  if (!isPlainObject(obj)) {
+    errors.add('', `an Application must be an object, not ${typeName(obj)}`);
+    return undefined;
+  }
+  readObject(errors, obj, '', TOP_FIELDS);
+  const apiVersion = obj.apiVersion;
+  if (apiVersion === undefined) errors.add('apiVersion', `is required (${APPLICATION_API_VERSION})`);
+  else if (apiVersion !== APPLICATION_API_VERSION) errors.add('apiVersion', `must be ${APPLICATION_API_VERSION}, not ${JSON.stringify(apiVersion)}`);
+  if (obj.kind === undefined) errors.add('kind', `is required (${APPLICATION_KIND})`);
+  else if (obj.kind !== APPLICATION_KIND) errors.add('kind', `must be ${APPLICATION_KIND}, not ${JSON.stringify(obj.kind)}`);
+
+  const { name, namespace } = readMetadata(errors, obj.metadata);
+  if (obj.spec === undefined || obj.spec === null) {
+    errors.add('spec', 'is required');
+    return undefined;
+  }
+  const spec = readObject(errors, obj.spec, 'spec', SPEC_FIELDS);
+  if (!spec) return undefined;
+  const source = readSource(errors, spec.source);
+  const destination = readDestination(errors, spec.destination);
+  const syncPolicy = readSyncPolicy(errors, spec.syncPolicy);
+  const ignoreDifferences = readIgnoreDifferences(errors, spec.ignoreDifferences);
+  const rollout = readRollout(errors, spec.rollout);
+  if (name === undefined || !source || !destination) return undefined;
+  return {
+    name,
+    namespace,
+    spec: { source, destination, syncPolicy, ignoreDifferences, ...(rollout ? { rollout } : {}) },
+  };
+}
+
+/** Only name and namespace matter here; the rest of ObjectMeta (labels, uid, managedFields…) is the API server's business. */
+function readMetadata(errors: Errors, value: unknown): { name: string | undefined; namespace: string } {
+  if (value === undefined || value === null) {
+    errors.add('metadata.name', 'is required');
+    return { name: undefined, namespace: DEFAULT_APPLICATION_NAMESPACE };
+  }
+  if (!isPlainObject(value)) {
+    errors.add('metadata', `must be an object, not ${typeName(value)}`);
+    return { name: undefined, namespace: DEFAULT_APPLICATION_NAMESPACE };
+  }
+  let name = readString(errors, value.name, 'metadata.name');
+  if (name === undefined || name === '') {
+    if (value.name === undefined || value.name === null || value.name === '') errors.add('metadata.name', 'is required');
+    name = undefined;
+  } else {
+    const problem = dns1123SubdomainProblem(name);
+    if (problem) {
+      errors.add('metadata.name', problem);
+      name = undefined;
+    }
+  }
+  let namespace = readString(errors, value.namespace, 'metadata.namespace') || DEFAULT_APPLICATION_NAMESPACE;
+  const nsProblem = dns1123LabelProblem(namespace);
+  if (nsProblem) {
+    errors.add('metadata.namespace', nsProblem);
+    namespace = DEFAULT_APPLICATION_NAMESPACE;
+  }
+  return { name, namespace };
+}
+
+function requiredString(errors: Errors, value: unknown, path: string, hint: string): string | undefined {
+  const s = readString(errors, value, path);
+  if (s === undefined && (value === undefined || value === null)) errors.add(path, `is required (${hint})`);
+  else if (s === '') errors.add(path, `must not be empty (${hint})`);
+  return s ? s : undefined;
+}
+
+function repoUrlProblem(text: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return `"${text}" is not a URL; give the repository's http(s) clone URL, e.g. https://git.example.com/org/deploy.git`;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return `scheme "${url.protocol.slice(0, -1)}" is not supported; only http and https repository URLs are (no ssh or file URLs)`;
+  }
+  if (url.username || url.password) return 'must not embed credentials (user:password@); configure repository credentials separately';
+  if (url.hash) return `must not have a fragment ("${url.hash}"); put the branch or tag in targetRevision`;
+  return undefined;
+}
+
+function sourcePathProblem(path: string): string | undefined {
+  if (path.includes('\0')) return 'must not contain NUL characters';
+  if (path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path)) return `"${path}" must be relative to the repository root, not absolute`;
+  if (path.split(/[\\/]/).includes('..')) return `"${path}" must not contain ".." segments (it must stay inside the repository)`;
+  return undefined;
+}
+
+function readSource(errors: Errors, value: unknown): ApplicationSource | undefined {
+  if (value === undefined || value === null) {
+    errors.add('spec.source', 'is required (repoURL, and optionally targetRevision and path)');
+    return undefined;
+  }
+  const source = readObject(errors, value, 'spec.source', SOURCE_FIELDS);
+  if (!source) return undefined;
+  const repoURL = requiredString(errors, source.repoURL, 'spec.source.repoURL', 'the http(s) URL of the Git repository');
+  const urlProblem = repoURL === undefined ? undefined : repoUrlProblem(repoURL);
+  if (urlProblem) errors.add('spec.source.repoURL', urlProblem);
+
+  const revision = readString(errors, source.targetRevision, 'spec.source.targetRevision');
+  if (revision !== undefined && revision.trim() !== revision) errors.add('spec.source.targetRevision', `"${revision}" must not start or end with whitespace`);
+  const path = readString(errors, source.path, 'spec.source.path') ?? '.';
+  const pathProblem = sourcePathProblem(path);
+  if (pathProblem) errors.add('spec.source.path', pathProblem);
+
+  const directory = readObject(errors, source.directory, 'spec.source.directory', DIRECTORY_FIELDS);
+  const recurse = readBoolean(errors, directory?.recurse, 'spec.source.directory.recurse', true);
+  if (repoURL === undefined || urlProblem) return undefined;
+  return { repoURL, targetRevision: revision || DEFAULT_TARGET_REVISION, path: path === '' ? '.' : path, recurse };
+}
+
+function readDestination(errors: Errors, value: unknown): ApplicationDestination | undefined {
+  if (value === undefined || value === null) {
+    errors.add('spec.destination', 'is required (namespace)');
+    return undefined;
+  }
+  const dest = readObject(errors, value, 'spec.destination', DESTINATION_FIELDS);
+  if (!dest) return undefined;
+  const server = readString(errors, dest.server, 'spec.destination.server');
+  if (server !== undefined && server.replace(/\/+$/, '') !== IN_CLUSTER_SERVER) {
+    errors.add('spec.destination.server', `"${server}" is not supported: Sluice deploys only to the cluster it runs in (${IN_CLUSTER_SERVER}); multi-cluster destinations are not supported, omit server`);
+  }
+  const clusterName = readString(errors, dest.name, 'spec.destination.name');
+  if (clusterName !== undefined && clusterName !== IN_CLUSTER_NAME) {
+    errors.add('spec.destination.name', `"${clusterName}" is not supported: Sluice deploys only to the cluster it runs in ("${IN_CLUSTER_NAME}"); multi-cluster destinations are not supported, omit name`);
+  }
+  const namespace = requiredString(errors, dest.namespace, 'spec.destination.namespace', 'the namespace for namespaced objects that do not set one');
+  if (namespace === undefined) return undefined;
+  const problem = dns1123LabelProblem(namespace);
+  if (problem) {
+    errors.add('spec.destination.namespace', problem);
+    return undefined;
+  }
+  return { namespace };
+}
+
+function readSyncOptions(errors: Errors, value: unknown): SyncOptions {
+  const options = { createNamespace: false, pruneLast: false, serverSideApply: false };
+  const seen = new Map<string, number>();
+  const known = Object.keys(SYNC_OPTION_NAMES).join(', ');
+  readArray(errors, value, 'spec.syncPolicy.syncOptions').forEach((item, i) => {
+    const at = child('spec.syncPolicy.syncOptions', i);
+    if (typeof item !== 'string') {
+      errors.add(at, `must be a string like "CreateNamespace=true", not ${typeName(item)}`);
+      return;
+    }
+    const m = /^([^=]*)=(.*)$/.exec(item);
+    if (!m) {
+      errors.add(at, `"${item}" must have the form Name=true or Name=false (known names: ${known})`);
+      return;
+    }
+    const [, name = '', flag = ''] = m;
+    if (!Object.hasOwn(SYNC_OPTION_NAMES, name)) {
+      errors.add(at, `unknown sync option "${name}"; Sluice supports ${known}`);
+      return;
+    }
+    if (flag !== 'true' && flag !== 'false') {
+      errors.add(at, `"${item}": the value of ${name} must be true or false, not "${flag}"`);
+      return;
+    }
+    const first = seen.get(name);
+    if (first !== undefined) {
+      errors.add(at, `${name} is already set by spec.syncPolicy.syncOptions[${first}]; give each option once`);
+      return;
+    }
+    seen.set(name, i);
+    options[SYNC_OPTION_NAMES[name as SyncOptionName]] = flag === 'true';
+  });
+  return options;
+}
+
+function readInterval(errors: Errors, value: unknown): number {
+  const path = 'spec.syncPolicy.interval';
+  if (value === undefined || value === null) return DEFAULT_INTERVAL_MS;
+  if (typeof value !== 'string') {
+    errors.add(path, `must be a duration string such as "3m", "90s" or "1h30m", not ${typeName(value)}${typeof value === 'number' ? ` ${value} (add a unit)` : ''}`);
+    return DEFAULT_INTERVAL_MS;
+  }
+  const parsed = parseGoDuration(value);
+  if (!parsed.ok) {
+    errors.add(path, parsed.message);
+    return DEFAULT_INTERVAL_MS;
+  }
+  if (parsed.ms < MIN_INTERVAL_MS) {
+    errors.add(path, `"${value}" is too short: the poll interval must be at least 5s`);
+    return DEFAULT_INTERVAL_MS;
+  }
+  return parsed.ms;
+}
+
+function readSyncPolicy(errors: Errors, value: unknown): SyncPolicy {
+  const policy = readObject(errors, value, 'spec.syncPolicy', SYNC_POLICY_FIELDS);
+  // `automated: {}` turns automation on with both flags off; absent or null means manual sync (as in Argo CD)
+  const automated = readObject(errors, policy?.automated, 'spec.syncPolicy.automated', AUTOMATED_FIELDS);
+  return {
+    ...(automated
+      ? {
+          automated: {
+            prune: readBoolean(errors, automated.prune, 'spec.syncPolicy.automated.prune', false),
+            selfHeal: readBoolean(errors, automated.selfHeal, 'spec.syncPolicy.automated.selfHeal', false),
+          },
+        }
+      : {}),
+    syncOptions: readSyncOptions(errors, policy?.syncOptions),
+    intervalMs: readInterval(errors, policy?.interval),
+  };
+}
+
+function jsonPointerProblem(p: string): string | undefined {
+  if (!p.startsWith('/')) return `"${p}" is not a JSON pointer: it must start with "/" (e.g. /spec/replicas)`;
+  if (/~(?![01])/.test(p)) return `"${p}" has an invalid escape: in a JSON pointer "~" must be followed by 0 (for ~) or 1 (for /)`;
+  return undefined;
+}
+
+function jsonPathProblem(p: string): string | undefined {
+  if (!p.startsWith('.') && !p.startsWith('$')) return `"${p}" is not a JSON path: it must start with "." or "$" (e.g. .spec.template.spec.containers[*].image)`;
+  return undefined;
+}
+
+function readIgnoreDifferences(errors: Errors, value: unknown): IgnoreDifference[] {
+  const out: IgnoreDifference[] = [];
+  readArray(errors, value, 'spec.ignoreDifferences').forEach((item, i) => {
+    const at = child('spec.ignoreDifferences', i);
+    if (item === null || item === undefined) {
+      errors.add(at, 'must be an object with group and kind, not null');
+      return;
+    }
+    const entry = readObject(errors, item, at, IGNORE_FIELDS);
+    if (!entry) return;
+    const group = readString(errors, entry.group, child(at, 'group'));
+    if (entry.group === undefined || entry.group === null) errors.add(child(at, 'group'), 'is required ("" for the core group, e.g. apps for Deployments)');
+    const kind = requiredString(errors, entry.kind, child(at, 'kind'), 'e.g. Deployment');
+    const name = readString(errors, entry.name, child(at, 'name'));
+    const namespace = readString(errors, entry.namespace, child(at, 'namespace'));
+    const jsonPointers = readStrings(errors, entry.jsonPointers, child(at, 'jsonPointers'), jsonPointerProblem);
+    const jsonPaths = readStrings(errors, entry.jsonPaths, child(at, 'jsonPaths'), jsonPathProblem);
+    const managedFieldsManagers = readStrings(errors, entry.managedFieldsManagers, child(at, 'managedFieldsManagers'));
+    const hasAny = [entry.jsonPointers, entry.jsonPaths, entry.managedFieldsManagers].some((v) => Array.isArray(v) && v.length > 0);
+    if (!hasAny) errors.add(at, 'ignores nothing: set at least one of jsonPointers, jsonPaths or managedFieldsManagers');
+    if (group === undefined || kind === undefined) return;
+    out.push({
+      group,
+      kind,
+      ...(name ? { name } : {}),
+      ...(namespace ? { namespace } : {}),
+      jsonPointers,
+      jsonPaths,
+      managedFieldsManagers,
+    });
+  });
+  return out;
+}
+
+function readRollout(errors: Errors, value: unknown): Readonly<Record<string, unknown>> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isPlainObject(value)) {
+    errors.add('spec.rollout', `must be an object, not ${typeName(value)}`);
+    return undefined;
+  }
+  return structuredClone(value);
+}

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { comparedToOf, initialStatus, isWorseHealth, readApplicationStatus, withHistoryEntry, type ApplicationStatus, type HistoryEntry } from '../../src/app/status.ts';
+import type { Application } from '../../src/app/types.ts';
+
+const app: Application = {
+  name: 'guestbook',
+  namespace: 'sluice-system',
+  spec: {
+    source: { repoURL: 'https://git.example.com/deploy.git', targetRevision: 'main', path: 'apps/guestbook', recurse: true },
+    destination: { namespace: 'guestbook' },
+    syncPolicy: { syncOptions: { createNamespace: false, pruneLast: false, serverSideApply: false }, intervalMs: 180_000 },
+    ignoreDifferences: [],
+  },
+};
+
+function entry(n: number): Omit<HistoryEntry, 'id'> {
+  return { revision: `sha${n}`, source: comparedToOf(app).source, deployedAt: `2026-01-01T00:00:${String(n).padStart(2, '0')}Z` };
+}
+
+describe('Application status', () => {
+  it('starts Unknown, compared to the spec, with no history', () => {
+    expect(initialStatus(app)).toEqual({
+      sync: { status: 'Unknown', comparedTo: { source: { repoURL: 'https://git.example.com/deploy.git', targetRevision: 'main', path: 'apps/guestbook' }, destination: { namespace: 'guestbook' } } },
+      health: { status: 'Unknown' },
+      history: [],
+    });
+  });
+
+  it('appends history with increasing ids and does not modify its input', () => {
+    const s0 = initialStatus(app);
+    const s1 = withHistoryEntry(s0, entry(1));
+    const s2 = withHistoryEntry(s1, entry(2));
+    expect(s0.history).toEqual([]);
+    expect(s1.history.map((h) => h.id)).toEqual([0]);
+    expect(s2.history.map((h) => [h.id, h.revision])).toEqual([
+      [0, 'sha1'],
+      [1, 'sha2'],
+    ]);
+    expect(s2.sync).toBe(s0.sync);
+  });
+
+  it.each([
+    [10, 25, 10],
+    [3, 5, 3],
+    [1, 4, 1],
+    [10, 4, 4],
+  ])('with limit %d after %d entries keeps the newest %d, ids never reused', (limit, count, kept) => {
+    let s: ApplicationStatus = initialStatus(app);
+    for (let i = 1; i <= count; i++) s = withHistoryEntry(s, entry(i), limit);
+    expect(s.history).toHaveLength(kept);
+    expect(s.history.map((h) => h.id)).toEqual(Array.from({ length: kept }, (_, i) => count - kept + i));
+    expect(s.history.at(-1)?.revision).toBe(`sha${count}`);
+  });
+
+  it('defaults the limit to 10 and trims a longer history it was given', () => {
+    let s: ApplicationStatus = initialStatus(app);
+    for (let i = 1; i <= 12; i++) s = withHistoryEntry(s, entry(i), 20);
+    expect(withHistoryEntry(s, entry(13)).history.map((h) => h.revision)).toEqual(Array.from({ length: 10 }, (_, i) => `sha${i + 4}`));
+  });
+
+  it.each([0, -1, 1.5, Number.NaN])('rejects limit %d', (limit) => {
+    expect(() => withHistoryEntry(initialStatus(app), entry(1), limit)).toThrow(RangeError);
+  });
+
+  it('orders health as Argo CD does', () => {
+    expect(isWorseHealth('Degraded', 'Progressing')).toBe(true);
+    expect(isWorseHealth('Healthy', 'Suspended')).toBe(false);
+    expect(isWorseHealth('Missing', 'Progressing')).toBe(true);
+    expect(isWorseHealth('Healthy', 'Healthy')).toBe(false);
+  });
+});
+
+describe('readApplicationStatus', () => {
+  it('reads back what withHistoryEntry wrote (a JSON round trip through the CR)', () => {
+    let s: ApplicationStatus = { ...initialStatus(app), sync: { ...initialStatus(app).sync, status: 'Synced', revision: 'sha2' }, health: { status: 'Degraded', message: 'web: 0/2 ready' }, reconciledAt: '2026-01-01T00:01:00Z' };
+    s = withHistoryEntry(s, { ...entry(1), initiatedBy: { automated: true } });
+    s = withHistoryEntry(s, { ...entry(2), deployStartedAt: '2026-01-01T00:00:01Z', initiatedBy: { username: 'admin' } });
+    expect(readApplicationStatus(app, JSON.parse(JSON.stringify(s)))).toEqual(s);
+  });
+
+  it.each([
+    ['nothing', undefined],
+    ['a string', 'Synced'],
+    ['an empty object', {}],
+  ])('reads %s as the initial status', (_name, stored) => {
+    expect(readApplicationStatus(app, stored)).toEqual(initialStatus(app));
+  });
+
+  it('turns unknown codes into Unknown, drops malformed history, orders it by id, and drops operationState', () => {
+    const r = readApplicationStatus(app, {
+      sync: { status: 'Sync', revision: 7 },
+      health: { status: 'Fine' },
+      operationState: { phase: 'Running' },
+      history: [{ id: 3, revision: 'b', deployedAt: 't3' }, { id: 'x', revision: 'a', deployedAt: 't' }, { id: 1, revision: 'a', deployedAt: 't1', source: { path: 'other' } }, null, { id: 2, deployedAt: 't2' }],
+    });
+    expect(r.sync.status).toBe('Unknown');
+    expect(r.sync.revision).toBeUndefined();
+    expect(r.health.status).toBe('Unknown');
+    expect(r.operationState).toBeUndefined();
+    expect(r.history.map((h) => [h.id, h.revision, h.source.path])).toEqual([
+      [1, 'a', 'other'],
+      [3, 'b', 'apps/guestbook'],
+    ]);
+    expect(withHistoryEntry(r, entry(9)).history.at(-1)?.id).toBe(4);
+  });
+});
