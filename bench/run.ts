@@ -15,6 +15,8 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   fleet: () => import('./fleet.ts'),
   render: () => import('./render.ts'),
   git: () => import('./git.ts'),
+  kube: () => import('./kube.ts'),
+  diff: () => import('./diff.ts'),
 };
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -1,0 +1,196 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import { isJsonObject, type JsonObject, type JsonValue } from '../diff/json.ts';
+import { DiscoveryCache } from './discovery.ts';
+import { errorFromResponse, KubeError, redact } from './errors.ts';
+import { withRetry, type RetryPolicy } from './retry.ts';
+import { Transport, type HttpResponse, type TransportOptions } from './transport.ts';
+import {
+  formatRef, PATCH_CONTENT_TYPES,
+  type DeleteOptions, type ListOptions, type ListResult, type ObjectRef, type PatchOptions, type ResourceInfo, type WriteOptions,
+} from './types.ts';
+
+export interface KubeClientOptions extends TransportOptions {
+  /** fieldManager when an operation names none (default "sluice") */
+  readonly fieldManager?: string;
+  /** transient-failure retries inside every call (429/5xx/network); conflicts are never retried here */
+  readonly retry?: RetryPolicy;
+}
+
+/**
+ * The narrow port the sync engine talks to the cluster through: objects by
+ * {apiVersion, kind, namespace?, name}, JSON in and out. Discovery is cached (see
+ * discovery.ts), so after warm-up each call is exactly one HTTP request on a kept-alive
+ * connection.
+ */
+export class KubeClient {
+  readonly discovery: DiscoveryCache;
+  private readonly fieldManager: string;
+  private readonly retry: RetryPolicy;
+
+  private constructor(
+    readonly kubeConfig: KubeConfig,
+    private readonly transport: Transport,
+    /** namespace for namespaced objects that name none: the kubeconfig context's, else "default" */
+    readonly defaultNamespace: string,
+    options: KubeClientOptions,
+  ) {
+    this.fieldManager = options.fieldManager ?? 'sluice';
+    this.retry = { attempts: 4, ...options.retry, conflicts: 0 };
+    this.discovery = new DiscoveryCache(async (path) => {
+      const res = await this.send({ method: 'GET', path, subject: path });
+      if (res.status === 404) return undefined;
+      return this.parse(res, path);
+    });
+  }
+
+  static async create(kc: KubeConfig, options: KubeClientOptions = {}): Promise<KubeClient> {
+    const transport = await Transport.fromKubeConfig(kc, options);
+    const namespace = kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
+    return new KubeClient(kc, transport, namespace, options);
+  }
+
+  async get(ref: ObjectRef): Promise<JsonObject | undefined> {
+    const { path, subject } = await this.locate(ref);
+    const res = await this.send({ method: 'GET', path, subject });
+    if (res.status === 404) return undefined;
+    return this.parse(res, subject);
+  }
+
+  /** Every object of a kind matching the selector, following continue tokens to the end. */
+  async list(apiVersion: string, kind: string, options: ListOptions = {}): Promise<ListResult> {
+    const info = await this.discovery.resolve(apiVersion, kind);
+    const base = collectionPath(info, info.namespaced ? options.namespace : undefined);
+    const subject = formatRef({ apiVersion, kind }) + (options.namespace ? ` in ${options.namespace}` : '');
+    const items: JsonObject[] = [];
+    let token: string | undefined;
+    let resourceVersion = '';
+    do {
+      const query = new URLSearchParams();
+      if (options.labelSelector) query.set('labelSelector', options.labelSelector);
+      if (options.limit) query.set('limit', String(options.limit));
+      if (token) query.set('continue', token);
+      const qs = query.toString();
+      const page = await this.expect(await this.send({ method: 'GET', path: qs ? `${base}?${qs}` : base, subject }), subject);
+      const metadata = isJsonObject(page.metadata) ? page.metadata : {};
+      resourceVersion = typeof metadata.resourceVersion === 'string' ? metadata.resourceVersion : resourceVersion;
+      token = typeof metadata.continue === 'string' && metadata.continue ? metadata.continue : undefined;
+      // list items carry no apiVersion/kind on a real server; put them back so items are self-describing
+      for (const item of Array.isArray(page.items) ? page.items : []) if (isJsonObject(item)) items.push({ apiVersion, kind, ...item });
+    } while (token);
+    return { items, resourceVersion };
+  }
+
+  /** Creates; a manifest may carry metadata.generateName instead of a name (hooks do). */
+  async create(object: JsonObject, options: WriteOptions = {}): Promise<JsonObject> {
+    const metadata = isJsonObject(object.metadata) ? object.metadata : {};
+    const generated = typeof metadata.generateName === 'string' && metadata.generateName && !metadata.name;
+    const ref = refOf(generated ? { ...object, metadata: { ...metadata, name: `${String(metadata.generateName)}*` } } : object);
+    const info = await this.discovery.resolve(ref.apiVersion, ref.kind);
+    const namespace = info.namespaced ? (ref.namespace ?? this.defaultNamespace) : undefined;
+    const subject = formatRef({ ...ref, ...(namespace ? { namespace } : {}) });
+    const path = collectionPath(info, namespace) + this.writeQuery(options);
+    return this.expect(await this.send({ method: 'POST', path, subject, body: JSON.stringify(object) }), subject);
+  }
+
+  /** A patch of the given type; for 'apply' the body is the full intent (apiVersion/kind/metadata.name included). */
+  async patch(ref: ObjectRef, body: JsonValue, options: PatchOptions): Promise<JsonObject> {
+    const { path, subject } = await this.locate(ref);
+    const query = this.writeQuery(options, options.type === 'apply' ? options.force : undefined);
+    const res = await this.send({ method: 'PATCH', path: path + query, subject, body: JSON.stringify(body), contentType: PATCH_CONTENT_TYPES[options.type] });
+    return this.expect(res, subject);
+  }
+
+  /** Deletes; undefined when the object was already gone (404), else the server's answer (the object or a Status). */
+  async delete(ref: ObjectRef, options: DeleteOptions = {}): Promise<JsonObject | undefined> {
+    const { path, subject } = await this.locate(ref);
+    const body: JsonObject = { apiVersion: 'v1', kind: 'DeleteOptions' };
+    if (options.propagationPolicy) body.propagationPolicy = options.propagationPolicy;
+    if (options.dryRun) body.dryRun = ['All'];
+    const res = await this.send({ method: 'DELETE', path, subject, body: JSON.stringify(body) });
+    if (res.status === 404) return undefined;
+    return this.expect(res, subject);
+  }
+
+  /** Where objects of a kind live, e.g. for watches: /apis/apps/v1[/namespaces/ns]/deployments. */
+  async collectionPath(apiVersion: string, kind: string, namespace?: string): Promise<string> {
+    const info = await this.discovery.resolve(apiVersion, kind);
+    return collectionPath(info, info.namespaced ? namespace : undefined);
+  }
+
+  /** Closes kept-alive connections; the client is unusable afterwards. */
+  close(): void {
+    this.transport.close();
+  }
+
+  private async locate(ref: ObjectRef): Promise<{ path: string; subject: string }> {
+    const info = this.discovery.peek(ref.apiVersion, ref.kind) ?? (await this.discovery.resolve(ref.apiVersion, ref.kind));
+    const namespace = info.namespaced ? (ref.namespace ?? this.defaultNamespace) : undefined;
+    const subject = formatRef({ ...ref, ...(namespace ? { namespace } : { namespace: '' }) });
+    return { path: `${collectionPath(info, namespace)}/${encodeURIComponent(ref.name)}`, subject };
+  }
+
+  private writeQuery(options: WriteOptions, force?: boolean): string {
+    const query = new URLSearchParams({ fieldManager: options.fieldManager ?? this.fieldManager });
+    if (options.dryRun) query.set('dryRun', 'All');
+    if (force) query.set('force', 'true');
+    return `?${query.toString()}`;
+  }
+
+  private send(spec: Parameters<Transport['request']>[0]): Promise<HttpResponse> {
+    return withRetry(async () => {
+      const res = await this.transport.request(spec);
+      if (res.status === 429 || res.status >= 500) throw this.failure(res, spec.subject);
+      return res;
+    }, this.retry);
+  }
+
+  private expect(res: HttpResponse, subject: string): JsonObject {
+    if (res.status >= 300) throw this.failure(res, subject);
+    return this.parse(res, subject);
+  }
+
+  private parse(res: HttpResponse, subject: string): JsonObject {
+    if (res.status >= 300) throw this.failure(res, subject);
+    let value: unknown;
+    try {
+      value = JSON.parse(res.body);
+    } catch {
+      throw new KubeError(res.status, 'InvalidResponse', `the server answered ${res.status} with a body that is not JSON`, subject);
+    }
+    if (!isJsonObject(value)) throw new KubeError(res.status, 'InvalidResponse', 'the server answered with JSON that is not an object', subject);
+    return value;
+  }
+
+  private failure(res: HttpResponse, subject: string): KubeError {
+    const retryAfter = res.headers['retry-after'];
+    return errorFromResponse(res.status, redact(res.body, this.transport.secrets()), subject, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+  }
+}
+
+/** A client for a plain-HTTP, unauthenticated server (the embedded cluster). */
+export async function kubeClientFor(url: string, options: KubeClientOptions = {}): Promise<KubeClient> {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'sim', server: url, skipTLSVerify: true }],
+    users: [{ name: 'sim' }],
+    contexts: [{ name: 'sim', cluster: 'sim', user: 'sim', namespace: 'default' }],
+    currentContext: 'sim',
+  });
+  return KubeClient.create(kc, options);
+}
+
+function collectionPath(info: ResourceInfo, namespace: string | undefined): string {
+  const root = info.group === '' ? `/api/${info.version}` : `/apis/${info.group}/${info.version}`;
+  return namespace ? `${root}/namespaces/${encodeURIComponent(namespace)}/${info.resource}` : `${root}/${info.resource}`;
+}
+
+/** The ref a manifest names, failing clearly when its header is incomplete. */
+export function refOf(object: JsonObject): ObjectRef {
+  const metadata = isJsonObject(object.metadata) ? object.metadata : {};
+  const { apiVersion, kind } = object;
+  const { name, namespace } = metadata;
+  if (typeof apiVersion !== 'string' || typeof kind !== 'string' || typeof name !== 'string' || !name) {
+    throw new KubeError(400, 'BadRequest', 'an object needs apiVersion, kind and metadata.name', `${String(apiVersion)} ${String(kind)}`);
+  }
+  return { apiVersion, kind, name, ...(typeof namespace === 'string' && namespace ? { namespace } : {}) };
+}
