@@ -1,0 +1,110 @@
+/**
+ * SluiceQueue: the producer side. Every request for an app collapses into at most one
+ * running and one waiting job of its kind (BullMQ deduplication with keepLastIfActive),
+ * and a sync job runs the newest request (see request-ledger.ts).
+ */
+import { Queue, type JobsOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import { QUEUE_NAME, keys, type Keys } from './keys.ts';
+import { RequestLedger } from './request-ledger.ts';
+import { assertAppName, type JobKind, type JobPayload, type SyncTrigger } from './types.ts';
+
+export interface QueueConnectionOptions {
+  /** redis:// URL; the queue opens and closes its own connection */
+  readonly connection: string;
+  /** key prefix, default 'sluice' */
+  readonly prefix?: string;
+}
+
+export interface SluiceQueueOptions extends QueueConnectionOptions {
+  /** attempts per job for failures the handler marks retryable (default 5) */
+  readonly attempts?: number;
+  /** first backoff; doubles each retry (default 1000 ms) */
+  readonly backoffMs?: number;
+}
+
+export interface RequestOutcome {
+  /** the job that will run this request (a new one, or the pending/active one it joined) */
+  readonly jobId: string;
+  /** false when a pending explicit request was kept over this background one */
+  readonly stored: boolean;
+}
+
+/** States in which a job still has work ahead of it. */
+const UNFINISHED = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
+
+export class SluiceQueue {
+  private readonly redis: Redis;
+  private readonly queue: Queue<JobPayload, unknown, JobKind>;
+  private readonly keys: Keys;
+  private readonly ledger: RequestLedger;
+
+  constructor(private readonly options: SluiceQueueOptions) {
+    this.keys = keys(options);
+    this.redis = new Redis(options.connection, { maxRetriesPerRequest: null });
+    this.queue = new Queue<JobPayload, unknown, JobKind>(QUEUE_NAME, { connection: this.redis, prefix: this.keys.bullPrefix });
+    this.ledger = new RequestLedger(this.redis, this.keys);
+  }
+
+  async requestSync(app: string, request: { readonly revision?: string; readonly trigger: SyncTrigger }): Promise<RequestOutcome> {
+    assertAppName(app);
+    // the request is written before the job is added, so whichever job starts next sees it
+    const stored = await this.ledger.submit(app, {
+      ...(request.revision !== undefined ? { revision: request.revision } : {}),
+      trigger: request.trigger,
+      requestedAt: Date.now(),
+    });
+    const jobId = await this.add('sync', app);
+    return { jobId, stored };
+  }
+
+  async requestRefresh(app: string): Promise<RequestOutcome> {
+    assertAppName(app);
+    return { jobId: await this.add('refresh', app), stored: true };
+  }
+
+  /** True while a webhook-triggered sync of the app waits or runs (the poll scheduler then skips it). */
+  async webhookBusy(app: string): Promise<boolean> {
+    const view = await this.ledger.view(app);
+    if (view.pending?.trigger === 'webhook') return true;
+    if (view.inflight?.request.trigger !== 'webhook') return false;
+    // an inflight entry whose job is gone (lost after a crash) is not busy; the next job adopts it
+    return UNFINISHED.has(await this.queue.getJobState(view.inflight.jobId));
+  }
+
+  /**
+   * Takes this round's poll of the app for the caller's process: true for exactly one
+   * caller until the key expires (SET NX PX).
+   */
+  async claimPollTurn(app: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(this.keys.pollTurn(app), String(process.pid), 'PX', Math.max(1, Math.floor(ttlMs)), 'NX')) === 'OK';
+  }
+
+  /** The id of the app's job of this kind that is waiting or running, if any. */
+  async currentJobId(kind: JobKind, app: string): Promise<string | undefined> {
+    return (await this.queue.getDeduplicationJobId(this.keys.dedupId(kind, app))) ?? undefined;
+  }
+
+  /** The BullMQ queue, for tests and metrics. */
+  get bullQueue(): Queue<JobPayload, unknown, JobKind> {
+    return this.queue;
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+
+  private async add(kind: JobKind, app: string): Promise<string> {
+    const opts: JobsOptions = {
+      deduplication: { id: this.keys.dedupId(kind, app), keepLastIfActive: true },
+      attempts: this.options.attempts ?? 5,
+      backoff: { type: 'exponential', delay: this.options.backoffMs ?? 1_000 },
+      removeOnComplete: { count: 1_000, age: 24 * 3600 },
+      removeOnFail: { count: 5_000, age: 7 * 24 * 3600 },
+    };
+    const job = await this.queue.add(kind, { app }, opts);
+    if (job.id === undefined) throw new Error(`BullMQ returned no job id for ${kind} ${app}`);
+    return job.id;
+  }
+}

@@ -1,0 +1,111 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SluiceQueue } from '../../src/queue/producer.ts';
+import { redisAvailable, startRedis, type TestRedis } from '../support/redis.ts';
+import { completedRuns, overlaps, queueIdle, runEvents, sleep, waitFor } from './recorder.ts';
+
+const SCRIPT = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
+
+describe.skipIf(!redisAvailable())('workers in separate processes (real redis-server)', () => {
+  let server: TestRedis;
+  let redis: Redis;
+  const children: ChildProcess[] = [];
+  const queues: SluiceQueue[] = [];
+
+  beforeAll(async () => {
+    server = await startRedis();
+    redis = new Redis(server.url);
+  });
+  afterEach(async () => {
+    await Promise.all(children.splice(0).map(stopChild));
+    await Promise.all(queues.splice(0).map((q) => q.close()));
+  });
+  afterAll(async () => {
+    redis.disconnect();
+    await server?.stop();
+  });
+
+  function spawnWorker(prefix: string, name: string, env: Record<string, string>): Promise<ChildProcess> {
+    const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT], {
+      env: { ...process.env, REDIS_URL: server.url, PREFIX: prefix, WORKER_NAME: name, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let output = '';
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${name} did not start: ${output}`)), 15_000);
+      child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+      child.stdout?.on('data', (c: Buffer) => {
+        output += c.toString();
+        if (output.includes('ready')) {
+          clearTimeout(timer);
+          resolve(child);
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`${name} exited with ${code}: ${output}`));
+      });
+    });
+  }
+
+  it('two processes: each app runs one operation at a time and ends on its newest request', async () => {
+    const prefix = `p${randomUUID().slice(0, 8)}`;
+    const queue = new SluiceQueue({ connection: server.url, prefix });
+    queues.push(queue);
+    await Promise.all([spawnWorker(prefix, 'A', { HOLD_MS: '40' }), spawnWorker(prefix, 'B', { HOLD_MS: '40' })]);
+    const apps = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6'];
+    for (let round = 0; round < 10; round++) {
+      for (const app of apps) await queue.requestSync(app, { revision: `${app}-${round}`, trigger: 'webhook' });
+      await sleep(15);
+    }
+    await waitFor(async () => (await queueIdle(queue.bullQueue)) && (await redis.exists(...apps.map((a) => `${prefix}:req:pending:${a}`))) === 0, 15_000, 'all apps');
+    const runs = await completedRuns(redis, prefix);
+    expect(overlaps(runs)).toEqual([]);
+    const jobIds = runs.map((r) => r.jobId);
+    expect(new Set(jobIds).size).toBe(jobIds.length);
+    for (const app of apps) expect(runs.filter((r) => r.app === app).at(-1)?.revision).toBe(`${app}-9`);
+    expect(new Set(runs.map((r) => r.worker))).toEqual(new Set(['A', 'B']));
+  });
+
+  it('a worker killed with SIGKILL mid-job: the other process runs the job after stall detection', async () => {
+    const prefix = `k${randomUUID().slice(0, 8)}`;
+    const queue = new SluiceQueue({ connection: server.url, prefix });
+    queues.push(queue);
+    const timing = { LOCK_MS: '1000', STALL_MS: '500', HOLD_MS: '2500' };
+    const workers = new Map(await Promise.all(['A', 'B'].map(async (name) => [name, await spawnWorker(prefix, name, timing)] as const)));
+    const job = await queue.requestSync('victim', { revision: 'r1', trigger: 'manual' });
+    await waitFor(async () => (await runEvents(redis, prefix, 'start')).length > 0, 5_000, 'a worker to start the job');
+    const [first] = await runEvents(redis, prefix, 'start');
+    const victim = first!.worker;
+    const survivor = victim === 'A' ? 'B' : 'A';
+    const killedAt = Date.now();
+    workers.get(victim)!.kill('SIGKILL');
+    await waitFor(async () => (await completedRuns(redis, prefix)).length > 0, 12_000, `${survivor} to finish the job`);
+    const recoveredIn = Date.now() - killedAt;
+    const runs = await completedRuns(redis, prefix);
+    expect(runs.map((r) => [r.worker, r.jobId, r.revision])).toEqual([[survivor, job.jobId, 'r1']]);
+    // the survivor started it only after the victim's lock expired
+    expect(runs[0]!.start - killedAt).toBeGreaterThanOrEqual(500);
+    console.info(`SIGKILL recovery: restarted after ${runs[0]!.start - killedAt} ms, done after ${recoveredIn} ms (hold 2500 ms)`);
+    // the handler records its end just before BullMQ marks the job completed
+    await waitFor(async () => (await queue.bullQueue.getJobState(job.jobId)) === 'completed', 3_000, 'the job to complete');
+    expect(recoveredIn).toBeLessThan(10_000);
+    expect(workers.get(survivor)!.exitCode).toBeNull();
+  });
+});
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
