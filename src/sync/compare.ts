@@ -1,0 +1,180 @@
+/**
+ * Comparing an app with Git (a "refresh"): resolve the revision, render it, prepare the
+ * objects, read what runs, diff each object three ways, assess health. The I/O is the
+ * git source and the kube client; everything between is the pure cores.
+ *
+ * Live objects are read with one labelled list per kind (the app's tracked objects, which
+ * also finds what Git no longer has), plus a GET for each desired object the lists did not
+ * return (not yet tracked: missing, or created by someone else and about to be adopted).
+ */
+import type { Application } from '../app/types.ts';
+import { diffResource } from '../diff/resource-diff.ts';
+import type { JsonObject } from '../diff/json.ts';
+import type { GitSource } from '../git/index.ts';
+import { aggregateHealth, assessHealth } from '../health/index.ts';
+import { KubeError } from '../kube/errors.ts';
+import type { KubeClient } from '../kube/client.ts';
+import { renderSource } from '../render/index.ts';
+import { prepareDesired, type Scope } from './prepare.ts';
+import { groupOf, keyOf, keyString } from './resource-key.ts';
+import { APP_LABEL, appLabelValue, isTrackedBy, type AppRef } from './tracking.ts';
+import type { Comparison, RenderFailure, ResourceComparison } from './types.ts';
+
+/**
+ * Kinds always searched for the app's tracked objects, besides those it renders now: an
+ * app whose Git drops the last object of a kind still gets that object pruned. Kinds the
+ * cluster does not serve are skipped.
+ */
+export const COMMON_KINDS: readonly string[] = [
+  'v1/Namespace', 'v1/ConfigMap', 'v1/Secret', 'v1/Service', 'v1/ServiceAccount', 'v1/PersistentVolumeClaim',
+  'apps/v1/Deployment', 'apps/v1/StatefulSet', 'apps/v1/DaemonSet', 'batch/v1/Job', 'batch/v1/CronJob',
+  'networking.k8s.io/v1/Ingress', 'networking.k8s.io/v1/NetworkPolicy', 'autoscaling/v2/HorizontalPodAutoscaler',
+  'policy/v1/PodDisruptionBudget', 'rbac.authorization.k8s.io/v1/Role', 'rbac.authorization.k8s.io/v1/RoleBinding',
+  'rbac.authorization.k8s.io/v1/ClusterRole', 'rbac.authorization.k8s.io/v1/ClusterRoleBinding',
+];
+
+export interface CompareContext {
+  readonly git: GitSource;
+  readonly kube: KubeClient;
+  /** Kinds (`apiVersion/kind`) the app managed before, so objects of a kind Git dropped entirely are still found. */
+  readonly previousKinds?: readonly string[];
+  /** Parallel GETs while reading live objects. */
+  readonly concurrency?: number;
+}
+
+export function appRef(app: Application): AppRef {
+  return { namespace: app.namespace, name: app.name };
+}
+
+export async function compareApp(ctx: CompareContext, app: Application, revision?: string): Promise<Comparison | RenderFailure> {
+  const repo = ctx.git.repository(app.spec.source.repoURL);
+  const resolved = await repo.resolve(revision ?? app.spec.source.targetRevision);
+  const snapshot = await repo.readFiles(resolved.sha);
+  const rendered = await renderSource(snapshot.files, {
+    path: app.spec.source.path,
+    symlinks: snapshot.symlinks,
+    recurse: app.spec.source.recurse,
+  });
+  if (!rendered.ok) return { revision: resolved.sha, commit: resolved.commit, errors: rendered.errors };
+
+  const objects = rendered.objects.map((r) => r.object);
+  const searched = [...objects.map(kindId), ...(ctx.previousKinds ?? []), ...COMMON_KINDS];
+  const scopes = await resolveScopes(ctx.kube, searched);
+  const prepared = prepareDesired(appRef(app), app.spec.destination.namespace, objects, (apiVersion, kind) => scopes.get(`${apiVersion}/${kind}`));
+  const live = await readLive(ctx, app, prepared.objects, searched, scopes);
+
+  const resources: ResourceComparison[] = [];
+  const desiredKeys = new Set<string>();
+  for (const desired of prepared.objects) {
+    const id = keyString(keyOf(desired));
+    desiredKeys.add(id);
+    resources.push(compareOne(app, desired, live.get(id)));
+  }
+  for (const [id, object] of live) if (!desiredKeys.has(id)) resources.push(compareOne(app, undefined, object));
+
+  // Extraneous objects the app tracks need pruning, so they count; ones merely labelled do not.
+  const ref = appRef(app);
+  const outOfSync =
+    prepared.unknown.length > 0 ||
+    resources.some((r) => r.diff.status !== 'Synced' && (r.desired !== undefined || (r.live !== undefined && isTrackedBy(r.live, ref))));
+  return {
+    revision: resolved.sha,
+    commit: resolved.commit,
+    warnings: resolved.warnings,
+    desired: prepared.objects,
+    live,
+    resources,
+    status: outOfSync ? 'OutOfSync' : 'Synced',
+    health: aggregateHealth(resources.filter((r) => r.desired !== undefined).map((r) => r.health.status)),
+    problems: prepared.unknown,
+  };
+}
+
+export function isRenderFailure(result: Comparison | RenderFailure): result is RenderFailure {
+  return 'errors' in result;
+}
+
+function compareOne(app: Application, desired: JsonObject | undefined, live: JsonObject | undefined): ResourceComparison {
+  const subject = (desired ?? live)!;
+  return {
+    key: keyOf(subject),
+    apiVersion: String(subject['apiVersion']),
+    ...(desired === undefined ? {} : { desired }),
+    ...(live === undefined ? {} : { live }),
+    diff: diffResource({ ...(desired === undefined ? {} : { desired }), ...(live === undefined ? {} : { live }), ignore: app.spec.ignoreDifferences }),
+    health: assessHealth(live),
+  };
+}
+
+function kindId(object: JsonObject): string {
+  return `${String(object['apiVersion'])}/${String(object['kind'])}`;
+}
+
+function splitKindId(id: string): [apiVersion: string, kind: string] {
+  const slash = id.lastIndexOf('/');
+  return [id.slice(0, slash), id.slice(slash + 1)];
+}
+
+/** Scope of each kind the cluster serves; kinds it does not are left out (a CRD in the render may define them). */
+async function resolveScopes(kube: KubeClient, kindIds: readonly string[]): Promise<Map<string, Scope>> {
+  const scopes = new Map<string, Scope>();
+  await Promise.all(
+    [...new Set(kindIds)].map(async (id) => {
+      const [apiVersion, kind] = splitKindId(id);
+      try {
+        const info = await kube.discovery.resolve(apiVersion, kind);
+        scopes.set(id, info.namespaced ? 'Namespaced' : 'Cluster');
+      } catch (e) {
+        if (!(e instanceof KubeError) || e.status !== 404) throw e;
+      }
+    }),
+  );
+  return scopes;
+}
+
+async function readLive(
+  ctx: CompareContext,
+  app: Application,
+  desired: readonly JsonObject[],
+  searched: readonly string[],
+  scopes: ReadonlyMap<string, Scope>,
+): Promise<Map<string, JsonObject>> {
+  const live = new Map<string, JsonObject>();
+  const selector = `${APP_LABEL}=${appLabelValue(appRef(app))}`;
+  // One list per served kind; a resource is one object whatever version lists it.
+  const byGroupKind = new Map<string, string>();
+  for (const id of searched) {
+    if (!scopes.has(id)) continue;
+    const [apiVersion, kind] = splitKindId(id);
+    const gk = `${groupOf(apiVersion)}/${kind}`;
+    if (!byGroupKind.has(gk)) byGroupKind.set(gk, id);
+  }
+  await Promise.all(
+    [...byGroupKind.values()].map(async (id) => {
+      const [apiVersion, kind] = splitKindId(id);
+      const { items } = await ctx.kube.list(apiVersion, kind, { labelSelector: selector });
+      for (const item of items) live.set(keyString(keyOf(item)), item);
+    }),
+  );
+  const untracked = desired.filter((d) => scopes.has(kindId(d)) && !live.has(keyString(keyOf(d))));
+  await forEachLimited(untracked, ctx.concurrency ?? 16, async (d) => {
+    const metadata = d['metadata'] as JsonObject;
+    const found = await ctx.kube.get({
+      apiVersion: String(d['apiVersion']),
+      kind: String(d['kind']),
+      name: String(metadata['name']),
+      ...(typeof metadata['namespace'] === 'string' ? { namespace: metadata['namespace'] } : {}),
+    });
+    if (found !== undefined) live.set(keyString(keyOf(found)), found);
+  });
+  return live;
+}
+
+export async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}

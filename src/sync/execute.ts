@@ -1,0 +1,124 @@
+/**
+ * Running a sync plan against the cluster: steps in order, the tasks of a step
+ * concurrently (bounded). An apply creates a missing object (with the last-applied
+ * annotation, as `kubectl apply` does), patches a changed one with the three-way patch,
+ * and leaves a synced one alone; a prune deletes. Before a step of a later wave starts,
+ * everything applied so far must be healthy: a wave waits for the previous one.
+ *
+ * The first failure stops the operation after its step: later steps do not run, and the
+ * outcome lists exactly what was applied.
+ */
+import type { JsonObject } from '../diff/json.ts';
+import { diffResource, type ResourceDiff } from '../diff/resource-diff.ts';
+import { withLastApplied } from '../diff/three-way.ts';
+import type { IgnoreDifference } from '../app/types.ts';
+import { assessHealth } from '../health/index.ts';
+import { KubeError } from '../kube/errors.ts';
+import type { KubeClient } from '../kube/client.ts';
+import type { ObjectRef } from '../kube/types.ts';
+import { forEachLimited } from './compare.ts';
+import type { ApplyTask, PruneTask, SyncPlan } from './plan.ts';
+import { keyString, type ResourceKey } from './resource-key.ts';
+import type { ResourceOutcome } from './types.ts';
+
+export interface ExecuteOptions {
+  readonly ignore: readonly IgnoreDifference[];
+  readonly serverSideApply: boolean;
+  readonly concurrency: number;
+  /** How long a wave may take to become healthy before the operation fails. */
+  readonly waveTimeoutMs: number;
+  readonly pollIntervalMs: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export async function executePlan(kube: KubeClient, plan: SyncPlan, opts: ExecuteOptions): Promise<{ outcomes: ResourceOutcome[]; failure?: string }> {
+  const outcomes: ResourceOutcome[] = [];
+  const appliedThisWave: { ref: ObjectRef; key: ResourceKey }[] = [];
+  let currentWave: number | undefined;
+  for (const step of plan.steps) {
+    if (currentWave !== undefined && step.wave !== currentWave && appliedThisWave.length > 0) {
+      const unhealthy = await waitHealthy(kube, appliedThisWave.splice(0), opts);
+      if (unhealthy !== undefined) return { outcomes, failure: `wave ${currentWave} did not become healthy: ${unhealthy}` };
+    }
+    currentWave = step.wave;
+    const results: ResourceOutcome[] = [];
+    await forEachLimited(step.tasks, opts.concurrency, async (task) => {
+      const outcome = task.action === 'apply' ? await applyOne(kube, task, opts) : await pruneOne(kube, task);
+      results.push(outcome);
+      if (task.action === 'apply' && outcome.action !== 'failed') appliedThisWave.push({ ref: refOf(task.desired), key: task.key });
+    });
+    outcomes.push(...results.sort((a, b) => (keyString(a.key) < keyString(b.key) ? -1 : 1)));
+    const failed = results.filter((r) => r.action === 'failed');
+    if (failed.length > 0) return { outcomes, failure: failed.map((f) => `${keyString(f.key)}: ${f.message ?? 'failed'}`).join('; ') };
+  }
+  return { outcomes };
+}
+
+async function applyOne(kube: KubeClient, task: ApplyTask, opts: ExecuteOptions): Promise<ResourceOutcome> {
+  const ref = refOf(task.desired);
+  try {
+    if (task.live === undefined) {
+      try {
+        await kube.create(withLastApplied(task.desired));
+        return { key: task.key, action: 'created' };
+      } catch (e) {
+        // Created by someone else since we looked: compare with what is there now.
+        if (!(e instanceof KubeError) || e.reason !== 'AlreadyExists') throw e;
+        const live = await kube.get(ref);
+        if (live === undefined) throw e;
+        return await patchOne(kube, task, diffResource({ desired: task.desired, live, ignore: opts.ignore }), opts);
+      }
+    }
+    return await patchOne(kube, task, diffResource({ desired: task.desired, live: task.live, ignore: opts.ignore }), opts);
+  } catch (e) {
+    return { key: task.key, action: 'failed', message: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+async function patchOne(kube: KubeClient, task: ApplyTask, diff: ResourceDiff, opts: ExecuteOptions): Promise<ResourceOutcome> {
+  if (diff.status === 'Synced') return { key: task.key, action: 'unchanged' };
+  const ref = refOf(task.desired);
+  if (opts.serverSideApply) {
+    await kube.patch(ref, withLastApplied(task.desired), { type: 'apply', force: true });
+  } else {
+    if (diff.patch === undefined || Object.keys(diff.patch).length === 0) return { key: task.key, action: 'unchanged' };
+    await kube.patch(ref, diff.patch, { type: diff.patchType });
+  }
+  return { key: task.key, action: 'configured' };
+}
+
+async function pruneOne(kube: KubeClient, task: PruneTask): Promise<ResourceOutcome> {
+  try {
+    await kube.delete(refOf(task.live), { propagationPolicy: 'Background' });
+    return { key: task.key, action: 'pruned' };
+  } catch (e) {
+    return { key: task.key, action: 'failed', message: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/** Polls the objects until all are Healthy or Suspended; the reason they are not, or undefined. */
+async function waitHealthy(kube: KubeClient, applied: readonly { ref: ObjectRef; key: ResourceKey }[], opts: ExecuteOptions): Promise<string | undefined> {
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const deadline = Date.now() + opts.waveTimeoutMs;
+  for (;;) {
+    const problems: string[] = [];
+    for (const { ref, key } of applied) {
+      const health = assessHealth(await kube.get(ref));
+      if (health.status === 'Degraded') return `${keyString(key)} is Degraded${health.message ? `: ${health.message}` : ''}`;
+      if (health.status !== 'Healthy' && health.status !== 'Suspended') problems.push(`${keyString(key)} is ${health.status}`);
+    }
+    if (problems.length === 0) return undefined;
+    if (Date.now() >= deadline) return `${problems.join(', ')} after ${Math.round(opts.waveTimeoutMs / 1000)} s`;
+    await sleep(opts.pollIntervalMs);
+  }
+}
+
+export function refOf(object: JsonObject): ObjectRef {
+  const metadata = object['metadata'] as JsonObject;
+  return {
+    apiVersion: String(object['apiVersion']),
+    kind: String(object['kind']),
+    name: String(metadata['name']),
+    ...(typeof metadata['namespace'] === 'string' ? { namespace: metadata['namespace'] } : {}),
+  };
+}

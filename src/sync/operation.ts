@@ -1,0 +1,130 @@
+/**
+ * One sync operation, end to end: compare (git → render → diff), plan, and unless it is a
+ * dry run, execute. Render errors, kinds the cluster does not serve and ownership
+ * conflicts stop the operation before anything is applied: a bad commit changes nothing.
+ */
+import type { Application } from '../app/types.ts';
+import type { JsonObject } from '../diff/json.ts';
+import { GitError } from '../git/index.ts';
+import { KubeError } from '../kube/errors.ts';
+import { compareApp, isRenderFailure, type CompareContext } from './compare.ts';
+import { executePlan } from './execute.ts';
+import { planSync } from './plan.ts';
+import { keyString } from './resource-key.ts';
+import type { OperationResult, ResourceOutcome, Trigger } from './types.ts';
+
+export interface SyncContext extends CompareContext {
+  readonly waveTimeoutMs?: number;
+  readonly pollIntervalMs?: number;
+  readonly now?: () => Date;
+}
+
+export interface SyncOptions {
+  readonly revision?: string;
+  readonly trigger: Trigger;
+  /** Plan only: report what would change, write nothing. */
+  readonly dryRun?: boolean;
+  /** Delete tracked objects Git no longer has; default: the app's automated.prune (as Argo CD, manual syncs opt in). */
+  readonly prune?: boolean;
+  /** Selective sync: keyStrings of the resources to sync. */
+  readonly only?: ReadonlySet<string>;
+}
+
+export async function syncApp(ctx: SyncContext, app: Application, opts: SyncOptions): Promise<OperationResult> {
+  const now = ctx.now ?? (() => new Date());
+  const startedAt = now().toISOString();
+  const base = { app: app.name, trigger: opts.trigger, dryRun: opts.dryRun ?? false, startedAt, renderErrors: [], warnings: [] as string[] };
+  const finish = (fields: Partial<OperationResult> & Pick<OperationResult, 'phase' | 'message' | 'resources'>): OperationResult => ({
+    ...base,
+    ...fields,
+    finishedAt: now().toISOString(),
+  });
+
+  let comparison;
+  try {
+    comparison = await compareApp(ctx, app, opts.revision);
+  } catch (e) {
+    if (e instanceof GitError || e instanceof KubeError) return finish({ phase: 'Error', message: e.message, resources: [] });
+    throw e;
+  }
+  const revision = { revision: comparison.revision, commit: comparison.commit };
+  if (isRenderFailure(comparison)) {
+    const count = comparison.errors.length;
+    return finish({
+      ...revision,
+      phase: 'Failed',
+      message: `rendering ${app.spec.source.path} at ${comparison.revision.slice(0, 7)} failed with ${count} error${count === 1 ? '' : 's'}; nothing was applied`,
+      resources: [],
+      renderErrors: comparison.errors,
+    });
+  }
+  base.warnings.push(...comparison.warnings);
+
+  const { syncOptions, automated } = app.spec.syncPolicy;
+  const plan = planSync({
+    app: { namespace: app.namespace, name: app.name },
+    desired: comparison.desired,
+    live: comparison.live,
+    prune: opts.prune ?? automated?.prune ?? false,
+    pruneLast: syncOptions.pruneLast,
+    ...(opts.only === undefined ? {} : { only: opts.only }),
+  });
+  const blockers = [...comparison.problems, ...plan.conflicts];
+  if (blockers.length > 0) {
+    return finish({
+      ...revision,
+      phase: 'Failed',
+      message: `nothing was applied: ${blockers.map((b) => b.message).join('; ')}`,
+      resources: blockers.map((b) => ({ key: b.key, action: 'failed', message: b.message })),
+    });
+  }
+  base.warnings.push(...plan.skipped.map((s) => s.message));
+
+  const diffs = new Map(comparison.resources.map((r) => [keyString(r.key), r.diff]));
+  if (opts.dryRun) {
+    const resources: ResourceOutcome[] = plan.steps.flatMap((step) =>
+      step.tasks.map((task) => {
+        const status = diffs.get(keyString(task.key))?.status;
+        const action = task.action === 'prune' ? 'pruned' : status === 'Missing' ? 'created' : status === 'Synced' ? 'unchanged' : 'configured';
+        return { key: task.key, action, message: 'dry run' } satisfies ResourceOutcome;
+      }),
+    );
+    return finish({ ...revision, phase: 'Succeeded', message: `dry run: ${summarize(resources)}`, resources });
+  }
+
+  if (syncOptions.createNamespace) {
+    const created = await ensureNamespace(ctx, app.spec.destination.namespace, comparison.desired);
+    if (created !== undefined) return finish({ ...revision, phase: 'Failed', message: created, resources: [] });
+  }
+  const { outcomes, failure } = await executePlan(ctx.kube, plan, {
+    ignore: app.spec.ignoreDifferences,
+    serverSideApply: syncOptions.serverSideApply,
+    concurrency: ctx.concurrency ?? 8,
+    waveTimeoutMs: ctx.waveTimeoutMs ?? 5 * 60_000,
+    pollIntervalMs: ctx.pollIntervalMs ?? 1_000,
+  });
+  if (failure !== undefined) return finish({ ...revision, phase: 'Failed', message: `sync failed: ${failure} (${summarize(outcomes)})`, resources: outcomes });
+  return finish({ ...revision, phase: 'Succeeded', message: `synced ${comparison.revision.slice(0, 7)}: ${summarize(outcomes)}`, resources: outcomes });
+}
+
+/** `2 created, 1 configured, 5 unchanged`. */
+function summarize(outcomes: readonly ResourceOutcome[]): string {
+  const counts = new Map<string, number>();
+  for (const o of outcomes) counts.set(o.action, (counts.get(o.action) ?? 0) + 1);
+  return counts.size === 0 ? 'nothing to do' : [...counts].map(([action, n]) => `${n} ${action}`).join(', ');
+}
+
+/** CreateNamespace=true: the destination namespace, unless the app renders it itself. Untracked, so never pruned. */
+async function ensureNamespace(ctx: SyncContext, namespace: string, desired: readonly JsonObject[]): Promise<string | undefined> {
+  const rendersIt = desired.some((d) => d['kind'] === 'Namespace' && (d['metadata'] as JsonObject)['name'] === namespace);
+  if (rendersIt) return undefined;
+  try {
+    if ((await ctx.kube.get({ apiVersion: 'v1', kind: 'Namespace', name: namespace })) === undefined) {
+      await ctx.kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+    }
+    return undefined;
+  } catch (e) {
+    if (e instanceof KubeError && e.reason === 'AlreadyExists') return undefined;
+    return `cannot create namespace ${namespace}: ${e instanceof Error ? e.message : String(e)}`;
+  }
+}

@@ -1,0 +1,190 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Application } from '../../src/app/types.ts';
+import type { JsonObject } from '../../src/diff/json.ts';
+import { GitSource } from '../../src/git/index.ts';
+import { kubeClientFor, type KubeClient } from '../../src/kube/client.ts';
+import { startSimCluster, type SimCluster } from '../../src/sim/index.ts';
+import { compareApp, isRenderFailure } from '../../src/sync/compare.ts';
+import { syncApp, type SyncContext } from '../../src/sync/operation.ts';
+import { keyString } from '../../src/sync/resource-key.ts';
+import { APP_LABEL, TRACKING_ANNOTATION } from '../../src/sync/tracking.ts';
+import type { OperationResult } from '../../src/sync/types.ts';
+import { gitAvailable, startGitServer, type GitServer, type TestRepo } from '../support/git-server.ts';
+import { findKubectl, Kubectl } from '../support/kubectl.ts';
+
+const DEPLOYMENT = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.25
+          env:
+            - {name: MODE, value: blue}
+`;
+const CONFIG = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  color: blue\n  size: large\n';
+const SERVICE = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector: {app: web}\n  ports:\n    - port: 80\n      targetPort: 8080\n';
+
+function application(name: string, repoURL: string, namespace: string, overrides: Partial<Application['spec']['syncPolicy']> = {}): Application {
+  return {
+    name,
+    namespace: 'sluice-system',
+    spec: {
+      source: { repoURL, targetRevision: 'main', path: 'app', recurse: true },
+      destination: { namespace },
+      syncPolicy: {
+        automated: { prune: true, selfHeal: false },
+        syncOptions: { createNamespace: true, pruneLast: false, serverSideApply: false },
+        intervalMs: 180_000,
+        ...overrides,
+      },
+      ignoreDifferences: [],
+    },
+  };
+}
+
+function actions(result: OperationResult): Record<string, string> {
+  return Object.fromEntries(result.resources.map((r) => [keyString(r.key), r.action]));
+}
+
+describe.skipIf(!gitAvailable())('syncApp on the embedded cluster', () => {
+  let cluster: SimCluster;
+  let server: GitServer;
+  let kube: KubeClient;
+  let ctx: SyncContext;
+
+  beforeAll(async () => {
+    cluster = await startSimCluster({ port: 0 });
+    server = await startGitServer();
+    kube = await kubeClientFor(cluster.url);
+    ctx = { git: new GitSource({ cacheDir: await mkdtemp(path.join(tmpdir(), 'sluice-sync-git-')) }), kube, pollIntervalMs: 50, waveTimeoutMs: 20_000 };
+  });
+  afterAll(async () => {
+    kube?.close();
+    await server?.stop();
+    await cluster?.stop();
+  });
+
+  async function get(apiVersion: string, kind: string, namespace: string, name: string): Promise<JsonObject | undefined> {
+    return kube.get({ apiVersion, kind, namespace, name });
+  }
+
+  it('applies a commit, patches only what changed, keeps fields others own, and prunes what Git dropped', async () => {
+    const repo: TestRepo = await server.createRepo('lifecycle');
+    await repo.commit({ 'app/deploy.yaml': DEPLOYMENT, 'app/config.yaml': CONFIG, 'app/service.yaml': SERVICE }, 'first');
+    const app = application('lifecycle', repo.url, 'lifecycle');
+
+    const first = await syncApp(ctx, app, { trigger: 'manual' });
+    expect(first.phase).toBe('Succeeded');
+    expect(actions(first)).toEqual({
+      'ConfigMap/lifecycle/settings': 'created',
+      'Service/lifecycle/web': 'created',
+      'apps/Deployment/lifecycle/web': 'created',
+    });
+    const deployment = (await get('apps/v1', 'Deployment', 'lifecycle', 'web'))!;
+    expect((deployment['metadata'] as JsonObject)['labels']).toMatchObject({ [APP_LABEL]: 'lifecycle' });
+    expect((deployment['metadata'] as JsonObject)['annotations']).toHaveProperty(TRACKING_ANNOTATION, 'sluice-system/lifecycle:apps/Deployment:lifecycle/web');
+
+    // An HPA (here: someone) scales the Deployment; the manifest never sets replicas.
+    await kube.patch({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'lifecycle', name: 'web' }, { spec: { replicas: 5 } }, { type: 'merge' });
+    const serviceBefore = (await get('v1', 'Service', 'lifecycle', 'web'))!;
+
+    await repo.commit({ 'app/config.yaml': CONFIG.replace('color: blue', 'color: green'), 'app/deploy.yaml': DEPLOYMENT.replace('value: blue', 'value: green') }, 'second');
+    const second = await syncApp(ctx, app, { trigger: 'manual' });
+    expect(second.phase).toBe('Succeeded');
+    expect(actions(second)).toEqual({
+      'ConfigMap/lifecycle/settings': 'configured',
+      'Service/lifecycle/web': 'unchanged',
+      'apps/Deployment/lifecycle/web': 'configured',
+    });
+    const after = (await get('apps/v1', 'Deployment', 'lifecycle', 'web'))!;
+    expect((after['spec'] as JsonObject)['replicas']).toBe(5);
+    expect(JSON.stringify(after)).toContain('"value":"green"');
+    expect(((await get('v1', 'ConfigMap', 'lifecycle', 'settings'))!['data'] as JsonObject)).toEqual({ color: 'green', size: 'large' });
+    expect(((await get('v1', 'Service', 'lifecycle', 'web'))!['metadata'] as JsonObject)['resourceVersion']).toBe((serviceBefore['metadata'] as JsonObject)['resourceVersion']);
+
+    await repo.commit({ 'app/service.yaml': null }, 'drop the service');
+    const third = await syncApp(ctx, app, { trigger: 'manual' });
+    expect(actions(third)['Service/lifecycle/web']).toBe('pruned');
+    expect(await get('v1', 'Service', 'lifecycle', 'web')).toBeUndefined();
+
+    const refreshed = await compareApp(ctx, app);
+    expect(!isRenderFailure(refreshed) && refreshed.status).toBe('Synced');
+  });
+
+  it('applies nothing from a commit with malformed YAML and says where', async () => {
+    const repo = await server.createRepo('broken');
+    await repo.commit({ 'app/config.yaml': CONFIG, 'app/bad.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [oops\n' }, 'broken');
+    const result = await syncApp(ctx, application('broken', repo.url, 'broken'), { trigger: 'manual' });
+    expect(result.phase).toBe('Failed');
+    expect(result.message).toMatch(/rendering app at [0-9a-f]{7} failed with 1 error; nothing was applied/);
+    expect(result.renderErrors[0]).toMatchObject({ file: 'app/bad.yaml', code: 'YAML_SYNTAX' });
+    expect(await get('v1', 'ConfigMap', 'broken', 'settings')).toBeUndefined();
+  });
+
+  it('heals drift: an edited object is OutOfSync and the next sync restores it', async () => {
+    const repo = await server.createRepo('drift');
+    await repo.commit({ 'app/config.yaml': CONFIG }, 'first');
+    const app = application('drift', repo.url, 'drift');
+    await syncApp(ctx, app, { trigger: 'manual' });
+    await kube.patch({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'drift', name: 'settings' }, { data: { color: 'red' } }, { type: 'merge' });
+    const drifted = await compareApp(ctx, app);
+    expect(!isRenderFailure(drifted) && drifted.status).toBe('OutOfSync');
+    const healed = await syncApp(ctx, app, { trigger: 'self-heal' });
+    expect(actions(healed)).toEqual({ 'ConfigMap/drift/settings': 'configured' });
+    expect(((await get('v1', 'ConfigMap', 'drift', 'settings'))!['data'] as JsonObject)['color']).toBe('blue');
+  });
+
+  it('dry run plans without writing', async () => {
+    const repo = await server.createRepo('dry');
+    await repo.commit({ 'app/config.yaml': CONFIG }, 'first');
+    const result = await syncApp(ctx, application('dry', repo.url, 'dry'), { trigger: 'manual', dryRun: true });
+    expect(result).toMatchObject({ phase: 'Succeeded', dryRun: true });
+    expect(actions(result)).toEqual({ 'ConfigMap/dry/settings': 'created' });
+    expect(await get('v1', 'Namespace', '', 'dry')).toBeUndefined();
+  });
+
+  it('refuses objects another app manages, applying nothing', async () => {
+    const repo = await server.createRepo('owner');
+    await repo.commit({ 'app/config.yaml': CONFIG }, 'first');
+    await syncApp(ctx, application('owner-a', repo.url, 'shared'), { trigger: 'manual' });
+    const other = await syncApp(ctx, application('owner-b', repo.url, 'shared'), { trigger: 'manual' });
+    expect(other.phase).toBe('Failed');
+    expect(other.message).toContain('ConfigMap/shared/settings is managed by application sluice-system/owner-a; not applied');
+  });
+
+  it.skipIf(findKubectl() === undefined)('adopts kubectl-applied objects without a rollout', async () => {
+    const kubectl = await Kubectl.create(findKubectl()!, cluster.kubeconfig);
+    try {
+      await kubectl.ok(['create', 'namespace', 'adopt']);
+      await kubectl.ok(['apply', '-n', 'adopt', '-f', '-'], `${DEPLOYMENT}---\n${CONFIG}`);
+      const before = (await get('apps/v1', 'Deployment', 'adopt', 'web'))!;
+      const repo = await server.createRepo('adopt');
+      await repo.commit({ 'app/deploy.yaml': DEPLOYMENT, 'app/config.yaml': CONFIG }, 'same as kubectl applied');
+      const result = await syncApp(ctx, application('adopt', repo.url, 'adopt'), { trigger: 'manual' });
+      expect(actions(result)).toEqual({ 'ConfigMap/adopt/settings': 'configured', 'apps/Deployment/adopt/web': 'configured' });
+      await cluster.settle();
+      const after = (await get('apps/v1', 'Deployment', 'adopt', 'web'))!;
+      // Only tracking metadata changed: the pod template did not, so no new ReplicaSet rolled out.
+      const revision = (o: JsonObject) => ((o['metadata'] as JsonObject)['annotations'] as JsonObject)['deployment.kubernetes.io/revision'];
+      expect(revision(after)).toBe(revision(before));
+      expect((after['spec'] as JsonObject)['template']).toEqual((before['spec'] as JsonObject)['template']);
+      expect((await kube.list('apps/v1', 'ReplicaSet', { namespace: 'adopt' })).items).toHaveLength(1);
+      expect((after['metadata'] as JsonObject)['labels']).toHaveProperty(APP_LABEL, 'adopt');
+      const again = await syncApp(ctx, application('adopt', repo.url, 'adopt'), { trigger: 'manual' });
+      expect(actions(again)).toEqual({ 'ConfigMap/adopt/settings': 'unchanged', 'apps/Deployment/adopt/web': 'unchanged' });
+    } finally {
+      await kubectl.dispose();
+    }
+  });
+});
