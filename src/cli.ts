@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ScaledClock } from './sim/clock.ts';
 import { startSimCluster } from './sim/index.ts';
+import { APP_USAGE, diffCommand, syncCommand } from './cli/app-commands.ts';
 import { RENDER_USAGE, renderCommand } from './cli/render.ts';
 
 const USAGE = `usage: sluice <command> [options]
@@ -12,7 +13,7 @@ commands:
         --nodes N         simulated nodes (default 3)
         --speed X         run cluster time X times faster than real time (default 1)
         --api-only        serve the API alone: no controllers, scheduler or kubelets
-${RENDER_USAGE}`;
+${RENDER_USAGE}${APP_USAGE}`;
 
 function positiveNumber(name: string, text: string | undefined, integer: boolean): number | string {
   const n = Number(text);
@@ -71,6 +72,10 @@ export async function main(argv: string[]): Promise<number> {
         return await sim(rest);
       case 'render':
         return await renderCommand(rest);
+      case 'diff':
+        return await diffCommand(rest);
+      case 'sync':
+        return await syncCommand(rest);
       case undefined:
       case 'help':
       case '--help':

@@ -1,12 +1,12 @@
-import { homedir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import { credentialRulesFromEnv, CredentialStore, GitError, GitSource } from '../git/index.ts';
+import { GitError } from '../git/index.ts';
 import type { Snapshot } from '../git/objects.ts';
 import { renderSource } from '../render/index.ts';
 import { legacyOrder } from '../render/kustomize-order.ts';
-import type { RenderError } from '../render/types.ts';
+import { formatRenderError } from '../render/format.ts';
+import { gitSource } from './common.ts';
 import { readLocalTree, renderRoot } from './local-files.ts';
 
 export const RENDER_USAGE = `  render  print the objects a directory or a Git revision renders to, as multi-document YAML
@@ -57,11 +57,7 @@ export async function renderCommand(args: string[], out: NodeJS.WritableStream =
   let origin: string;
   try {
     if (values.repo !== undefined) {
-      const source = new GitSource({
-        cacheDir: values['cache-dir'] ?? defaultCacheDir(),
-        credentials: new CredentialStore(credentialRulesFromEnv()),
-      });
-      const repo = source.repository(values.repo);
+      const repo = gitSource(values['cache-dir']).repository(values.repo);
       const resolved = await repo.resolve(values.revision ?? 'HEAD');
       for (const warning of resolved.warnings) err.write(`warning: ${warning}\n`);
       files = await repo.readFiles(resolved.sha);
@@ -85,7 +81,7 @@ export async function renderCommand(args: string[], out: NodeJS.WritableStream =
     kustomizeBinary: values['no-kustomize-binary'] ? 'never' : 'auto',
   });
   if (!result.ok) {
-    for (const e of result.errors) err.write(`${formatError(e)}\n`);
+    for (const e of result.errors) err.write(`${formatRenderError(e)}\n`);
     err.write(`sluice render: ${result.errors.length} error${result.errors.length === 1 ? '' : 's'}; nothing rendered from ${origin}\n`);
     return 1;
   }
@@ -94,13 +90,4 @@ export async function renderCommand(args: string[], out: NodeJS.WritableStream =
   out.write(ordered.map((o) => stringify(o.object, { version: '1.1', sortMapEntries: true, lineWidth: 0 })).join('---\n'));
   err.write(`rendered ${ordered.length} object${ordered.length === 1 ? '' : 's'} from ${origin}, path ${renderPath}\n`);
   return 0;
-}
-
-function formatError(e: RenderError): string {
-  return `${e.file}${e.line === undefined ? '' : `:${e.line}`}: ${e.message} [${e.code}]`;
-}
-
-function defaultCacheDir(): string {
-  const base = process.env['XDG_CACHE_HOME'] || path.join(homedir(), '.cache');
-  return path.join(base, 'sluice', 'git');
 }

@@ -1,0 +1,35 @@
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { formatLoadError, loadApplicationsFile } from '../app/load.ts';
+import type { Application } from '../app/types.ts';
+import { credentialRulesFromEnv, CredentialStore, GitSource } from '../git/index.ts';
+import { KubeClient, kubeClientFor } from '../kube/client.ts';
+
+/** Where Git caches live unless --cache-dir says otherwise: $XDG_CACHE_HOME/sluice/git. */
+export function defaultCacheDir(): string {
+  const base = process.env['XDG_CACHE_HOME'] || path.join(homedir(), '.cache');
+  return path.join(base, 'sluice', 'git');
+}
+
+export function gitSource(cacheDir: string | undefined): GitSource {
+  return new GitSource({ cacheDir: cacheDir ?? defaultCacheDir(), credentials: new CredentialStore(credentialRulesFromEnv()) });
+}
+
+/** The cluster: `--server URL` (no auth, e.g. `sluice sim`), else KUBECONFIG / ~/.kube/config as kubectl finds it. */
+export async function kubeClient(server: string | undefined): Promise<KubeClient> {
+  if (server !== undefined) return kubeClientFor(server);
+  const kc = new KubeConfig();
+  kc.loadFromDefault();
+  if (kc.getCurrentCluster() === null) throw new Error('no cluster: set KUBECONFIG or pass --server URL');
+  return KubeClient.create(kc);
+}
+
+/** The app named `name` from an applications file, or an error message listing what is there. */
+export async function appFromFile(file: string, name: string): Promise<Application | string> {
+  const loaded = await loadApplicationsFile(file);
+  if (!loaded.ok) return loaded.errors.map(formatLoadError).join('\n');
+  const app = loaded.apps.find((a) => a.name === name);
+  if (app === undefined) return `${file}: no application named "${name}" (found: ${loaded.apps.map((a) => a.name).join(', ') || 'none'})`;
+  return app;
+}

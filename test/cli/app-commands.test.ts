@@ -1,0 +1,83 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { diffCommand, syncCommand } from '../../src/cli/app-commands.ts';
+import { startSimCluster, type SimCluster } from '../../src/sim/index.ts';
+import { gitAvailable, startGitServer, type GitServer } from '../support/git-server.ts';
+
+class Capture extends Writable {
+  text = '';
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+async function run(command: typeof diffCommand, args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out = new Capture();
+  const err = new Capture();
+  const code = await command(args, { out, err });
+  return { code, out: out.text, err: err.text };
+}
+
+describe.skipIf(!gitAvailable())('sluice diff and sluice sync', () => {
+  let cluster: SimCluster;
+  let server: GitServer;
+  let appsFile: string;
+  let common: string[];
+
+  beforeAll(async () => {
+    cluster = await startSimCluster({ port: 0 });
+    server = await startGitServer();
+    const repo = await server.createRepo('cli-apps');
+    await repo.commit(
+      {
+        'web/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\ndata: {greeting: hello}\n',
+        'web/secret.yaml': 'apiVersion: v1\nkind: Secret\nmetadata: {name: web}\nstringData: {password: hunter2}\n',
+      },
+      'web app',
+    );
+    const dir = await mkdtemp(path.join(tmpdir(), 'sluice-cli-apps-'));
+    appsFile = path.join(dir, 'apps.yaml');
+    await writeFile(
+      appsFile,
+      `apiVersion: sluice.dev/v1alpha1\nkind: Application\nmetadata: {name: web}\nspec:\n  source: {repoURL: '${repo.url}', targetRevision: main, path: web}\n  destination: {namespace: web}\n  syncPolicy:\n    syncOptions: [CreateNamespace=true]\n`,
+    );
+    common = ['--apps', appsFile, '--app', 'web', '--server', cluster.url, '--cache-dir', path.join(dir, 'cache')];
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await cluster?.stop();
+  });
+
+  it('diffs (exit 1, secrets masked), syncs (exit 0), then diffs clean (exit 0)', async () => {
+    const before = await run(diffCommand, common);
+    expect(before.code).toBe(1);
+    expect(before.out).toContain('+  greeting: hello');
+    expect(before.out).not.toContain('hunter2');
+    expect(before.out).not.toContain(Buffer.from('hunter2').toString('base64'));
+    expect(before.err).toMatch(/^web: OutOfSync at [0-9a-f]{7} \(2 of 2 objects differ\)/m);
+
+    const dry = await run(syncCommand, [...common, '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.out).toBe('created    ConfigMap/web/web: dry run\ncreated    Secret/web/web: dry run\n');
+
+    const synced = await run(syncCommand, common);
+    expect(synced.code).toBe(0);
+    expect(synced.out).toBe('created    ConfigMap/web/web\ncreated    Secret/web/web\n');
+    expect(synced.err).toMatch(/web: Succeeded: synced [0-9a-f]{7}: 2 created/);
+
+    const after = await run(diffCommand, common);
+    expect(after).toMatchObject({ code: 0, out: '' });
+  });
+
+  it('exits 2 naming the problem for a missing app, a missing flag, a bad revision', async () => {
+    expect(await run(syncCommand, ['--apps', appsFile, '--app', 'nope'])).toMatchObject({ code: 2, err: expect.stringContaining('no application named "nope" (found: web)') });
+    expect(await run(diffCommand, ['--app', 'web'])).toMatchObject({ code: 2, err: expect.stringContaining('--apps FILE and --app NAME are required') });
+    const bad = await run(syncCommand, [...common, '--revision', 'no-such-branch']);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/web: Error: .*no branch, tag or commit named "no-such-branch"/);
+  });
+});
