@@ -15,6 +15,7 @@ import { aggregateHealth, assessHealth } from '../health/index.ts';
 import { KubeError } from '../kube/errors.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { renderSource } from '../render/index.ts';
+import type { RenderResult } from '../render/types.ts';
 import { prepareDesired, type Scope } from './prepare.ts';
 import { groupOf, keyOf, keyString } from './resource-key.ts';
 import { APP_LABEL, appLabelValue, isTrackedBy, type AppRef } from './tracking.ts';
@@ -33,9 +34,23 @@ export const COMMON_KINDS: readonly string[] = [
   'rbac.authorization.k8s.io/v1/ClusterRole', 'rbac.authorization.k8s.io/v1/ClusterRoleBinding',
 ];
 
+/** Tracked objects from a watch cache, so a controller's compare costs no list calls. */
+export interface LiveSource {
+  /** The objects of `kindId` (`apiVersion/kind`) labelled for the app, or undefined when that kind is not watched. */
+  tracked(kindId: string, appLabel: string): readonly JsonObject[] | undefined;
+}
+
+/** Render results by repository, commit, path and recursion: a commit's manifests never change. */
+export interface RenderCache {
+  get(key: string): RenderResult | undefined;
+  set(key: string, value: RenderResult): void;
+}
+
 export interface CompareContext {
   readonly git: GitSource;
   readonly kube: KubeClient;
+  readonly liveSource?: LiveSource;
+  readonly renderCache?: RenderCache;
   /** Kinds (`apiVersion/kind`) the app managed before, so objects of a kind Git dropped entirely are still found. */
   readonly previousKinds?: readonly string[];
   /** Parallel GETs while reading live objects. */
@@ -49,19 +64,22 @@ export function appRef(app: Application): AppRef {
 export async function compareApp(ctx: CompareContext, app: Application, revision?: string): Promise<Comparison | RenderFailure> {
   const repo = ctx.git.repository(app.spec.source.repoURL);
   const resolved = await repo.resolve(revision ?? app.spec.source.targetRevision);
-  const snapshot = await repo.readFiles(resolved.sha);
-  const rendered = await renderSource(snapshot.files, {
-    path: app.spec.source.path,
-    symlinks: snapshot.symlinks,
-    recurse: app.spec.source.recurse,
-  });
+  const { path, recurse } = app.spec.source;
+  const cacheKey = `${repo.url}@${resolved.sha}:${path}:${recurse}`;
+  let rendered = ctx.renderCache?.get(cacheKey);
+  if (rendered === undefined) {
+    const snapshot = await repo.readFiles(resolved.sha);
+    rendered = await renderSource(snapshot.files, { path, symlinks: snapshot.symlinks, recurse });
+    ctx.renderCache?.set(cacheKey, rendered);
+  }
   if (!rendered.ok) return { revision: resolved.sha, commit: resolved.commit, errors: rendered.errors };
 
   const objects = rendered.objects.map((r) => r.object);
   const searched = [...objects.map(kindId), ...(ctx.previousKinds ?? []), ...COMMON_KINDS];
   const scopes = await resolveScopes(ctx.kube, searched);
   const prepared = prepareDesired(appRef(app), app.spec.destination.namespace, objects, (apiVersion, kind) => scopes.get(`${apiVersion}/${kind}`));
-  const live = await readLive(ctx, app, prepared.objects, searched, scopes);
+  const kinds = servedKinds(searched, scopes);
+  const live = await readLive(ctx, app, prepared.objects, kinds, scopes);
 
   const resources: ResourceComparison[] = [];
   const desiredKeys = new Set<string>();
@@ -87,7 +105,20 @@ export async function compareApp(ctx: CompareContext, app: Application, revision
     status: outOfSync ? 'OutOfSync' : 'Synced',
     health: aggregateHealth(resources.filter((r) => r.desired !== undefined).map((r) => r.health.status)),
     problems: prepared.unknown,
+    kinds,
   };
+}
+
+/** One kind id per served group/kind: a resource is one object whatever version lists it. */
+function servedKinds(searched: readonly string[], scopes: ReadonlyMap<string, Scope>): string[] {
+  const byGroupKind = new Map<string, string>();
+  for (const id of searched) {
+    if (!scopes.has(id)) continue;
+    const [apiVersion, kind] = splitKindId(id);
+    const gk = `${groupOf(apiVersion)}/${kind}`;
+    if (!byGroupKind.has(gk)) byGroupKind.set(gk, id);
+  }
+  return [...byGroupKind.values()];
 }
 
 export function isRenderFailure(result: Comparison | RenderFailure): result is RenderFailure {
@@ -136,23 +167,16 @@ async function readLive(
   ctx: CompareContext,
   app: Application,
   desired: readonly JsonObject[],
-  searched: readonly string[],
+  kinds: readonly string[],
   scopes: ReadonlyMap<string, Scope>,
 ): Promise<Map<string, JsonObject>> {
   const live = new Map<string, JsonObject>();
   const selector = `${APP_LABEL}=${appLabelValue(appRef(app))}`;
-  // One list per served kind; a resource is one object whatever version lists it.
-  const byGroupKind = new Map<string, string>();
-  for (const id of searched) {
-    if (!scopes.has(id)) continue;
-    const [apiVersion, kind] = splitKindId(id);
-    const gk = `${groupOf(apiVersion)}/${kind}`;
-    if (!byGroupKind.has(gk)) byGroupKind.set(gk, id);
-  }
+  const label = appLabelValue(appRef(app));
   await Promise.all(
-    [...byGroupKind.values()].map(async (id) => {
+    kinds.map(async (id) => {
       const [apiVersion, kind] = splitKindId(id);
-      const { items } = await ctx.kube.list(apiVersion, kind, { labelSelector: selector });
+      const items = ctx.liveSource?.tracked(id, label) ?? (await ctx.kube.list(apiVersion, kind, { labelSelector: selector })).items;
       for (const item of items) live.set(keyString(keyOf(item)), item);
     }),
   );

@@ -11,7 +11,7 @@ import { compareApp, isRenderFailure, type CompareContext } from './compare.ts';
 import { executePlan } from './execute.ts';
 import { planSync } from './plan.ts';
 import { keyString } from './resource-key.ts';
-import type { OperationResult, ResourceOutcome, Trigger } from './types.ts';
+import type { Comparison, OperationResult, RenderFailure, ResourceOutcome, Trigger } from './types.ts';
 
 export interface SyncContext extends CompareContext {
   readonly waveTimeoutMs?: number;
@@ -30,7 +30,8 @@ export interface SyncOptions {
   readonly only?: ReadonlySet<string>;
 }
 
-export async function syncApp(ctx: SyncContext, app: Application, opts: SyncOptions): Promise<OperationResult> {
+/** `compared`: a comparison the caller already made for this revision (a controller compares before deciding to sync). */
+export async function syncApp(ctx: SyncContext, app: Application, opts: SyncOptions, compared?: Comparison | RenderFailure): Promise<OperationResult> {
   const now = ctx.now ?? (() => new Date());
   const startedAt = now().toISOString();
   const base = { app: app.name, trigger: opts.trigger, dryRun: opts.dryRun ?? false, startedAt, renderErrors: [], warnings: [] as string[] };
@@ -42,7 +43,7 @@ export async function syncApp(ctx: SyncContext, app: Application, opts: SyncOpti
 
   let comparison;
   try {
-    comparison = await compareApp(ctx, app, opts.revision);
+    comparison = compared ?? (await compareApp(ctx, app, opts.revision));
   } catch (e) {
     if (e instanceof GitError || e instanceof KubeError) return finish({ phase: 'Error', message: e.message, resources: [] });
     throw e;

@@ -2,7 +2,9 @@ import type { ResourceDiff } from '../diff/resource-diff.ts';
 import type { JsonObject } from '../diff/json.ts';
 import type { CommitInfo } from '../git/index.ts';
 import type { HealthAssessment } from '../health/index.ts';
+import type { SyncTrigger } from '../queue/types.ts';
 import type { RenderError } from '../render/types.ts';
+import type { OperationPhase, ResourceAction } from '../store/types.ts';
 import type { ResourceKey } from './resource-key.ts';
 
 /** One object of an app as compared: what Git wants, what runs, how they differ, how it is doing. */
@@ -31,6 +33,8 @@ export interface Comparison {
   readonly health: HealthAssessment['status'];
   /** Objects that cannot be compared (kinds the cluster does not serve). */
   readonly problems: readonly { key: ResourceKey; message: string }[];
+  /** The kinds searched for the app's objects (`apiVersion/kind`, one per group/kind): what a watch must cover. */
+  readonly kinds: readonly string[];
 }
 
 /** Why a revision produced nothing to compare: render errors, all-or-nothing. */
@@ -40,7 +44,8 @@ export interface RenderFailure {
   readonly errors: readonly RenderError[];
 }
 
-export type ResourceAction = 'created' | 'configured' | 'unchanged' | 'pruned' | 'failed' | 'skipped';
+export type { OperationPhase, ResourceAction };
+export type Trigger = SyncTrigger;
 
 export interface ResourceOutcome {
   readonly key: ResourceKey;
@@ -48,8 +53,6 @@ export interface ResourceOutcome {
   readonly message?: string;
 }
 
-export type OperationPhase = 'Succeeded' | 'Failed' | 'Error';
-export type Trigger = 'webhook' | 'poll' | 'manual' | 'rollback' | 'self-heal';
 
 /** One sync operation, as history records it and the CLI prints it. */
 export interface OperationResult {

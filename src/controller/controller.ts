@@ -1,0 +1,275 @@
+/**
+ * The controller process: queue workers, the poll scheduler, and the watch that notices
+ * drift, around the sync engine. Several processes may share one Redis: the queue runs
+ * each app's operations one at a time across all of them, and each poll round is taken
+ * by one process.
+ *
+ * What triggers what:
+ * - a poll (every app's interval) compares; an automated app whose Git revision moved is
+ *   synced; with selfHeal, any difference is.
+ * - a change to a tracked object (the watch) asks for a refresh within `selfHealDebounceMs`;
+ *   the refresh stores the new sync status and, with selfHeal, asks for a sync — delayed
+ *   more each time it repeats quickly, so a fight with another controller does not loop hot.
+ * - manual and webhook requests sync at once (after the app's running operation).
+ */
+import { Redis } from 'ioredis';
+import type { Application } from '../app/types.ts';
+import { GitError, type GitSource } from '../git/index.ts';
+import type { KubeClient } from '../kube/client.ts';
+import { KubeError } from '../kube/errors.ts';
+import { OperationError } from '../queue/errors.ts';
+import { PollScheduler } from '../queue/poll-scheduler.ts';
+import { SluiceQueue } from '../queue/producer.ts';
+import type { Operation, SyncTrigger } from '../queue/types.ts';
+import { startWorker, type SluiceWorker } from '../queue/worker.ts';
+import type { RenderResult } from '../render/types.ts';
+import { HistoryStore } from '../store/history.ts';
+import type { HistoryEntry } from '../store/types.ts';
+import { appRef, compareApp, type RenderCache } from '../sync/compare.ts';
+import { syncApp, type SyncContext } from '../sync/operation.ts';
+import { appLabelValue } from '../sync/tracking.ts';
+import type { Comparison, OperationResult, RenderFailure } from '../sync/types.ts';
+import { historyEntry, isAppState, stateFromComparison, stateFromError, withSyncedRevision, type AppState } from './state.ts';
+import { TrackedObjects } from './tracked-objects.ts';
+
+export interface ControllerOptions {
+  readonly apps: readonly Application[];
+  readonly git: GitSource;
+  readonly kube: KubeClient;
+  readonly redisUrl: string;
+  /** Redis key prefix; processes sharing work must share it. */
+  readonly prefix?: string;
+  /** Operations this process runs at once (default 4). */
+  readonly concurrency?: number;
+  readonly selfHealDebounceMs?: number;
+  /** Queue worker timing (tests shorten these). */
+  readonly lockDurationMs?: number;
+  readonly stalledIntervalMs?: number;
+  readonly sync?: Pick<SyncContext, 'waveTimeoutMs' | 'pollIntervalMs'>;
+  readonly log?: (line: string) => void;
+}
+
+const HEAL_RESET_MS = 60_000;
+const HEAL_BASE_DELAY_MS = 5_000;
+const HEAL_MAX_DELAY_MS = 180_000;
+
+export class Controller {
+  private readonly apps: Map<string, Application>;
+  private readonly appByLabel: Map<string, string>;
+  private readonly debounce = new Map<string, NodeJS.Timeout>();
+  private readonly healTimers = new Map<string, NodeJS.Timeout>();
+  private readonly renderCache = new LruRenderCache(512);
+  private worker: SluiceWorker | undefined;
+  private stopped = false;
+
+  private constructor(
+    private readonly opts: ControllerOptions,
+    private readonly queue: SluiceQueue,
+    private readonly redis: Redis,
+    private readonly history: HistoryStore,
+    private readonly poller: PollScheduler,
+    private readonly tracked: TrackedObjects,
+  ) {
+    this.apps = new Map(opts.apps.map((a) => [a.name, a]));
+    this.appByLabel = new Map(opts.apps.map((a) => [appLabelValue(appRef(a)), a.name]));
+  }
+
+  static async start(opts: ControllerOptions): Promise<Controller> {
+    const names = new Set<string>();
+    for (const app of opts.apps) {
+      if (names.has(app.name)) throw new Error(`two applications are named ${app.name}; a controller needs unique names`);
+      names.add(app.name);
+    }
+    const prefix = opts.prefix ?? 'sluice';
+    const queue = new SluiceQueue({ connection: opts.redisUrl, prefix });
+    const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+    const history = new HistoryStore(redis, { prefix });
+    const poller = new PollScheduler({ queue });
+    let controller: Controller | undefined;
+    const tracked = new TrackedObjects(opts.kube, (label) => controller?.noticeChange(label));
+    controller = new Controller(opts, queue, redis, history, poller, tracked);
+    controller.worker = await startWorker({
+      connection: opts.redisUrl,
+      prefix,
+      concurrency: opts.concurrency ?? 4,
+      handle: (op) => controller.handle(op),
+      ...(opts.lockDurationMs === undefined ? {} : { lockDurationMs: opts.lockDurationMs }),
+      ...(opts.stalledIntervalMs === undefined ? {} : { stalledIntervalMs: opts.stalledIntervalMs }),
+      onError: (e) => controller.log(`queue: ${e.message}`),
+    });
+    for (const app of opts.apps) {
+      poller.set(app.name, app.spec.syncPolicy.intervalMs);
+      await queue.requestSync(app.name, { trigger: 'poll' });
+    }
+    return controller;
+  }
+
+  /** Asks for a sync of `app` (after its running operation, if any). */
+  async requestSync(app: string, request: { revision?: string; trigger: SyncTrigger }): Promise<void> {
+    if (!this.apps.has(app)) throw new Error(`no application named ${app}`);
+    await this.queue.requestSync(app, request);
+  }
+
+  async requestRefresh(app: string): Promise<void> {
+    await this.queue.requestRefresh(app);
+  }
+
+  async state(app: string): Promise<AppState | undefined> {
+    const stored = await this.history.getState(app);
+    return isAppState(stored) ? stored : undefined;
+  }
+
+  operations(app: string, limit?: number): Promise<HistoryEntry[]> {
+    return this.history.list(app, limit);
+  }
+
+  get applications(): readonly Application[] {
+    return [...this.apps.values()];
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.poller.stop();
+    for (const timer of this.debounce.values()) clearTimeout(timer);
+    for (const timer of this.healTimers.values()) clearTimeout(timer);
+    await this.worker?.close({ timeoutMs: 10_000 });
+    this.tracked.stop();
+    await this.queue.close();
+    this.redis.disconnect();
+  }
+
+  private log(line: string): void {
+    (this.opts.log ?? ((l: string) => console.log(l)))(line);
+  }
+
+  private get ctx(): SyncContext {
+    return { git: this.opts.git, kube: this.opts.kube, liveSource: this.tracked, renderCache: this.renderCache, ...this.opts.sync };
+  }
+
+  /** A tracked object changed: refresh its app soon (events of one sync collapse into one refresh). */
+  private noticeChange(label: string): void {
+    const app = this.appByLabel.get(label);
+    if (app === undefined || this.stopped || this.debounce.has(app)) return;
+    this.debounce.set(
+      app,
+      setTimeout(() => {
+        this.debounce.delete(app);
+        if (!this.stopped) this.queue.requestRefresh(app).catch((e: Error) => this.log(`${app}: refresh request failed: ${e.message}`));
+      }, this.opts.selfHealDebounceMs ?? 300).unref(),
+    );
+  }
+
+  private async handle(op: Operation): Promise<OperationResult | AppState | undefined> {
+    const app = this.apps.get(op.app);
+    if (app === undefined) return undefined;
+    const previous = await this.state(app.name);
+    const revision = op.kind === 'sync' ? op.request.revision : undefined;
+    const trigger: SyncTrigger | 'refresh' = op.kind === 'sync' ? op.request.trigger : 'refresh';
+    let compared: Comparison | RenderFailure;
+    try {
+      compared = await compareApp({ ...this.ctx, previousKinds: this.tracked.kinds }, app, revision);
+    } catch (e) {
+      if (!(e instanceof GitError || e instanceof KubeError)) throw e;
+      await this.history.setState(app.name, stateFromError(app.name, e.message, previous, new Date()));
+      // Background work retries by itself at the next poll or change; asked-for syncs retry now.
+      if (trigger === 'manual' || trigger === 'webhook' || trigger === 'rollback') throw OperationError.retryable(e.message, e);
+      return undefined;
+    }
+    if ('kinds' in compared) await this.tracked.watch(compared.kinds);
+    let state = stateFromComparison(app.name, compared, previous, new Date());
+
+    if (!this.shouldSync(app, trigger, compared, state)) {
+      await this.history.setState(app.name, state);
+      if (trigger === 'refresh' && state.sync === 'OutOfSync' && app.spec.syncPolicy.automated?.selfHeal) this.scheduleHeal(app.name, 0);
+      return state;
+    }
+    if (isDriftHeal(trigger, compared, state)) {
+      const wait = await this.healBackoff(app.name);
+      if (wait > 0) {
+        await this.history.setState(app.name, state);
+        this.log(`${app.name}: drifted again; self-heal in ${Math.ceil(wait / 1000)} s`);
+        this.scheduleHeal(app.name, wait);
+        return state;
+      }
+      await this.noteHeal(app.name);
+    }
+    const result = await syncApp(this.ctx, app, { trigger: trigger === 'refresh' ? 'self-heal' : trigger, ...(revision === undefined ? {} : { revision }) }, compared);
+    await this.history.record(app.name, historyEntry(op.jobId, result));
+    state = withSyncedRevision({ ...state, ...(result.phase === 'Succeeded' ? {} : { message: result.message }) }, result);
+    await this.history.setState(app.name, state);
+    this.log(`${app.name}: ${result.trigger} sync ${result.phase}: ${result.message}`);
+    return result;
+  }
+
+  private shouldSync(app: Application, trigger: SyncTrigger | 'refresh', compared: Comparison | RenderFailure, state: AppState): boolean {
+    if (trigger === 'manual' || trigger === 'webhook' || trigger === 'rollback') return true;
+    const automated = app.spec.syncPolicy.automated;
+    if (automated === undefined || 'errors' in compared || compared.status === 'Synced') return false;
+    if (trigger === 'self-heal') return automated.selfHeal;
+    // A poll: a new revision always syncs; drift at the same revision only with selfHeal.
+    return automated.selfHeal || state.syncedRevision !== compared.revision;
+  }
+
+  private scheduleHeal(app: string, delayMs: number): void {
+    if (this.healTimers.has(app)) return;
+    this.healTimers.set(
+      app,
+      setTimeout(() => {
+        this.healTimers.delete(app);
+        if (!this.stopped) this.queue.requestSync(app, { trigger: 'self-heal' }).catch((e: Error) => this.log(`${app}: self-heal request failed: ${e.message}`));
+      }, delayMs).unref(),
+    );
+  }
+
+  /**
+   * How long a drift heal must still wait: heals that repeat within a minute back off
+   * (5 s, 10 s, 20 s … 3 min after the previous one). Kept in Redis, since the next drift
+   * may be noticed by another process.
+   */
+  private async healBackoff(app: string): Promise<number> {
+    const record = await this.healRecord(app);
+    const since = Date.now() - record.last;
+    if (since > HEAL_RESET_MS) return 0;
+    return Math.max(0, Math.min(HEAL_BASE_DELAY_MS * 2 ** record.count, HEAL_MAX_DELAY_MS) - since);
+  }
+
+  private async noteHeal(app: string): Promise<void> {
+    const record = await this.healRecord(app);
+    const now = Date.now();
+    const count = now - record.last > HEAL_RESET_MS ? 0 : record.count + 1;
+    await this.redis.set(this.healKey(app), JSON.stringify({ count, last: now }), 'PX', HEAL_RESET_MS + HEAL_MAX_DELAY_MS);
+  }
+
+  private async healRecord(app: string): Promise<{ count: number; last: number }> {
+    const text = await this.redis.get(this.healKey(app));
+    return text === null ? { count: 0, last: 0 } : (JSON.parse(text) as { count: number; last: number });
+  }
+
+  private healKey(app: string): string {
+    return `${this.opts.prefix ?? 'sluice'}:heal:${app}`;
+  }
+}
+
+/** A sync to undo drift: asked for by the watch, or a poll that found no new revision. */
+function isDriftHeal(trigger: SyncTrigger | 'refresh', compared: Comparison | RenderFailure, state: AppState): boolean {
+  return trigger === 'refresh' || trigger === 'self-heal' || (trigger === 'poll' && compared.revision === state.syncedRevision);
+}
+
+/** Keeps the most recently used render results. */
+class LruRenderCache implements RenderCache {
+  private readonly entries = new Map<string, RenderResult>();
+  constructor(private readonly capacity: number) {}
+  get(key: string): RenderResult | undefined {
+    const value = this.entries.get(key);
+    if (value !== undefined) {
+      this.entries.delete(key);
+      this.entries.set(key, value);
+    }
+    return value;
+  }
+  set(key: string, value: RenderResult): void {
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+  }
+}
