@@ -17,6 +17,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   git: () => import('./git.ts'),
   kube: () => import('./kube.ts'),
   diff: () => import('./diff.ts'),
+  sync: () => import('./sync.ts'),
 };
 
 async function main(argv: readonly string[]): Promise<number> {

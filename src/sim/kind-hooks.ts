@@ -61,11 +61,37 @@ function servicesOf(server: SimApiServer): JsonObject[] {
   return server.store.list('/services');
 }
 
+/**
+ * Next-fit over the service range, like the API server's bitmap allocator: a cursor per
+ * server walks forward and skips addresses in use, so a create costs one membership test
+ * instead of a scan of every Service. The in-use set is read from the store when the
+ * cursor starts a pass, so addresses of deleted Services come back on the next pass.
+ */
+const clusterIps = new WeakMap<SimApiServer, { next: number; used: Set<unknown> }>();
+
+function clusterIpsInUse(server: SimApiServer): Set<unknown> {
+  return new Set(servicesOf(server).map((s) => (isJsonObject(s.spec) ? s.spec.clusterIP : undefined)));
+}
+
+function clusterIpState(server: SimApiServer): { next: number; used: Set<unknown> } {
+  let state = clusterIps.get(server);
+  if (state === undefined) clusterIps.set(server, (state = { next: 1, used: clusterIpsInUse(server) }));
+  return state;
+}
+
 function allocateClusterIP(server: SimApiServer): string {
-  const used = new Set(servicesOf(server).map((s) => (isJsonObject(s.spec) ? s.spec.clusterIP : undefined)));
-  for (let offset = 1; offset < SERVICE_CIDR_SIZE - 1; offset++) {
-    const ip = ipString(SERVICE_CIDR_BASE + offset);
-    if (!used.has(ip)) return ip;
+  const state = clusterIpState(server);
+  for (let tried = 0; tried < SERVICE_CIDR_SIZE - 2; tried++) {
+    if (state.next >= SERVICE_CIDR_SIZE - 1) {
+      state.next = 1;
+      state.used = clusterIpsInUse(server);
+    }
+    const ip = ipString(SERVICE_CIDR_BASE + state.next);
+    state.next += 1;
+    if (!state.used.has(ip)) {
+      state.used.add(ip);
+      return ip;
+    }
   }
   throw new Error('service cluster IP range is exhausted');
 }
@@ -87,6 +113,7 @@ function allocateNodePort(server: SimApiServer, taken: Set<number>): number {
 function allocateServiceAddresses(spec: JsonObject, server: SimApiServer): void {
   if (spec.type === 'ExternalName') return;
   if (spec.clusterIP === undefined || spec.clusterIP === '') spec.clusterIP = allocateClusterIP(server);
+  else clusterIpState(server).used.add(spec.clusterIP);
   if (spec.clusterIPs === undefined) spec.clusterIPs = [spec.clusterIP];
   if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') {
     const taken = new Set<number>();

@@ -35,6 +35,9 @@ export const COMMON_KINDS: readonly string[] = [
 ];
 
 /** Tracked objects from a watch cache, so a controller's compare costs no list calls. */
+/** More untracked objects of one kind in one namespace than this are found with a list. */
+const LIST_THRESHOLD = 4;
+
 export interface LiveSource {
   /** The objects of `kindId` (`apiVersion/kind`) labelled for the app, or undefined when that kind is not watched. */
   tracked(kindId: string, appLabel: string): readonly JsonObject[] | undefined;
@@ -181,15 +184,35 @@ async function readLive(
     }),
   );
   const untracked = desired.filter((d) => scopes.has(kindId(d)) && !live.has(keyString(keyOf(d))));
-  await forEachLimited(untracked, ctx.concurrency ?? 16, async (d) => {
-    const metadata = d['metadata'] as JsonObject;
-    const found = await ctx.kube.get({
-      apiVersion: String(d['apiVersion']),
-      kind: String(d['kind']),
-      name: String(metadata['name']),
-      ...(typeof metadata['namespace'] === 'string' ? { namespace: metadata['namespace'] } : {}),
-    });
-    if (found !== undefined) live.set(keyString(keyOf(found)), found);
+  // Few untracked objects of a kind in a namespace: a GET each. Many (a new app, an
+  // adoption): one list of that namespace finds them all, instead of hundreds of 404s.
+  const groups = new Map<string, JsonObject[]>();
+  for (const d of untracked) {
+    const id = `${kindId(d)}|${String((d['metadata'] as JsonObject)['namespace'] ?? '')}`;
+    groups.set(id, [...(groups.get(id) ?? []), d]);
+  }
+  await forEachLimited([...groups.values()], ctx.concurrency ?? 16, async (group) => {
+    const first = group[0]!;
+    const namespace = (first['metadata'] as JsonObject)['namespace'];
+    if (group.length > LIST_THRESHOLD) {
+      const wanted = new Set(group.map((d) => keyString(keyOf(d))));
+      const { items } = await ctx.kube.list(String(first['apiVersion']), String(first['kind']), typeof namespace === 'string' ? { namespace } : {});
+      for (const item of items) {
+        const id = keyString(keyOf(item));
+        if (wanted.has(id)) live.set(id, item);
+      }
+      return;
+    }
+    for (const d of group) {
+      const metadata = d['metadata'] as JsonObject;
+      const found = await ctx.kube.get({
+        apiVersion: String(d['apiVersion']),
+        kind: String(d['kind']),
+        name: String(metadata['name']),
+        ...(typeof metadata['namespace'] === 'string' ? { namespace: metadata['namespace'] } : {}),
+      });
+      if (found !== undefined) live.set(keyString(keyOf(found)), found);
+    }
   });
   return live;
 }
