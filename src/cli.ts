@@ -3,6 +3,8 @@ import { ScaledClock } from './sim/clock.ts';
 import { startSimCluster } from './sim/index.ts';
 import { APP_USAGE, diffCommand, syncCommand } from './cli/app-commands.ts';
 import { RENDER_USAGE, renderCommand } from './cli/render.ts';
+import { START_USAGE, startCommand } from './cli/start.ts';
+import { runDemo } from './demo/demo.ts';
 
 const USAGE = `usage: sluice <command> [options]
 
@@ -13,7 +15,9 @@ commands:
         --nodes N         simulated nodes (default 3)
         --speed X         run cluster time X times faster than real time (default 1)
         --api-only        serve the API alone: no controllers, scheduler or kubelets
-${RENDER_USAGE}${APP_USAGE}`;
+${RENDER_USAGE}${APP_USAGE}${START_USAGE}  demo    the embedded cluster, the example repository and the controller (npm start)
+        sluice demo [--port N]
+`;
 
 function positiveNumber(name: string, text: string | undefined, integer: boolean): number | string {
   const n = Number(text);
@@ -64,6 +68,29 @@ async function sim(args: string[]): Promise<number> {
   return 0;
 }
 
+async function demo(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { port: { type: 'string', default: '6443' } } });
+  const port = positiveNumber('port', values.port, true);
+  if (typeof port === 'string') {
+    console.error(`sluice demo: ${port}`);
+    return 2;
+  }
+  let stop: () => Promise<void>;
+  try {
+    stop = await runDemo({ port, redisUrl: process.env['REDIS_URL'] });
+  } catch (e) {
+    const inUse = (e as NodeJS.ErrnoException).code === 'EADDRINUSE';
+    console.error(`sluice demo: ${inUse ? `port ${port} is in use; pass --port N (0 picks a free one)` : (e as Error).message}`);
+    return 1;
+  }
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await stop();
+  return 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -72,6 +99,10 @@ export async function main(argv: string[]): Promise<number> {
         return await sim(rest);
       case 'render':
         return await renderCommand(rest);
+      case 'start':
+        return await startCommand(rest);
+      case 'demo':
+        return await demo(rest);
       case 'diff':
         return await diffCommand(rest);
       case 'sync':
