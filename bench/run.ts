@@ -18,6 +18,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   kube: () => import('./kube.ts'),
   diff: () => import('./diff.ts'),
   sync: () => import('./sync.ts'),
+  controller: () => import('./controller.ts'),
 };
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -12,8 +12,9 @@ export function defaultCacheDir(): string {
   return path.join(base, 'sluice', 'git');
 }
 
-export function gitSource(cacheDir: string | undefined): GitSource {
-  return new GitSource({ cacheDir: cacheDir ?? defaultCacheDir(), credentials: new CredentialStore(credentialRulesFromEnv()) });
+/** `refsTtlMs`: a controller shares one ls-remote between the apps of a repository polled together. */
+export function gitSource(cacheDir: string | undefined, refsTtlMs = 0): GitSource {
+  return new GitSource({ cacheDir: cacheDir ?? defaultCacheDir(), credentials: new CredentialStore(credentialRulesFromEnv()), refsTtlMs });
 }
 
 /** The cluster: `--server URL` (no auth, e.g. `sluice sim`), else KUBECONFIG / ~/.kube/config as kubectl finds it. */

@@ -87,7 +87,7 @@ export async function runController(opts: {
     stopRedis = redis.stop;
     console.log(`started a private redis-server at ${redisUrl}`);
   }
-  const controller = await Controller.start({ apps: opts.apps, git: gitSource(opts.cacheDir), kube, redisUrl, concurrency: opts.concurrency });
+  const controller = await Controller.start({ apps: opts.apps, git: gitSource(opts.cacheDir, 1_000), kube, redisUrl, concurrency: opts.concurrency });
   console.log(`controller running: ${opts.apps.length} application${opts.apps.length === 1 ? '' : 's'} (${opts.apps.map((a) => a.name).join(', ')})`);
   return {
     controller,

@@ -58,7 +58,7 @@ export class Controller {
   private readonly appByLabel: Map<string, string>;
   private readonly debounce = new Map<string, NodeJS.Timeout>();
   private readonly healTimers = new Map<string, NodeJS.Timeout>();
-  private readonly renderCache = new LruRenderCache(512);
+  private readonly renderCache: LruRenderCache;
   private worker: SluiceWorker | undefined;
   private stopped = false;
 
@@ -71,6 +71,8 @@ export class Controller {
     private readonly tracked: TrackedObjects,
   ) {
     this.apps = new Map(opts.apps.map((a) => [a.name, a]));
+    // Room for every app's current revision and the next one, so a steady fleet never re-renders.
+    this.renderCache = new LruRenderCache(Math.max(64, opts.apps.length * 2));
     this.appByLabel = new Map(opts.apps.map((a) => [appLabelValue(appRef(a)), a.name]));
   }
 
@@ -255,21 +257,20 @@ function isDriftHeal(trigger: SyncTrigger | 'refresh', compared: Comparison | Re
   return trigger === 'refresh' || trigger === 'self-heal' || (trigger === 'poll' && compared.revision === state.syncedRevision);
 }
 
-/** Keeps the most recently used render results. */
+/** Keeps the most recently used render results, as JSON text (a fraction of their heap size as objects). */
 class LruRenderCache implements RenderCache {
-  private readonly entries = new Map<string, RenderResult>();
+  private readonly entries = new Map<string, string>();
   constructor(private readonly capacity: number) {}
   get(key: string): RenderResult | undefined {
     const value = this.entries.get(key);
-    if (value !== undefined) {
-      this.entries.delete(key);
-      this.entries.set(key, value);
-    }
-    return value;
+    if (value === undefined) return undefined;
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    return JSON.parse(value) as RenderResult;
   }
   set(key: string, value: RenderResult): void {
     this.entries.delete(key);
-    this.entries.set(key, value);
+    this.entries.set(key, JSON.stringify(value));
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
   }
 }

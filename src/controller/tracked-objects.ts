@@ -16,8 +16,12 @@ export type TrackedChange = (appLabel: string, object: JsonObject, type: Informe
 export class TrackedObjects implements LiveSource {
   private readonly informers = new Map<string, Informer>();
   private readonly starting = new Map<string, Promise<void>>();
-  /** kind id → app label → object key → object */
-  private readonly index = new Map<string, Map<string, Map<string, JsonObject>>>();
+  /**
+   * kind id → app label → object key → the object as JSON text. Text, because a fleet's
+   * objects as JS objects cost several times their JSON size in heap; a compare parses
+   * only its own app's few objects.
+   */
+  private readonly index = new Map<string, Map<string, Map<string, string>>>();
 
   constructor(
     private readonly kube: KubeClient,
@@ -26,7 +30,7 @@ export class TrackedObjects implements LiveSource {
 
   tracked(kindId: string, appLabel: string): readonly JsonObject[] | undefined {
     if (!this.informers.has(kindId) || this.starting.has(kindId)) return undefined;
-    return [...(this.index.get(kindId)?.get(appLabel)?.values() ?? [])];
+    return [...(this.index.get(kindId)?.get(appLabel)?.values() ?? [])].map((text) => JSON.parse(text) as JsonObject);
   }
 
   /** Starts watching the kinds not yet watched; resolves once each has its first list. */
@@ -46,8 +50,8 @@ export class TrackedObjects implements LiveSource {
 
   private start(kindId: string): Promise<void> {
     const slash = kindId.lastIndexOf('/');
-    const informer = new Informer(this.kube, { apiVersion: kindId.slice(0, slash), kind: kindId.slice(slash + 1), labelSelector: APP_LABEL });
-    const byApp = new Map<string, Map<string, JsonObject>>();
+    const informer = new Informer(this.kube, { apiVersion: kindId.slice(0, slash), kind: kindId.slice(slash + 1), labelSelector: APP_LABEL, slim: true });
+    const byApp = new Map<string, Map<string, string>>();
     this.index.set(kindId, byApp);
     this.informers.set(kindId, informer);
     informer.onChange((object, type) => {
@@ -63,7 +67,7 @@ export class TrackedObjects implements LiveSource {
       else {
         let objects = byApp.get(label);
         if (objects === undefined) byApp.set(label, (objects = new Map()));
-        objects.set(key, object);
+        objects.set(key, JSON.stringify(object));
       }
       this.onChange(label, object, type);
     });

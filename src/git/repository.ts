@@ -27,7 +27,11 @@ export interface RepositoryOptions {
   readonly http: HttpClient;
   readonly credentials?: GitCredentials;
   readonly snapshotLimits?: SnapshotLimits;
+  /** Reuse an ls-remote answer this long (default 0): a fleet on one repository polls it once per round, not once per app. */
+  readonly refsTtlMs?: number;
 }
+
+const SNAPSHOTS_KEPT = 4;
 
 /** `deepen` with git's "infinite" depth: what `git fetch --unshallow` sends. */
 const UNSHALLOW_DEPTH = 0x7fffffff;
@@ -49,6 +53,9 @@ export class CachedRepository {
   private readonly pendingWarnings: string[] = [];
   private readonly headers: Record<string, string>;
   private readonly secrets: string[];
+  private refs: { refs: RemoteRefs; at: number } | undefined;
+  private refsInFlight: Promise<RemoteRefs> | undefined;
+  private readonly snapshots = new Map<string, Promise<Snapshot>>();
 
   constructor(private readonly opts: RepositoryOptions) {
     this.store = { fs: nodeFs, gitdir: opts.gitdir, cache: {} };
@@ -66,6 +73,14 @@ export class CachedRepository {
 
   /** Refs only, one request: the cheap "has anything moved?" poll. */
   async lsRemote(): Promise<RemoteRefs> {
+    const ttl = this.opts.refsTtlMs ?? 0;
+    const cached = this.refs;
+    if (cached !== undefined && Date.now() - cached.at < ttl) return cached.refs;
+    this.refsInFlight ??= this.fetchRefs().finally(() => (this.refsInFlight = undefined));
+    return this.refsInFlight;
+  }
+
+  private async fetchRefs(): Promise<RemoteRefs> {
     try {
       const advertised = await git.listServerRefs({
         http: this.opts.http,
@@ -74,7 +89,9 @@ export class CachedRepository {
         protocolVersion: 1,
         peelTags: true,
       });
-      return peelRefs(advertised);
+      const refs = peelRefs(advertised);
+      this.refs = { refs, at: Date.now() };
+      return refs;
     } catch (e) {
       throw classifyRemoteError(e, this.url, this.secrets);
     }
@@ -101,10 +118,19 @@ export class CachedRepository {
   /** The files under `dir` at a commit; a commit the cache lacks is fetched first. */
   readFiles(sha: string, dir = '.'): Promise<Snapshot> {
     const limits = this.opts.snapshotLimits ?? DEFAULT_SNAPSHOT_LIMITS;
-    return this.withRecovery(async () => {
+    const key = `${sha}:${dir}`;
+    const recent = this.snapshots.get(key);
+    if (recent !== undefined) return recent;
+    const reading = this.withRecovery(async () => {
       await this.ensureCommits([sha]);
       return this.lock.read(() => this.local(() => readSnapshot(this.store, sha, dir, limits)));
     });
+    // Many apps on one repository read the same commit: keep the last few snapshots (they
+    // never change) and share reads in flight. Callers must not modify what they get.
+    this.snapshots.set(key, reading);
+    if (this.snapshots.size > SNAPSHOTS_KEPT) this.snapshots.delete(this.snapshots.keys().next().value!);
+    reading.catch(() => this.snapshots.delete(key));
+    return reading;
   }
 
   /** Paths that differ between two commits, sorted. */

@@ -13,6 +13,8 @@ export interface GitSourceOptions {
   /** Per HTTP request; default 30 s. */
   readonly timeoutMs?: number;
   readonly snapshotLimits?: SnapshotLimits;
+  /** Reuse ls-remote answers this long (default 0, always ask); a controller sets about a second. */
+  readonly refsTtlMs?: number;
 }
 
 /**
@@ -40,6 +42,7 @@ export class GitSource {
         http: this.http,
         ...(credentials === undefined ? {} : { credentials }),
         ...(this.opts.snapshotLimits === undefined ? {} : { snapshotLimits: this.opts.snapshotLimits }),
+        ...(this.opts.refsTtlMs === undefined ? {} : { refsTtlMs: this.opts.refsTtlMs }),
       });
       this.repos.set(parsed.key, repo);
     }

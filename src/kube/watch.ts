@@ -17,6 +17,12 @@ export interface InformerOptions {
   readonly backoff?: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs' | 'random'>;
   /** ask the server to end each watch after this long, as client-go does (default 300) */
   readonly watchTimeoutSeconds?: number;
+  /**
+   * Keep only identity, resourceVersion and labels in the cache (get/list and delete
+   * events then carry just those): for a caller that keeps its own copy of what it needs,
+   * so a large watch is not held twice.
+   */
+  readonly slim?: boolean;
 }
 
 /** How one watch connection ended. */
@@ -192,7 +198,7 @@ export class Informer {
 
   private upsert(key: string, item: JsonObject): void {
     const old = this.cache.get(key);
-    this.cache.set(key, item);
+    this.cache.set(key, this.options.slim ? slimmed(item) : item);
     if (!old) this.emit(item, 'add');
     else if (rvOf(old) !== rvOf(item)) this.emit(item, 'update');
   }
@@ -222,6 +228,16 @@ export class Informer {
 function keyOf(object: JsonObject): string {
   const metadata = isJsonObject(object.metadata) ? object.metadata : {};
   return `${typeof metadata.namespace === 'string' ? metadata.namespace : ''}/${typeof metadata.name === 'string' ? metadata.name : ''}`;
+}
+
+function slimmed(object: JsonObject): JsonObject {
+  const metadata = isJsonObject(object.metadata) ? object.metadata : {};
+  const { name, namespace, resourceVersion, labels } = metadata;
+  return {
+    apiVersion: object.apiVersion ?? null,
+    kind: object.kind ?? null,
+    metadata: { name: name ?? null, resourceVersion: resourceVersion ?? null, ...(namespace === undefined ? {} : { namespace }), ...(labels === undefined ? {} : { labels }) },
+  };
 }
 
 function rvOf(object: JsonObject): unknown {

@@ -3,9 +3,14 @@
  * YAML is read as YAML 1.2 (yaml's core schema) with merge keys, duplicate keys rejected,
  * and at most MAX_ALIAS_COUNT alias expansions per document. JSON files go through the
  * same parser as a single document, so their errors carry lines too.
+ *
+ * Ordinary YAML streams take parse-fast.ts (js-yaml, with yaml's core-schema typing), which
+ * returns exactly what this exact path would or declines; anything unusual and every error
+ * come from here.
  */
 import { isMap, isSeq, LineCounter, parseAllDocuments, parseDocument, type Document, type Node } from 'yaml';
 import { isJsonObject, type JsonObject, type JsonValue } from '../diff/json.ts';
+import { parseFast } from './parse-fast.ts';
 import { MAX_ALIAS_COUNT, type RenderError } from './types.ts';
 
 export interface Candidate {
@@ -21,7 +26,18 @@ export interface ParsedFile {
 
 const PARSE_OPTIONS = { merge: true, uniqueKeys: true, prettyErrors: true } as const;
 
-export function parseManifestFile(file: string, text: string): ParsedFile {
+export interface ParseOptions {
+  /** Try parse-fast.ts first (default true); false forces the exact path, for differential tests. */
+  readonly fast?: boolean;
+}
+
+export function parseManifestFile(file: string, text: string, options: ParseOptions = {}): ParsedFile {
+  const fast = options.fast === false || file.endsWith('.json') ? null : parseFast(text);
+  return fast === null ? parseExact(file, text) : { candidates: fast, errors: [] };
+}
+
+/** yaml's full pipeline: every document with its node ranges, errors with lines. */
+function parseExact(file: string, text: string): ParsedFile {
   const lineCounter = new LineCounter();
   const options = { ...PARSE_OPTIONS, lineCounter };
   const documents: Document[] = file.endsWith('.json') ? [parseDocument(text, options)] : parseAllDocuments(text, options);
