@@ -14,6 +14,8 @@ import { APP_LABEL, TRACKING_ANNOTATION } from '../../src/sync/tracking.ts';
 import type { OperationResult } from '../../src/sync/types.ts';
 import { gitAvailable, startGitServer, type GitServer, type TestRepo } from '../support/git-server.ts';
 import { findKubectl, Kubectl } from '../support/kubectl.ts';
+import { SPURIOUS_CASES } from '../diff/three-way-cases.ts';
+import { stringify } from 'yaml';
 
 const DEPLOYMENT = `apiVersion: apps/v1
 kind: Deployment
@@ -120,6 +122,27 @@ describe.skipIf(!gitAvailable())('syncApp on the embedded cluster', () => {
 
     const refreshed = await compareApp(ctx, app);
     expect(!isRenderFailure(refreshed) && refreshed.status).toBe('Synced');
+  });
+
+  it('reports Synced with empty diffs right after syncing every common kind (no spurious diff)', async () => {
+    const repo = await server.createRepo('no-spurious');
+    const files: Record<string, string> = {};
+    for (const c of SPURIOUS_CASES) {
+      const manifest = structuredClone(c.manifest);
+      delete (manifest['metadata'] as JsonObject)['namespace'];
+      files[`app/${c.name}.yaml`] = stringify(manifest);
+    }
+    await repo.commit(files, 'every kind');
+    const app = application('no-spurious', repo.url, 'no-spurious');
+    const synced = await syncApp({ ...ctx, waveTimeoutMs: 60_000 }, app, { trigger: 'manual' });
+    expect(synced.phase).toBe('Succeeded');
+    expect(synced.resources).toHaveLength(SPURIOUS_CASES.length);
+    await cluster.settle();
+    const refreshed = await compareApp(ctx, app);
+    if (isRenderFailure(refreshed)) throw new Error('render failed');
+    const differing = refreshed.resources.filter((r) => r.diff.jsonPatch.length > 0).map((r) => `${keyString(r.key)}: ${JSON.stringify(r.diff.jsonPatch)}`);
+    expect(differing).toEqual([]);
+    expect(refreshed.status).toBe('Synced');
   });
 
   it('applies nothing from a commit with malformed YAML and says where', async () => {
