@@ -1,0 +1,86 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JsonObject } from '../../src/diff/json.ts';
+import { kubeClientFor, type KubeClient } from '../../src/kube/client.ts';
+import { startSimCluster, type SimCluster } from '../../src/sim/index.ts';
+import { HistoryStore } from '../../src/store/history.ts';
+import { gitAvailable, startGitServer, type GitServer, type TestRepo } from '../support/git-server.ts';
+import { redisAvailable, startRedis, type TestRedis } from '../support/redis.ts';
+
+const SCRIPT = fileURLToPath(new URL('./controller-process.ts', import.meta.url));
+const APPS = ['one', 'two', 'three', 'four'];
+const CONFIG = (v: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  version: "${v}"\n`;
+
+describe.skipIf(!gitAvailable() || !redisAvailable())('two controller processes on one Redis', () => {
+  let cluster: SimCluster;
+  let git: GitServer;
+  let redis: TestRedis;
+  let repo: TestRepo;
+  let kube: KubeClient;
+  const children: ChildProcess[] = [];
+
+  function startController(): Promise<ChildProcess> {
+    return (async () => {
+      const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT], {
+        env: { ...process.env, SIM_URL: cluster.url, REDIS_URL: redis.url, REPO_URL: repo.url, APPS: APPS.join(','), CACHE_DIR: await mkdtemp(path.join(tmpdir(), 'sluice-two-')) },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      children.push(child);
+      await new Promise((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
+      return child;
+    })();
+  }
+
+  beforeAll(async () => {
+    [cluster, git, redis] = await Promise.all([startSimCluster({ port: 0, controllers: false }), startGitServer(), startRedis()]);
+    kube = await kubeClientFor(cluster.url);
+    repo = await git.createRepo('shared');
+    await repo.commit(Object.fromEntries(APPS.map((a) => [`${a}/config.yaml`, CONFIG('1')])), 'v1');
+  });
+  afterAll(async () => {
+    for (const child of children) child.kill('SIGKILL');
+    kube?.close();
+    await Promise.all([cluster?.stop(), git?.stop(), redis?.stop()]);
+  });
+
+  const versions = async () =>
+    Promise.all(APPS.map(async (a) => ((await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: a, name: 'settings' }))?.['data'] as JsonObject | undefined)?.['version']));
+
+  async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error('timed out');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  it('share the work, apply each revision once, and the survivor carries on when one is killed', async () => {
+    const [first] = await Promise.all([startController(), startController()]);
+    await until(async () => (await versions()).every((v) => v === '1'), 20_000);
+    const v2 = await repo.commit(Object.fromEntries(APPS.map((a) => [`${a}/config.yaml`, CONFIG('2')])), 'v2');
+    await until(async () => (await versions()).every((v) => v === '2'), 20_000);
+
+    first!.kill('SIGKILL');
+    const v3 = await repo.commit(Object.fromEntries(APPS.map((a) => [`${a}/config.yaml`, CONFIG('3')])), 'v3');
+    await until(async () => (await versions()).every((v) => v === '3'), 30_000);
+
+    const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+    try {
+      const history = new HistoryStore(connection, { prefix: 'two-processes' });
+      for (const app of APPS) {
+        const writes = (await history.list(app)).filter((h) => h.resources.some((r) => r.action !== 'unchanged'));
+        // one create and one patch per revision, however many polls both processes made
+        expect(writes.map((h) => h.revision).slice(0, 2)).toEqual([v3, v2]);
+        expect(writes).toHaveLength(3);
+      }
+    } finally {
+      connection.disconnect();
+    }
+  }, 90_000);
+});
