@@ -54,7 +54,20 @@ export async function executePlan(kube: KubeClient, plan: SyncPlan, opts: Execut
   return { outcomes };
 }
 
+/** A CRD applied a moment ago may not be served yet (real API servers establish it asynchronously). */
+const UNSERVED_KIND_RETRIES = 20;
+const UNSERVED_KIND_DELAY_MS = 500;
+
 async function applyOne(kube: KubeClient, task: ApplyTask, opts: ExecuteOptions): Promise<ResourceOutcome> {
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  for (let attempt = 0; ; attempt++) {
+    const outcome = await applyOnce(kube, task, opts);
+    if (outcome.action !== 'failed' || !outcome.message?.includes('does not serve') || attempt >= UNSERVED_KIND_RETRIES) return outcome;
+    await sleep(UNSERVED_KIND_DELAY_MS);
+  }
+}
+
+async function applyOnce(kube: KubeClient, task: ApplyTask, opts: ExecuteOptions): Promise<ResourceOutcome> {
   const ref = refOf(task.desired);
   try {
     if (task.live === undefined) {

@@ -16,6 +16,7 @@ import { gitAvailable, startGitServer, type GitServer, type TestRepo } from '../
 import { findKubectl, Kubectl } from '../support/kubectl.ts';
 import { SPURIOUS_CASES } from '../diff/three-way-cases.ts';
 import { stringify } from 'yaml';
+import { newCrd } from '../support/sim.ts';
 
 const DEPLOYMENT = `apiVersion: apps/v1
 kind: Deployment
@@ -166,6 +167,24 @@ describe.skipIf(!gitAvailable())('syncApp on the embedded cluster', () => {
     const healed = await syncApp(ctx, app, { trigger: 'self-heal' });
     expect(actions(healed)).toEqual({ 'ConfigMap/drift/settings': 'configured' });
     expect(((await get('v1', 'ConfigMap', 'drift', 'settings'))!['data'] as JsonObject)['color']).toBe('blue');
+  });
+
+  it('applies a CRD and its custom resources in one sync, CRD first', async () => {
+    const repo = await server.createRepo('crd');
+    await repo.commit(
+      {
+        'app/widget.yaml': 'apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w1\nspec:\n  size: 3\n',
+        'app/crd.yaml': stringify(newCrd({ plural: 'widgets', kind: 'Widget', group: 'example.com' })),
+      },
+      'crd and cr',
+    );
+    const result = await syncApp(ctx, application('crd', repo.url, 'crd'), { trigger: 'manual' });
+    expect(result.phase).toBe('Succeeded');
+    expect(result.resources.map((r) => `${r.action} ${keyString(r.key)}`)).toEqual([
+      'created apiextensions.k8s.io/CustomResourceDefinition/widgets.example.com',
+      'created example.com/Widget/crd/w1',
+    ]);
+    expect(await get('example.com/v1', 'Widget', 'crd', 'w1')).toMatchObject({ spec: { size: 3 } });
   });
 
   it('dry run plans without writing', async () => {
