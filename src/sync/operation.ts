@@ -100,7 +100,7 @@ export async function syncApp(ctx: SyncContext, app: Application, opts: SyncOpti
   const { outcomes, failure } = await executePlan(ctx.kube, plan, {
     ignore: app.spec.ignoreDifferences,
     serverSideApply: syncOptions.serverSideApply,
-    concurrency: ctx.concurrency ?? 8,
+    concurrency: ctx.concurrency ?? 16,
     waveTimeoutMs: ctx.waveTimeoutMs ?? 5 * 60_000,
     pollIntervalMs: ctx.pollIntervalMs ?? 1_000,
   });

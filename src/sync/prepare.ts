@@ -8,7 +8,7 @@
  */
 import { isJsonObject, type JsonObject } from '../diff/json.ts';
 import { groupOf, keyOf, keyString, type ResourceKey } from './resource-key.ts';
-import { withTracking, type AppRef } from './tracking.ts';
+import { addTracking, type AppRef } from './tracking.ts';
 
 export type Scope = 'Namespaced' | 'Cluster';
 /** Discovery's answer for (apiVersion, kind); undefined when the cluster does not serve it. */
@@ -40,7 +40,7 @@ export function prepareDesired(app: AppRef, destinationNamespace: string, render
     } else if (scope === 'Cluster') {
       delete metadata['namespace'];
     }
-    objects.push(withTracking(object, app));
+    objects.push(addTracking(object, app));
   }
   return { objects, unknown };
 }

@@ -42,9 +42,13 @@ export function isTrackedBy(object: JsonObject, app: AppRef): boolean {
 
 /** A copy of `object` carrying the app's label and tracking annotation. */
 export function withTracking(object: JsonObject, app: AppRef): JsonObject {
-  const copy = structuredClone(object);
-  const metadata = ensureObject(copy, 'metadata');
+  return addTracking(structuredClone(object), app);
+}
+
+/** Puts the app's label and tracking annotation on `object` itself; returns it. */
+export function addTracking(object: JsonObject, app: AppRef): JsonObject {
+  const metadata = ensureObject(object, 'metadata');
   ensureObject(metadata, 'labels')[APP_LABEL] = appLabelValue(app);
-  ensureObject(metadata, 'annotations')[TRACKING_ANNOTATION] = trackingId(app, keyOf(copy));
-  return copy;
+  ensureObject(metadata, 'annotations')[TRACKING_ANNOTATION] = trackingId(app, keyOf(object));
+  return object;
 }
