@@ -4,12 +4,18 @@
  */
 import { parseArgs } from 'node:util';
 import { formatLoadError, loadApplicationsFile } from '../app/load.ts';
+import { DEFAULT_APPLICATION_NAMESPACE } from '../app/validate.ts';
+import type { Application } from '../app/types.ts';
+import { watchClusterApplications } from '../controller/cluster-apps.ts';
 import { Controller } from '../controller/controller.ts';
 import { redisAvailable, startRedis } from '../queue/redis-server.ts';
 import { gitSource, kubeClient } from './common.ts';
 
-export const START_USAGE = `  start   run the controller: poll, sync and self-heal the apps of a file
-        sluice start --apps FILE [--server URL] [--redis URL] [--concurrency N] [--cache-dir D]
+export const START_USAGE = `  start   run the controller: poll, sync and self-heal the apps of a file or of the cluster
+        sluice start (--apps FILE | --from-cluster [--namespace NS]) [--server URL] [--redis URL]
+                     [--concurrency N] [--cache-dir D]
+        --from-cluster    the Application resources in NS (default sluice-system), followed as they
+                          change, with their status written back (kubectl get sapp)
         Redis: --redis, else REDIS_URL, else a private redis-server for this process.
 `;
 
@@ -18,14 +24,22 @@ export async function startCommand(args: string[]): Promise<number> {
   try {
     values = parseArgs({
       args,
-      options: { apps: { type: 'string' }, server: { type: 'string' }, redis: { type: 'string' }, concurrency: { type: 'string' }, 'cache-dir': { type: 'string' } },
+      options: {
+        apps: { type: 'string' },
+        'from-cluster': { type: 'boolean', default: false },
+        namespace: { type: 'string', default: DEFAULT_APPLICATION_NAMESPACE },
+        server: { type: 'string' },
+        redis: { type: 'string' },
+        concurrency: { type: 'string' },
+        'cache-dir': { type: 'string' },
+      },
     }).values;
   } catch (e) {
     console.error(`sluice start: ${(e as Error).message}\n${START_USAGE}`);
     return 2;
   }
-  if (values.apps === undefined) {
-    console.error(`sluice start: --apps FILE is required\n${START_USAGE}`);
+  if ((values.apps === undefined) === !values['from-cluster']) {
+    console.error(`sluice start: give --apps FILE or --from-cluster\n${START_USAGE}`);
     return 2;
   }
   const concurrency = values.concurrency === undefined ? 4 : Number(values.concurrency);
@@ -33,13 +47,17 @@ export async function startCommand(args: string[]): Promise<number> {
     console.error(`sluice start: --concurrency must be a whole number ≥ 1, got "${values.concurrency}"`);
     return 2;
   }
-  const loaded = await loadApplicationsFile(values.apps);
-  if (!loaded.ok) {
-    for (const e of loaded.errors) console.error(formatLoadError(e));
-    return 2;
+  let apps: Application[] | { namespace: string } = { namespace: values.namespace };
+  if (values.apps !== undefined) {
+    const loaded = await loadApplicationsFile(values.apps);
+    if (!loaded.ok) {
+      for (const e of loaded.errors) console.error(formatLoadError(e));
+      return 2;
+    }
+    apps = loaded.apps;
   }
   const running = await runController({
-    apps: loaded.apps,
+    apps,
     server: values.server,
     redisUrl: values.redis ?? process.env['REDIS_URL'],
     concurrency,
@@ -64,9 +82,12 @@ export interface RunningController {
   stop(): Promise<void>;
 }
 
-/** Starts the controller (and Redis when none is given); a string says why it could not. */
+/**
+ * Starts the controller (and Redis when none is given); a string says why it could not.
+ * `apps`: a fixed list, or the namespace whose Application resources to follow.
+ */
 export async function runController(opts: {
-  apps: Parameters<typeof Controller.start>[0]['apps'];
+  apps: readonly Application[] | { namespace: string };
   server: string | undefined;
   redisUrl: string | undefined;
   concurrency: number;
@@ -87,12 +108,25 @@ export async function runController(opts: {
     stopRedis = redis.stop;
     console.log(`started a private redis-server at ${redisUrl}`);
   }
-  const controller = await Controller.start({ apps: opts.apps, git: gitSource(opts.cacheDir, 1_000), kube, redisUrl, concurrency: opts.concurrency });
-  console.log(`controller running: ${opts.apps.length} application${opts.apps.length === 1 ? '' : 's'} (${opts.apps.map((a) => a.name).join(', ')})`);
+  const fromCluster = 'namespace' in opts.apps ? opts.apps.namespace : undefined;
+  const fixed = 'namespace' in opts.apps ? [] : opts.apps;
+  const controller = await Controller.start({ apps: fixed, git: gitSource(opts.cacheDir, 1_000), kube, redisUrl, concurrency: opts.concurrency, mirrorStatus: fromCluster !== undefined });
+  let watch: { stop(): void } | undefined;
+  if (fromCluster === undefined) {
+    console.log(`controller running: ${fixed.length} application${fixed.length === 1 ? '' : 's'} (${fixed.map((a) => a.name).join(', ')})`);
+  } else {
+    let applying = Promise.resolve();
+    watch = await watchClusterApplications(kube, fromCluster, (apps, statuses, errors) => {
+      for (const e of errors) console.error(`invalid Application: ${formatLoadError(e)}`);
+      applying = applying.then(() => controller.setApps(apps, statuses)).catch((e: Error) => console.error(`applications: ${e.message}`));
+    });
+    console.log(`controller running: following the Application resources in namespace ${fromCluster}`);
+  }
   return {
     controller,
     redisUrl,
     stop: async () => {
+      watch?.stop();
       await controller.stop();
       kube.close();
       await stopRedis();

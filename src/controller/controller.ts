@@ -13,7 +13,9 @@
  * - manual and webhook requests sync at once (after the app's running operation).
  */
 import { Redis } from 'ioredis';
-import type { Application } from '../app/types.ts';
+import { initialStatus, readApplicationStatus, type ApplicationStatus } from '../app/status.ts';
+import { APPLICATION_API_VERSION, APPLICATION_KIND, type Application } from '../app/types.ts';
+import type { JsonValue } from '../diff/json.ts';
 import { GitError, type GitSource } from '../git/index.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { KubeError } from '../kube/errors.ts';
@@ -30,6 +32,7 @@ import { syncApp, type SyncContext } from '../sync/operation.ts';
 import { appLabelValue } from '../sync/tracking.ts';
 import type { Comparison, OperationResult, RenderFailure } from '../sync/types.ts';
 import { historyEntry, isAppState, stateFromComparison, stateFromError, withSyncedRevision, type AppState } from './state.ts';
+import { statusAfterOperation, statusFromState } from './status-mirror.ts';
 import { TrackedObjects } from './tracked-objects.ts';
 
 export interface ControllerOptions {
@@ -46,6 +49,8 @@ export interface ControllerOptions {
   readonly lockDurationMs?: number;
   readonly stalledIntervalMs?: number;
   readonly sync?: Pick<SyncContext, 'waveTimeoutMs' | 'pollIntervalMs'>;
+  /** Write each app's status to its Application resource (apps that come from the cluster). */
+  readonly mirrorStatus?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -54,8 +59,12 @@ const HEAL_BASE_DELAY_MS = 5_000;
 const HEAL_MAX_DELAY_MS = 180_000;
 
 export class Controller {
-  private readonly apps: Map<string, Application>;
-  private readonly appByLabel: Map<string, string>;
+  private apps: Map<string, Application>;
+  private appByLabel: Map<string, string>;
+  /** The Application resources' status as last written (or read), by app name. */
+  private readonly mirrored = new Map<string, ApplicationStatus>();
+  /** What was last written to each Application's status (without its reconcile time). */
+  private readonly written = new Map<string, string>();
   private readonly debounce = new Map<string, NodeJS.Timeout>();
   private readonly healTimers = new Map<string, NodeJS.Timeout>();
   private readonly renderCache: LruRenderCache;
@@ -104,6 +113,26 @@ export class Controller {
       await queue.requestSync(app.name, { trigger: 'poll' });
     }
     return controller;
+  }
+
+  /**
+   * Replaces the set of apps (Applications added, changed or deleted in the cluster):
+   * new and changed apps are polled at once, removed ones are no longer polled.
+   * `statuses` are the resources' current status, so history continues where it was.
+   */
+  async setApps(apps: readonly Application[], statuses: ReadonlyMap<string, unknown> = new Map()): Promise<void> {
+    const next = new Map(apps.map((a) => [a.name, a]));
+    for (const name of this.apps.keys()) if (!next.has(name)) this.poller.remove(name);
+    const changed = apps.filter((a) => JSON.stringify(this.apps.get(a.name)) !== JSON.stringify(a));
+    this.apps = next;
+    this.appByLabel = new Map(apps.map((a) => [appLabelValue(appRef(a)), a.name]));
+    for (const app of apps) {
+      if (!this.mirrored.has(app.name)) this.mirrored.set(app.name, readApplicationStatus(app, statuses.get(app.name)));
+    }
+    for (const app of changed) {
+      this.poller.set(app.name, app.spec.syncPolicy.intervalMs);
+      await this.queue.requestSync(app.name, { trigger: 'poll' });
+    }
   }
 
   /** Asks for a sync of `app` (after its running operation, if any). */
@@ -172,7 +201,7 @@ export class Controller {
       compared = await compareApp({ ...this.ctx, previousKinds: this.tracked.kinds }, app, revision);
     } catch (e) {
       if (!(e instanceof GitError || e instanceof KubeError)) throw e;
-      await this.history.setState(app.name, stateFromError(app.name, e.message, previous, new Date()));
+      await this.saveState(app, stateFromError(app.name, e.message, previous, new Date()));
       // Background work retries by itself at the next poll or change; asked-for syncs retry now.
       if (trigger === 'manual' || trigger === 'webhook' || trigger === 'rollback') throw OperationError.retryable(e.message, e);
       return undefined;
@@ -181,14 +210,14 @@ export class Controller {
     let state = stateFromComparison(app.name, compared, previous, new Date());
 
     if (!this.shouldSync(app, trigger, compared, state)) {
-      await this.history.setState(app.name, state);
+      await this.saveState(app, state);
       if (trigger === 'refresh' && state.sync === 'OutOfSync' && app.spec.syncPolicy.automated?.selfHeal) this.scheduleHeal(app.name, 0);
       return state;
     }
     if (isDriftHeal(trigger, compared, state)) {
       const wait = await this.healBackoff(app.name);
       if (wait > 0) {
-        await this.history.setState(app.name, state);
+        await this.saveState(app, state);
         this.log(`${app.name}: drifted again; self-heal in ${Math.ceil(wait / 1000)} s`);
         this.scheduleHeal(app.name, wait);
         return state;
@@ -198,9 +227,35 @@ export class Controller {
     const result = await syncApp(this.ctx, app, { trigger: trigger === 'refresh' ? 'self-heal' : trigger, ...(revision === undefined ? {} : { revision }) }, compared);
     await this.history.record(app.name, historyEntry(op.jobId, result));
     state = withSyncedRevision({ ...state, ...(result.phase === 'Succeeded' ? {} : { message: result.message }) }, result);
-    await this.history.setState(app.name, state);
+    if (this.opts.mirrorStatus) this.mirrored.set(app.name, statusAfterOperation(app, result, this.mirroredStatus(app)));
+    await this.saveState(app, state);
     this.log(`${app.name}: ${result.trigger} sync ${result.phase}: ${result.message}`);
     return result;
+  }
+
+  private async saveState(app: Application, state: AppState): Promise<void> {
+    await this.history.setState(app.name, state);
+    if (!this.opts.mirrorStatus) return;
+    const status = statusFromState(app, state, this.mirroredStatus(app));
+    this.mirrored.set(app.name, status);
+    // Only real changes are written (the reconcile time alone is not): a steady fleet costs the API server nothing.
+    const { reconciledAt: _, ...content } = status;
+    const fingerprint = JSON.stringify(content);
+    if (this.written.get(app.name) === fingerprint) return;
+    try {
+      await this.opts.kube.patch(
+        { apiVersion: APPLICATION_API_VERSION, kind: APPLICATION_KIND, namespace: app.namespace, name: app.name },
+        { status } as unknown as JsonValue,
+        { type: 'merge', subresource: 'status' },
+      );
+      this.written.set(app.name, fingerprint);
+    } catch (e) {
+      this.log(`${app.name}: could not write the Application's status: ${(e as Error).message}`);
+    }
+  }
+
+  private mirroredStatus(app: Application): ApplicationStatus {
+    return this.mirrored.get(app.name) ?? initialStatus(app);
   }
 
   private shouldSync(app: Application, trigger: SyncTrigger | 'refresh', compared: Comparison | RenderFailure, state: AppState): boolean {

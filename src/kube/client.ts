@@ -96,7 +96,8 @@ export class KubeClient {
   async patch(ref: ObjectRef, body: JsonValue, options: PatchOptions): Promise<JsonObject> {
     const { path, subject } = await this.locate(ref);
     const query = this.writeQuery(options, options.type === 'apply' ? options.force : undefined);
-    const res = await this.send({ method: 'PATCH', path: path + query, subject, body: JSON.stringify(body), contentType: PATCH_CONTENT_TYPES[options.type] });
+    const target = options.subresource === undefined ? path : `${path}/${options.subresource}`;
+    const res = await this.send({ method: 'PATCH', path: target + query, subject, body: JSON.stringify(body), contentType: PATCH_CONTENT_TYPES[options.type] });
     return this.expect(res, subject);
   }
 

@@ -40,6 +40,8 @@ export interface WriteOptions {
 
 export interface PatchOptions extends WriteOptions {
   readonly type: PatchType;
+  /** Patch a subresource instead of the object, e.g. an Application's status. */
+  readonly subresource?: 'status';
   /** server-side apply only: take ownership of conflicting fields */
   readonly force?: boolean;
 }

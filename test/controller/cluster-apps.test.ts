@@ -1,0 +1,114 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { watchClusterApplications } from '../../src/controller/cluster-apps.ts';
+import { Controller } from '../../src/controller/controller.ts';
+import type { JsonObject } from '../../src/diff/json.ts';
+import { GitSource } from '../../src/git/index.ts';
+import { kubeClientFor, type KubeClient } from '../../src/kube/client.ts';
+import { startSimCluster, type SimCluster } from '../../src/sim/index.ts';
+import { gitAvailable, startGitServer, type GitServer } from '../support/git-server.ts';
+import { redisAvailable, startRedis, type TestRedis } from '../support/redis.ts';
+
+const CRD = fileURLToPath(new URL('../../manifests/crds/application.yaml', import.meta.url));
+
+describe.skipIf(!gitAvailable() || !redisAvailable())('Applications from the cluster', () => {
+  let cluster: SimCluster;
+  let git: GitServer;
+  let redis: TestRedis;
+  let kube: KubeClient;
+  let controller: Controller;
+  let watch: { stop(): void };
+
+  beforeAll(async () => {
+    [cluster, git, redis] = await Promise.all([startSimCluster({ port: 0, controllers: false }), startGitServer(), startRedis()]);
+    kube = await kubeClientFor(cluster.url);
+    await kube.create(parse(await readFile(CRD, 'utf8')) as JsonObject);
+    await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'sluice-system' } });
+    controller = await Controller.start({
+      apps: [],
+      git: new GitSource({ cacheDir: await mkdtemp(path.join(tmpdir(), 'sluice-cluster-apps-')) }),
+      kube,
+      redisUrl: redis.url,
+      mirrorStatus: true,
+      log: () => undefined,
+    });
+    let applying = Promise.resolve();
+    watch = await watchClusterApplications(kube, 'sluice-system', (apps, statuses) => {
+      applying = applying.then(() => controller.setApps(apps, statuses));
+    });
+  });
+  afterAll(async () => {
+    watch?.stop();
+    await controller?.stop();
+    kube?.close();
+    await Promise.all([cluster?.stop(), git?.stop(), redis?.stop()]);
+  });
+
+  async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await probe();
+      if (value !== undefined) return value;
+      if (Date.now() > deadline) throw new Error('timed out');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  it('syncs an Application created in the cluster, writes its status and history, and lets go of a deleted one', async () => {
+    const repo = await git.createRepo('from-cluster');
+    const sha = await repo.commit({ 'web/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  a: "1"\n' }, 'web');
+    await kube.create({
+      apiVersion: 'sluice.dev/v1alpha1',
+      kind: 'Application',
+      metadata: { name: 'web', namespace: 'sluice-system' },
+      spec: {
+        source: { repoURL: repo.url, targetRevision: 'main', path: 'web' },
+        destination: { namespace: 'web' },
+        syncPolicy: { automated: { prune: true }, syncOptions: ['CreateNamespace=true'] },
+      },
+    });
+    await until(async () => kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'web', name: 'web' }));
+    const status = await until(async () => {
+      const app = await kube.get({ apiVersion: 'sluice.dev/v1alpha1', kind: 'Application', namespace: 'sluice-system', name: 'web' });
+      const s = app?.['status'] as JsonObject | undefined;
+      return (s?.['sync'] as JsonObject | undefined)?.['status'] === 'Synced' && Array.isArray(s?.['history']) && s['history'].length === 1 ? s : undefined;
+    });
+    expect(status).toMatchObject({
+      sync: { status: 'Synced', revision: sha },
+      health: { status: 'Healthy' },
+      operationState: { phase: 'Succeeded', syncResult: { revision: sha, resources: [{ kind: 'ConfigMap', name: 'web', action: 'created' }] } },
+      history: [{ id: 0, revision: sha }],
+    });
+
+    await kube.delete({ apiVersion: 'sluice.dev/v1alpha1', kind: 'Application', namespace: 'sluice-system', name: 'web' });
+    await until(async () => (controller.applications.length === 0 ? true : undefined));
+  });
+
+  it('does not rewrite an unchanged status: polls of a steady app cost no API writes', async () => {
+    const repo = await git.createRepo('steady');
+    await repo.commit({ 'app/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: steady\ndata:\n  a: "1"\n' }, 'steady');
+    await kube.create({
+      apiVersion: 'sluice.dev/v1alpha1',
+      kind: 'Application',
+      metadata: { name: 'steady', namespace: 'sluice-system' },
+      spec: { source: { repoURL: repo.url, path: 'app' }, destination: { namespace: 'steady' }, syncPolicy: { automated: {}, syncOptions: ['CreateNamespace=true'] } },
+    });
+    await until(async () => {
+      const app = await kube.get({ apiVersion: 'sluice.dev/v1alpha1', kind: 'Application', namespace: 'sluice-system', name: 'steady' });
+      return ((app?.['status'] as JsonObject | undefined)?.['sync'] as JsonObject | undefined)?.['status'] === 'Synced' ? true : undefined;
+    });
+    await new Promise((r) => setTimeout(r, 500)); // the refresh after the sync's own writes
+    const rv = async () => Number((await kube.list('v1', 'Namespace', { limit: 1 })).resourceVersion);
+    const before = await rv();
+    for (let i = 0; i < 3; i++) {
+      const asked = new Date();
+      await controller.requestSync('steady', { trigger: 'poll' });
+      await until(async () => ((await controller.state('steady')) && new Date((await controller.state('steady'))!.comparedAt) >= asked ? true : undefined));
+    }
+    expect(await rv()).toBe(before);
+  });
+});
