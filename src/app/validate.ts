@@ -295,10 +295,20 @@ function jsonPathProblem(p: string): string | undefined {
   return undefined;
 }
 
-function readIgnoreDifferences(errors: Errors, value: unknown): IgnoreDifference[] {
+/**
+ * Global ignoreDifferences (applied to every app, like Argo CD's
+ * `resource.customizations.ignoreDifferences.all`): a list of the same entries as an app's.
+ */
+export function parseIgnoreDifferences(value: unknown, where: string): { ok: true; rules: IgnoreDifference[] } | { ok: false; errors: (ValidationError & { readonly where: string })[] } {
+  const errors = new Errors();
+  const rules = readIgnoreDifferences(errors, value ?? [], '');
+  return errors.list.length === 0 ? { ok: true, rules } : { ok: false, errors: errors.list.map((e) => ({ where, ...e })) };
+}
+
+function readIgnoreDifferences(errors: Errors, value: unknown, base = 'spec.ignoreDifferences'): IgnoreDifference[] {
   const out: IgnoreDifference[] = [];
-  readArray(errors, value, 'spec.ignoreDifferences').forEach((item, i) => {
-    const at = child('spec.ignoreDifferences', i);
+  readArray(errors, value, base).forEach((item, i) => {
+    const at = child(base, i);
     if (item === null || item === undefined) {
       errors.add(at, 'must be an object with group and kind, not null');
       return;

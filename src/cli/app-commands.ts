@@ -13,14 +13,16 @@ import { syncApp } from '../sync/operation.ts';
 import { keyString } from '../sync/resource-key.ts';
 import { isTrackedBy } from '../sync/tracking.ts';
 import type { CompareContext } from '../sync/compare.ts';
-import { appFromFile, gitSource, kubeClient } from './common.ts';
+import { appFromFile, gitSource, ignoreDifferencesFromFile, kubeClient } from './common.ts';
 
 export const APP_USAGE = `  diff    show how the live cluster differs from Git for one app; exit 1 when OutOfSync
         sluice diff --apps FILE --app NAME [--revision REV] [--server URL] [--cache-dir D]
   sync    sync one app now and report each object; exit 1 when the sync fails
         sluice sync --apps FILE --app NAME [--revision REV] [--dry-run] [--prune] [--server URL]
+                    [--resource GROUP/KIND/NAMESPACE/NAME ...]   (selective sync, e.g. apps/Deployment/web/api)
         The cluster is KUBECONFIG's current context unless --server names an unauthenticated
-        API server (e.g. \`sluice sim\`).
+        API server (e.g. \`sluice sim\`). --ignore-differences FILE adds ignoreDifferences for
+        every app (a YAML list of {group, kind, jsonPointers | jsonPaths | managedFieldsManagers}).
 `;
 
 export interface Streams {
@@ -36,6 +38,7 @@ const APP_OPTIONS = {
   revision: { type: 'string' },
   server: { type: 'string' },
   'cache-dir': { type: 'string' },
+  'ignore-differences': { type: 'string' },
 } as const;
 
 interface AppArgs {
@@ -44,6 +47,7 @@ interface AppArgs {
   readonly revision?: string | undefined;
   readonly server?: string | undefined;
   readonly 'cache-dir'?: string | undefined;
+  readonly 'ignore-differences'?: string | undefined;
 }
 
 /** Loads the named app and connects to git and the cluster, or says why not (exit 2). */
@@ -57,8 +61,13 @@ async function setUp(command: string, values: AppArgs, io: Streams): Promise<{ a
     io.err.write(`sluice ${command}: ${app}\n`);
     return 2;
   }
+  const ignoreDifferences = await ignoreDifferencesFromFile(values['ignore-differences']);
+  if (typeof ignoreDifferences === 'string') {
+    io.err.write(`sluice ${command}: ${ignoreDifferences}\n`);
+    return 2;
+  }
   try {
-    return { app, ctx: { git: gitSource(values['cache-dir']), kube: await kubeClient(values.server) } };
+    return { app, ctx: { git: gitSource(values['cache-dir']), kube: await kubeClient(values.server), ignoreDifferences } };
   } catch (e) {
     io.err.write(`sluice ${command}: ${(e as Error).message}\n`);
     return 2;
@@ -105,9 +114,9 @@ export async function diffCommand(args: string[], io: Streams = STDIO): Promise<
 }
 
 export async function syncCommand(args: string[], io: Streams = STDIO): Promise<number> {
-  let values: AppArgs & { 'dry-run'?: boolean | undefined; prune?: boolean | undefined };
+  let values: AppArgs & { 'dry-run'?: boolean | undefined; prune?: boolean | undefined; resource?: string[] | undefined };
   try {
-    values = parseArgs({ args, options: { ...APP_OPTIONS, 'dry-run': { type: 'boolean' }, prune: { type: 'boolean' } } }).values;
+    values = parseArgs({ args, options: { ...APP_OPTIONS, 'dry-run': { type: 'boolean' }, prune: { type: 'boolean' }, resource: { type: 'string', multiple: true } } }).values;
   } catch (e) {
     return usageError('sync', e, io);
   }
@@ -120,6 +129,7 @@ export async function syncCommand(args: string[], io: Streams = STDIO): Promise<
       dryRun: values['dry-run'] === true,
       ...(values.revision === undefined ? {} : { revision: values.revision }),
       ...(values.prune === undefined ? {} : { prune: values.prune }),
+      ...(values.resource === undefined ? {} : { only: new Set(values.resource) }),
     });
     for (const warning of result.warnings) io.err.write(`warning: ${warning}\n`);
     for (const e of result.renderErrors) io.err.write(`${formatRenderError(e)}\n`);

@@ -1,8 +1,11 @@
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
 import { formatLoadError, loadApplicationsFile } from '../app/load.ts';
-import type { Application } from '../app/types.ts';
+import type { Application, IgnoreDifference } from '../app/types.ts';
+import { formatValidationError, parseIgnoreDifferences } from '../app/validate.ts';
 import { credentialRulesFromEnv, CredentialStore, GitSource } from '../git/index.ts';
 import { KubeClient, kubeClientFor } from '../kube/client.ts';
 
@@ -33,4 +36,17 @@ export async function appFromFile(file: string, name: string): Promise<Applicati
   const app = loaded.apps.find((a) => a.name === name);
   if (app === undefined) return `${file}: no application named "${name}" (found: ${loaded.apps.map((a) => a.name).join(', ') || 'none'})`;
   return app;
+}
+
+/** Global ignoreDifferences from a YAML file (a list of the entries an app's spec takes), or why not. */
+export async function ignoreDifferencesFromFile(file: string | undefined): Promise<IgnoreDifference[] | string> {
+  if (file === undefined) return [];
+  let doc: unknown;
+  try {
+    doc = parseYaml(await readFile(file, 'utf8'));
+  } catch (e) {
+    return `${file}: ${(e as Error).message.split('\n')[0]}`;
+  }
+  const parsed = parseIgnoreDifferences(doc, file);
+  return parsed.ok ? parsed.rules : parsed.errors.map(formatValidationError).join('\n');
 }

@@ -5,15 +5,15 @@
 import { parseArgs } from 'node:util';
 import { formatLoadError, loadApplicationsFile } from '../app/load.ts';
 import { DEFAULT_APPLICATION_NAMESPACE } from '../app/validate.ts';
-import type { Application } from '../app/types.ts';
+import type { Application, IgnoreDifference } from '../app/types.ts';
 import { watchClusterApplications } from '../controller/cluster-apps.ts';
 import { Controller } from '../controller/controller.ts';
 import { redisAvailable, startRedis } from '../queue/redis-server.ts';
-import { gitSource, kubeClient } from './common.ts';
+import { gitSource, ignoreDifferencesFromFile, kubeClient } from './common.ts';
 
 export const START_USAGE = `  start   run the controller: poll, sync and self-heal the apps of a file or of the cluster
         sluice start (--apps FILE | --from-cluster [--namespace NS]) [--server URL] [--redis URL]
-                     [--concurrency N] [--cache-dir D]
+                     [--concurrency N] [--cache-dir D] [--ignore-differences FILE]
         --from-cluster    the Application resources in NS (default sluice-system), followed as they
                           change, with their status written back (kubectl get sapp)
         Redis: --redis, else REDIS_URL, else a private redis-server for this process.
@@ -32,6 +32,7 @@ export async function startCommand(args: string[]): Promise<number> {
         redis: { type: 'string' },
         concurrency: { type: 'string' },
         'cache-dir': { type: 'string' },
+        'ignore-differences': { type: 'string' },
       },
     }).values;
   } catch (e) {
@@ -56,8 +57,14 @@ export async function startCommand(args: string[]): Promise<number> {
     }
     apps = loaded.apps;
   }
+  const ignoreDifferences = await ignoreDifferencesFromFile(values['ignore-differences']);
+  if (typeof ignoreDifferences === 'string') {
+    console.error(`sluice start: ${ignoreDifferences}`);
+    return 2;
+  }
   const running = await runController({
     apps,
+    ignoreDifferences,
     server: values.server,
     redisUrl: values.redis ?? process.env['REDIS_URL'],
     concurrency,
@@ -88,6 +95,7 @@ export interface RunningController {
  */
 export async function runController(opts: {
   apps: readonly Application[] | { namespace: string };
+  ignoreDifferences?: readonly IgnoreDifference[];
   server: string | undefined;
   redisUrl: string | undefined;
   concurrency: number;
@@ -110,7 +118,7 @@ export async function runController(opts: {
   }
   const fromCluster = 'namespace' in opts.apps ? opts.apps.namespace : undefined;
   const fixed = 'namespace' in opts.apps ? [] : opts.apps;
-  const controller = await Controller.start({ apps: fixed, git: gitSource(opts.cacheDir, 1_000), kube, redisUrl, concurrency: opts.concurrency, mirrorStatus: fromCluster !== undefined });
+  const controller = await Controller.start({ apps: fixed, git: gitSource(opts.cacheDir, 1_000), kube, redisUrl, concurrency: opts.concurrency, mirrorStatus: fromCluster !== undefined, ...(opts.ignoreDifferences === undefined ? {} : { ignoreDifferences: opts.ignoreDifferences }) });
   let watch: { stop(): void } | undefined;
   if (fromCluster === undefined) {
     console.log(`controller running: ${fixed.length} application${fixed.length === 1 ? '' : 's'} (${fixed.map((a) => a.name).join(', ')})`);

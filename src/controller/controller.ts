@@ -14,7 +14,7 @@
  */
 import { Redis } from 'ioredis';
 import { initialStatus, readApplicationStatus, type ApplicationStatus } from '../app/status.ts';
-import { APPLICATION_API_VERSION, APPLICATION_KIND, type Application } from '../app/types.ts';
+import { APPLICATION_API_VERSION, APPLICATION_KIND, type Application, type IgnoreDifference } from '../app/types.ts';
 import type { JsonValue } from '../diff/json.ts';
 import { GitError, type GitSource } from '../git/index.ts';
 import type { KubeClient } from '../kube/client.ts';
@@ -49,6 +49,8 @@ export interface ControllerOptions {
   readonly lockDurationMs?: number;
   readonly stalledIntervalMs?: number;
   readonly sync?: Pick<SyncContext, 'waveTimeoutMs' | 'pollIntervalMs'>;
+  /** ignoreDifferences for every app (`--ignore-differences FILE`). */
+  readonly ignoreDifferences?: readonly IgnoreDifference[];
   /** Write each app's status to its Application resource (apps that come from the cluster). */
   readonly mirrorStatus?: boolean;
   readonly log?: (line: string) => void;
@@ -174,7 +176,14 @@ export class Controller {
   }
 
   private get ctx(): SyncContext {
-    return { git: this.opts.git, kube: this.opts.kube, liveSource: this.tracked, renderCache: this.renderCache, ...this.opts.sync };
+    return {
+      git: this.opts.git,
+      kube: this.opts.kube,
+      liveSource: this.tracked,
+      renderCache: this.renderCache,
+      ...(this.opts.ignoreDifferences === undefined ? {} : { ignoreDifferences: this.opts.ignoreDifferences }),
+      ...this.opts.sync,
+    };
   }
 
   /** A tracked object changed: refresh its app soon (events of one sync collapse into one refresh). */

@@ -7,7 +7,7 @@
  * also finds what Git no longer has), plus a GET for each desired object the lists did not
  * return (not yet tracked: missing, or created by someone else and about to be adopted).
  */
-import type { Application } from '../app/types.ts';
+import type { Application, IgnoreDifference } from '../app/types.ts';
 import { diffResource } from '../diff/resource-diff.ts';
 import type { JsonObject } from '../diff/json.ts';
 import type { GitSource } from '../git/index.ts';
@@ -54,6 +54,8 @@ export interface CompareContext {
   readonly kube: KubeClient;
   readonly liveSource?: LiveSource;
   readonly renderCache?: RenderCache;
+  /** ignoreDifferences for every app, before each app's own. */
+  readonly ignoreDifferences?: readonly IgnoreDifference[];
   /** Kinds (`apiVersion/kind`) the app managed before, so objects of a kind Git dropped entirely are still found. */
   readonly previousKinds?: readonly string[];
   /** Parallel GETs while reading live objects. */
@@ -89,9 +91,9 @@ export async function compareApp(ctx: CompareContext, app: Application, revision
   for (const desired of prepared.objects) {
     const id = keyString(keyOf(desired));
     desiredKeys.add(id);
-    resources.push(compareOne(app, desired, live.get(id)));
+    resources.push(compareOne(ignoreRules(ctx, app), desired, live.get(id)));
   }
-  for (const [id, object] of live) if (!desiredKeys.has(id)) resources.push(compareOne(app, undefined, object));
+  for (const [id, object] of live) if (!desiredKeys.has(id)) resources.push(compareOne(ignoreRules(ctx, app), undefined, object));
 
   // Extraneous objects the app tracks need pruning, so they count; ones merely labelled do not.
   const ref = appRef(app);
@@ -128,14 +130,19 @@ export function isRenderFailure(result: Comparison | RenderFailure): result is R
   return 'errors' in result;
 }
 
-function compareOne(app: Application, desired: JsonObject | undefined, live: JsonObject | undefined): ResourceComparison {
+/** The global ignoreDifferences, then the app's own. */
+export function ignoreRules(ctx: Pick<CompareContext, 'ignoreDifferences'>, app: Application): readonly IgnoreDifference[] {
+  return ctx.ignoreDifferences === undefined ? app.spec.ignoreDifferences : [...ctx.ignoreDifferences, ...app.spec.ignoreDifferences];
+}
+
+function compareOne(ignore: readonly IgnoreDifference[], desired: JsonObject | undefined, live: JsonObject | undefined): ResourceComparison {
   const subject = (desired ?? live)!;
   return {
     key: keyOf(subject),
     apiVersion: String(subject['apiVersion']),
     ...(desired === undefined ? {} : { desired }),
     ...(live === undefined ? {} : { live }),
-    diff: diffResource({ ...(desired === undefined ? {} : { desired }), ...(live === undefined ? {} : { live }), ignore: app.spec.ignoreDifferences }),
+    diff: diffResource({ ...(desired === undefined ? {} : { desired }), ...(live === undefined ? {} : { live }), ignore }),
     health: assessHealth(live),
   };
 }

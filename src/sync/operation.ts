@@ -7,7 +7,7 @@ import type { Application } from '../app/types.ts';
 import type { JsonObject } from '../diff/json.ts';
 import { GitError } from '../git/index.ts';
 import { KubeError } from '../kube/errors.ts';
-import { compareApp, isRenderFailure, type CompareContext } from './compare.ts';
+import { compareApp, ignoreRules, isRenderFailure, type CompareContext } from './compare.ts';
 import { executePlan } from './execute.ts';
 import { planSync } from './plan.ts';
 import { keyString } from './resource-key.ts';
@@ -98,7 +98,7 @@ export async function syncApp(ctx: SyncContext, app: Application, opts: SyncOpti
     if (created !== undefined) return finish({ ...revision, phase: 'Failed', message: created, resources: [] });
   }
   const { outcomes, failure } = await executePlan(ctx.kube, plan, {
-    ignore: app.spec.ignoreDifferences,
+    ignore: ignoreRules(ctx, app),
     serverSideApply: syncOptions.serverSideApply,
     concurrency: ctx.concurrency ?? 16,
     waveTimeoutMs: ctx.waveTimeoutMs ?? 5 * 60_000,

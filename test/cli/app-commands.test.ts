@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diffCommand, syncCommand } from '../../src/cli/app-commands.ts';
+import { kubeClientFor } from '../../src/kube/client.ts';
 import { startSimCluster, type SimCluster } from '../../src/sim/index.ts';
 import { gitAvailable, startGitServer, type GitServer } from '../support/git-server.ts';
 
@@ -71,6 +72,27 @@ describe.skipIf(!gitAvailable())('sluice diff and sluice sync', () => {
 
     const after = await run(diffCommand, common);
     expect(after).toMatchObject({ code: 0, out: '' });
+  });
+
+  it('honours global ignoreDifferences and syncs only the named resources', async () => {
+    const kube = await kubeClientFor(cluster.url);
+    try {
+      await kube.patch({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'web', name: 'web' }, { data: { greeting: 'changed by hand' } }, { type: 'merge' });
+      expect((await run(diffCommand, common)).code).toBe(1);
+      const ignore = path.join(path.dirname(appsFile), 'ignore.yaml');
+      await writeFile(ignore, '- group: ""\n  kind: ConfigMap\n  jsonPointers: [/data/greeting]\n');
+      expect((await run(diffCommand, [...common, '--ignore-differences', ignore])).code).toBe(0);
+      await writeFile(ignore, '- kind: ConfigMap\n  jsonPointers: [data/greeting]\n');
+      expect(await run(diffCommand, [...common, '--ignore-differences', ignore])).toMatchObject({ code: 2, err: expect.stringMatching(/\[0\]\.group: is required[\s\S]*\[0\]\.jsonPointers\[0\]/) });
+
+      const only = await run(syncCommand, [...common, '--resource', 'Secret/web/web']);
+      expect(only.out).toBe('unchanged  Secret/web/web\n');
+      expect((await run(diffCommand, common)).code).toBe(1);
+      expect((await run(syncCommand, [...common, '--resource', 'ConfigMap/web/web'])).out).toBe('configured ConfigMap/web/web\n');
+      expect((await run(diffCommand, common)).code).toBe(0);
+    } finally {
+      kube.close();
+    }
   });
 
   it('exits 2 naming the problem for a missing app, a missing flag, a bad revision', async () => {

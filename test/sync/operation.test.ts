@@ -187,6 +187,20 @@ describe.skipIf(!gitAvailable())('syncApp on the embedded cluster', () => {
     expect(await get('example.com/v1', 'Widget', 'crd', 'w1')).toMatchObject({ spec: { size: 3 } });
   });
 
+  it('syncs with server-side apply when the app asks for it', async () => {
+    const repo = await server.createRepo('ssa');
+    await repo.commit({ 'app/config.yaml': CONFIG }, 'first');
+    const app = application('ssa', repo.url, 'ssa', { syncOptions: { createNamespace: true, pruneLast: false, serverSideApply: true } });
+    expect(actions(await syncApp(ctx, app, { trigger: 'manual' }))).toEqual({ 'ConfigMap/ssa/settings': 'created' });
+    await repo.commit({ 'app/config.yaml': CONFIG.replace('size: large', 'size: small') }, 'second');
+    expect(actions(await syncApp(ctx, app, { trigger: 'manual' }))).toEqual({ 'ConfigMap/ssa/settings': 'configured' });
+    const live = (await get('v1', 'ConfigMap', 'ssa', 'settings'))!;
+    expect(live['data']).toEqual({ color: 'blue', size: 'small' });
+    const managers = ((live['metadata'] as JsonObject)['managedFields'] as JsonObject[]).map((m) => `${String(m['manager'])}/${String(m['operation'])}`);
+    expect(managers).toContain('sluice/Apply');
+    expect(actions(await syncApp(ctx, app, { trigger: 'manual' }))).toEqual({ 'ConfigMap/ssa/settings': 'unchanged' });
+  });
+
   it('dry run plans without writing', async () => {
     const repo = await server.createRepo('dry');
     await repo.commit({ 'app/config.yaml': CONFIG }, 'first');
