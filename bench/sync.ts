@@ -31,6 +31,7 @@ import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Application } from '../src/app/types.ts';
+import { testApplication } from '../test/support/apps.ts';
 import { GitSource } from '../src/git/index.ts';
 import { kubeClientFor, type KubeClient } from '../src/kube/client.ts';
 import { kubeconfigFor, startSimCluster } from '../src/sim/index.ts';
@@ -193,20 +194,7 @@ async function kubectlApply(binary: string, url: string, dir: string, namespace:
 }
 
 function application(name: string, repoURL: string, namespace: string): Application {
-  return {
-    name,
-    namespace: 'sluice-system',
-    spec: {
-      source: { repoURL, targetRevision: 'main', path: 'app', recurse: true },
-      destination: { namespace },
-      syncPolicy: {
-        automated: { prune: true, selfHeal: false },
-        syncOptions: { createNamespace: true, pruneLast: false, serverSideApply: false },
-        intervalMs: 180_000,
-      },
-      ignoreDifferences: [],
-    },
-  };
+  return testApplication({ name, repoURL, namespace });
 }
 
 /** One cold syncApp into a fresh namespace with a fresh KubeClient (cold discovery); client creation is timed. */

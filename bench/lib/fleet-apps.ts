@@ -1,5 +1,6 @@
 /** The fleet of `npm run bench -- controller`: apps and their manifests, shared by the bench and its controller process. */
 import type { Application } from '../../src/app/types.ts';
+import { testApplication } from '../../test/support/apps.ts';
 
 export const appName = (i: number) => `app-${String(i).padStart(4, '0')}`;
 
@@ -16,19 +17,6 @@ export function manifests(app: string): string {
 
 export function application(i: number, repoURL: string): Application {
   const name = appName(i);
-  return {
-    name,
-    namespace: 'sluice-system',
-    spec: {
-      source: { repoURL, targetRevision: 'main', path: name, recurse: true },
-      destination: { namespace: `ns-${String(i % 50).padStart(2, '0')}` },
-      syncPolicy: {
-        automated: { prune: true, selfHeal: false },
-        syncOptions: { createNamespace: true, pruneLast: false, serverSideApply: false },
-        intervalMs: 3_600_000,
-      },
-      ignoreDifferences: [],
-    },
-  };
+  return testApplication({ name, repoURL, path: name, namespace: `ns-${String(i % 50).padStart(2, '0')}`, intervalMs: 3_600_000 });
 }
 

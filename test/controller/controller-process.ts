@@ -3,22 +3,13 @@
  * REPO_URL, APPS (comma-separated names; each syncs directory <name>), CACHE_DIR. Prints
  * `ready` once started and exits on SIGTERM after a clean stop.
  */
-import type { Application } from '../../src/app/types.ts';
 import { Controller } from '../../src/controller/controller.ts';
 import { GitSource } from '../../src/git/index.ts';
 import { kubeClientFor } from '../../src/kube/client.ts';
+import { testApplication } from '../support/apps.ts';
 
 const env = (name: string): string => process.env[name] ?? '';
-const apps: Application[] = env('APPS').split(',').map((name) => ({
-  name,
-  namespace: 'sluice-system',
-  spec: {
-    source: { repoURL: env('REPO_URL'), targetRevision: 'main', path: name, recurse: true },
-    destination: { namespace: name },
-    syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: { createNamespace: true, pruneLast: false, serverSideApply: false }, intervalMs: 300 },
-    ignoreDifferences: [],
-  },
-}));
+const apps = env('APPS').split(',').map((name) => testApplication({ name, repoURL: env('REPO_URL'), path: name, selfHeal: true, intervalMs: 300 }));
 const kube = await kubeClientFor(env('SIM_URL'));
 const controller = await Controller.start({
   apps,

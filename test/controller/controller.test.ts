@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Application } from '../../src/app/types.ts';
+import { testApplication } from '../support/apps.ts';
 import { Controller } from '../../src/controller/controller.ts';
 import type { JsonObject } from '../../src/diff/json.ts';
 import { GitSource } from '../../src/git/index.ts';
@@ -14,20 +15,7 @@ import { redisAvailable, startRedis, type TestRedis } from '../support/redis.ts'
 const CONFIG = (color: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  color: ${color}\n`;
 
 function application(name: string, repoURL: string, selfHeal: boolean, intervalMs = 400): Application {
-  return {
-    name,
-    namespace: 'sluice-system',
-    spec: {
-      source: { repoURL, targetRevision: 'main', path: name, recurse: true },
-      destination: { namespace: name },
-      syncPolicy: {
-        automated: { prune: true, selfHeal },
-        syncOptions: { createNamespace: true, pruneLast: false, serverSideApply: false },
-        intervalMs,
-      },
-      ignoreDifferences: [],
-    },
-  };
+  return testApplication({ name, repoURL, path: name, selfHeal, intervalMs });
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {

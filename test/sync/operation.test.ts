@@ -2,7 +2,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Application } from '../../src/app/types.ts';
+import type { Application, SyncOptions } from '../../src/app/types.ts';
+import { testApplication } from '../support/apps.ts';
 import type { JsonObject } from '../../src/diff/json.ts';
 import { GitSource } from '../../src/git/index.ts';
 import { kubeClientFor, type KubeClient } from '../../src/kube/client.ts';
@@ -38,22 +39,8 @@ spec:
 const CONFIG = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  color: blue\n  size: large\n';
 const SERVICE = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector: {app: web}\n  ports:\n    - port: 80\n      targetPort: 8080\n';
 
-function application(name: string, repoURL: string, namespace: string, overrides: Partial<Application['spec']['syncPolicy']> = {}): Application {
-  return {
-    name,
-    namespace: 'sluice-system',
-    spec: {
-      source: { repoURL, targetRevision: 'main', path: 'app', recurse: true },
-      destination: { namespace },
-      syncPolicy: {
-        automated: { prune: true, selfHeal: false },
-        syncOptions: { createNamespace: true, pruneLast: false, serverSideApply: false },
-        intervalMs: 180_000,
-        ...overrides,
-      },
-      ignoreDifferences: [],
-    },
-  };
+function application(name: string, repoURL: string, namespace: string, overrides: { syncOptions?: Partial<SyncOptions> } = {}): Application {
+  return testApplication({ name, repoURL, namespace, ...overrides });
 }
 
 function actions(result: OperationResult): Record<string, string> {
@@ -190,7 +177,7 @@ describe.skipIf(!gitAvailable())('syncApp on the embedded cluster', () => {
   it('syncs with server-side apply when the app asks for it', async () => {
     const repo = await server.createRepo('ssa');
     await repo.commit({ 'app/config.yaml': CONFIG }, 'first');
-    const app = application('ssa', repo.url, 'ssa', { syncOptions: { createNamespace: true, pruneLast: false, serverSideApply: true } });
+    const app = application('ssa', repo.url, 'ssa', { syncOptions: { serverSideApply: true } });
     expect(actions(await syncApp(ctx, app, { trigger: 'manual' }))).toEqual({ 'ConfigMap/ssa/settings': 'created' });
     await repo.commit({ 'app/config.yaml': CONFIG.replace('size: large', 'size: small') }, 'second');
     expect(actions(await syncApp(ctx, app, { trigger: 'manual' }))).toEqual({ 'ConfigMap/ssa/settings': 'configured' });
