@@ -1,6 +1,5 @@
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { formatLoadError, loadApplicationsFile } from '../app/load.ts';
@@ -23,6 +22,8 @@ export function gitSource(cacheDir: string | undefined, refsTtlMs = 0): GitSourc
 /** The cluster: `--server URL` (no auth, e.g. `sluice sim`), else KUBECONFIG / ~/.kube/config as kubectl finds it. */
 export async function kubeClient(server: string | undefined): Promise<KubeClient> {
   if (server !== undefined) return kubeClientFor(server);
+  // loaded only here: client-node's runtime is 50-80 MB resident, and --server needs none of it
+  const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   kc.loadFromDefault();
   if (kc.getCurrentCluster() === null) throw new Error('no cluster: set KUBECONFIG or pass --server URL');

@@ -1,4 +1,4 @@
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { isJsonObject, type JsonObject, type JsonValue } from '../diff/json.ts';
 import { DiscoveryCache } from './discovery.ts';
 import { errorFromResponse, KubeError, redact } from './errors.ts';
@@ -8,6 +8,19 @@ import {
   formatRef, PATCH_CONTENT_TYPES,
   type DeleteOptions, type ListOptions, type ListResult, type ObjectRef, type PatchOptions, type ResourceInfo, type WriteOptions,
 } from './types.ts';
+
+/** The query of a watch request (watch=1 is implied). */
+export interface WatchQuery {
+  /** start after this version; omitted or "" starts with synthetic ADDED events for what exists */
+  readonly resourceVersion?: string;
+  readonly allowWatchBookmarks?: boolean;
+  /** the server ends the watch after this long */
+  readonly timeoutSeconds?: number;
+  readonly labelSelector?: string;
+}
+
+/** A watch that stays silent this long past its timeoutSeconds is taken for a dead connection. */
+const WATCH_IDLE_GRACE_MS = 60_000;
 
 export interface KubeClientOptions extends TransportOptions {
   /** fieldManager when an operation names none (default "sluice") */
@@ -28,7 +41,6 @@ export class KubeClient {
   private readonly retry: RetryPolicy;
 
   private constructor(
-    readonly kubeConfig: KubeConfig,
     private readonly transport: Transport,
     /** namespace for namespaced objects that name none: the kubeconfig context's, else "default" */
     readonly defaultNamespace: string,
@@ -43,10 +55,16 @@ export class KubeClient {
     });
   }
 
+  /** A client for the kubeconfig's current context (its cluster, credentials and namespace). */
   static async create(kc: KubeConfig, options: KubeClientOptions = {}): Promise<KubeClient> {
     const transport = await Transport.fromKubeConfig(kc, options);
     const namespace = kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
-    return new KubeClient(kc, transport, namespace, options);
+    return new KubeClient(transport, namespace, options);
+  }
+
+  /** A client for a plain server URL without credentials; client-node is not loaded. */
+  static forUrl(url: string, options: KubeClientOptions = {}): KubeClient {
+    return new KubeClient(Transport.forUrl(url, options), 'default', options);
   }
 
   async get(ref: ObjectRef): Promise<JsonObject | undefined> {
@@ -118,6 +136,24 @@ export class KubeClient {
     return collectionPath(info, info.namespaced ? namespace : undefined);
   }
 
+  /**
+   * Watches a collection (see collectionPath), handing each chunk of the event stream to
+   * onChunk as it arrives; resolves when the server ends the watch. A non-2xx answer
+   * rejects with its KubeError (410 Gone when resourceVersion is too old), a dropped
+   * connection with a status-0 KubeError, an abort with an AbortError. Not retried: the
+   * caller (an Informer) decides when to watch again and from where.
+   */
+  async watch(path: string, query: WatchQuery, onChunk: (chunk: Buffer) => void, signal: AbortSignal): Promise<void> {
+    const params = new URLSearchParams({ watch: '1' });
+    if (query.resourceVersion) params.set('resourceVersion', query.resourceVersion);
+    if (query.allowWatchBookmarks) params.set('allowWatchBookmarks', 'true');
+    if (query.timeoutSeconds !== undefined) params.set('timeoutSeconds', String(query.timeoutSeconds));
+    if (query.labelSelector) params.set('labelSelector', query.labelSelector);
+    const idleTimeoutMs = !query.timeoutSeconds ? 0 : query.timeoutSeconds * 1000 + WATCH_IDLE_GRACE_MS;
+    const res = await this.transport.stream({ path: `${path}?${params.toString()}`, subject: path, signal, idleTimeoutMs }, onChunk);
+    if (res.status >= 300) throw this.failure(res, path);
+  }
+
   /** Closes kept-alive connections; the client is unusable afterwards. */
   close(): void {
     this.transport.close();
@@ -168,16 +204,12 @@ export class KubeClient {
   }
 }
 
-/** A client for a plain-HTTP, unauthenticated server (the embedded cluster). */
+/**
+ * A client for a server without credentials (the embedded cluster, `sluice --server URL`).
+ * Builds no KubeConfig, so @kubernetes/client-node is never loaded on this path.
+ */
 export async function kubeClientFor(url: string, options: KubeClientOptions = {}): Promise<KubeClient> {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'sim', server: url, skipTLSVerify: true }],
-    users: [{ name: 'sim' }],
-    contexts: [{ name: 'sim', cluster: 'sim', user: 'sim', namespace: 'default' }],
-    currentContext: 'sim',
-  });
-  return KubeClient.create(kc, options);
+  return KubeClient.forUrl(url, options);
 }
 
 function collectionPath(info: ResourceInfo, namespace: string | undefined): string {

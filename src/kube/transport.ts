@@ -1,11 +1,14 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeError, redact } from './errors.ts';
 
 /**
  * The HTTP edge: node:http(s) over ONE keep-alive agent per client, with TLS material and
- * credentials taken from client-node's KubeConfig (applyToHTTPSOptions).
+ * credentials taken from client-node's KubeConfig (applyToHTTPSOptions), or none at all
+ * for a plain URL (forUrl). client-node is only ever a type here: its runtime (~830
+ * modules, ~100 MB resident under tsx) is loaded by whoever builds a KubeConfig, never for
+ * a plain URL.
  *
  * Why not KubernetesObjectApi: client-node builds a new http(s).Agent for every request
  * (KubeConfig.createAgent inside applySecurityAuthentication), so each call opens a fresh
@@ -36,6 +39,18 @@ export interface RequestSpec {
   readonly subject: string;
 }
 
+export interface StreamSpec {
+  /** path and query of a GET whose body arrives over time (a watch) */
+  readonly path: string;
+  readonly subject: string;
+  /** aborting destroys the connection, and stream() rejects with an AbortError */
+  readonly signal: AbortSignal;
+  /** fail when nothing arrives for this long (a half-open connection); 0 = never */
+  readonly idleTimeoutMs: number;
+}
+
+type TlsOptions = Pick<RequestOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized' | 'servername'>;
+
 export interface TransportOptions {
   /** concurrent connections to the API server (default 64) */
   readonly maxSockets?: number;
@@ -44,15 +59,35 @@ export interface TransportOptions {
 }
 
 export class Transport {
+  /**
+   * Watches hold their connection for minutes: they get their own pool, unbounded, so
+   * that a controller's dozens of watches never take sockets from its requests.
+   */
+  private readonly streamAgent: HttpAgent;
+
   private constructor(
     private readonly server: URL,
     private readonly agent: HttpAgent,
-    private readonly tls: Pick<RequestOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized' | 'servername'>,
+    private readonly tls: TlsOptions,
     private headers: OutgoingHttpHeaders,
     /** exec/auth-provider users get short-lived tokens: re-ask client-node per request */
     private readonly refreshAuth: (() => Promise<OutgoingHttpHeaders>) | undefined,
     private readonly timeoutMs: number,
-  ) {}
+  ) {
+    this.streamAgent = newAgent(server, { keepAlive: true }, tls);
+  }
+
+  /**
+   * A server without credentials: the embedded cluster, `sluice --server URL`. As the
+   * kubeconfig this replaces did (insecure-skip-tls-verify), an https URL is not verified.
+   */
+  static forUrl(url: string, options: TransportOptions = {}): Transport {
+    const server = new URL(url);
+    if (server.protocol !== 'http:' && server.protocol !== 'https:') throw new Error(`unsupported server URL ${url}: want http(s)://host:port`);
+    const tls: TlsOptions = server.protocol === 'https:' ? { rejectUnauthorized: false } : {};
+    const agent = newAgent(server, { keepAlive: true, maxSockets: options.maxSockets ?? 64 }, tls);
+    return new Transport(server, agent, tls, {}, undefined, options.timeoutMs ?? 30_000);
+  }
 
   static async fromKubeConfig(kc: KubeConfig, options: TransportOptions = {}): Promise<Transport> {
     const cluster = kc.getCurrentCluster();
@@ -76,8 +111,7 @@ export class Transport {
       ...(cluster.skipTLSVerify ? { rejectUnauthorized: false } : {}),
       ...(cluster.tlsServerName ? { servername: cluster.tlsServerName } : {}),
     };
-    const maxSockets = options.maxSockets ?? 64;
-    const agent = server.protocol === 'https:' ? new HttpsAgent({ keepAlive: true, maxSockets, ...tls }) : new HttpAgent({ keepAlive: true, maxSockets });
+    const agent = newAgent(server, { keepAlive: true, maxSockets: options.maxSockets ?? 64 }, tls);
     const user = kc.getCurrentUser();
     const dynamic = user?.exec !== undefined || user?.authProvider !== undefined;
     return new Transport(server, agent, tls, headers, dynamic ? async () => (await resolve()).headers : undefined, options.timeoutMs ?? 30_000);
@@ -88,43 +122,72 @@ export class Transport {
   }
 
   async request(spec: RequestSpec): Promise<HttpResponse> {
-    if (this.refreshAuth) this.headers = await this.refreshAuth();
-    const headers: OutgoingHttpHeaders = { ...this.headers, accept: 'application/json' };
+    const headers = await this.requestHeaders();
     if (spec.body !== undefined) {
       headers['content-type'] = spec.contentType ?? 'application/json';
       headers['content-length'] = Buffer.byteLength(spec.body);
     }
-    const send = this.server.protocol === 'https:' ? httpsRequest : httpRequest;
-    const prefix = this.server.pathname.replace(/\/$/, '');
     return new Promise<HttpResponse>((resolve, reject) => {
-      const req = send(
-        {
-          protocol: this.server.protocol,
-          hostname: this.server.hostname,
-          port: this.server.port,
-          path: prefix + spec.path,
-          method: spec.method,
-          headers,
-          agent: this.agent,
-          timeout: this.timeoutMs,
-          ...this.tls,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-          res.on('error', (e) => reject(this.networkError(spec, e)));
-        },
-      );
+      const req = this.send(spec.method, spec.path, headers, this.agent, this.timeoutMs, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', (e) => reject(this.networkError(spec, e)));
+      });
       req.on('timeout', () => req.destroy(new Error(`no response in ${this.timeoutMs} ms`)));
       req.on('error', (e) => reject(this.networkError(spec, e)));
       req.end(spec.body);
     });
   }
 
+  /**
+   * A GET whose body is handed over chunk by chunk as it arrives (a watch): for a 2xx
+   * answer each chunk goes to onChunk and the result's body is empty; any other answer is
+   * read whole and returned, as request() would. Resolves when the server ends the body;
+   * rejects with a KubeError (status 0) when the connection fails or stays silent for
+   * idleTimeoutMs, and with an AbortError once the signal fires.
+   */
+  async stream(spec: StreamSpec, onChunk: (chunk: Buffer) => void): Promise<HttpResponse> {
+    const headers = await this.requestHeaders();
+    spec.signal.throwIfAborted();
+    const failure = (e: Error): Error => (isAbortError(e) ? e : this.networkError({ method: 'GET', ...spec }, e));
+    return new Promise<HttpResponse>((resolve, reject) => {
+      let response: IncomingMessage | undefined;
+      const req = this.send('GET', spec.path, headers, this.streamAgent, spec.idleTimeoutMs, (res) => {
+        response = res;
+        const status = res.statusCode ?? 0;
+        const ok = status >= 200 && status < 300;
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => {
+          if (!ok) return void chunks.push(c);
+          try {
+            onChunk(c);
+          } catch (e) {
+            // the consumer gave up on the stream: its error, as is, and no more chunks
+            reject(e);
+            res.destroy();
+          }
+        });
+        res.on('end', () => resolve({ status, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', (e) => reject(failure(e)));
+      });
+      // once the body flows, the body is what must fail with the reason (the request's error would say only "aborted")
+      const fail = (e: Error) => (response ? response.destroy(e) : req.destroy(e));
+      const abort = () => fail(abortError());
+      spec.signal.addEventListener('abort', abort, { once: true });
+      req.on('close', () => spec.signal.removeEventListener('abort', abort));
+      // a dead peer is found by TCP keep-alive probes as well as by the idle timeout
+      req.on('socket', (socket) => socket.setKeepAlive(true, 30_000));
+      req.on('timeout', () => fail(new Error(`nothing received in ${spec.idleTimeoutMs} ms`)));
+      req.on('error', (e) => reject(failure(e)));
+      req.end();
+    });
+  }
+
   /** Closes idle keep-alive sockets so a process (or a test) can exit. */
   close(): void {
     this.agent.destroy();
+    this.streamAgent.destroy();
   }
 
   /** Credentials that must never appear in an error message. */
@@ -135,9 +198,36 @@ export class Transport {
     return [token, ...(auth.startsWith('Basic ') ? [Buffer.from(token, 'base64').toString('utf8')] : [])];
   }
 
-  private networkError(spec: RequestSpec, e: Error): KubeError {
+  private async requestHeaders(): Promise<OutgoingHttpHeaders> {
+    if (this.refreshAuth) this.headers = await this.refreshAuth();
+    return { ...this.headers, accept: 'application/json' };
+  }
+
+  private send(method: RequestSpec['method'], path: string, headers: OutgoingHttpHeaders, agent: HttpAgent, timeout: number, onResponse: (res: IncomingMessage) => void): ClientRequest {
+    const send = this.server.protocol === 'https:' ? httpsRequest : httpRequest;
+    const prefix = this.server.pathname.replace(/\/$/, '');
+    return send(
+      { protocol: this.server.protocol, hostname: this.server.hostname, port: this.server.port, path: prefix + path, method, headers, agent, timeout, ...this.tls },
+      onResponse,
+    );
+  }
+
+  private networkError(spec: Pick<RequestSpec, 'method' | 'path' | 'subject'>, e: Error): KubeError {
     const code = (e as NodeJS.ErrnoException).code;
     const message = redact(`${spec.method} ${this.server.host}${spec.path}: ${code ? `${code} ` : ''}${e.message}`, this.secrets());
     return new KubeError(0, code ?? 'NetworkError', message, spec.subject, { cause: e });
   }
+}
+
+function newAgent(server: URL, options: { keepAlive: boolean; maxSockets?: number }, tls: TlsOptions): HttpAgent {
+  return server.protocol === 'https:' ? new HttpsAgent({ ...options, ...tls }) : new HttpAgent(options);
+}
+
+/** The error an aborted stream fails with. */
+function abortError(): Error {
+  return new DOMException('the request was aborted', 'AbortError');
+}
+
+export function isAbortError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'AbortError';
 }

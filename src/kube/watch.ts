@@ -1,8 +1,8 @@
-import { Watch } from '@kubernetes/client-node';
 import { isJsonObject, type JsonObject } from '../diff/json.ts';
-import type { KubeClient } from './client.ts';
+import type { KubeClient, WatchQuery } from './client.ts';
 import { KubeError } from './errors.ts';
 import { backoffDelay, type RetryPolicy } from './retry.ts';
+import { isAbortError } from './transport.ts';
 
 export type InformerEventType = 'add' | 'update' | 'delete';
 export type InformerHandler = (object: JsonObject, type: InformerEventType) => void;
@@ -31,15 +31,77 @@ type WatchEnd = { readonly kind: 'closed'; readonly events: number } | { readonl
 /** A watch that ends this soon with no events counts as a failure, so a server that drops us at once is not hammered. */
 const MIN_HEALTHY_WATCH_MS = 1_000;
 
+/** One line of a watch stream: ADDED, MODIFIED, DELETED, BOOKMARK or ERROR, and the object (a Status for ERROR). */
+export interface WatchEvent {
+  readonly type: string;
+  readonly object: JsonObject;
+}
+
+/** A single watch event larger than this is taken for a broken stream (etcd caps objects at 1.5 MB). */
+const MAX_EVENT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Splits a watch body into lines as its chunks arrive: a line may span any number of
+ * chunks, and splitting bytes at '\n' (which never occurs inside a multi-byte UTF-8
+ * character) decodes each line whole, so a character cut between chunks survives.
+ */
+export class LineSplitter {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+
+  /** Calls onLine for every line the chunk completes (without its newline). */
+  push(chunk: Buffer, onLine: (line: string) => void): void {
+    let start = 0;
+    for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
+      const tail = chunk.subarray(start, nl);
+      const line = this.pending.length === 0 ? tail : Buffer.concat([...this.pending, tail]);
+      this.pending = [];
+      this.pendingBytes = 0;
+      start = nl + 1;
+      onLine(line.toString('utf8'));
+    }
+    if (start < chunk.length) {
+      this.pending.push(chunk.subarray(start));
+      this.pendingBytes += chunk.length - start;
+      if (this.pendingBytes > MAX_EVENT_BYTES) throw new Error(`a watch event longer than ${MAX_EVENT_BYTES} bytes`);
+    }
+  }
+
+  /** Bytes of an unfinished line: non-zero at the end of a stream means it was cut mid-event. */
+  get unfinished(): number {
+    return this.pendingBytes;
+  }
+}
+
+/** Parses one line of a watch stream; undefined for a blank line, a KubeError naming `subject` for anything else that is not an event. */
+export function parseWatchEvent(line: string, subject: string): WatchEvent | undefined {
+  if (line.trim() === '') return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    throw malformed(line, subject, 'is not JSON');
+  }
+  if (!isJsonObject(value) || typeof value.type !== 'string' || !isJsonObject(value.object)) throw malformed(line, subject, 'is not a {type, object} event');
+  return { type: value.type, object: value.object };
+}
+
+function malformed(line: string, subject: string, what: string): KubeError {
+  const shown = line.length > 200 ? `${line.slice(0, 200)}...` : line;
+  return new KubeError(200, 'InvalidResponse', `a watch event that ${what}: ${shown}`, subject);
+}
+
 /**
  * A list-then-watch cache of one (kind, namespace?, label selector), keyed "namespace/name".
  *
  * client-node's makeInformer would do the list/watch, but it stops for good on any error
  * other than 410 (a restarted API server, a reset connection), and a controller's cache
- * must outlive those. So this drives client-node's Watch itself: list, watch from the
- * list's resourceVersion (with bookmarks, so resuming stays cheap), resume from the last
- * seen resourceVersion after a dropped connection, relist on 410 Gone (emitting only the
- * differences against the cache), and back off exponentially while the server is unreachable.
+ * must outlive those; its Watch also drops unparsable lines silently and loads all of
+ * client-node. So this watches over KubeClient.watch itself: list, watch from the list's
+ * resourceVersion (with bookmarks, so resuming stays cheap), resume from the last seen
+ * resourceVersion after a dropped connection or a malformed event, relist on 410 Gone
+ * (emitting only the differences against the cache), and back off exponentially while
+ * the server is unreachable.
  */
 export class Informer {
   private readonly cache = new Map<string, JsonObject>();
@@ -153,47 +215,74 @@ export class Informer {
   }
 
   private async watchOnce(): Promise<WatchEnd> {
-    const { apiVersion, kind, namespace, labelSelector } = this.options;
-    const path = await this.client.collectionPath(apiVersion, kind, namespace);
-    let events = 0;
-    let gone = false;
-    let streamError: KubeError | undefined;
-    let resolveEnd: (end: WatchEnd) => void = () => {};
-    const ended = new Promise<WatchEnd>((resolve) => (resolveEnd = resolve));
-    const query = {
+    const { namespace, labelSelector } = this.options;
+    const path = await this.client.collectionPath(this.options.apiVersion, this.options.kind, namespace);
+    const controller = new AbortController();
+    this.controller = controller;
+    if (this.stopped) return { kind: 'closed', events: 0 };
+    const query: WatchQuery = {
       resourceVersion: this.resourceVersion,
       allowWatchBookmarks: true,
       timeoutSeconds: this.options.watchTimeoutSeconds ?? 300,
       ...(labelSelector ? { labelSelector } : {}),
     };
-    const onEvent = (type: string, object: unknown): void => {
-      if (this.stopped || !isJsonObject(object)) return;
+    let events = 0;
+    /** set by an ERROR event or a malformed line, which also end the stream */
+    let end: WatchEnd | undefined;
+    const finish = (how: WatchEnd): void => {
+      end ??= how;
+      controller.abort();
+    };
+    const lines = new LineSplitter();
+    const onLine = (line: string): void => {
+      if (end || this.stopped) return;
+      const event = parseWatchEvent(line, path);
+      if (!event) return;
       events++;
-      if (type === 'ERROR') {
-        if (object.code === 410) gone = true;
-        else streamError = new KubeError(Number(object.code) || 500, String(object.reason ?? 'WatchError'), String(object.message ?? ''), path);
-        this.controller?.abort();
-        return;
-      }
-      const rv = isJsonObject(object.metadata) ? object.metadata.resourceVersion : undefined;
-      if (typeof rv === 'string') this.resourceVersion = rv;
-      if (type === 'BOOKMARK') return;
-      const item: JsonObject = { apiVersion, kind, ...object };
-      const key = keyOf(item);
-      if (type === 'DELETED') {
+      if (event.type === 'ERROR') finish(this.watchError(event.object, path));
+      else this.apply(event);
+    };
+    try {
+      await this.client.watch(path, query, (chunk) => {
+        try {
+          lines.push(chunk, onLine);
+        } catch (error) {
+          finish({ kind: 'failed', error });
+        }
+      }, controller.signal);
+    } catch (error) {
+      if (end) return end;
+      if (this.stopped || isAbortError(error)) return { kind: 'closed', events };
+      if (error instanceof KubeError && error.status === 410) return { kind: 'gone' };
+      return { kind: 'failed', error };
+    }
+    if (end) return end;
+    if (lines.unfinished > 0) return { kind: 'failed', error: new KubeError(0, 'StreamCut', `the watch ended in the middle of an event (${lines.unfinished} bytes)`, path) };
+    return { kind: 'closed', events };
+  }
+
+  /** An ERROR event's Status: 410 (the resourceVersion is too old) means relist; anything else, a failed watch. */
+  private watchError(status: JsonObject, path: string): WatchEnd {
+    if (status.code === 410) return { kind: 'gone' };
+    return { kind: 'failed', error: new KubeError(Number(status.code) || 500, String(status.reason ?? 'WatchError'), String(status.message ?? ''), path) };
+  }
+
+  /** Brings one ADDED/MODIFIED/DELETED/BOOKMARK event into the cache. */
+  private apply(event: WatchEvent): void {
+    const { object } = event;
+    const rv = isJsonObject(object.metadata) ? object.metadata.resourceVersion : undefined;
+    if (typeof rv === 'string') this.resourceVersion = rv;
+    if (event.type === 'BOOKMARK') return;
+    const item: JsonObject = { apiVersion: this.options.apiVersion, kind: this.options.kind, ...object };
+    const key = keyOf(item);
+    try {
+      if (event.type === 'DELETED') {
         if (this.cache.delete(key)) this.emit(item, 'delete');
       } else this.upsert(key, item);
-    };
-    const onDone = (error: unknown): void => {
-      const status = (error as { statusCode?: unknown } | null)?.statusCode;
-      if (gone || status === 410) resolveEnd({ kind: 'gone' });
-      else if (streamError) resolveEnd({ kind: 'failed', error: streamError });
-      else if (error && !this.stopped && !isAbort(error)) resolveEnd({ kind: 'failed', error });
-      else resolveEnd({ kind: 'closed', events });
-    };
-    this.controller = await new Watch(this.client.kubeConfig).watch(path, query, onEvent, onDone);
-    if (this.stopped) this.controller.abort();
-    return ended;
+    } catch (error) {
+      // a subscriber's bug: the cache is already up to date, so report it and keep watching
+      this.reportError(error);
+    }
   }
 
   private upsert(key: string, item: JsonObject): void {
@@ -242,8 +331,4 @@ function slimmed(object: JsonObject): JsonObject {
 
 function rvOf(object: JsonObject): unknown {
   return isJsonObject(object.metadata) ? object.metadata.resourceVersion : undefined;
-}
-
-function isAbort(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'AbortError' || (error as { type?: unknown }).type === 'aborted');
 }
