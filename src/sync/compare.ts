@@ -67,6 +67,11 @@ export function appRef(app: Application): AppRef {
 }
 
 export async function compareApp(ctx: CompareContext, app: Application, revision?: string): Promise<Comparison | RenderFailure> {
+  // What does not depend on the commit (the common kinds' discovery and tracked objects)
+  // is read while Git and the renderer work.
+  const common = [...(ctx.previousKinds ?? []), ...COMMON_KINDS];
+  const early = readCommonKinds(ctx, app, common);
+  early.catch(() => undefined); // awaited below, unless rendering fails first
   const repo = ctx.git.repository(app.spec.source.repoURL);
   const resolved = await repo.resolve(revision ?? app.spec.source.targetRevision);
   const { path, recurse } = app.spec.source;
@@ -80,11 +85,13 @@ export async function compareApp(ctx: CompareContext, app: Application, revision
   if (!rendered.ok) return { revision: resolved.sha, commit: resolved.commit, errors: rendered.errors };
 
   const objects = rendered.objects.map((r) => r.object);
-  const searched = [...objects.map(kindId), ...(ctx.previousKinds ?? []), ...COMMON_KINDS];
-  const scopes = await resolveScopes(ctx.kube, searched);
+  const rendersKinds = objects.map(kindId);
+  const searched = [...rendersKinds, ...common];
+  const { scopes: commonScopes, lists } = await early;
+  const scopes = new Map([...commonScopes, ...(await resolveScopes(ctx.kube, rendersKinds.filter((id) => !commonScopes.has(id))))]);
   const prepared = prepareDesired(appRef(app), app.spec.destination.namespace, objects, (apiVersion, kind) => scopes.get(`${apiVersion}/${kind}`));
   const kinds = servedKinds(searched, scopes);
-  const live = await readLive(ctx, app, prepared.objects, kinds, scopes);
+  const live = await readLive(ctx, app, prepared.objects, kinds, scopes, lists);
 
   const resources: ResourceComparison[] = [];
   const desiredKeys = new Set<string>();
@@ -112,6 +119,28 @@ export async function compareApp(ctx: CompareContext, app: Application, revision
     problems: prepared.unknown,
     kinds,
   };
+}
+
+/**
+ * Scopes of the kinds searched whatever Git renders, and (without a watch cache) the app's
+ * tracked objects of each: one labelled list per served kind.
+ */
+async function readCommonKinds(
+  ctx: CompareContext,
+  app: Application,
+  common: readonly string[],
+): Promise<{ scopes: Map<string, Scope>; lists: Map<string, readonly JsonObject[]> }> {
+  const scopes = await resolveScopes(ctx.kube, common);
+  const lists = new Map<string, readonly JsonObject[]>();
+  if (ctx.liveSource !== undefined) return { scopes, lists };
+  const selector = `${APP_LABEL}=${appLabelValue(appRef(app))}`;
+  await Promise.all(
+    servedKinds(common, scopes).map(async (id) => {
+      const [apiVersion, kind] = splitKindId(id);
+      lists.set(id, (await ctx.kube.list(apiVersion, kind, { labelSelector: selector })).items);
+    }),
+  );
+  return { scopes, lists };
 }
 
 /** One kind id per served group/kind: a resource is one object whatever version lists it. */
@@ -179,6 +208,7 @@ async function readLive(
   desired: readonly JsonObject[],
   kinds: readonly string[],
   scopes: ReadonlyMap<string, Scope>,
+  listed: ReadonlyMap<string, readonly JsonObject[]>,
 ): Promise<Map<string, JsonObject>> {
   const live = new Map<string, JsonObject>();
   const selector = `${APP_LABEL}=${appLabelValue(appRef(app))}`;
@@ -186,7 +216,7 @@ async function readLive(
   await Promise.all(
     kinds.map(async (id) => {
       const [apiVersion, kind] = splitKindId(id);
-      const items = ctx.liveSource?.tracked(id, label) ?? (await ctx.kube.list(apiVersion, kind, { labelSelector: selector })).items;
+      const items = listed.get(id) ?? ctx.liveSource?.tracked(id, label) ?? (await ctx.kube.list(apiVersion, kind, { labelSelector: selector })).items;
       for (const item of items) live.set(keyString(keyOf(item)), item);
     }),
   );
