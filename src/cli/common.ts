@@ -7,6 +7,7 @@ import type { Application, IgnoreDifference } from '../app/types.ts';
 import { formatValidationError, parseIgnoreDifferences } from '../app/validate.ts';
 import { credentialRulesFromEnv, CredentialStore, GitSource } from '../git/index.ts';
 import { KubeClient, kubeClientFor } from '../kube/client.ts';
+import { connectionSettings } from '../kube/kubeconfig.ts';
 
 /** Where Git caches live unless --cache-dir says otherwise: $XDG_CACHE_HOME/sluice/git. */
 export function defaultCacheDir(): string {
@@ -22,7 +23,9 @@ export function gitSource(cacheDir: string | undefined, refsTtlMs = 0): GitSourc
 /** The cluster: `--server URL` (no auth, e.g. `sluice sim`), else KUBECONFIG / ~/.kube/config as kubectl finds it. */
 export async function kubeClient(server: string | undefined): Promise<KubeClient> {
   if (server !== undefined) return kubeClientFor(server);
-  // loaded only here: client-node's runtime is 50-80 MB resident, and --server needs none of it
+  const settings = connectionSettings();
+  if (settings !== undefined) return KubeClient.fromSettings(settings);
+  // Exec plugins, auth providers, merged kubeconfigs: client-node, loaded only here (~100 MB resident).
   const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   kc.loadFromDefault();

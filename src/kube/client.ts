@@ -1,4 +1,5 @@
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { ConnectionSettings } from './kubeconfig.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from '../diff/json.ts';
 import { DiscoveryCache } from './discovery.ts';
 import { errorFromResponse, KubeError, redact } from './errors.ts';
@@ -60,6 +61,11 @@ export class KubeClient {
     const transport = await Transport.fromKubeConfig(kc, options);
     const namespace = kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
     return new KubeClient(transport, namespace, options);
+  }
+
+  /** A client from settings read without client-node (kubeconfig.ts). */
+  static fromSettings(settings: ConnectionSettings, options: KubeClientOptions = {}): KubeClient {
+    return new KubeClient(Transport.fromSettings(settings, options), settings.namespace, options);
   }
 
   /** A client for a plain server URL without credentials; client-node is not loaded. */

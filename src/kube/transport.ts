@@ -1,6 +1,8 @@
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
+import { readFile } from 'node:fs/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { ConnectionSettings } from './kubeconfig.ts';
 import { KubeError, redact } from './errors.ts';
 
 /**
@@ -87,6 +89,24 @@ export class Transport {
     const tls: TlsOptions = server.protocol === 'https:' ? { rejectUnauthorized: false } : {};
     const agent = newAgent(server, { keepAlive: true, maxSockets: options.maxSockets ?? 64 }, tls);
     return new Transport(server, agent, tls, {}, undefined, options.timeoutMs ?? 30_000);
+  }
+
+  /** From settings read without client-node (see kubeconfig.ts). */
+  static fromSettings(settings: ConnectionSettings, options: TransportOptions = {}): Transport {
+    const server = new URL(settings.server);
+    if (server.protocol === 'http:' && !settings.insecure) throw new Error('HTTP protocol is not allowed when skipTLSVerify is not set or false');
+    const tls: TlsOptions = {
+      ...(settings.ca ? { ca: settings.ca } : {}),
+      ...(settings.cert ? { cert: settings.cert } : {}),
+      ...(settings.key ? { key: settings.key } : {}),
+      ...(settings.insecure ? { rejectUnauthorized: false } : {}),
+      ...(settings.tlsServerName ? { servername: settings.tlsServerName } : {}),
+    };
+    const agent = newAgent(server, { keepAlive: true, maxSockets: options.maxSockets ?? 64 }, tls);
+    const { tokenFile } = settings;
+    // A token file is read for every request: the kubelet rotates service account tokens in place.
+    const refresh = tokenFile === undefined ? undefined : async () => ({ ...settings.headers, authorization: `Bearer ${(await readFile(tokenFile, 'utf8')).trim()}` });
+    return new Transport(server, agent, tls, { ...settings.headers }, refresh, options.timeoutMs ?? 30_000);
   }
 
   static async fromKubeConfig(kc: KubeConfig, options: TransportOptions = {}): Promise<Transport> {
