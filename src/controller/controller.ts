@@ -22,7 +22,7 @@ import { KubeError } from '../kube/errors.ts';
 import { OperationError } from '../queue/errors.ts';
 import { PollScheduler } from '../queue/poll-scheduler.ts';
 import { SluiceQueue } from '../queue/producer.ts';
-import type { Operation, SyncTrigger } from '../queue/types.ts';
+import { isBackgroundTrigger, type Operation, type SyncTrigger } from '../queue/types.ts';
 import { startWorker, type SluiceWorker } from '../queue/worker.ts';
 import type { RenderResult } from '../render/types.ts';
 import { HistoryStore } from '../store/history.ts';
@@ -212,7 +212,7 @@ export class Controller {
       if (!(e instanceof GitError || e instanceof KubeError)) throw e;
       await this.saveState(app, stateFromError(app.name, e.message, previous, new Date()));
       // Background work retries by itself at the next poll or change; asked-for syncs retry now.
-      if (trigger === 'manual' || trigger === 'webhook' || trigger === 'rollback') throw OperationError.retryable(e.message, e);
+      if (trigger !== 'refresh' && !isBackgroundTrigger(trigger)) throw OperationError.retryable(e.message, e);
       return undefined;
     }
     if ('kinds' in compared) await this.tracked.watch(compared.kinds);
@@ -268,7 +268,7 @@ export class Controller {
   }
 
   private shouldSync(app: Application, trigger: SyncTrigger | 'refresh', compared: Comparison | RenderFailure, state: AppState): boolean {
-    if (trigger === 'manual' || trigger === 'webhook' || trigger === 'rollback') return true;
+    if (trigger !== 'refresh' && !isBackgroundTrigger(trigger)) return true;
     const automated = app.spec.syncPolicy.automated;
     if (automated === undefined || 'errors' in compared || compared.status === 'Synced') return false;
     if (trigger === 'self-heal') return automated.selfHeal;
