@@ -20,6 +20,7 @@ import { kubeClientFor, type KubeClient } from '../src/kube/client.ts';
 import { SluiceQueue } from '../src/queue/producer.ts';
 import { startRedis } from '../src/queue/redis-server.ts';
 import { HistoryStore } from '../src/store/history.ts';
+import { stopProcess } from '../src/child-process.ts';
 import { appName, manifests } from './lib/fleet-apps.ts';
 import { peakRssKiB, spawnSimServer } from './lib/proc.ts';
 
@@ -35,6 +36,7 @@ const TARGET_RSS_MB = 250;
  */
 const NODE_FLAGS = process.env.CONTROLLER_BENCH_NODE_FLAGS ?? '--max-semi-space-size=2 --max-old-space-size=160';
 const CHILD = fileURLToPath(new URL('./controller-process.ts', import.meta.url));
+const IDLE = fileURLToPath(new URL('./lib/idle-controller.ts', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** The API server's current resourceVersion: every write moves it by one. */
@@ -58,19 +60,9 @@ function startProcess(env: Record<string, string>, script: string): Promise<Chil
   });
 }
 
-function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.removeAllListeners('exit');
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
-
 /** Peak RSS of a process that loads the controller's code and does nothing: the floor under the fleet's figure. */
 async function idleRssMb(): Promise<number> {
-  const script = `import('${CHILD.replace('controller-process.ts', 'lib/idle-controller.ts')}')`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', IDLE], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
   const kib = peakRssKiB(child.pid!) ?? 0;
   await stopProcess(child);

@@ -93,26 +93,16 @@ export class Transport {
 
   /** From settings read without client-node (see kubeconfig.ts). */
   static fromSettings(settings: ConnectionSettings, options: TransportOptions = {}): Transport {
-    const server = new URL(settings.server);
-    if (server.protocol === 'http:' && !settings.insecure) throw new Error('HTTP protocol is not allowed when skipTLSVerify is not set or false');
-    const tls: TlsOptions = {
-      ...(settings.ca ? { ca: settings.ca } : {}),
-      ...(settings.cert ? { cert: settings.cert } : {}),
-      ...(settings.key ? { key: settings.key } : {}),
-      ...(settings.insecure ? { rejectUnauthorized: false } : {}),
-      ...(settings.tlsServerName ? { servername: settings.tlsServerName } : {}),
-    };
-    const agent = newAgent(server, { keepAlive: true, maxSockets: options.maxSockets ?? 64 }, tls);
     const { tokenFile } = settings;
     // A token file is read for every request: the kubelet rotates service account tokens in place.
     const refresh = tokenFile === undefined ? undefined : async () => ({ ...settings.headers, authorization: `Bearer ${(await readFile(tokenFile, 'utf8')).trim()}` });
-    return new Transport(server, agent, tls, { ...settings.headers }, refresh, options.timeoutMs ?? 30_000);
+    const material = { ca: settings.ca, cert: settings.cert, key: settings.key, servername: settings.tlsServerName };
+    return Transport.secured(settings.server, settings.insecure, material, { ...settings.headers }, refresh, options);
   }
 
   static async fromKubeConfig(kc: KubeConfig, options: TransportOptions = {}): Promise<Transport> {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster');
-    const server = new URL(cluster.server);
     const resolve = async (): Promise<{ opts: RequestOptions; headers: OutgoingHttpHeaders }> => {
       const opts: RequestOptions = {};
       await kc.applyToHTTPSOptions(opts);
@@ -123,18 +113,27 @@ export class Transport {
       return { opts, headers };
     };
     const { opts, headers } = await resolve();
-    if (server.protocol === 'http:' && !cluster.skipTLSVerify) throw new Error('HTTP protocol is not allowed when skipTLSVerify is not set or false');
-    const tls = {
-      ...(opts.ca ? { ca: opts.ca } : {}),
-      ...(opts.cert ? { cert: opts.cert } : {}),
-      ...(opts.key ? { key: opts.key } : {}),
-      ...(cluster.skipTLSVerify ? { rejectUnauthorized: false } : {}),
-      ...(cluster.tlsServerName ? { servername: cluster.tlsServerName } : {}),
-    };
-    const agent = newAgent(server, { keepAlive: true, maxSockets: options.maxSockets ?? 64 }, tls);
     const user = kc.getCurrentUser();
     const dynamic = user?.exec !== undefined || user?.authProvider !== undefined;
-    return new Transport(server, agent, tls, headers, dynamic ? async () => (await resolve()).headers : undefined, options.timeoutMs ?? 30_000);
+    const material = { ca: opts.ca, cert: opts.cert, key: opts.key, servername: cluster.tlsServerName };
+    return Transport.secured(cluster.server, cluster.skipTLSVerify === true, material, headers, dynamic ? async () => (await resolve()).headers : undefined, options);
+  }
+
+  /** The TLS options and agent every credentialed transport needs, whichever reader found them. */
+  private static secured(
+    url: string,
+    insecure: boolean,
+    material: Pick<TlsOptions, 'ca' | 'cert' | 'key' | 'servername'>,
+    headers: OutgoingHttpHeaders,
+    refresh: (() => Promise<OutgoingHttpHeaders>) | undefined,
+    options: TransportOptions,
+  ): Transport {
+    const server = new URL(url);
+    if (server.protocol === 'http:' && !insecure) throw new Error('HTTP protocol is not allowed when skipTLSVerify is not set or false');
+    const tls: TlsOptions = Object.fromEntries(Object.entries(material).filter(([, v]) => v !== undefined && v !== null && v !== ''));
+    if (insecure) tls.rejectUnauthorized = false;
+    const agent = newAgent(server, { keepAlive: true, maxSockets: options.maxSockets ?? 64 }, tls);
+    return new Transport(server, agent, tls, headers, refresh, options.timeoutMs ?? 30_000);
   }
 
   get baseUrl(): string {

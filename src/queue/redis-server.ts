@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stopProcess } from '../child-process.ts';
 
 export const REDIS_SERVER = process.env.SLUICE_REDIS_SERVER ?? '/usr/bin/redis-server';
 
@@ -35,7 +36,7 @@ export async function startRedis(options: { readonly startTimeoutMs?: number } =
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const stop = async (): Promise<void> => {
-    await killAndWait(child);
+    await stopProcess(child);
     rmSync(dir, { recursive: true, force: true });
   };
   try {
@@ -85,17 +86,5 @@ function pingOnce(port: number): Promise<boolean> {
       reply += chunk.toString();
       if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
     });
-  });
-}
-
-function killAndWait(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
   });
 }

@@ -13,7 +13,7 @@ import type { JsonObject } from '../diff/json.ts';
 import type { GitSource } from '../git/index.ts';
 import { aggregateHealth, assessHealth } from '../health/index.ts';
 import { KubeError } from '../kube/errors.ts';
-import type { KubeClient } from '../kube/client.ts';
+import { refOf, type KubeClient } from '../kube/client.ts';
 import { renderSource } from '../render/index.ts';
 import type { RenderResult } from '../render/types.ts';
 import { prepareDesired, type Scope } from './prepare.ts';
@@ -94,13 +94,14 @@ export async function compareApp(ctx: CompareContext, app: Application, revision
   const live = await readLive(ctx, app, prepared.objects, kinds, scopes, lists);
 
   const resources: ResourceComparison[] = [];
+  const ignore = ignoreRules(ctx, app);
   const desiredKeys = new Set<string>();
   for (const desired of prepared.objects) {
     const id = keyString(keyOf(desired));
     desiredKeys.add(id);
-    resources.push(compareOne(ignoreRules(ctx, app), desired, live.get(id)));
+    resources.push(compareOne(ignore, desired, live.get(id)));
   }
-  for (const [id, object] of live) if (!desiredKeys.has(id)) resources.push(compareOne(ignoreRules(ctx, app), undefined, object));
+  for (const [id, object] of live) if (!desiredKeys.has(id)) resources.push(compareOne(ignore, undefined, object));
 
   // Extraneous objects the app tracks need pruning, so they count; ones merely labelled do not.
   const ref = appRef(app);
@@ -121,6 +122,12 @@ export async function compareApp(ctx: CompareContext, app: Application, revision
   };
 }
 
+/** The app's tracked objects of one kind (`apiVersion/kind`), all namespaces. */
+async function listTracked(kube: KubeClient, app: Application, kindIdOf: string): Promise<JsonObject[]> {
+  const [apiVersion, kind] = splitKindId(kindIdOf);
+  return (await kube.list(apiVersion, kind, { labelSelector: `${APP_LABEL}=${appLabelValue(appRef(app))}` })).items;
+}
+
 /**
  * Scopes of the kinds searched whatever Git renders, and (without a watch cache) the app's
  * tracked objects of each: one labelled list per served kind.
@@ -133,13 +140,7 @@ async function readCommonKinds(
   const scopes = await resolveScopes(ctx.kube, common);
   const lists = new Map<string, readonly JsonObject[]>();
   if (ctx.liveSource !== undefined) return { scopes, lists };
-  const selector = `${APP_LABEL}=${appLabelValue(appRef(app))}`;
-  await Promise.all(
-    servedKinds(common, scopes).map(async (id) => {
-      const [apiVersion, kind] = splitKindId(id);
-      lists.set(id, (await ctx.kube.list(apiVersion, kind, { labelSelector: selector })).items);
-    }),
-  );
+  await Promise.all(servedKinds(common, scopes).map(async (id) => lists.set(id, await listTracked(ctx.kube, app, id))));
   return { scopes, lists };
 }
 
@@ -211,12 +212,10 @@ async function readLive(
   listed: ReadonlyMap<string, readonly JsonObject[]>,
 ): Promise<Map<string, JsonObject>> {
   const live = new Map<string, JsonObject>();
-  const selector = `${APP_LABEL}=${appLabelValue(appRef(app))}`;
   const label = appLabelValue(appRef(app));
   await Promise.all(
     kinds.map(async (id) => {
-      const [apiVersion, kind] = splitKindId(id);
-      const items = listed.get(id) ?? ctx.liveSource?.tracked(id, label) ?? (await ctx.kube.list(apiVersion, kind, { labelSelector: selector })).items;
+      const items = listed.get(id) ?? ctx.liveSource?.tracked(id, label) ?? (await listTracked(ctx.kube, app, id));
       for (const item of items) live.set(keyString(keyOf(item)), item);
     }),
   );
@@ -241,13 +240,7 @@ async function readLive(
       return;
     }
     for (const d of group) {
-      const metadata = d['metadata'] as JsonObject;
-      const found = await ctx.kube.get({
-        apiVersion: String(d['apiVersion']),
-        kind: String(d['kind']),
-        name: String(metadata['name']),
-        ...(typeof metadata['namespace'] === 'string' ? { namespace: metadata['namespace'] } : {}),
-      });
+      const found = await ctx.kube.get(refOf(d));
       if (found !== undefined) live.set(keyString(keyOf(found)), found);
     }
   });

@@ -8,13 +8,12 @@
  * The first failure stops the operation after its step: later steps do not run, and the
  * outcome lists exactly what was applied.
  */
-import type { JsonObject } from '../diff/json.ts';
 import { diffResource, type ResourceDiff } from '../diff/resource-diff.ts';
 import { withLastApplied } from '../diff/three-way.ts';
 import type { IgnoreDifference } from '../app/types.ts';
 import { assessHealth } from '../health/index.ts';
 import { KubeError } from '../kube/errors.ts';
-import type { KubeClient } from '../kube/client.ts';
+import { refOf, type KubeClient } from '../kube/client.ts';
 import type { ObjectRef } from '../kube/types.ts';
 import { forEachLimited } from './compare.ts';
 import type { ApplyTask, PruneTask, SyncPlan } from './plan.ts';
@@ -54,12 +53,14 @@ export async function executePlan(kube: KubeClient, plan: SyncPlan, opts: Execut
   return { outcomes };
 }
 
+const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
 /** A CRD applied a moment ago may not be served yet (real API servers establish it asynchronously). */
 const UNSERVED_KIND_RETRIES = 20;
 const UNSERVED_KIND_DELAY_MS = 500;
 
 async function applyOne(kube: KubeClient, task: ApplyTask, opts: ExecuteOptions): Promise<ResourceOutcome> {
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = opts.sleep ?? defaultSleep;
   for (let attempt = 0; ; attempt++) {
     const outcome = await applyOnce(kube, task, opts);
     if (outcome.action !== 'failed' || !outcome.message?.includes('does not serve') || attempt >= UNSERVED_KIND_RETRIES) return outcome;
@@ -111,7 +112,7 @@ async function pruneOne(kube: KubeClient, task: PruneTask): Promise<ResourceOutc
 
 /** Polls the objects until all are Healthy or Suspended; the reason they are not, or undefined. */
 async function waitHealthy(kube: KubeClient, applied: readonly { ref: ObjectRef; key: ResourceKey }[], opts: ExecuteOptions): Promise<string | undefined> {
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = opts.sleep ?? defaultSleep;
   const deadline = Date.now() + opts.waveTimeoutMs;
   for (;;) {
     const problems: string[] = [];
@@ -124,14 +125,4 @@ async function waitHealthy(kube: KubeClient, applied: readonly { ref: ObjectRef;
     if (Date.now() >= deadline) return `${problems.join(', ')} after ${Math.round(opts.waveTimeoutMs / 1000)} s`;
     await sleep(opts.pollIntervalMs);
   }
-}
-
-export function refOf(object: JsonObject): ObjectRef {
-  const metadata = object['metadata'] as JsonObject;
-  return {
-    apiVersion: String(object['apiVersion']),
-    kind: String(object['kind']),
-    name: String(metadata['name']),
-    ...(typeof metadata['namespace'] === 'string' ? { namespace: metadata['namespace'] } : {}),
-  };
 }

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { stopProcess } from '../../src/child-process.ts';
 import { SluiceQueue } from '../../src/queue/producer.ts';
 import { redisAvailable, startRedis, type TestRedis } from '../support/redis.ts';
 import { completedRuns, overlaps, queueIdle, runEvents, sleep, waitFor } from './recorder.ts';
@@ -20,7 +21,7 @@ describe.skipIf(!redisAvailable())('workers in separate processes (real redis-se
     redis = new Redis(server.url);
   });
   afterEach(async () => {
-    await Promise.all(children.splice(0).map(stopChild));
+    await Promise.all(children.splice(0).map((c) => stopProcess(c, 5_000)));
     await Promise.all(queues.splice(0).map((q) => q.close()));
   });
   afterAll(async () => {
@@ -97,15 +98,3 @@ describe.skipIf(!redisAvailable())('workers in separate processes (real redis-se
     expect(workers.get(survivor)!.exitCode).toBeNull();
   });
 });
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
