@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- controller`: a fleet of CONTROLLER_BENCH_APPS (1,000) apps × 20
  * objects on one Git repository, synced by one controller process (`controller-process.ts`,
- * started as `sluice start` would run: node with the tsx loader) through Redis against the
+ * started as `sluice start` runs: node with Sluice's heap flags and the tsx loader) through Redis against the
  * embedded API server in a process of its own. Reports the cold sync of the whole fleet,
  * then a no-change reconcile of every app (time, and API writes, which must be 0), and the
  * controller process's peak RSS next to that of an idle process loading the same code.
@@ -21,6 +21,7 @@ import { SluiceQueue } from '../src/queue/producer.ts';
 import { startRedis } from '../src/queue/redis-server.ts';
 import { HistoryStore } from '../src/store/history.ts';
 import { stopProcess } from '../src/child-process.ts';
+import { HEAP_FLAGS } from '../src/cli/heap.ts';
 import { appName, manifests } from './lib/fleet-apps.ts';
 import { peakRssKiB, spawnSimServer } from './lib/proc.ts';
 
@@ -29,12 +30,8 @@ const CONCURRENCY = Number(process.env.CONTROLLER_BENCH_CONCURRENCY ?? 8);
 const TARGET_COLD_MS = 60_000;
 const TARGET_RECONCILE_MS = 5_000;
 const TARGET_RSS_MB = 250;
-/**
- * The heap settings README recommends for a large fleet: V8 otherwise grows the young
- * generation and the heap well past the live data (437 MB peak here without them, for
- * ~105 MB live). CONTROLLER_BENCH_NODE_FLAGS='' measures without.
- */
-const NODE_FLAGS = process.env.CONTROLLER_BENCH_NODE_FLAGS ?? '--max-semi-space-size=2 --max-old-space-size=160';
+/** The heap settings Sluice ships with (src/cli/heap.ts); CONTROLLER_BENCH_NODE_FLAGS='' measures V8's defaults. */
+const NODE_FLAGS = process.env.CONTROLLER_BENCH_NODE_FLAGS ?? HEAP_FLAGS.join(' ');
 const CHILD = fileURLToPath(new URL('./controller-process.ts', import.meta.url));
 const IDLE = fileURLToPath(new URL('./lib/idle-controller.ts', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));

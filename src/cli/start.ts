@@ -10,6 +10,7 @@ import { watchClusterApplications } from '../controller/cluster-apps.ts';
 import { Controller } from '../controller/controller.ts';
 import { redisAvailable, startRedis } from '../queue/redis-server.ts';
 import { gitSource, ignoreDifferencesFromFile, kubeClient } from './common.ts';
+import { missingHeapFlags } from './heap.ts';
 
 export const START_USAGE = `  start   run the controller: poll, sync and self-heal the apps of a file or of the cluster
         sluice start (--apps FILE | --from-cluster [--namespace NS]) [--server URL] [--redis URL]
@@ -61,6 +62,10 @@ export async function startCommand(args: string[]): Promise<number> {
   if (typeof ignoreDifferences === 'string') {
     console.error(`sluice start: ${ignoreDifferences}`);
     return 2;
+  }
+  const missing = missingHeapFlags(process.execArgv, process.env['NODE_OPTIONS']);
+  if (missing.length > 0) {
+    console.error(`note: node was started without ${missing.join(' ')} (bin/sluice.js passes them): the controller's heap may grow to several times its live data`);
   }
   const running = await runController({
     apps,
