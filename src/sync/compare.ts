@@ -34,10 +34,10 @@ export const COMMON_KINDS: readonly string[] = [
   'rbac.authorization.k8s.io/v1/ClusterRole', 'rbac.authorization.k8s.io/v1/ClusterRoleBinding',
 ];
 
-/** Tracked objects from a watch cache, so a controller's compare costs no list calls. */
 /** More untracked objects of one kind in one namespace than this are found with a list. */
 const LIST_THRESHOLD = 4;
 
+/** Tracked objects from a watch cache, so a controller's compare costs no list calls. */
 export interface LiveSource {
   /** The objects of `kindId` (`apiVersion/kind`) labelled for the app, or undefined when that kind is not watched. */
   tracked(kindId: string, appLabel: string): readonly JsonObject[] | undefined;

@@ -22,6 +22,8 @@ import type { ResourceOutcome } from './types.ts';
 
 export interface ExecuteOptions {
   readonly ignore: readonly IgnoreDifference[];
+  /** The compare's diffs by keyString, made against the same live objects as the plan: reused rather than recomputed. */
+  readonly diffs?: ReadonlyMap<string, ResourceDiff>;
   readonly serverSideApply: boolean;
   readonly concurrency: number;
   /** How long a wave may take to become healthy before the operation fails. */
@@ -70,10 +72,11 @@ async function applyOne(kube: KubeClient, task: ApplyTask, opts: ExecuteOptions)
 
 async function applyOnce(kube: KubeClient, task: ApplyTask, opts: ExecuteOptions): Promise<ResourceOutcome> {
   const ref = refOf(task.desired);
+  const compared = opts.diffs?.get(keyString(task.key));
   try {
     if (task.live === undefined) {
       try {
-        await kube.create(withLastApplied(task.desired));
+        await kube.create(compared?.status === 'Missing' && compared.predicted !== undefined ? compared.predicted : withLastApplied(task.desired));
         return { key: task.key, action: 'created' };
       } catch (e) {
         // Created by someone else since we looked: compare with what is there now.
@@ -83,7 +86,8 @@ async function applyOnce(kube: KubeClient, task: ApplyTask, opts: ExecuteOptions
         return await patchOne(kube, task, diffResource({ desired: task.desired, live, ignore: opts.ignore }), opts);
       }
     }
-    return await patchOne(kube, task, diffResource({ desired: task.desired, live: task.live, ignore: opts.ignore }), opts);
+    const diff = compared !== undefined && compared.status !== 'Missing' ? compared : undefined;
+    return await patchOne(kube, task, diff ?? diffResource({ desired: task.desired, live: task.live, ignore: opts.ignore }), opts);
   } catch (e) {
     return { key: task.key, action: 'failed', message: e instanceof Error ? e.message : String(e) };
   }

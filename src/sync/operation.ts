@@ -99,6 +99,7 @@ export async function syncApp(ctx: SyncContext, app: Application, opts: SyncOpti
   }
   const { outcomes, failure } = await executePlan(ctx.kube, plan, {
     ignore: ignoreRules(ctx, app),
+    diffs,
     serverSideApply: syncOptions.serverSideApply,
     concurrency: ctx.concurrency ?? 16,
     waveTimeoutMs: ctx.waveTimeoutMs ?? 5 * 60_000,
