@@ -25,8 +25,8 @@ const controller = await Controller.start({
 });
 process.stdout.write('ready\n');
 process.once('SIGTERM', () => {
-  void controller.stop().then(() => {
-    kube.close();
-    process.exit(0);
-  });
+  void controller
+    .stop()
+    .then(() => kube.close())
+    .then(() => process.exit(0));
 });

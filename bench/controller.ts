@@ -115,7 +115,7 @@ export async function run(): Promise<number> {
     if (child) await stopProcess(child);
     await queue.close();
     connection.disconnect();
-    kube.close();
+    await kube.close();
     await git.stop();
     await redis.stop();
     await sim.stop();

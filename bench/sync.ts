@@ -210,7 +210,7 @@ async function sluiceSync(git: GitSource, url: string, repoURL: string, namespac
     if (created !== FILES * PER_FILE) throw new Error(`sluice sync into ${namespace}: ${result.message} (want ${FILES * PER_FILE} created)`);
     return elapsed;
   } finally {
-    kube.close();
+    await kube.close();
   }
 }
 
@@ -249,7 +249,7 @@ async function breakdown(work: string, url: string, repoURL: string): Promise<[s
       ['  of which namespace + creates (≈ syncApp − warm compare)', whole - compare],
     ];
   } finally {
-    kube.close();
+    await kube.close();
   }
 }
 
@@ -344,7 +344,7 @@ export async function run(): Promise<number> {
     console.log(`kubectl ${formatMs(kMed)} ms, sluice ${formatMs(sMed)} ms, ratio ${ratio.toFixed(3)}, target ≤ ${TARGET_RATIO}: ${ok ? 'PASS' : 'MISS'}`);
     return ok ? 0 : 1;
   } finally {
-    kube.close();
+    await kube.close();
     await server.stop();
     await cluster.stop();
     await rm(work, { recursive: true, force: true });

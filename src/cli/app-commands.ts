@@ -109,7 +109,7 @@ export async function diffCommand(args: string[], io: Streams = STDIO): Promise<
     io.err.write(`sluice diff: ${(e as Error).message}\n`);
     return 2;
   } finally {
-    ctx.kube.close();
+    await ctx.kube.close();
   }
 }
 
@@ -137,6 +137,6 @@ export async function syncCommand(args: string[], io: Streams = STDIO): Promise<
     io.err.write(`${app.name}: ${result.phase}: ${result.message}\n`);
     return result.phase === 'Succeeded' ? 0 : 1;
   } finally {
-    ctx.kube.close();
+    await ctx.kube.close();
   }
 }

@@ -141,7 +141,7 @@ export async function runController(opts: {
     stop: async () => {
       watch?.stop();
       await controller.stop();
-      kube.close();
+      await kube.close();
       await stopRedis();
     },
   };

@@ -160,9 +160,9 @@ export class KubeClient {
     if (res.status >= 300) throw this.failure(res, path);
   }
 
-  /** Closes kept-alive connections; the client is unusable afterwards. */
-  close(): void {
-    this.transport.close();
+  /** Closes kept-alive connections (resolving once they are closed); the client is unusable afterwards. */
+  close(): Promise<void> {
+    return this.transport.close();
   }
 
   private async locate(ref: ObjectRef): Promise<{ path: string; subject: string }> {

@@ -91,7 +91,7 @@ describe.skipIf(!gitAvailable())('sluice diff and sluice sync', () => {
       expect((await run(syncCommand, [...common, '--resource', 'ConfigMap/web/web'])).out).toBe('configured ConfigMap/web/web\n');
       expect((await run(diffCommand, common)).code).toBe(0);
     } finally {
-      kube.close();
+      await kube.close();
     }
   });
 

@@ -60,7 +60,7 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('the controller', () => {
   });
   afterAll(async () => {
     for (const c of controllers) await c.stop();
-    kube?.close();
+    await kube?.close();
     await Promise.all([cluster?.stop(), git?.stop(), redis?.stop()]);
   });
 

@@ -45,7 +45,7 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('two controller processes 
   });
   afterAll(async () => {
     for (const child of children) child.kill('SIGKILL');
-    kube?.close();
+    await kube?.close();
     await Promise.all([cluster?.stop(), git?.stop(), redis?.stop()]);
   });
 

@@ -45,7 +45,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  client.close();
+  await client.close();
   await cluster.stop();
 });
 
@@ -66,7 +66,7 @@ describe('discovery', () => {
       await fresh.discovery.resolve('apps/v1', 'StatefulSet');
       expect(fresh.discovery.documentLoads).toBe(1);
     } finally {
-      fresh.close();
+      await fresh.close();
     }
   });
 
@@ -79,7 +79,7 @@ describe('discovery', () => {
       expect(fresh.discovery.documentLoads).toBe(2);
       expect((await failure(fresh.discovery.resolve('nope.example.com/v1', 'Thing'))).message).toContain('does not serve nope.example.com/v1');
     } finally {
-      fresh.close();
+      await fresh.close();
     }
   });
 

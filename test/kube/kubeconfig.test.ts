@@ -51,7 +51,7 @@ describe('kubeconfig without client-node', () => {
       await client.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'x', name: 'y' }).catch(() => undefined);
       return seen.at(-1);
     } finally {
-      client.close();
+      await client.close();
     }
   }
 

@@ -148,7 +148,7 @@ describe('Informer', () => {
     const stopping = Date.now();
     await informer.stop();
     expect(Date.now() - stopping).toBeLessThan(50);
-    client.close(); // the client's own keep-alive pool is not the informer's to close
+    await client.close(); // the client's own keep-alive pool is not the informer's to close
     await new Promise((r) => setImmediate(r));
     expect(handles()).toBeLessThanOrEqual(before);
   });

@@ -60,7 +60,7 @@ describe.skipIf(!gitAvailable())('syncApp on the embedded cluster', () => {
     ctx = { git: new GitSource({ cacheDir: await mkdtemp(path.join(tmpdir(), 'sluice-sync-git-')) }), kube, pollIntervalMs: 50, waveTimeoutMs: 20_000 };
   });
   afterAll(async () => {
-    kube?.close();
+    await kube?.close();
     await server?.stop();
     await cluster?.stop();
   });
