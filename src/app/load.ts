@@ -129,20 +129,40 @@ export function parseApplicationsText(file: string, text: string): LoadFileResul
   return errors.length > 0 ? { ok: false, errors } : { ok: true, apps: loaded.apps };
 }
 
+/** An Application CR that failed validation, with a name, so its status can show the errors. */
+export interface InvalidClusterApplication {
+  readonly namespace: string;
+  readonly name: string;
+  readonly errors: readonly LoadError[];
+}
+
+export interface ClusterApplications extends LoadedApplications {
+  /** The invalid CRs that have a name; `errors` also holds those of CRs without one. */
+  readonly invalid: readonly InvalidClusterApplication[];
+}
+
 /**
  * Applications from the cluster's Application CRs (e.g. a list call's items). An invalid CR
  * does not stop the others: its errors come back beside the valid apps, named by
- * `cluster <namespace>/<name>`, for the controller to report on that CR.
+ * `cluster <namespace>/<name>`, and grouped by CR for the controller to report on it.
  */
-export function applicationsFromCluster(objects: readonly unknown[]): LoadedApplications {
-  return loadApplications(
+export function applicationsFromCluster(objects: readonly unknown[]): ClusterApplications {
+  const named = new Map<string, { namespace: string; name: string }>();
+  const loaded = loadApplications(
     objects.map((object, i) => {
       const meta = isPlainObject(object) && isPlainObject(object.metadata) ? object.metadata : {};
-      const name = typeof meta.name === 'string' ? meta.name : `#${i}`;
       const namespace = typeof meta.namespace === 'string' ? meta.namespace : DEFAULT_APPLICATION_NAMESPACE;
-      return { object, where: `cluster ${namespace}/${name}` };
+      if (typeof meta.name !== 'string' || meta.name === '') return { object, where: `cluster ${namespace}/#${i}` };
+      const where = `cluster ${namespace}/${meta.name}`;
+      named.set(where, { namespace, name: meta.name });
+      return { object, where };
     }),
   );
+  const invalid = [...named].flatMap(([where, cr]) => {
+    const errors = loaded.errors.filter((e) => e.where === where);
+    return errors.length > 0 ? [{ ...cr, errors }] : [];
+  });
+  return { ...loaded, invalid };
 }
 
 /** yaml's first message line, without the position it repeats (the error carries the line already). */

@@ -2,7 +2,9 @@
  * The status Sluice writes to an Application's status subresource (Argo CD's field names,
  * so `kubectl get sapp -o yaml` reads familiar). Pure: times are passed in as RFC 3339 strings.
  */
+import type { ValidationError } from './fields.ts';
 import type { Application } from './types.ts';
+import { formatValidationError } from './validate.ts';
 
 export const SYNC_STATUS_CODES = ['Synced', 'OutOfSync', 'Unknown'] as const;
 export type SyncStatusCode = (typeof SYNC_STATUS_CODES)[number];
@@ -13,6 +15,10 @@ export type HealthStatusCode = (typeof HEALTH_STATUS_CODES)[number];
 
 export const OPERATION_PHASES = ['Running', 'Terminating', 'Succeeded', 'Failed', 'Error'] as const;
 export type OperationPhase = (typeof OPERATION_PHASES)[number];
+
+/** The condition types Sluice sets (Argo CD's names). */
+export const CONDITION_TYPES = ['InvalidSpecError'] as const;
+export type ConditionType = (typeof CONDITION_TYPES)[number];
 
 export const DEFAULT_HISTORY_LIMIT = 10;
 
@@ -71,6 +77,14 @@ export interface HistoryEntry {
   readonly initiatedBy?: { readonly username?: string; readonly automated?: boolean };
 }
 
+/** A problem with the Application itself, as Argo CD's ApplicationCondition. */
+export interface ApplicationCondition {
+  readonly type: ConditionType;
+  readonly message: string;
+  /** When this condition appeared with this message. */
+  readonly lastTransitionTime: string;
+}
+
 export interface ApplicationStatus {
   readonly sync: SyncStatus;
   readonly health: AppHealthStatus;
@@ -79,6 +93,18 @@ export interface ApplicationStatus {
   readonly history: readonly HistoryEntry[];
   /** When the live state was last compared with Git. */
   readonly reconciledAt?: string;
+  /** Absent when there are none (Argo CD omits an empty list too). */
+  readonly conditions?: readonly ApplicationCondition[];
+}
+
+/**
+ * What Sluice writes over the status of an Application whose spec is invalid, as a merge
+ * patch: revision, history and the rest stay as they were (Argo CD does the same).
+ */
+export interface InvalidSpecStatus {
+  readonly sync: { readonly status: 'Unknown' };
+  readonly health: { readonly status: 'Unknown' };
+  readonly conditions: readonly [ApplicationCondition];
 }
 
 export function comparedToOf(app: Application): ComparedTo {
@@ -100,6 +126,19 @@ export function withHistoryEntry(status: ApplicationStatus, entry: Omit<HistoryE
   const lastId = status.history.reduce((max, h) => Math.max(max, h.id), -1);
   const history = [...status.history, { ...entry, id: lastId + 1 }];
   return { ...status, history: history.slice(Math.max(0, history.length - limit)) };
+}
+
+/**
+ * The status for an Application that failed validation: one InvalidSpecError condition
+ * listing every error at its field path. `stored` is the resource's current status: a
+ * condition with the same message keeps its lastTransitionTime, so rebuilding for an
+ * unchanged spec gives the same status and nothing needs writing.
+ */
+export function invalidSpecStatus(stored: unknown, errors: readonly ValidationError[], now: string): InvalidSpecStatus {
+  // Only path and message: the errors also say which resource, and the condition is on it.
+  const message = errors.map((e) => formatValidationError({ path: e.path, message: e.message })).join('; ');
+  const unchanged = readConditions(record(stored).conditions).find((c) => c.type === 'InvalidSpecError' && c.message === message);
+  return { sync: { status: 'Unknown' }, health: { status: 'Unknown' }, conditions: [unchanged ?? { type: 'InvalidSpecError', message, lastTransitionTime: now }] };
 }
 
 /** true when `a` is a worse health than `b` (Degraded is worse than Progressing, …). */
@@ -124,11 +163,24 @@ function sourceOf(v: unknown, fallback: ComparedTo['source']): ComparedTo['sourc
   return { repoURL: text(s.repoURL) ?? fallback.repoURL, targetRevision: text(s.targetRevision) ?? fallback.targetRevision, path: text(s.path) ?? fallback.path };
 }
 
+/** Conditions read back tolerantly: entries of unknown types or without message or time are dropped. */
+function readConditions(v: unknown): ApplicationCondition[] {
+  const conditions: ApplicationCondition[] = [];
+  for (const c of Array.isArray(v) ? v : []) {
+    const entry = record(c);
+    const type = CONDITION_TYPES.find((t) => t === entry.type);
+    const message = text(entry.message);
+    const lastTransitionTime = text(entry.lastTransitionTime);
+    if (type && message && lastTransitionTime) conditions.push({ type, message, lastTransitionTime });
+  }
+  return conditions;
+}
+
 /**
  * The status stored on an Application CR, read back tolerantly (after a restart the
  * controller continues its history): unknown codes become Unknown, malformed history
- * entries are dropped, and comparedTo falls back to the app's spec. operationState is not
- * carried over: a restarted controller starts a new operation.
+ * entries and conditions are dropped, and comparedTo falls back to the app's spec.
+ * operationState is not carried over: a restarted controller starts a new operation.
  */
 export function readApplicationStatus(app: Application, stored: unknown): ApplicationStatus {
   const base = initialStatus(app);
@@ -157,6 +209,7 @@ export function readApplicationStatus(app: Application, stored: unknown): Applic
     });
   }
   const reconciledAt = text(status.reconciledAt);
+  const conditions = readConditions(status.conditions);
   return {
     sync: {
       status: oneOf(SYNC_STATUS_CODES, sync.status, 'Unknown'),
@@ -169,5 +222,6 @@ export function readApplicationStatus(app: Application, stored: unknown): Applic
     health: { status: oneOf(HEALTH_STATUS_CODES, health.status, 'Unknown'), ...(healthMessage ? { message: healthMessage } : {}) },
     history: history.sort((a, b) => a.id - b.id),
     ...(reconciledAt ? { reconciledAt } : {}),
+    ...(conditions.length > 0 ? { conditions } : {}),
   };
 }

@@ -15,7 +15,6 @@
 import { Redis } from 'ioredis';
 import { initialStatus, readApplicationStatus, type ApplicationStatus } from '../app/status.ts';
 import { APPLICATION_API_VERSION, APPLICATION_KIND, type Application, type IgnoreDifference } from '../app/types.ts';
-import type { JsonValue } from '../diff/json.ts';
 import { GitError, type GitSource } from '../git/index.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { KubeError } from '../kube/errors.ts';
@@ -32,7 +31,7 @@ import { syncApp, type SyncContext } from '../sync/operation.ts';
 import { appLabelValue } from '../sync/tracking.ts';
 import type { Comparison, OperationResult, RenderFailure } from '../sync/types.ts';
 import { historyEntry, isAppState, stateFromComparison, stateFromError, withSyncedRevision, type AppState } from './state.ts';
-import { statusAfterOperation, statusFromState } from './status-mirror.ts';
+import { statusAfterOperation, statusFromState, statusPatch } from './status-mirror.ts';
 import { TrackedObjects } from './tracked-objects.ts';
 
 export interface ControllerOptions {
@@ -124,7 +123,13 @@ export class Controller {
    */
   async setApps(apps: readonly Application[], statuses: ReadonlyMap<string, unknown> = new Map()): Promise<void> {
     const next = new Map(apps.map((a) => [a.name, a]));
-    for (const name of this.apps.keys()) if (!next.has(name)) this.poller.remove(name);
+    for (const name of this.apps.keys()) {
+      if (next.has(name)) continue;
+      this.poller.remove(name);
+      // Forgotten, so an app that comes back (e.g. its spec fixed) reads its resource's status again and rewrites it.
+      this.mirrored.delete(name);
+      this.written.delete(name);
+    }
     const changed = apps.filter((a) => JSON.stringify(this.apps.get(a.name)) !== JSON.stringify(a));
     this.apps = next;
     this.appByLabel = new Map(apps.map((a) => [appLabelValue(appRef(a)), a.name]));
@@ -244,7 +249,8 @@ export class Controller {
 
   private async saveState(app: Application, state: AppState): Promise<void> {
     await this.history.setState(app.name, state);
-    if (!this.opts.mirrorStatus) return;
+    // An app removed meanwhile (deleted, or its spec now invalid) keeps the status it has now.
+    if (!this.opts.mirrorStatus || !this.apps.has(app.name)) return;
     const status = statusFromState(app, state, this.mirroredStatus(app));
     this.mirrored.set(app.name, status);
     // Only real changes are written (the reconcile time alone is not): a steady fleet costs the API server nothing.
@@ -254,7 +260,7 @@ export class Controller {
     try {
       await this.opts.kube.patch(
         { apiVersion: APPLICATION_API_VERSION, kind: APPLICATION_KIND, namespace: app.namespace, name: app.name },
-        { status } as unknown as JsonValue,
+        statusPatch(status),
         { type: 'merge', subresource: 'status' },
       );
       this.written.set(app.name, fingerprint);

@@ -5,12 +5,15 @@
  */
 import { comparedToOf, withHistoryEntry, type ApplicationStatus } from '../app/status.ts';
 import type { Application } from '../app/types.ts';
+import type { JsonValue } from '../diff/json.ts';
 import type { OperationResult } from '../sync/types.ts';
 import type { AppState } from './state.ts';
 
+/** The status for a valid app's state: without conditions, since the only one Sluice sets is InvalidSpecError. */
 export function statusFromState(app: Application, state: AppState, previous: ApplicationStatus): ApplicationStatus {
+  const { conditions: _, ...kept } = previous;
   return {
-    ...previous,
+    ...kept,
     sync: { status: state.sync, ...(state.revision === undefined ? {} : { revision: state.revision }), comparedTo: comparedToOf(app) },
     health: { status: state.health, ...(state.message === undefined ? {} : { message: state.message }) },
     reconciledAt: state.comparedAt,
@@ -53,4 +56,13 @@ export function statusAfterOperation(app: Application, result: OperationResult, 
     deployedAt: result.finishedAt,
     initiatedBy: { automated: result.trigger !== 'manual' && result.trigger !== 'rollback' },
   });
+}
+
+/**
+ * The merge patch of the status subresource that writes `status`. Absent conditions are
+ * sent as null (RFC 7386: remove), since a patch without them would keep an earlier
+ * InvalidSpecError after the spec was fixed.
+ */
+export function statusPatch(status: ApplicationStatus): JsonValue {
+  return { status: { ...status, conditions: status.conditions ?? null } } as unknown as JsonValue;
 }

@@ -147,6 +147,15 @@ describe('applicationsFromCluster', () => {
     expect(r.errors.map(formatLoadError)).toEqual([
       'cluster team/b: spec.syncPolicy.syncOptions[0]: unknown sync option "Replace"; Sluice supports CreateNamespace, PruneLast, ServerSideApply',
     ]);
+    expect(r.invalid).toEqual([{ namespace: 'team', name: 'b', errors: r.errors }]);
+  });
+
+  it('groups errors by CR, and leaves a CR without a name out of the named ones', () => {
+    const nameless = { ...cr('x', 'team', spec), metadata: { namespace: 'team' } };
+    const r = applicationsFromCluster([cr('a', 'n', { source: {} }), nameless, cr('b', 'n', spec)]);
+    expect(r.apps.map((a) => a.name)).toEqual(['b']);
+    expect(r.invalid.map((i) => [i.name, i.errors.map((e) => e.path)])).toEqual([['a', ['spec.source.repoURL', 'spec.destination']]]);
+    expect(r.errors.map(formatLoadError)).toContain('cluster team/#1: metadata.name: is required');
   });
 
   it('checks duplicates the same way as files do', () => {

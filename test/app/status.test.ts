@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { comparedToOf, initialStatus, isWorseHealth, readApplicationStatus, withHistoryEntry, type ApplicationStatus, type HistoryEntry } from '../../src/app/status.ts';
+import { comparedToOf, initialStatus, invalidSpecStatus, isWorseHealth, readApplicationStatus, withHistoryEntry, type ApplicationStatus, type HistoryEntry } from '../../src/app/status.ts';
 import type { Application } from '../../src/app/types.ts';
 
 const app: Application = {
@@ -75,6 +75,7 @@ describe('readApplicationStatus', () => {
     let s: ApplicationStatus = { ...initialStatus(app), sync: { ...initialStatus(app).sync, status: 'Synced', revision: 'sha2' }, health: { status: 'Degraded', message: 'web: 0/2 ready' }, reconciledAt: '2026-01-01T00:01:00Z' };
     s = withHistoryEntry(s, { ...entry(1), initiatedBy: { automated: true } });
     s = withHistoryEntry(s, { ...entry(2), deployStartedAt: '2026-01-01T00:00:01Z', initiatedBy: { username: 'admin' } });
+    s = { ...s, conditions: [{ type: 'InvalidSpecError', message: 'spec.destination.namespace: is required', lastTransitionTime: '2026-01-01T00:02:00Z' }] };
     expect(readApplicationStatus(app, JSON.parse(JSON.stringify(s)))).toEqual(s);
   });
 
@@ -102,5 +103,45 @@ describe('readApplicationStatus', () => {
       [3, 'b', 'apps/guestbook'],
     ]);
     expect(withHistoryEntry(r, entry(9)).history.at(-1)?.id).toBe(4);
+  });
+});
+
+describe('conditions', () => {
+  const condition = { type: 'InvalidSpecError', message: 'spec.source.repoURL: is required', lastTransitionTime: '2026-01-01T00:00:00Z' };
+
+  it.each([
+    ['a valid condition', [condition], [condition]],
+    ['an unknown type', [{ ...condition, type: 'SyncError' }], undefined],
+    ['no message', [{ ...condition, message: '' }], undefined],
+    ['no lastTransitionTime', [{ type: 'InvalidSpecError', message: 'x' }], undefined],
+    ['a non-object entry', ['InvalidSpecError', null, condition], [condition]],
+    ['a non-list', { 0: condition }, undefined],
+  ])('reads %s', (_name, stored, want) => {
+    expect(readApplicationStatus(app, { conditions: stored }).conditions).toEqual(want);
+  });
+
+  const errors = [
+    { where: 'cluster sluice-system/web', path: 'spec.destination.namespace', message: 'is required' },
+    { where: 'cluster sluice-system/web', path: 'spec.syncPolicy.interval', message: 'must be at least 5s' },
+  ];
+  const message = 'spec.destination.namespace: is required; spec.syncPolicy.interval: must be at least 5s';
+  const now = '2026-02-02T00:00:00Z';
+
+  it.each([
+    ['no status yet', undefined, now],
+    ['a status without conditions', { sync: { status: 'Synced' }, health: { status: 'Healthy' } }, now],
+    ['the same error since earlier', { conditions: [{ type: 'InvalidSpecError', message, lastTransitionTime: '2026-01-01T00:00:00Z' }] }, '2026-01-01T00:00:00Z'],
+    ['a different error earlier', { conditions: [{ type: 'InvalidSpecError', message: 'spec: is required', lastTransitionTime: '2026-01-01T00:00:00Z' }] }, now],
+    ['a malformed condition', { conditions: [{ type: 'InvalidSpecError', message }] }, now],
+  ])('an invalid spec over %s: Unknown, one InvalidSpecError naming each field', (_name, stored, since) => {
+    expect(invalidSpecStatus(stored, errors, now)).toEqual({
+      sync: { status: 'Unknown' },
+      health: { status: 'Unknown' },
+      conditions: [{ type: 'InvalidSpecError', message, lastTransitionTime: since }],
+    });
+  });
+
+  it('reports an error of the whole object by its message alone', () => {
+    expect(invalidSpecStatus(undefined, [{ path: '', message: 'is not a valid Application' }], now).conditions[0].message).toBe('is not a valid Application');
   });
 });

@@ -44,7 +44,7 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('Applications from the clu
   afterAll(async () => {
     watch?.stop();
     await controller?.stop();
-    kube?.close();
+    await kube?.close();
     await Promise.all([cluster?.stop(), git?.stop(), redis?.stop()]);
   });
 
@@ -86,6 +86,39 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('Applications from the clu
 
     await kube.delete({ apiVersion: 'sluice.dev/v1alpha1', kind: 'Application', namespace: 'sluice-system', name: 'web' });
     await until(async () => (controller.applications.length === 0 ? true : undefined));
+  });
+
+  const applicationRef = (name: string) => ({ apiVersion: 'sluice.dev/v1alpha1', kind: 'Application', namespace: 'sluice-system', name });
+  const conditionsOf = async (name: string) => ((await kube.get(applicationRef(name)))?.['status'] as JsonObject | undefined)?.['conditions'] as JsonObject[] | undefined;
+
+  it('shows an invalid spec as an InvalidSpecError condition, writes it once, and clears it when the spec is fixed', async () => {
+    const repo = await git.createRepo('invalid-spec');
+    const sha = await repo.commit({ 'app/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fixed\ndata:\n  a: "1"\n' }, 'fixed');
+    // The CRD's schema accepts a 1s interval; Sluice's validation does not.
+    const spec = { source: { repoURL: repo.url, targetRevision: 'main', path: 'app' }, destination: { namespace: 'fixed' }, syncPolicy: { automated: {}, syncOptions: ['CreateNamespace=true'], interval: '1s' } };
+    await kube.create({ apiVersion: 'sluice.dev/v1alpha1', kind: 'Application', metadata: { name: 'fixed', namespace: 'sluice-system' }, spec });
+    const conditions = await until(() => conditionsOf('fixed'));
+    expect(conditions).toEqual([{ type: 'InvalidSpecError', message: 'spec.syncPolicy.interval: "1s" is too short: the poll interval must be at least 5s', lastTransitionTime: expect.any(String) }]);
+    const invalid = await kube.get(applicationRef('fixed'));
+    expect(invalid?.['status']).toMatchObject({ sync: { status: 'Unknown' }, health: { status: 'Unknown' } });
+    expect(controller.applications.map((a) => a.name)).not.toContain('fixed');
+
+    // The status write's own watch event must not write again: once a later invalid Application
+    // has its condition, the watch has handled that event, and the first one is unchanged.
+    await kube.create({ apiVersion: 'sluice.dev/v1alpha1', kind: 'Application', metadata: { name: 'later', namespace: 'sluice-system' }, spec: { ...spec, syncPolicy: { interval: '2s' } } });
+    await until(() => conditionsOf('later'));
+    expect((await kube.get(applicationRef('fixed')))?.['metadata']).toMatchObject({ resourceVersion: (invalid?.['metadata'] as JsonObject)['resourceVersion'] });
+    await kube.delete(applicationRef('later'));
+
+    await kube.patch(applicationRef('fixed'), { spec: { syncPolicy: { interval: '30s' } } }, { type: 'merge' });
+    const status = await until(async () => {
+      const s = (await kube.get(applicationRef('fixed')))?.['status'] as JsonObject | undefined;
+      return (s?.['sync'] as JsonObject | undefined)?.['status'] === 'Synced' ? s : undefined;
+    });
+    expect(status).not.toHaveProperty('conditions');
+    expect(status).toMatchObject({ sync: { revision: sha }, health: { status: 'Healthy' } });
+    expect(await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'fixed', name: 'fixed' })).toBeDefined();
+    await kube.delete(applicationRef('fixed'));
   });
 
   it('does not rewrite an unchanged status: polls of a steady app cost no API writes', async () => {
