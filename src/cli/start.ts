@@ -129,8 +129,12 @@ export async function runController(opts: {
     console.log(`controller running: ${fixed.length} application${fixed.length === 1 ? '' : 's'} (${fixed.map((a) => a.name).join(', ')})`);
   } else {
     let applying = Promise.resolve();
+    // every watch round reports all invalid resources; the log says each problem once, until it goes away
+    let reported = new Set<string>();
     watch = await watchClusterApplications(kube, fromCluster, (apps, statuses, errors) => {
-      for (const e of errors) console.error(`invalid Application: ${formatLoadError(e)}`);
+      const current = new Set(errors.map((e) => `invalid Application: ${formatLoadError(e)}`));
+      for (const line of current) if (!reported.has(line)) console.error(line);
+      reported = current;
       applying = applying.then(() => controller.setApps(apps, statuses)).catch((e: Error) => console.error(`applications: ${e.message}`));
     });
     console.log(`controller running: following the Application resources in namespace ${fromCluster}`);
