@@ -17,7 +17,7 @@ import {
 import { indexingFs, PackIndexed } from './indexing-fs.ts';
 import { PackReader } from './pack-reader.ts';
 import { isCommitLike, matchRevision, peelRefs, shortSha, type RemoteRefs } from './revision.ts';
-import type { ResolvedRevision } from './types.ts';
+import type { CommitInfo, ResolvedRevision } from './types.ts';
 import type { RepoUrl } from './url.ts';
 
 export interface RepositoryOptions {
@@ -56,6 +56,12 @@ export class CachedRepository {
   private refs: { refs: RemoteRefs; at: number } | undefined;
   private refsInFlight: Promise<RemoteRefs> | undefined;
   private readonly snapshots = new Map<string, Promise<Snapshot>>();
+  /**
+   * ref → the commit this process last pinned it to, with its info. While the remote still
+   * names that commit, a resolve needs no lock and no disk: a fleet on one repository
+   * resolves its branch once per poll per app, and the answer is the same.
+   */
+  private readonly pinned = new Map<string, { sha: string; commit: CommitInfo }>();
 
   constructor(private readonly opts: RepositoryOptions) {
     this.store = { fs: nodeFs, gitdir: opts.gitdir, cache: {} };
@@ -157,6 +163,10 @@ export class CachedRepository {
     const refs = await this.lsRemote();
     const match = matchRevision(revision, refs);
     if (match.kind === 'none') throw this.unknownRevision(revision, refs);
+    const known = match.kind === 'commit' ? undefined : this.pinned.get(match.ref);
+    if (match.kind !== 'commit' && known !== undefined && known.sha === match.sha) {
+      return { revision, sha: known.sha, ref: match.ref, kind: match.kind, commit: known.commit, fetch: 'cached', warnings: [...this.pendingWarnings.splice(0), ...match.warnings] };
+    }
     return this.lock.write(async () => {
       if (match.kind === 'commit') {
         const { sha, fetch } = await this.fetchCommit(match.sha);
@@ -182,7 +192,9 @@ export class CachedRepository {
             `the cache still holds ${shortSha(previous)}, so its manifests stay readable`,
         );
       }
-      return this.resolved(revision, { kind: match.kind, sha, ref: match.ref }, fetch, warnings, forced ? { from: previous, to: sha } : undefined);
+      const result = await this.resolved(revision, { kind: match.kind, sha, ref: match.ref }, fetch, warnings, forced ? { from: previous, to: sha } : undefined);
+      this.pinned.set(match.ref, { sha, commit: result.commit });
+      return result;
     });
   }
 
@@ -304,6 +316,7 @@ export class CachedRepository {
   private async rebuild(reason: string): Promise<void> {
     this.pendingWarnings.push(`the Git cache for ${this.url} was corrupt (${redact(reason, this.secrets)}); it was deleted and fetched again`);
     await rm(this.opts.gitdir, { recursive: true, force: true });
+    this.pinned.clear();
     this.store = { fs: nodeFs, gitdir: this.opts.gitdir, cache: {} };
     await this.init();
     await this.loadPacks();
