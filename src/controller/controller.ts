@@ -55,6 +55,12 @@ export interface ControllerOptions {
   readonly log?: (line: string) => void;
 }
 
+/** What a compare depends on (see Controller.compareInputs). */
+interface CompareInputs {
+  readonly sha: string;
+  readonly key: string;
+}
+
 const HEAL_RESET_MS = 60_000;
 const HEAL_BASE_DELAY_MS = 5_000;
 const HEAL_MAX_DELAY_MS = 180_000;
@@ -66,6 +72,12 @@ export class Controller {
   private readonly mirrored = new Map<string, ApplicationStatus>();
   /** What was last written to each Application's status (without its reconcile time). */
   private readonly written = new Map<string, string>();
+  /**
+   * By app: the inputs of its last compare that found it Synced (see unchangedSince). A
+   * compare is a pure function of them, so the same inputs need no compare.
+   */
+  private readonly syncedInputs = new Map<string, string>();
+  private readonly compares = { full: 0, reused: 0 };
   private readonly debounce = new Map<string, NodeJS.Timeout>();
   private readonly healTimers = new Map<string, NodeJS.Timeout>();
   private readonly renderCache: LruRenderCache;
@@ -129,6 +141,7 @@ export class Controller {
       // Forgotten, so an app that comes back (e.g. its spec fixed) reads its resource's status again and rewrites it.
       this.mirrored.delete(name);
       this.written.delete(name);
+      this.syncedInputs.delete(name);
     }
     const changed = apps.filter((a) => JSON.stringify(this.apps.get(a.name)) !== JSON.stringify(a));
     this.apps = next;
@@ -159,6 +172,11 @@ export class Controller {
 
   operations(app: string, limit?: number): Promise<HistoryEntry[]> {
     return this.history.list(app, limit);
+  }
+
+  /** Compares this process ran, and background ones it skipped because nothing they depend on changed. */
+  get compareCounts(): { readonly full: number; readonly reused: number } {
+    return { ...this.compares };
   }
 
   get applications(): readonly Application[] {
@@ -211,7 +229,18 @@ export class Controller {
     const revision = op.kind === 'sync' ? op.request.revision : undefined;
     const trigger: SyncTrigger | 'refresh' = op.kind === 'sync' ? op.request.trigger : 'refresh';
     let compared: Comparison | RenderFailure;
+    let inputs: CompareInputs | undefined;
     try {
+      if (trigger === 'refresh' || isBackgroundTrigger(trigger)) {
+        inputs = await this.compareInputs(app, revision);
+        if (previous !== undefined && this.unchangedSince(app.name, inputs, previous)) {
+          this.compares.reused++;
+          const state = { ...previous, comparedAt: new Date().toISOString() };
+          await this.saveState(app, state);
+          return state;
+        }
+      }
+      this.compares.full++;
       compared = await compareApp({ ...this.ctx, previousKinds: this.tracked.kinds }, app, revision);
     } catch (e) {
       if (!(e instanceof GitError || e instanceof KubeError)) throw e;
@@ -222,6 +251,8 @@ export class Controller {
     }
     if ('kinds' in compared) await this.tracked.watch(compared.kinds);
     let state = stateFromComparison(app.name, compared, previous, new Date());
+    if (inputs !== undefined && state.sync === 'Synced' && state.message === undefined) this.syncedInputs.set(app.name, inputs.key);
+    else this.syncedInputs.delete(app.name);
 
     if (!this.shouldSync(app, trigger, compared, state)) {
       await this.saveState(app, state);
@@ -267,6 +298,27 @@ export class Controller {
     } catch (e) {
       this.log(`${app.name}: could not write the Application's status: ${(e as Error).message}`);
     }
+  }
+
+  /**
+   * Everything a compare of `app` depends on, as text: the resolved commit, the app's spec
+   * and its live objects' version in the watch cache. (The rendered manifests follow from
+   * the commit and spec, and the global ignore rules are fixed for the process.) Read
+   * before the compare, so a change during it makes the next one differ.
+   */
+  private async compareInputs(app: Application, revision: string | undefined): Promise<CompareInputs> {
+    const { sha } = await this.opts.git.repository(app.spec.source.repoURL).resolve(revision ?? app.spec.source.targetRevision);
+    return { sha, key: JSON.stringify([sha, this.tracked.version(appLabelValue(appRef(app))), app]) };
+  }
+
+  /**
+   * Whether a background compare can keep the last result: its inputs are those of the
+   * last compare in this process that found the app Synced, and the stored state is still
+   * that result (another process may have written since). Only Synced is kept: anything
+   * else may lead to a sync, which wants a fresh comparison.
+   */
+  private unchangedSince(app: string, inputs: CompareInputs, previous: AppState): boolean {
+    return this.syncedInputs.get(app) === inputs.key && previous.sync === 'Synced' && previous.message === undefined && previous.revision === inputs.sha;
   }
 
   private mirroredStatus(app: Application): ApplicationStatus {

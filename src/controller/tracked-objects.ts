@@ -22,11 +22,18 @@ export class TrackedObjects implements LiveSource {
    * only its own app's few objects.
    */
   private readonly index = new Map<string, Map<string, Map<string, string>>>();
+  /** app label → how many changes its objects have seen: equal numbers mean the same live objects. */
+  private readonly versions = new Map<string, number>();
 
   constructor(
     private readonly kube: KubeClient,
     private readonly onChange: TrackedChange,
   ) {}
+
+  /** A number that moves whenever an object of the app is added, changed or deleted (or relabelled away). */
+  version(appLabel: string): number {
+    return this.versions.get(appLabel) ?? 0;
+  }
 
   tracked(kindId: string, appLabel: string): readonly JsonObject[] | undefined {
     if (!this.informers.has(kindId) || this.starting.has(kindId)) return undefined;
@@ -60,7 +67,7 @@ export class TrackedObjects implements LiveSource {
       // A relabelled object moves between apps (or, label removed, leaves the watch as a
       // delete): drop it wherever it was, and tell the app that lost it too.
       for (const [app, objects] of byApp) {
-        if (app !== label && objects.delete(key)) this.onChange(app, object, 'delete');
+        if (app !== label && objects.delete(key)) this.changed(app, object, 'delete');
       }
       if (label === undefined) return;
       if (type === 'delete') byApp.get(label)?.delete(key);
@@ -69,11 +76,16 @@ export class TrackedObjects implements LiveSource {
         if (objects === undefined) byApp.set(label, (objects = new Map()));
         objects.set(key, JSON.stringify(object));
       }
-      this.onChange(label, object, type);
+      this.changed(label, object, type);
     });
     const started = informer.start().finally(() => this.starting.delete(kindId));
     this.starting.set(kindId, started);
     return started;
+  }
+
+  private changed(appLabel: string, object: JsonObject, type: InformerEventType): void {
+    this.versions.set(appLabel, this.version(appLabel) + 1);
+    this.onChange(appLabel, object, type);
   }
 }
 

@@ -84,6 +84,19 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('the controller', () => {
     }
   });
 
+  it('does not compare a steady app again until its commit, spec or live objects change', async () => {
+    const counts = () => controllers.map((c) => c.compareCounts).reduce((a, b) => ({ full: a.full + b.full, reused: a.reused + b.reused }));
+    const before = counts();
+    await new Promise((r) => setTimeout(r, 1_200)); // three polls of each steady app
+    const after = counts();
+    expect(after.full).toBe(before.full);
+    expect(after.reused).toBeGreaterThanOrEqual(before.reused + 4);
+    // a live change is an input: the next compare is a full one, and sees it
+    await kube.patch({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'watching', name: 'settings' }, { metadata: { annotations: { note: 'x' } } }, { type: 'merge' });
+    await until('a full compare after the change', async () => (counts().full > after.full ? true : undefined), 2_000);
+    expect((await controllers[0]!.state('watching'))?.sync).toBe('Synced'); // an extra annotation is not drift
+  });
+
   it('notices drift within a second, and heals it only where selfHeal is on', async () => {
     const started = Date.now();
     for (const ns of ['healing', 'watching']) {
