@@ -20,7 +20,7 @@
  * created untimed beforehand. Sluice: a fresh KubeClient per run (cold discovery) and
  * CreateNamespace=true inside the timed syncApp; the first timed run also starts from an
  * empty git cache (so it includes the clone), the other two reuse that cache (git resolve is
- * then a ref poll). Gated on the median of SYNC_BENCH_RUNS (5) each: on this 2-core VM single
+ * then a ref poll). Gated on the median of SYNC_BENCH_RUNS (9) each: on this 2-core VM single
  * runs of either side vary by ±20 %.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -44,7 +44,7 @@ import { formatMs, percentile } from './lib/stats.ts';
 
 const FILES = Number(process.env.SYNC_BENCH_FILES ?? 50);
 const PER_FILE = Number(process.env.SYNC_BENCH_PER_FILE ?? 10);
-const RUNS = Math.max(3, Number(process.env.SYNC_BENCH_RUNS ?? 5));
+const RUNS = Math.max(3, Number(process.env.SYNC_BENCH_RUNS ?? 9));
 const WARMUP = Math.max(1, Number(process.env.SYNC_BENCH_WARMUP ?? 3));
 const IN_PROCESS = process.env.SYNC_BENCH_SIM === 'inproc';
 /** SyncContext.concurrency for experiments; unset uses Sluice's defaults (16 live reads, 8 applies). */
