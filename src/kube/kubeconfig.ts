@@ -1,10 +1,11 @@
 /**
  * Reading the cluster's address and credentials without @kubernetes/client-node, for the
  * common cases: a single kubeconfig file whose user has a token, token file, client
- * certificate or basic auth, or the in-cluster service account. client-node's runtime
- * costs ~100 MB resident; a controller that needs none of its features should not pay it.
- * Anything else — exec plugins, auth providers, proxies, several merged kubeconfig files —
- * answers undefined, and the caller falls back to client-node.
+ * certificate or basic auth (its cluster possibly behind a proxy-url), or the in-cluster
+ * service account. client-node's runtime costs ~100 MB resident; a controller that needs
+ * none of its features should not pay it. Anything else — exec plugins, auth providers,
+ * several merged kubeconfig files — answers undefined, and the caller falls back to
+ * client-node.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -19,6 +20,8 @@ export interface ConnectionSettings {
   readonly key?: Buffer;
   readonly insecure: boolean;
   readonly tlsServerName?: string;
+  /** An HTTP(S) proxy every connection tunnels through (the cluster's proxy-url). */
+  readonly proxyUrl?: string;
   /** Static credentials as request headers (Authorization). */
   readonly headers: Readonly<Record<string, string>>;
   /** A token read from a file each time it is needed (service account tokens rotate). */
@@ -68,7 +71,7 @@ export function fromKubeconfigFile(file: string): ConnectionSettings | undefined
   const cluster = byName(config?.['clusters'], 'cluster', context['cluster']);
   if (cluster === undefined || typeof cluster['server'] !== 'string') throw new Error(where(`context ${String(contextName)}: no cluster with a server`));
   const user = byName(config?.['users'], 'user', context['user']) ?? {};
-  if (user['exec'] !== undefined || user['auth-provider'] !== undefined || cluster['proxy-url'] !== undefined) return undefined;
+  if (user['exec'] !== undefined || user['auth-provider'] !== undefined) return undefined;
 
   const dir = path.dirname(file);
   const bytes = (data: unknown, fileKey: unknown): Buffer | undefined => {
@@ -93,6 +96,7 @@ export function fromKubeconfigFile(file: string): ConnectionSettings | undefined
     ...(cert === undefined ? {} : { cert }),
     ...(key === undefined ? {} : { key }),
     ...(typeof cluster['tls-server-name'] === 'string' ? { tlsServerName: cluster['tls-server-name'] } : {}),
+    ...(typeof cluster['proxy-url'] === 'string' ? { proxyUrl: cluster['proxy-url'] } : {}),
     ...(typeof user['tokenFile'] === 'string' ? { tokenFile: path.resolve(dir, user['tokenFile']) } : {}),
   };
 }

@@ -2,7 +2,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { readFile } from 'node:fs/promises';
 import type { RequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { Pool, type Dispatcher } from 'undici';
+import { Pool, ProxyAgent, type Dispatcher } from 'undici';
 import type { ConnectionSettings } from './kubeconfig.ts';
 import { KubeError, redact } from './errors.ts';
 
@@ -67,20 +67,24 @@ export class Transport {
    * Watches hold their connection for minutes: they get their own pool, unbounded, so
    * that a controller's dozens of watches never take connections from its requests.
    */
-  private readonly streams: Pool;
+  private readonly streams: Dispatcher;
+  private readonly pool: Dispatcher;
 
   private constructor(
     private readonly server: URL,
-    private readonly pool: Pool,
     tls: TlsOptions,
+    /** kubeconfig's proxy-url: every connection tunnels through it (HTTP CONNECT) */
+    proxyUrl: string | undefined,
+    connections: number,
     private headers: Headers,
     /** exec/auth-provider users get short-lived tokens: re-ask client-node per request */
     private readonly refreshAuth: (() => Promise<Headers>) | undefined,
     private readonly timeoutMs: number,
   ) {
     this.prefix = server.pathname.replace(/\/$/, '');
+    this.pool = dispatcher(server, tls, proxyUrl, connections);
     // a dead peer behind a silent watch is found by TCP keep-alive probes as well as by the idle timeout
-    this.streams = new Pool(server.origin, { connections: null, connect: { ...tls, keepAlive: true, keepAliveInitialDelay: 30_000 } });
+    this.streams = dispatcher(server, { ...tls, keepAlive: true, keepAliveInitialDelay: 30_000 }, proxyUrl, null);
   }
 
   /**
@@ -91,7 +95,7 @@ export class Transport {
     const server = new URL(url);
     if (server.protocol !== 'http:' && server.protocol !== 'https:') throw new Error(`unsupported server URL ${url}: want http(s)://host:port`);
     const tls: TlsOptions = server.protocol === 'https:' ? { rejectUnauthorized: false } : {};
-    return new Transport(server, newPool(server, options, tls), tls, {}, undefined, options.timeoutMs ?? 30_000);
+    return new Transport(server, tls, undefined, options.maxSockets ?? 64, {}, undefined, options.timeoutMs ?? 30_000);
   }
 
   /** From settings read without client-node (see kubeconfig.ts). */
@@ -100,7 +104,7 @@ export class Transport {
     // A token file is read for every request: the kubelet rotates service account tokens in place.
     const refresh = tokenFile === undefined ? undefined : async () => ({ ...settings.headers, authorization: `Bearer ${(await readFile(tokenFile, 'utf8')).trim()}` });
     const material = { ca: settings.ca, cert: settings.cert, key: settings.key, servername: settings.tlsServerName };
-    return Transport.secured(settings.server, settings.insecure, material, { ...settings.headers }, refresh, options);
+    return Transport.secured(settings.server, settings.insecure, material, settings.proxyUrl, { ...settings.headers }, refresh, options);
   }
 
   static async fromKubeConfig(kc: KubeConfig, options: TransportOptions = {}): Promise<Transport> {
@@ -119,7 +123,7 @@ export class Transport {
     const user = kc.getCurrentUser();
     const dynamic = user?.exec !== undefined || user?.authProvider !== undefined;
     const material = { ca: opts.ca, cert: opts.cert, key: opts.key, servername: cluster.tlsServerName };
-    return Transport.secured(cluster.server, cluster.skipTLSVerify === true, material, headers, dynamic ? async () => (await resolve()).headers : undefined, options);
+    return Transport.secured(cluster.server, cluster.skipTLSVerify === true, material, cluster.proxyUrl, headers, dynamic ? async () => (await resolve()).headers : undefined, options);
   }
 
   /** The TLS options and pool every credentialed transport needs, whichever reader found them. */
@@ -127,6 +131,7 @@ export class Transport {
     url: string,
     insecure: boolean,
     material: Pick<TlsOptions, 'ca' | 'cert' | 'key' | 'servername'>,
+    proxyUrl: string | undefined,
     headers: Headers,
     refresh: (() => Promise<Headers>) | undefined,
     options: TransportOptions,
@@ -135,7 +140,7 @@ export class Transport {
     if (server.protocol === 'http:' && !insecure) throw new Error('HTTP protocol is not allowed when skipTLSVerify is not set or false');
     const tls: TlsOptions = Object.fromEntries(Object.entries(material).filter(([, v]) => v !== undefined && v !== null && v !== ''));
     if (insecure) tls.rejectUnauthorized = false;
-    return new Transport(server, newPool(server, options, tls), tls, headers, refresh, options.timeoutMs ?? 30_000);
+    return new Transport(server, tls, proxyUrl, options.maxSockets ?? 64, headers, refresh, options.timeoutMs ?? 30_000);
   }
 
   get baseUrl(): string {
@@ -147,6 +152,7 @@ export class Transport {
     if (spec.body !== undefined) headers['content-type'] = spec.contentType ?? 'application/json';
     try {
       const res = await this.pool.request({
+        origin: this.server.origin,
         method: spec.method,
         path: this.prefix + spec.path,
         headers,
@@ -173,7 +179,7 @@ export class Transport {
     const failure = (e: unknown): Error => (isAbortError(e) || spec.signal.aborted ? abortError() : this.networkError({ method: 'GET', ...spec }, e, `nothing received in ${spec.idleTimeoutMs} ms`));
     let res: Dispatcher.ResponseData;
     try {
-      res = await this.streams.request({ method: 'GET', path: this.prefix + spec.path, headers, signal: spec.signal, headersTimeout: spec.idleTimeoutMs, bodyTimeout: spec.idleTimeoutMs });
+      res = await this.streams.request({ origin: this.server.origin, method: 'GET', path: this.prefix + spec.path, headers, signal: spec.signal, headersTimeout: spec.idleTimeoutMs, bodyTimeout: spec.idleTimeoutMs });
     } catch (e) {
       throw failure(e);
     }
@@ -229,8 +235,15 @@ export class Transport {
   }
 }
 
-function newPool(server: URL, options: TransportOptions, tls: TlsOptions): Pool {
-  return new Pool(server.origin, { connections: options.maxSockets ?? 64, connect: tls });
+/** `connections`: per origin; null = unbounded. */
+function dispatcher(server: URL, tls: TlsOptions & { keepAlive?: boolean; keepAliveInitialDelay?: number }, proxyUrl: string | undefined, connections: number | null): Dispatcher {
+  if (proxyUrl === undefined || proxyUrl === '') return new Pool(server.origin, { connections, connect: tls });
+  const proxy = new URL(proxyUrl);
+  if (proxy.protocol !== 'http:' && proxy.protocol !== 'https:') {
+    throw new Error(`proxy-url ${proxy.protocol}//${proxy.host}: only http and https proxies are supported`);
+  }
+  // credentials in the URL become Proxy-Authorization; the API server's TLS runs inside the tunnel
+  return new ProxyAgent({ uri: proxyUrl, connections, requestTls: tls, proxyTunnel: true });
 }
 
 /** The error an aborted stream fails with. */

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -78,13 +78,43 @@ describe('kubeconfig without client-node', () => {
     expect(settings.key?.toString()).toBe('CA FROM FILE');
   });
 
-  it('leaves exec plugins, auth providers, proxies and merged kubeconfigs to client-node', async () => {
+  it('leaves exec plugins, auth providers and merged kubeconfigs to client-node', async () => {
     expect(fromKubeconfigFile(await write('exec.yaml', kubeconfig(url, { exec: { command: 'get-token' } })))).toBeUndefined();
     expect(fromKubeconfigFile(await write('provider.yaml', kubeconfig(url, { 'auth-provider': { name: 'oidc' } })))).toBeUndefined();
-    expect(fromKubeconfigFile(await write('proxy.yaml', kubeconfig(url, {}, { 'proxy-url': 'http://proxy:3128' })))).toBeUndefined();
     const one = await write('one.yaml', kubeconfig(url, { token: 'a' }));
     expect(connectionSettings({ KUBECONFIG: `${one}${path.delimiter}${one}` })).toBeUndefined();
     expect(connectionSettings({ KUBECONFIG: one })?.server).toBe(url);
+  });
+
+  it("tunnels through the cluster's proxy-url (HTTP CONNECT), with the proxy's credentials from the URL", async () => {
+    // a CONNECT proxy that records what it was asked for and pipes the tunnel to the target
+    const tunnels: { target: string; auth: string | undefined }[] = [];
+    const proxy = http.createServer((_req, res) => res.writeHead(405).end());
+    proxy.on('connect', (req: http.IncomingMessage, client: Socket, head: Buffer) => {
+      tunnels.push({ target: req.url ?? '', auth: req.headers['proxy-authorization'] });
+      const [host, port] = (req.url ?? '').split(':');
+      const upstream = connect(Number(port), host, () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(client).on('error', () => undefined);
+        client.pipe(upstream).on('error', () => undefined);
+      });
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const proxyUrl = `http://ann:s3cret@127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    try {
+      const file = await write('proxied.yaml', kubeconfig(url, { token: 'via-proxy' }, { 'insecure-skip-tls-verify': true, 'proxy-url': proxyUrl }));
+      const settings = fromKubeconfigFile(file)!;
+      expect(settings.proxyUrl).toBe(proxyUrl);
+      expect(await authorizationSent(file)).toBe('Bearer via-proxy');
+      expect(tunnels[0]).toEqual({ target: new URL(url).host, auth: `Basic ${Buffer.from('ann:s3cret').toString('base64')}` });
+      const socks = await write('socks.yaml', kubeconfig(url, { token: 'a' }, { 'insecure-skip-tls-verify': true, 'proxy-url': 'socks5://127.0.0.1:1080' }));
+      expect(() => KubeClient.fromSettings(fromKubeconfigFile(socks)!)).toThrow('proxy-url socks5://127.0.0.1:1080: only http and https proxies are supported');
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise<void>((r) => proxy.close(() => r()));
+    }
   });
 
   it('refuses plain HTTP without insecure-skip-tls-verify, and says what is missing', async () => {
