@@ -3,7 +3,7 @@
  * strategicpatch.StrategicMergePatch (mergeMap with MergeParallelList and
  * IgnoreUnmatchedNulls), driven by a PatchMeta instead of Go struct tags.
  */
-import { deepCopy, isJsonObject, type JsonObject, type JsonValue } from './json.ts';
+import { isJsonObject, type JsonObject, type JsonValue } from './json.ts';
 import { badPatchType, PatchError } from './patch-error.ts';
 import type { PatchMeta } from './patch-meta.ts';
 import { DIRECTIVE, mergeList, mergeWithElementOrder, removeDirectives } from './strategic-merge-list.ts';
@@ -162,6 +162,7 @@ export function applyStrategicMergePatch(original: JsonObject, patch: JsonObject
   // untrusted request bodies reach this: check the shape the types promise
   if (!isJsonObject(original)) throw new PatchError('the original document must be a JSON object');
   if (!isJsonObject(patch)) throw new PatchError('a strategic merge patch must be a JSON object');
-  const merged = mergeMap(deepCopy(original), deepCopy(patch), meta);
-  return withoutDirectiveKeys(merged) as JsonObject;
+  // mergeMap copies each map and list it changes and never writes into its inputs; the final
+  // pass copies everything, so no structure is shared with the inputs
+  return withoutDirectiveKeys(mergeMap(original, patch, meta)) as JsonObject;
 }

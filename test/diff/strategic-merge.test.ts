@@ -24,14 +24,21 @@ function withoutDirectiveKeys(value: JsonValue): JsonValue {
   );
 }
 
+function deepFreeze<T extends JsonValue>(value: T): T {
+  if (Array.isArray(value)) value.forEach(deepFreeze);
+  else if (isJsonObject(value)) Object.values(value).forEach(deepFreeze);
+  return Object.freeze(value);
+}
+
 describe('applyStrategicMergePatch: kubectl goldens', () => {
   it('has the goldens (run test/diff/gen-patch-goldens.ts to make them)', () => {
     expect(goldens.length).toBeGreaterThanOrEqual(30);
   });
 
   it.each(table)('%s', (_name, g: GoldenCase) => {
-    const original = structuredClone(g.original);
-    const patch = structuredClone(g.patch);
+    // frozen: a write into either input throws (modules run in strict mode)
+    const original = deepFreeze(structuredClone(g.original));
+    const patch = deepFreeze(structuredClone(g.patch));
     const apply = (): JsonObject => applyStrategicMergePatch(original, patch, metaOf(g.original));
     if ('error' in g) {
       expect(apply).toThrow(PatchError);
