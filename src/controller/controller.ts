@@ -241,7 +241,8 @@ export class Controller {
         }
       }
       this.compares.full++;
-      compared = await compareApp({ ...this.ctx, previousKinds: this.tracked.kinds }, app, revision);
+      // kinds this process watches, and those the app had objects of (a restarted process may watch none yet)
+      compared = await compareApp({ ...this.ctx, previousKinds: [...new Set([...this.tracked.kinds, ...(previous?.kinds ?? [])])] }, app, revision);
     } catch (e) {
       if (!(e instanceof GitError || e instanceof KubeError)) throw e;
       await this.saveState(app, stateFromError(app.name, e.message, previous, new Date()));

@@ -23,6 +23,11 @@ export interface AppState {
   /** Why the state is Unknown or what went wrong (render errors, an unreachable repo). */
   readonly message?: string;
   readonly resources: readonly ResourceState[];
+  /**
+   * The kinds (`apiVersion/kind`) the app had objects of at its last compare, so that a
+   * restarted controller still searches a kind Git has since dropped entirely (to prune it).
+   */
+  readonly kinds?: readonly string[];
 }
 
 export function stateFromComparison(app: string, compared: Comparison | RenderFailure, previous: AppState | undefined, now: Date): AppState {
@@ -35,6 +40,7 @@ export function stateFromComparison(app: string, compared: Comparison | RenderFa
       health: previous?.health ?? 'Unknown',
       message: `rendering failed at ${compared.revision.slice(0, 7)}: ${compared.errors.length} error(s)${first ? `, first ${first.file}${first.line === undefined ? '' : `:${first.line}`}: ${first.message}` : ''}`,
       resources: previous?.resources ?? [],
+      ...(previous?.kinds === undefined ? {} : { kinds: previous.kinds }),
     };
   }
   return {
@@ -43,6 +49,7 @@ export function stateFromComparison(app: string, compared: Comparison | RenderFa
     health: compared.health,
     ...(compared.problems.length > 0 ? { message: compared.problems.map((p) => p.message).join('; ') } : {}),
     resources: compared.resources.map((r) => ({ key: keyString(r.key), status: r.diff.status, health: r.health.status })),
+    kinds: [...new Set(compared.resources.map((r) => `${r.apiVersion}/${r.key.kind}`))].sort(),
   };
 }
 
