@@ -37,7 +37,8 @@ const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 export function diffMaps(original: JsonObject, modified: JsonObject, meta: PatchMeta, opts: DiffOptions): JsonObject {
   const patch: JsonObject = {};
   const retainKeys: string[] = [];
-  for (const [key, mod] of Object.entries(modified)) {
+  for (const key of Object.keys(modified)) {
+    const mod = modified[key] as JsonValue;
     if (opts.buildRetainKeys && mod !== null) retainKeys.push(key);
     if (!Object.hasOwn(original, key)) {
       if (!opts.ignoreChangesAndAdditions) patch[key] = mod;
@@ -54,12 +55,12 @@ export function diffMaps(original: JsonObject, modified: JsonObject, meta: Patch
         if (!opts.ignoreChangesAndAdditions && !jsonEqual(orig, mod)) patch[key] = mod;
         continue;
       }
-      const sub = diffMaps(orig, mod, field, { ...opts, buildRetainKeys: field.retainKeys });
+      const sub = diffMaps(orig, mod, field, withRetainKeys(opts, field.retainKeys));
       if (Object.keys(sub).length > 0) patch[key] = sub;
     } else if (Array.isArray(orig) && Array.isArray(mod)) {
       const field = meta.field(key);
       if (field.listStrategy === 'merge') {
-        diffMergeList(key, orig, mod, field, { ...opts, buildRetainKeys: field.retainKeys }, patch);
+        diffMergeList(key, orig, mod, field, withRetainKeys(opts, field.retainKeys), patch);
       } else if (!opts.ignoreChangesAndAdditions && !jsonEqual(orig, mod)) {
         patch[key] = mod;
       }
@@ -74,6 +75,11 @@ export function diffMaps(original: JsonObject, modified: JsonObject, meta: Patch
     patch[RETAIN_KEYS] = retainKeys.sort(byString);
   }
   return patch;
+}
+
+/** The options for a field's value; the same object when nothing changes (this runs for every field of every object). */
+function withRetainKeys(opts: DiffOptions, buildRetainKeys: boolean): DiffOptions {
+  return opts.buildRetainKeys === buildRetainKeys ? opts : { ...opts, buildRetainKeys };
 }
 
 function hasAdditionalField(original: JsonObject, modified: JsonObject): boolean {
@@ -131,11 +137,20 @@ function sortByOrder(items: JsonValue[], order: readonly JsonValue[], mergeKey: 
     const id = keyString(mergeKey === undefined ? o : mergeValue(o, mergeKey));
     if (!index.has(id)) index.set(id, i);
   });
-  const pos = (v: JsonValue): number => index.get(keyString(mergeKey === undefined ? v : mergeValue(v, mergeKey))) ?? -1;
   return items
-    .map((item, i) => ({ item, i, p: pos(item) }))
+    .map((item, i) => ({ item, i, p: index.get(keyString(mergeKey === undefined ? item : mergeValue(item, mergeKey))) ?? -1 }))
     .sort((a, b) => (a.p >= 0 && b.p >= 0 ? a.p - b.p : a.p < 0 && b.p < 0 ? a.i - b.i : a.p < 0 ? -1 : 1))
     .map((e) => e.item);
+}
+
+/** The items with their merge key values, sorted by those values as %v strings. */
+function keyedByMergeKey(list: readonly JsonValue[], mergeKey: string): { item: JsonObject; value: JsonValue | undefined; id: string }[] {
+  return list
+    .map((item) => {
+      const value = mergeValue(item, mergeKey);
+      return { item: item as JsonObject, value, id: keyString(value) };
+    })
+    .sort((a, b) => byString(a.id, b.id));
 }
 
 /** Both lists sorted by merge key (as %v strings) and walked in step, as diffListsOfMaps does. */
@@ -146,15 +161,8 @@ function diffListsOfMaps(
   mergeKey: string,
   opts: DiffOptions,
 ): { changes: JsonValue[]; deletions: JsonValue[] } {
-  const keyed = (list: readonly JsonValue[]): { item: JsonObject; value: JsonValue | undefined; id: string }[] =>
-    list
-      .map((item) => {
-        const value = mergeValue(item, mergeKey);
-        return { item: item as JsonObject, value, id: keyString(value) };
-      })
-      .sort((a, b) => byString(a.id, b.id));
-  const orig = keyed(original);
-  const mod = keyed(modified);
+  const orig = keyedByMergeKey(original, mergeKey);
+  const mod = keyedByMergeKey(modified, mergeKey);
   const changes: JsonValue[] = [];
   const deletions: JsonValue[] = [];
   let i = 0;
@@ -181,6 +189,10 @@ function diffListsOfMaps(
   return { changes, deletions };
 }
 
+function sortedScalars(list: readonly JsonValue[]): JsonValue[] {
+  return [...list].sort((a, b) => byString(keyString(a), keyString(b)));
+}
+
 function diffListsOfScalars(
   original: readonly JsonValue[],
   modified: readonly JsonValue[],
@@ -188,8 +200,6 @@ function diffListsOfScalars(
 ): { additions: JsonValue[]; deletions: JsonValue[] } {
   const origIds = new Set(original.map(keyString));
   const modIds = new Set(modified.map(keyString));
-  const sortedScalars = (list: readonly JsonValue[]): JsonValue[] =>
-    [...list].sort((a, b) => byString(keyString(a), keyString(b)));
   const additions = opts.ignoreChangesAndAdditions ? [] : sortedScalars(modified).filter((v) => !origIds.has(keyString(v)));
   const deletions: JsonValue[] = [];
   if (!opts.ignoreDeletions) {

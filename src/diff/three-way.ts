@@ -30,26 +30,43 @@ const escapeHtml = (text: string): string => text.replace(HTML_CHARS, (c) => GO_
 const INDEX_KEY = /^(?:0|[1-9]\d{0,8})$/;
 const byBytes = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** A copy with every object's keys inserted in sorted order; undefined if an index-like key prevents that. */
+/**
+ * `value` with every object's keys in sorted order; undefined if an index-like key prevents
+ * that. Objects whose keys already are in order, and lists, are returned as they are when
+ * nothing inside them needed a copy: most of a manifest is, and copying it costs more than
+ * serializing it.
+ */
 function sortedCopy(value: JsonValue): JsonValue | undefined {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) {
-    const out: JsonValue[] = new Array<JsonValue>(value.length);
+    let out: JsonValue[] | undefined;
     for (let i = 0; i < value.length; i++) {
-      const item = sortedCopy(value[i] as JsonValue);
-      if (item === undefined) return undefined;
-      out[i] = item;
+      const item = value[i] as JsonValue;
+      const sorted = sortedCopy(item);
+      if (sorted === undefined) return undefined;
+      if (sorted !== item) (out ??= value.slice())[i] = sorted;
     }
-    return out;
+    return out ?? value;
   }
-  const keys = Object.keys(value).sort(byBytes);
-  const out: JsonObject = {};
-  for (const k of keys) {
+  const keys = Object.keys(value);
+  let inOrder = true;
+  let copied = false;
+  const items: JsonValue[] = new Array<JsonValue>(keys.length);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
     if (INDEX_KEY.test(k)) return undefined;
-    const item = sortedCopy(value[k] as JsonValue);
-    if (item === undefined) return undefined;
-    out[k] = item;
+    if (i > 0 && byBytes(keys[i - 1]!, k) > 0) inOrder = false;
+    const item = value[k] as JsonValue;
+    const sorted = sortedCopy(item);
+    if (sorted === undefined) return undefined;
+    if (sorted !== item) copied = true;
+    items[i] = sorted;
   }
+  if (inOrder && !copied) return value;
+  const order = keys.map((_, i) => i);
+  if (!inOrder) order.sort((a, b) => byBytes(keys[a]!, keys[b]!));
+  const out: JsonObject = {};
+  for (const i of order) out[keys[i]!] = items[i]!;
   return out;
 }
 
