@@ -12,7 +12,7 @@ import { applyMergePatch } from './merge-patch.ts';
 import { normalizeObject } from './normalize.ts';
 import { patchMetaFor } from './patch-meta.ts';
 import { applyStrategicMergePatch } from './strategic-merge.ts';
-import { applyPatch, originalFromLive, withLastApplied } from './three-way.ts';
+import { applyPatch, withLastApplied } from './three-way.ts';
 
 // a CommonJS package: named imports do not load under plain Node ESM
 const { compare } = jsonPatch;
@@ -64,12 +64,12 @@ export function diffResource(input: DiffInput): ResourceDiff {
   }
   if (desired === undefined) return { status: 'Extraneous', patchType, jsonPatch: compare(normalizeObject(live), {}) };
 
-  const { patch } = applyPatch(desired, live, meta);
+  const { patch, lastApplied } = applyPatch(desired, live, meta);
   // nothing to send: the prediction is the live object itself, in sync whatever the rules say
   if (Object.keys(patch).length === 0) return { status: 'Synced', patchType, patch, predicted: live, jsonPatch: [] };
   const applied = meta === undefined ? (applyMergePatch(live, patch) as JsonObject) : applyStrategicMergePatch(live, patch, meta);
   // atomic lists sent whole come back re-defaulted by the server (defaulted.ts)
-  const predicted = keepDefaultedLists(applied, live, originalFromLive(live), meta);
+  const predicted = keepDefaultedLists(applied, live, lastApplied, meta);
 
   const rules = input.ignore.filter((r) => ruleMatches(r, live));
   const managers = rules.flatMap((r) => r.managedFieldsManagers);
