@@ -36,8 +36,8 @@ const isIndexKey = (key: string): boolean => {
 };
 
 /**
- * `value` with every object's keys in sorted order; undefined if an index-like key prevents
- * that. Objects whose keys already are in order, and lists, are returned as they are when
+ * `value` with every object's keys in sorted order; undefined if an index-like key or an own
+ * "__proto__" prevents that. Objects whose keys already are in order, and lists, are returned as they are when
  * nothing inside them needed a copy: most of a manifest is, and copying it costs more than
  * serializing it.
  */
@@ -59,7 +59,8 @@ function sortedCopy(value: JsonValue): JsonValue | undefined {
   const items: JsonValue[] = new Array<JsonValue>(keys.length);
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!;
-    if (isIndexKey(k)) return undefined;
+    // an index-like key would enumerate first; an own "__proto__" cannot be set on a copy by assignment
+    if (isIndexKey(k) || k === '__proto__') return undefined;
     if (i > 0 && byBytes(keys[i - 1]!, k) > 0) inOrder = false;
     const item = value[k] as JsonValue;
     const sorted = sortedCopy(item);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { IgnoreDifference } from '../../src/app/types.ts';
 import { parseJsonPath, removeJsonPath, removeJsonPointer } from '../../src/diff/ignore.ts';
-import type { JsonObject } from '../../src/diff/json.ts';
+import type { JsonObject, JsonValue } from '../../src/diff/json.ts';
 import { diffResource } from '../../src/diff/resource-diff.ts';
 import { textDiff } from '../../src/diff/text-diff.ts';
 import { goJson, LAST_APPLIED_ANNOTATION, lastAppliedAnnotation, withLastApplied } from '../../src/diff/three-way.ts';
@@ -209,6 +209,33 @@ describe('last-applied annotation', () => {
     expect(goJson([1, 'x', null, true])).toBe('[1,"x",null,true]');
     // index-like keys sort as Go sorts strings, not in JS enumeration order
     expect(goJson({ a: 1, '9': 2, '10': { z: '\u2028', b: [] } })).toBe('{"10":{"b":[],"z":"\\u2028"},"9":2,"a":1}');
+  });
+
+  it('equals a plain recursive Go-style encoder on random objects, awkward keys included', () => {
+    // keys JS treats specially: array indices, inherited names, __proto__ as an own key (from JSON.parse)
+    const keyPool = ['a', 'b', 'Z', '0', '9', '10', '01', 'constructor', 'toString', 'toJSON', 'valueOf', 'é', '\u2028', 'a b', '__proto__'];
+    const reference = (v: JsonValue): string => {
+      if (v === null || typeof v !== 'object') return JSON.stringify(v).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+      if (Array.isArray(v)) return `[${v.map(reference).join(',')}]`;
+      const keys = Object.keys(v).sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+      return `{${keys.map((k) => `${reference(k)}:${reference(v[k] as JsonValue)}`).join(',')}}`;
+    };
+    let seed = 7;
+    const random = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    const make = (depth: number): JsonValue => {
+      const pick = random(depth > 3 ? 4 : 7);
+      if (pick === 0) return null;
+      if (pick === 1) return random(1000) - 500;
+      if (pick === 2) return ['x', '<b>&', '\u2029', ''][random(4)]!;
+      if (pick === 3) return random(2) === 0;
+      if (pick === 4) return Array.from({ length: random(4) }, () => make(depth + 1));
+      const entries = Array.from({ length: random(5) }, () => `${JSON.stringify(keyPool[random(keyPool.length)])}:${JSON.stringify(make(depth + 1))}`);
+      return JSON.parse(`{${entries.join(',')}}`) as JsonValue;
+    };
+    for (let i = 0; i < 2_000; i++) {
+      const value = make(0);
+      expect(goJson(value)).toBe(reference(value));
+    }
   });
 });
 
