@@ -38,3 +38,9 @@ export function ensureObject(parent: JsonObject, key: string): JsonObject {
   parent[key] = created;
   return created;
 }
+
+/** Whether an object has no keys, without building the list of them (diffs ask this for every map they visit). */
+export function isEmptyObject(value: JsonObject): boolean {
+  for (const _ in value) return false;
+  return true;
+}

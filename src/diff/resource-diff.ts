@@ -7,7 +7,7 @@ import jsonPatch, { type Operation } from 'fast-json-patch';
 import type { IgnoreDifference } from '../app/types.ts';
 import { keepDefaultedLists } from './defaulted.ts';
 import { applyIgnoreRules, managedFieldSets, ruleMatches } from './ignore.ts';
-import { deepCopy, jsonEqual, type JsonObject } from './json.ts';
+import { deepCopy, isEmptyObject, jsonEqual, type JsonObject } from './json.ts';
 import { applyMergePatch } from './merge-patch.ts';
 import { normalizeObject } from './normalize.ts';
 import { patchMetaFor } from './patch-meta.ts';
@@ -66,7 +66,7 @@ export function diffResource(input: DiffInput): ResourceDiff {
 
   const { patch, lastApplied } = applyPatch(desired, live, meta);
   // nothing to send: the prediction is the live object itself, in sync whatever the rules say
-  if (Object.keys(patch).length === 0) return { status: 'Synced', patchType, patch, predicted: live, jsonPatch: [] };
+  if (isEmptyObject(patch)) return { status: 'Synced', patchType, patch, predicted: live, jsonPatch: [] };
   const applied = meta === undefined ? (applyMergePatch(live, patch) as JsonObject) : applyStrategicMergePatch(live, patch, meta);
   // atomic lists sent whole come back re-defaulted by the server (defaulted.ts)
   const predicted = keepDefaultedLists(applied, live, lastApplied, meta);

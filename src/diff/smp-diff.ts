@@ -3,7 +3,7 @@
  * strategicpatch.diffMaps / diffLists / diffListsOfMaps / diffListsOfScalars with their
  * DiffOptions, driven by a PatchMeta. Internal to three-way.ts.
  */
-import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from './json.ts';
+import { isEmptyObject, isJsonObject, jsonEqual, type JsonObject, type JsonValue } from './json.ts';
 import { PatchError } from './patch-error.ts';
 import type { PatchMeta } from './patch-meta.ts';
 
@@ -56,7 +56,7 @@ export function diffMaps(original: JsonObject, modified: JsonObject, meta: Patch
         continue;
       }
       const sub = diffMaps(orig, mod, field, withRetainKeys(opts, field.retainKeys));
-      if (Object.keys(sub).length > 0) patch[key] = sub;
+      if (!isEmptyObject(sub)) patch[key] = sub;
     } else if (Array.isArray(orig) && Array.isArray(mod)) {
       const field = meta.field(key);
       if (field.listStrategy === 'merge') {
@@ -71,7 +71,7 @@ export function diffMaps(original: JsonObject, modified: JsonObject, meta: Patch
   if (!opts.ignoreDeletions) {
     for (const key of Object.keys(original)) if (!Object.hasOwn(modified, key)) patch[key] = null;
   }
-  if (retainKeys.length > 0 && (Object.keys(patch).length > 0 || hasAdditionalField(original, modified))) {
+  if (retainKeys.length > 0 && (!isEmptyObject(patch) || hasAdditionalField(original, modified))) {
     patch[RETAIN_KEYS] = retainKeys.sort(byString);
   }
   return patch;
@@ -172,7 +172,7 @@ function diffListsOfMaps(
     const m = mod[j];
     if (o !== undefined && m !== undefined && o.id === m.id) {
       const sub = diffMaps(o.item, m.item, meta, opts);
-      if (Object.keys(sub).length > 0) {
+      if (!isEmptyObject(sub)) {
         sub[mergeKey] = m.value ?? null;
         changes.push(sub);
       }
