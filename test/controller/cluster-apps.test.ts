@@ -12,6 +12,7 @@ import { kubeClientFor, type KubeClient } from '../../src/kube/client.ts';
 import { startSimCluster, type SimCluster } from '../../src/sim/index.ts';
 import { gitAvailable, startGitServer, type GitServer } from '../support/git-server.ts';
 import { redisAvailable, startRedis, type TestRedis } from '../support/redis.ts';
+import { until } from '../support/wait.ts';
 
 const CRD = fileURLToPath(new URL('../../manifests/crds/application.yaml', import.meta.url));
 
@@ -48,16 +49,6 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('Applications from the clu
     await Promise.all([cluster?.stop(), git?.stop(), redis?.stop()]);
   });
 
-  async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error('timed out');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-
   it('syncs an Application created in the cluster, writes its status and history, and lets go of a deleted one', async () => {
     const repo = await git.createRepo('from-cluster');
     const sha = await repo.commit({ 'web/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  a: "1"\n' }, 'web');
@@ -71,8 +62,8 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('Applications from the clu
         syncPolicy: { automated: { prune: true }, syncOptions: ['CreateNamespace=true'] },
       },
     });
-    await until(async () => kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'web', name: 'web' }));
-    const status = await until(async () => {
+    await until('the ConfigMap synced', async () => kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'web', name: 'web' }));
+    const status = await until('a Synced status with one history entry', async () => {
       const app = await kube.get({ apiVersion: 'sluice.dev/v1alpha1', kind: 'Application', namespace: 'sluice-system', name: 'web' });
       const s = app?.['status'] as JsonObject | undefined;
       return (s?.['sync'] as JsonObject | undefined)?.['status'] === 'Synced' && Array.isArray(s?.['history']) && s['history'].length === 1 ? s : undefined;
@@ -85,7 +76,7 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('Applications from the clu
     });
 
     await kube.delete({ apiVersion: 'sluice.dev/v1alpha1', kind: 'Application', namespace: 'sluice-system', name: 'web' });
-    await until(async () => (controller.applications.length === 0 ? true : undefined));
+    await until('the deleted Application let go', async () => controller.applications.length === 0);
   });
 
   const applicationRef = (name: string) => ({ apiVersion: 'sluice.dev/v1alpha1', kind: 'Application', namespace: 'sluice-system', name });
@@ -97,7 +88,7 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('Applications from the clu
     // The CRD's schema accepts a 1s interval; Sluice's validation does not.
     const spec = { source: { repoURL: repo.url, targetRevision: 'main', path: 'app' }, destination: { namespace: 'fixed' }, syncPolicy: { automated: {}, syncOptions: ['CreateNamespace=true'], interval: '1s' } };
     await kube.create({ apiVersion: 'sluice.dev/v1alpha1', kind: 'Application', metadata: { name: 'fixed', namespace: 'sluice-system' }, spec });
-    const conditions = await until(() => conditionsOf('fixed'));
+    const conditions = await until('an InvalidSpecError on fixed', () => conditionsOf('fixed'));
     expect(conditions).toEqual([{ type: 'InvalidSpecError', message: 'spec.syncPolicy.interval: "1s" is too short: the poll interval must be at least 5s', lastTransitionTime: expect.any(String) }]);
     const invalid = await kube.get(applicationRef('fixed'));
     expect(invalid?.['status']).toMatchObject({ sync: { status: 'Unknown' }, health: { status: 'Unknown' } });
@@ -106,12 +97,12 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('Applications from the clu
     // The status write's own watch event must not write again: once a later invalid Application
     // has its condition, the watch has handled that event, and the first one is unchanged.
     await kube.create({ apiVersion: 'sluice.dev/v1alpha1', kind: 'Application', metadata: { name: 'later', namespace: 'sluice-system' }, spec: { ...spec, syncPolicy: { interval: '2s' } } });
-    await until(() => conditionsOf('later'));
+    await until('an InvalidSpecError on later', () => conditionsOf('later'));
     expect((await kube.get(applicationRef('fixed')))?.['metadata']).toMatchObject({ resourceVersion: (invalid?.['metadata'] as JsonObject)['resourceVersion'] });
     await kube.delete(applicationRef('later'));
 
     await kube.patch(applicationRef('fixed'), { spec: { syncPolicy: { interval: '30s' } } }, { type: 'merge' });
-    const status = await until(async () => {
+    const status = await until('fixed Synced', async () => {
       const s = (await kube.get(applicationRef('fixed')))?.['status'] as JsonObject | undefined;
       return (s?.['sync'] as JsonObject | undefined)?.['status'] === 'Synced' ? s : undefined;
     });
@@ -130,7 +121,7 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('Applications from the clu
       metadata: { name: 'steady', namespace: 'sluice-system' },
       spec: { source: { repoURL: repo.url, path: 'app' }, destination: { namespace: 'steady' }, syncPolicy: { automated: {}, syncOptions: ['CreateNamespace=true'] } },
     });
-    await until(async () => {
+    await until('steady Synced', async () => {
       const app = await kube.get({ apiVersion: 'sluice.dev/v1alpha1', kind: 'Application', namespace: 'sluice-system', name: 'steady' });
       return ((app?.['status'] as JsonObject | undefined)?.['sync'] as JsonObject | undefined)?.['status'] === 'Synced' ? true : undefined;
     });
@@ -140,7 +131,7 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('Applications from the clu
     for (let i = 0; i < 3; i++) {
       const asked = new Date();
       await controller.requestSync('steady', { trigger: 'poll' });
-      await until(async () => ((await controller.state('steady')) && new Date((await controller.state('steady'))!.comparedAt) >= asked ? true : undefined));
+      await until('steady compared again', async () => ((await controller.state('steady')) && new Date((await controller.state('steady'))!.comparedAt) >= asked ? true : undefined));
     }
     expect(await rv()).toBe(before);
   });

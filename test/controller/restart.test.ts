@@ -10,17 +10,10 @@ import { testApplication } from '../support/apps.ts';
 import { gitAvailable, startGitServer, type GitServer } from '../support/git-server.ts';
 import { redisAvailable, startRedis, type TestRedis } from '../support/redis.ts';
 import { newCrd } from '../support/sim.ts';
+import { until } from '../support/wait.ts';
 
 const CONFIG = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  color: blue\n';
 const WIDGET = 'apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: gear\nspec:\n  teeth: 12\n';
-
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe.skipIf(!gitAvailable() || !redisAvailable())('a restarted controller', () => {
   let cluster: SimCluster;

@@ -12,6 +12,7 @@ import { startSimCluster, type SimCluster } from '../../src/sim/index.ts';
 import { HistoryStore } from '../../src/store/history.ts';
 import { gitAvailable, startGitServer, type GitServer, type TestRepo } from '../support/git-server.ts';
 import { redisAvailable, startRedis, type TestRedis } from '../support/redis.ts';
+import { until } from '../support/wait.ts';
 
 const SCRIPT = fileURLToPath(new URL('./controller-process.ts', import.meta.url));
 const APPS = ['one', 'two', 'three', 'four'];
@@ -52,23 +53,15 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('two controller processes 
   const versions = async () =>
     Promise.all(APPS.map(async (a) => ((await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: a, name: 'settings' }))?.['data'] as JsonObject | undefined)?.['version']));
 
-  async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error('timed out');
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-
   it('share the work, apply each revision once, and the survivor carries on when one is killed', async () => {
     const [first] = await Promise.all([startController(), startController()]);
-    await until(async () => (await versions()).every((v) => v === '1'), 20_000);
+    await until('revision 1 everywhere', async () => (await versions()).every((v) => v === '1'), 20_000, 100);
     const v2 = await repo.commit(Object.fromEntries(APPS.map((a) => [`${a}/config.yaml`, CONFIG('2')])), 'v2');
-    await until(async () => (await versions()).every((v) => v === '2'), 20_000);
+    await until('revision 2 everywhere', async () => (await versions()).every((v) => v === '2'), 20_000, 100);
 
     first!.kill('SIGKILL');
     const v3 = await repo.commit(Object.fromEntries(APPS.map((a) => [`${a}/config.yaml`, CONFIG('3')])), 'v3');
-    await until(async () => (await versions()).every((v) => v === '3'), 30_000);
+    await until('revision 3 everywhere', async () => (await versions()).every((v) => v === '3'), 30_000, 100);
 
     const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
     try {

@@ -1,0 +1,14 @@
+/**
+ * Polls `probe` every `intervalMs` until it answers something other than undefined or false,
+ * and returns that; fails naming `what` after `timeoutMs`. For waiting on controllers, which
+ * act when they act: never a fixed sleep.
+ */
+export async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 10_000, intervalMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
