@@ -93,32 +93,72 @@ export async function compareApp(ctx: CompareContext, app: Application, revision
   const kinds = servedKinds(searched, scopes);
   const live = await readLive(ctx, app, prepared.objects, kinds, scopes, lists);
 
-  const resources: ResourceComparison[] = [];
-  const ignore = ignoreRules(ctx, app);
-  const desiredKeys = new Set<string>();
-  for (const desired of prepared.objects) {
-    const id = keyString(keyOf(desired));
-    desiredKeys.add(id);
-    resources.push(compareOne(ignore, desired, live.get(id)));
-  }
-  for (const [id, object] of live) if (!desiredKeys.has(id)) resources.push(compareOne(ignore, undefined, object));
-
-  // Extraneous objects the app tracks need pruning, so they count; ones merely labelled do not.
-  const ref = appRef(app);
-  const outOfSync =
-    prepared.unknown.length > 0 ||
-    resources.some((r) => r.diff.status !== 'Synced' && (r.desired !== undefined || (r.live !== undefined && isTrackedBy(r.live, ref))));
   return {
     revision: resolved.sha,
     commit: resolved.commit,
     warnings: resolved.warnings,
-    desired: prepared.objects,
+    ...assess(ctx, app, prepared.objects, live, prepared.unknown),
+    problems: prepared.unknown,
+    kinds,
+  };
+}
+
+/**
+ * A comparison made from a watch cache can be a moment behind the cluster (another process
+ * may just have synced or pruned the app): the objects a sync would write are read again and
+ * compared anew, so a stale cache costs a GET rather than a no-op patch or a delete of nothing.
+ */
+export async function confirmLive(ctx: CompareContext, app: Application, comparison: Comparison): Promise<Comparison> {
+  if (ctx.liveSource === undefined) return comparison;
+  const doubtful = comparison.resources.filter((r) => r.live !== undefined && (r.diff.status === 'OutOfSync' || r.diff.status === 'Extraneous'));
+  if (doubtful.length === 0) return comparison;
+  const live = new Map(comparison.live);
+  await forEachLimited(doubtful, ctx.concurrency ?? 16, async (r) => {
+    const fresh = await ctx.kube.get(refOf(r.live!));
+    if (fresh === undefined) live.delete(keyString(r.key));
+    else live.set(keyString(r.key), fresh);
+  });
+  const previous = new Map(comparison.resources.map((r) => [keyString(r.key), r]));
+  return { ...comparison, ...assess(ctx, app, comparison.desired, live, comparison.problems, previous) };
+}
+
+/**
+ * Each desired and live object compared, and the app's sync status and health. `previous`:
+ * comparisons to keep where the live object is the same one they were made with.
+ */
+function assess(
+  ctx: CompareContext,
+  app: Application,
+  desired: readonly JsonObject[],
+  live: ReadonlyMap<string, JsonObject>,
+  problems: readonly unknown[],
+  previous?: ReadonlyMap<string, ResourceComparison>,
+): Pick<Comparison, 'desired' | 'live' | 'resources' | 'status' | 'health'> {
+  const ignore = ignoreRules(ctx, app);
+  const compare = (id: string, want: JsonObject | undefined, have: JsonObject | undefined): ResourceComparison => {
+    const kept = previous?.get(id);
+    return kept !== undefined && kept.live === have ? kept : compareOne(ignore, want, have);
+  };
+  const resources: ResourceComparison[] = [];
+  const desiredKeys = new Set<string>();
+  for (const object of desired) {
+    const id = keyString(keyOf(object));
+    desiredKeys.add(id);
+    resources.push(compare(id, object, live.get(id)));
+  }
+  for (const [id, object] of live) if (!desiredKeys.has(id)) resources.push(compare(id, undefined, object));
+
+  // Extraneous objects the app tracks need pruning, so they count; ones merely labelled do not.
+  const ref = appRef(app);
+  const outOfSync =
+    problems.length > 0 ||
+    resources.some((r) => r.diff.status !== 'Synced' && (r.desired !== undefined || (r.live !== undefined && isTrackedBy(r.live, ref))));
+  return {
+    desired,
     live,
     resources,
     status: outOfSync ? 'OutOfSync' : 'Synced',
     health: aggregateHealth(resources.filter((r) => r.desired !== undefined).map((r) => r.health.status)),
-    problems: prepared.unknown,
-    kinds,
   };
 }
 

@@ -7,7 +7,7 @@ import type { Application } from '../app/types.ts';
 import type { JsonObject } from '../diff/json.ts';
 import { GitError } from '../git/index.ts';
 import { KubeError } from '../kube/errors.ts';
-import { compareApp, ignoreRules, isRenderFailure, type CompareContext } from './compare.ts';
+import { compareApp, confirmLive, ignoreRules, isRenderFailure, type CompareContext } from './compare.ts';
 import { executePlan } from './execute.ts';
 import { planSync } from './plan.ts';
 import { keyString } from './resource-key.ts';
@@ -44,6 +44,7 @@ export async function syncApp(ctx: SyncContext, app: Application, opts: SyncOpti
   let comparison;
   try {
     comparison = compared ?? (await compareApp(ctx, app, opts.revision));
+    if (!isRenderFailure(comparison)) comparison = await confirmLive(ctx, app, comparison);
   } catch (e) {
     if (e instanceof GitError || e instanceof KubeError) return finish({ phase: 'Error', message: e.message, resources: [] });
     throw e;

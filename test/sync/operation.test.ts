@@ -8,10 +8,10 @@ import type { JsonObject } from '../../src/diff/json.ts';
 import { GitSource } from '../../src/git/index.ts';
 import { kubeClientFor, type KubeClient } from '../../src/kube/client.ts';
 import { startSimCluster, type SimCluster } from '../../src/sim/index.ts';
-import { compareApp, isRenderFailure } from '../../src/sync/compare.ts';
+import { appRef, compareApp, isRenderFailure } from '../../src/sync/compare.ts';
 import { syncApp, type SyncContext } from '../../src/sync/operation.ts';
 import { keyString } from '../../src/sync/resource-key.ts';
-import { APP_LABEL, TRACKING_ANNOTATION } from '../../src/sync/tracking.ts';
+import { APP_LABEL, TRACKING_ANNOTATION, withTracking } from '../../src/sync/tracking.ts';
 import type { OperationResult } from '../../src/sync/types.ts';
 import { gitAvailable, startGitServer, type GitServer, type TestRepo } from '../support/git-server.ts';
 import { findKubectl, Kubectl } from '../support/kubectl.ts';
@@ -186,6 +186,32 @@ describe.skipIf(!gitAvailable())('syncApp on the embedded cluster', () => {
     const managers = ((live['metadata'] as JsonObject)['managedFields'] as JsonObject[]).map((m) => `${String(m['manager'])}/${String(m['operation'])}`);
     expect(managers).toContain('sluice/Apply');
     expect(actions(await syncApp(ctx, app, { trigger: 'manual' }))).toEqual({ 'ConfigMap/ssa/settings': 'unchanged' });
+  });
+
+  it('reads again what a stale watch cache shows drifted or extraneous: a GET, not a no-op patch or a delete of nothing', async () => {
+    const repo = await server.createRepo('stale');
+    await repo.commit({ 'app/config.yaml': CONFIG, 'app/service.yaml': SERVICE }, 'first');
+    const app = application('stale', repo.url, 'stale');
+    await syncApp(ctx, app, { trigger: 'manual' });
+    const current = (await get('v1', 'ConfigMap', 'stale', 'settings'))!;
+    const service = (await get('v1', 'Service', 'stale', 'web'))!;
+    // A cache a moment behind: the ConfigMap as it was before someone's (since healed) edit, and
+    // a tracked Secret another process has pruned already.
+    const cached: Record<string, JsonObject[]> = {
+      'v1/ConfigMap': [{ ...current, data: { color: 'red', size: 'large' } }],
+      'v1/Service': [service],
+      'v1/Secret': [withTracking({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'gone', namespace: 'stale' } }, appRef(app))],
+    };
+    const stale: SyncContext = { ...ctx, liveSource: { tracked: (kind) => cached[kind] ?? [] } };
+    const compared = await compareApp(stale, app);
+    expect(!isRenderFailure(compared) && compared.resources.map((r) => `${keyString(r.key)} ${r.diff.status}`).sort()).toEqual([
+      'ConfigMap/stale/settings OutOfSync',
+      'Secret/stale/gone Extraneous',
+      'Service/stale/web Synced',
+    ]);
+    const result = await syncApp(stale, app, { trigger: 'self-heal' }, compared);
+    expect(actions(result)).toEqual({ 'ConfigMap/stale/settings': 'unchanged', 'Service/stale/web': 'unchanged' });
+    expect((await get('v1', 'ConfigMap', 'stale', 'settings'))!['metadata']).toEqual(current['metadata']);
   });
 
   it('dry run plans without writing', async () => {
