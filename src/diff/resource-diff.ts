@@ -32,7 +32,10 @@ export interface ResourceDiff {
   readonly patchType: 'strategic' | 'merge';
   /** what `kubectl apply` would send (absent without a live object); `{}` when nothing */
   readonly patch?: JsonObject;
-  /** the live object as it would be after the apply (the desired object, annotated, when missing) */
+  /**
+   * the live object as it would be after the apply (the desired object, annotated, when
+   * missing); parts the patch leaves alone are the live object's own, so read, never write
+   */
   readonly predicted?: JsonObject;
   /** normalized live -> normalized predicted, after ignoreDifferences; [] when Synced */
   readonly jsonPatch: Operation[];
@@ -67,7 +70,7 @@ export function diffResource(input: DiffInput): ResourceDiff {
   const { patch, lastApplied } = applyPatch(desired, live, meta);
   // nothing to send: the prediction is the live object itself, in sync whatever the rules say
   if (isEmptyObject(patch)) return { status: 'Synced', patchType, patch, predicted: live, jsonPatch: [] };
-  const applied = meta === undefined ? (applyMergePatch(live, patch) as JsonObject) : applyStrategicMergePatch(live, patch, meta);
+  const applied = meta === undefined ? (applyMergePatch(live, patch) as JsonObject) : applyStrategicMergePatch(live, patch, meta, { share: true });
   // atomic lists sent whole come back re-defaulted by the server (defaulted.ts)
   const predicted = keepDefaultedLists(applied, live, lastApplied, meta);
 

@@ -156,13 +156,42 @@ function withoutDirectiveKeys(value: JsonValue): JsonValue {
 
 /**
  * Applies a strategic merge patch to a live object. Never mutates its inputs; the result
- * shares no structure with them. Throws PatchError on a malformed patch.
+ * shares no structure with them unless `share` is set, where parts the patch left alone are
+ * the live object's own (for a caller that only reads the result, such as a diff).
+ * Throws PatchError on a malformed patch.
  */
-export function applyStrategicMergePatch(original: JsonObject, patch: JsonObject, meta: PatchMeta): JsonObject {
+export function applyStrategicMergePatch(original: JsonObject, patch: JsonObject, meta: PatchMeta, options: { share?: boolean } = {}): JsonObject {
   // untrusted request bodies reach this: check the shape the types promise
   if (!isJsonObject(original)) throw new PatchError('the original document must be a JSON object');
   if (!isJsonObject(patch)) throw new PatchError('a strategic merge patch must be a JSON object');
   // mergeMap copies each map and list it changes and never writes into its inputs; the final
-  // pass copies everything, so no structure is shared with the inputs
-  return withoutDirectiveKeys(mergeMap(original, patch, meta)) as JsonObject;
+  // pass drops leftover directive keys, copying everything or only what it changes
+  const merged = mergeMap(original, patch, meta);
+  return (options.share ? withoutDirectiveKeysShared(merged) : withoutDirectiveKeys(merged)) as JsonObject;
+}
+
+/** withoutDirectiveKeys, returning each value itself when nothing in it is a directive. */
+function withoutDirectiveKeysShared(value: JsonValue): JsonValue {
+  if (Array.isArray(value)) {
+    let out: JsonValue[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item = value[i] as JsonValue;
+      const kept = withoutDirectiveKeysShared(item);
+      if (kept !== item) (out ??= value.slice())[i] = kept;
+    }
+    return out ?? value;
+  }
+  if (!isJsonObject(value)) return value;
+  let out: JsonObject | undefined;
+  for (const k of Object.keys(value)) {
+    const item = value[k] as JsonValue;
+    if (isDirectiveKey(k)) {
+      out ??= { ...value };
+      delete out[k];
+      continue;
+    }
+    const kept = withoutDirectiveKeysShared(item);
+    if (kept !== item) (out ??= { ...value })[k] = kept;
+  }
+  return out ?? value;
 }

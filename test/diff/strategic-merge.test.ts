@@ -44,6 +44,8 @@ describe('applyStrategicMergePatch: kubectl goldens', () => {
       expect(apply).toThrow(PatchError);
     } else {
       expect(apply()).toEqual(withoutDirectiveKeys(g.expected));
+      // sharing what the patch left alone changes nothing in the result
+      expect(applyStrategicMergePatch(original, patch, metaOf(g.original), { share: true })).toEqual(withoutDirectiveKeys(g.expected));
     }
     // inputs are never mutated
     expect(original).toEqual(g.original);
