@@ -8,8 +8,8 @@
  * The first 10 hex digits are kept with 0,1,3,a,e mapped to g,h,k,m,t.
  */
 import { createHash } from 'node:crypto';
+import { goJson } from '../diff/go-json.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from '../diff/json.ts';
-import { canonicalJson } from './canonical.ts';
 
 /** What a generator needs from the kustomization's directory. */
 export interface GeneratorContext {
@@ -135,11 +135,6 @@ function envPairs(content: string, ref: string, ctx: GeneratorContext): [string,
     out.push([line.slice(0, eq), line.slice(eq + 1)]);
   }
   return out;
-}
-
-/** Go's json.Marshal escapes <, > and & (and U+2028/9) in strings; sorted keys as canonicalJson. */
-function goJson(value: JsonValue): string {
-  return canonicalJson(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 export function nameHash(object: JsonObject): string {

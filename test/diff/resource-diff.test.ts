@@ -4,7 +4,8 @@ import { parseJsonPath, removeJsonPath, removeJsonPointer } from '../../src/diff
 import type { JsonObject, JsonValue } from '../../src/diff/json.ts';
 import { diffResource } from '../../src/diff/resource-diff.ts';
 import { textDiff } from '../../src/diff/text-diff.ts';
-import { goJson, LAST_APPLIED_ANNOTATION, lastAppliedAnnotation, withLastApplied } from '../../src/diff/three-way.ts';
+import { goJson } from '../../src/diff/go-json.ts';
+import { LAST_APPLIED_ANNOTATION, lastAppliedAnnotation, withLastApplied } from '../../src/diff/three-way.ts';
 
 function desiredDeployment(opts: { replicas?: number; image?: string; cpu?: string; memory?: string } = {}): JsonObject {
   return {
