@@ -11,7 +11,7 @@
  * Gated: at least DIFF_BENCH_TARGET (20,000) objects/s, and the statuses as planted.
  */
 import { performance } from 'node:perf_hooks';
-import type { JsonObject } from '../src/diff/json.ts';
+import type { JsonObject } from '../src/json.ts';
 import { diffResource, type SyncStatus } from '../src/diff/resource-diff.ts';
 import { withLastApplied } from '../src/diff/three-way.ts';
 import { applyDefaults } from '../src/sim/defaults.ts';

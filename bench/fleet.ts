@@ -4,7 +4,7 @@
  * wall time, simulated time, API writes per second of wall time, and peak RSS.
  * Targets (issue): the rollout in ≤ 20 s of wall time, under 500 MB.
  */
-import type { JsonObject } from '../src/diff/json.ts';
+import type { JsonObject } from '../src/json.ts';
 import { VirtualClock } from '../src/sim/clock.ts';
 import { startSimCluster } from '../src/sim/index.ts';
 

@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseAllDocuments } from 'yaml';
-import type { JsonObject, JsonValue } from '../src/diff/json.ts';
+import type { JsonObject, JsonValue } from '../src/json.ts';
 import { canonicalJson } from '../src/render/canonical.ts';
 import { renderDirectory } from '../src/render/directory.ts';
 import { renderKustomization } from '../src/render/kustomize.ts';

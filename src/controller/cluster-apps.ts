@@ -8,7 +8,7 @@
 import { applicationsFromCluster, type InvalidClusterApplication, type LoadError } from '../app/load.ts';
 import { invalidSpecStatus } from '../app/status.ts';
 import { APPLICATION_API_VERSION, APPLICATION_KIND, type Application } from '../app/types.ts';
-import { jsonEqual, type JsonObject, type JsonValue } from '../diff/json.ts';
+import { jsonEqual, type JsonObject, type JsonValue } from '../json.ts';
 import { applyMergePatch } from '../diff/merge-patch.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { Informer } from '../kube/watch.ts';

@@ -5,7 +5,7 @@
  */
 import { comparedToOf, withHistoryEntry, type ApplicationStatus } from '../app/status.ts';
 import type { Application } from '../app/types.ts';
-import type { JsonValue } from '../diff/json.ts';
+import type { JsonValue } from '../json.ts';
 import type { OperationResult } from '../sync/types.ts';
 import type { AppState } from './state.ts';
 

@@ -4,7 +4,7 @@
  * without list calls (a fleet's no-change reconcile costs no API requests) and reports
  * changes, which is how drift is noticed within a second.
  */
-import type { JsonObject } from '../diff/json.ts';
+import type { JsonObject } from '../json.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { Informer, type InformerEventType } from '../kube/watch.ts';
 import type { LiveSource } from '../sync/compare.ts';

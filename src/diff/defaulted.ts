@@ -12,7 +12,7 @@
  * remove it: the server or another writer set it), the live list is what the server ends up
  * storing, and the prediction keeps it.
  */
-import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from './json.ts';
+import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from '../json.ts';
 import type { PatchMeta } from './patch-meta.ts';
 
 /** `part` is `whole` minus some map fields (at any depth), none of which `original` has. */

@@ -2,7 +2,7 @@
  * JSON as Go's encoding/json writes a map[string]interface{}: what kubectl stores in the
  * last-applied annotation, and what kustomize hashes to name generated ConfigMaps/Secrets.
  */
-import type { JsonObject, JsonValue } from './json.ts';
+import type { JsonObject, JsonValue } from '../json.ts';
 
 const GO_HTML_ESCAPES: Readonly<Record<string, string>> = {
   '<': '\\u003c',

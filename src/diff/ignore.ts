@@ -3,7 +3,7 @@
  * place on objects the caller owns (resource-diff.ts hands it fresh copies).
  */
 import type { IgnoreDifference } from '../app/types.ts';
-import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from './json.ts';
+import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from '../json.ts';
 
 type Container = JsonObject | JsonValue[];
 

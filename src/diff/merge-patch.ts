@@ -6,7 +6,7 @@
  *   members of objects inside its arrays too (RFC: arrays are taken verbatim);
  * - an explicit null in the target counts as absent.
  */
-import { deepCopy, isJsonObject, type JsonObject, type JsonValue } from './json.ts';
+import { deepCopy, isJsonObject, type JsonObject, type JsonValue } from '../json.ts';
 
 /** Drops null object members at any depth, looking into arrays; null array items stay. */
 function pruneNulls(value: JsonValue): JsonValue {

@@ -4,7 +4,7 @@
  * the server stores them in. Pure; the result shares unchanged subtrees with the input, so
  * treat both as read-only.
  */
-import { isJsonObject, type JsonObject, type JsonValue } from './json.ts';
+import { isJsonObject, type JsonObject, type JsonValue } from '../json.ts';
 import { canonicalQuantity } from './quantity.ts';
 
 export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';

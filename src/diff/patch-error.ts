@@ -1,4 +1,4 @@
-import type { JsonValue } from './json.ts';
+import type { JsonValue } from '../json.ts';
 
 /**
  * A malformed strategic merge patch or a bad directive. The API server answers it with

@@ -7,7 +7,7 @@ import jsonPatch, { type Operation } from 'fast-json-patch';
 import type { IgnoreDifference } from '../app/types.ts';
 import { keepDefaultedLists } from './defaulted.ts';
 import { applyIgnoreRules, managedFieldSets, ruleMatches } from './ignore.ts';
-import { deepCopy, isEmptyObject, jsonEqual, type JsonObject } from './json.ts';
+import { deepCopy, isEmptyObject, jsonEqual, type JsonObject } from '../json.ts';
 import { applyMergePatch } from './merge-patch.ts';
 import { normalizeObject } from './normalize.ts';
 import { patchMetaFor } from './patch-meta.ts';

@@ -3,7 +3,7 @@
  * strategicpatch.diffMaps / diffLists / diffListsOfMaps / diffListsOfScalars with their
  * DiffOptions, driven by a PatchMeta. Internal to three-way.ts.
  */
-import { isEmptyObject, isJsonObject, jsonEqual, type JsonObject, type JsonValue } from './json.ts';
+import { isEmptyObject, isJsonObject, jsonEqual, type JsonObject, type JsonValue } from '../json.ts';
 import { PatchError } from './patch-error.ts';
 import type { PatchMeta } from './patch-meta.ts';
 

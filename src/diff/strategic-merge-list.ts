@@ -3,7 +3,7 @@
  * element order apimachinery produces (patch order first, server-only items slotted in by
  * their live position). Internal to strategic-merge.ts.
  */
-import { isJsonObject, type JsonObject, type JsonValue } from './json.ts';
+import { isJsonObject, type JsonObject, type JsonValue } from '../json.ts';
 import { badPatchType, noMergeKey, PatchError } from './patch-error.ts';
 import type { PatchMeta } from './patch-meta.ts';
 

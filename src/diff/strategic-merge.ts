@@ -3,7 +3,7 @@
  * strategicpatch.StrategicMergePatch (mergeMap with MergeParallelList and
  * IgnoreUnmatchedNulls), driven by a PatchMeta instead of Go struct tags.
  */
-import { isJsonObject, type JsonObject, type JsonValue } from './json.ts';
+import { isJsonObject, type JsonObject, type JsonValue } from '../json.ts';
 import { badPatchType, PatchError } from './patch-error.ts';
 import type { PatchMeta } from './patch-meta.ts';
 import { DIRECTIVE, mergeList, mergeWithElementOrder, removeDirectives } from './strategic-merge-list.ts';

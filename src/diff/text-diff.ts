@@ -6,7 +6,7 @@
  */
 import { createTwoFilesPatch } from 'diff';
 import { stringify } from 'yaml';
-import { isJsonObject, type JsonObject } from './json.ts';
+import { isJsonObject, type JsonObject } from '../json.ts';
 import { normalizeObject } from './normalize.ts';
 
 const MASK_BASE = 8;

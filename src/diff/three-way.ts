@@ -10,7 +10,7 @@
  *   lists replaced whole.
  */
 import { goJson } from './go-json.ts';
-import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from './json.ts';
+import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from '../json.ts';
 import { LAST_APPLIED_ANNOTATION } from './normalize.ts';
 import type { PatchMeta } from './patch-meta.ts';
 import { DELETE_FROM_LIST, diffMaps, RETAIN_KEYS, SET_ORDER } from './smp-diff.ts';

@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonObject, type JsonValue } from '../diff/json.ts';
+import { isJsonObject, type JsonObject, type JsonValue } from '../json.ts';
 
 /** Tolerant readers over live objects: a missing or mistyped field reads as absent, never throws. */
 

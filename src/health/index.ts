@@ -1,4 +1,4 @@
-import type { JsonObject } from '../diff/json.ts';
+import type { JsonObject } from '../json.ts';
 import { apiServiceHealth, crdHealth } from './apiextensions.ts';
 import { hpaHealth } from './autoscaling.ts';
 import { ingressHealth, namespaceHealth, pvcHealth, serviceHealth } from './core.ts';

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../diff/json.ts';
+import type { JsonObject } from '../json.ts';
 import { conditionsOf, findCondition, objectAt, objectsAt, stringAt } from './fields.ts';
 import { assessment, type HealthAssessment } from './types.ts';
 

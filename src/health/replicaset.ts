@@ -1,4 +1,4 @@
-import type { JsonObject } from '../diff/json.ts';
+import type { JsonObject } from '../json.ts';
 import { conditionsOf, describe, findCondition, generationPending, numberAt } from './fields.ts';
 import { assessment, type HealthAssessment } from './types.ts';
 

@@ -1,6 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ConnectionSettings } from './kubeconfig.ts';
-import { isJsonObject, type JsonObject, type JsonValue } from '../diff/json.ts';
+import { isJsonObject, type JsonObject, type JsonValue } from '../json.ts';
 import { DiscoveryCache } from './discovery.ts';
 import { errorFromResponse, KubeError, redact } from './errors.ts';
 import { withRetry, type RetryPolicy } from './retry.ts';

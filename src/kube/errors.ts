@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonObject } from '../diff/json.ts';
+import { isJsonObject, type JsonObject } from '../json.ts';
 
 /**
  * A failed API request: HTTP status, the Status reason the server gave, its message, and

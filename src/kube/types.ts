@@ -1,4 +1,4 @@
-import type { JsonObject } from '../diff/json.ts';
+import type { JsonObject } from '../json.ts';
 
 /** Which object an operation is about: what a manifest's header names, namespace optional. */
 export interface ObjectRef {

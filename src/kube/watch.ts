@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonObject } from '../diff/json.ts';
+import { isJsonObject, type JsonObject } from '../json.ts';
 import type { KubeClient, WatchQuery } from './client.ts';
 import { KubeError } from './errors.ts';
 import { backoffDelay, type RetryPolicy } from './retry.ts';

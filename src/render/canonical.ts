@@ -1,6 +1,6 @@
 /** Canonical JSON (object keys sorted at every level, no whitespace) and its sha256. */
 import { createHash } from 'node:crypto';
-import type { JsonValue } from '../diff/json.ts';
+import type { JsonValue } from '../json.ts';
 
 export function canonicalJson(value: JsonValue): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);

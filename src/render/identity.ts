@@ -4,7 +4,7 @@
  * (as Argo CD does for synced resources): a server-chosen name cannot be tracked or pruned.
  * The namespace is compared as written; defaulting it is the sync layer's job.
  */
-import { isJsonObject, type JsonObject } from '../diff/json.ts';
+import { isJsonObject, type JsonObject } from '../json.ts';
 import type { RenderError } from './types.ts';
 
 export interface Located {

@@ -3,7 +3,7 @@
  * live in each kind (a first slice of kustomize v5's builtin fieldspecs, checked against
  * `kubectl kustomize`). Paths are lists of keys; '[]' walks every item of a sequence.
  */
-import { isJsonObject, type JsonObject, type JsonValue } from '../diff/json.ts';
+import { isJsonObject, type JsonObject, type JsonValue } from '../json.ts';
 
 export interface FieldSpec {
   /** Kinds the spec applies to; undefined means every kind. */

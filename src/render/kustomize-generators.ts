@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { goJson } from '../diff/go-json.ts';
-import { isJsonObject, type JsonObject, type JsonValue } from '../diff/json.ts';
+import { isJsonObject, type JsonObject, type JsonValue } from '../json.ts';
 
 /** What a generator needs from the kustomization's directory. */
 export interface GeneratorContext {

@@ -3,7 +3,7 @@
  * text, kustomization-relative paths, and typed field readers that fail with
  * INVALID_KUSTOMIZATION naming the file and field.
  */
-import { isJsonObject, type JsonObject, type JsonValue } from '../diff/json.ts';
+import { isJsonObject, type JsonObject, type JsonValue } from '../json.ts';
 import type { FileContents } from './directory.ts';
 import type { ImageRule, ReplicaRule } from './kustomize-transforms.ts';
 import type { RenderError } from './types.ts';

@@ -7,7 +7,7 @@
  * generated keys. The result keeps the existing object's hash-suffix setting (kustomize
  * keeps the old build annotations), whatever the generator's options say.
  */
-import { deepCopy, isJsonObject, type JsonObject } from '../diff/json.ts';
+import { deepCopy, isJsonObject, type JsonObject } from '../json.ts';
 import type { GeneratorBehavior } from './kustomize-generators.ts';
 import { kindOf, metadataOf, nameOf, namespaceOf, sameNamespace, type Tracked } from './kustomize-transforms.ts';
 import type { RenderedObject } from './types.ts';

@@ -1,5 +1,5 @@
 /** kustomize's legacy output order (resid.Gvk.IsLessThan, then the ResId string), which `kubectl kustomize` prints. */
-import type { JsonObject } from '../diff/json.ts';
+import type { JsonObject } from '../json.ts';
 import { kindOf, nameOf, namespaceOf } from './kustomize-transforms.ts';
 
 const ORDER_FIRST = [

@@ -5,7 +5,7 @@
  */
 import jsonPatch from 'fast-json-patch';
 import { parseAllDocuments } from 'yaml';
-import { deepCopy, isJsonObject, type JsonObject, type JsonValue } from '../diff/json.ts';
+import { deepCopy, isJsonObject, type JsonObject, type JsonValue } from '../json.ts';
 import { UNKNOWN_PATCH_META, patchMetaFor } from '../diff/patch-meta.ts';
 import { applyStrategicMergePatch } from '../diff/strategic-merge.ts';
 import { kindOf, nameOf, namespaceOf, type Tracked } from './kustomize-transforms.ts';

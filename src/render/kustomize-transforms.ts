@@ -4,7 +4,7 @@
  * labels, annotations, replicas, images, and the name references kustomize keeps in step
  * with renamed ConfigMaps, Secrets and ServiceAccounts.
  */
-import { isJsonObject, type JsonObject, type JsonValue } from '../diff/json.ts';
+import { isJsonObject, type JsonObject, type JsonValue } from '../json.ts';
 import {
   ANNOTATION_SPECS, CLUSTER_SCOPED_KINDS, METADATA_LABELS, POD_SPEC_PATHS, REPLICA_KINDS,
   SELECTOR_LABEL_SPECS, TEMPLATE_LABEL_SPECS, getPath, reachMappings, type FieldSpec,

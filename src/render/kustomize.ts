@@ -11,7 +11,7 @@
  * patches → namespace → namePrefix/nameSuffix → commonLabels → labels → commonAnnotations →
  * replicas → images → name references; hash suffixes last; output in kustomize's legacy order.
  */
-import { deepCopy, isJsonObject, type JsonObject } from '../diff/json.ts';
+import { deepCopy, isJsonObject, type JsonObject } from '../json.ts';
 import { contentHash } from './canonical.ts';
 import type { FileContents } from './directory.ts';
 import { duplicateErrors, identityErrors } from './identity.ts';

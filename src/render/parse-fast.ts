@@ -20,7 +20,7 @@
  *    every error message still comes from the exact path.
  */
 import { load, Schema, Type } from 'js-yaml';
-import { isJsonObject, type JsonObject } from '../diff/json.ts';
+import { isJsonObject, type JsonObject } from '../json.ts';
 
 export interface FastCandidate {
   readonly object: JsonObject;

@@ -9,7 +9,7 @@
  * come from here.
  */
 import { isMap, isSeq, LineCounter, parseAllDocuments, parseDocument, type Document, type Node } from 'yaml';
-import { isJsonObject, type JsonObject, type JsonValue } from '../diff/json.ts';
+import { isJsonObject, type JsonObject, type JsonValue } from '../json.ts';
 import { parseFast } from './parse-fast.ts';
 import { MAX_ALIAS_COUNT, type RenderError } from './types.ts';
 

@@ -1,5 +1,5 @@
 /** Types of the plain-directory renderer: files in, Kubernetes objects (or every error) out. */
-import type { JsonObject } from '../diff/json.ts';
+import type { JsonObject } from '../json.ts';
 
 export interface RenderedObject {
   readonly object: JsonObject;

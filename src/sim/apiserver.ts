@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import jsonPatch from 'fast-json-patch';
-import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from '../diff/json.ts';
+import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from '../json.ts';
 import { applyMergePatch } from '../diff/merge-patch.ts';
 import { patchMetaFor, type PatchMeta } from '../diff/patch-meta.ts';
 import { applyStrategicMergePatch, PatchError } from '../diff/strategic-merge.ts';

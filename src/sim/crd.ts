@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonObject, type JsonValue } from '../diff/json.ts';
+import { isJsonObject, type JsonObject, type JsonValue } from '../json.ts';
 import type { PrinterColumn, ResourceType } from './resources.ts';
 
 function str(v: JsonValue | undefined): string | undefined {

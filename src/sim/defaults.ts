@@ -1,4 +1,4 @@
-import { ensureObject, isJsonObject, type JsonObject, type JsonValue } from '../diff/json.ts';
+import { ensureObject, isJsonObject, type JsonObject, type JsonValue } from '../json.ts';
 
 /**
  * Server-side defaulting, as the real API server's SetDefaults_* functions do it. It only

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../diff/json.ts';
+import type { JsonObject } from '../json.ts';
 import type { ResourceRegistry } from './registry.ts';
 import { apiVersionOf, STANDARD_VERBS, SUBRESOURCE_VERBS, type ResourceType } from './resources.ts';
 

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../diff/json.ts';
+import type { JsonObject } from '../json.ts';
 
 /** The reasons of metav1.Status the embedded API server answers with, and their HTTP codes. */
 export const STATUS_CODES = {

@@ -1,4 +1,4 @@
-import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from '../diff/json.ts';
+import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from '../json.ts';
 import type { PatchMeta } from '../diff/patch-meta.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonObject } from '../diff/json.ts';
+import { isJsonObject, type JsonObject } from '../json.ts';
 import { FINALIZER_FOREGROUND, FINALIZER_ORPHAN, type SimApiServer } from './apiserver.ts';
 import { StatusError } from './errors.ts';
 import {

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { JsonObject, JsonValue } from '../diff/json.ts';
+import type { JsonObject, JsonValue } from '../json.ts';
 import type { DeleteOptions, PropagationPolicy, SimApiServer, Subresource, WriteOptions } from './apiserver.ts';
 import { coreVersions, groupInfo, groupList, resourceList, versionInfo } from './discovery.ts';
 import { errors, StatusError } from './errors.ts';

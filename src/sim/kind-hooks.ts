@@ -1,4 +1,4 @@
-import { ensureObject, isJsonObject, type JsonObject, type JsonValue } from '../diff/json.ts';
+import { ensureObject, isJsonObject, type JsonObject, type JsonValue } from '../json.ts';
 import type { SimApiServer } from './apiserver.ts';
 import { rfc3339 } from './clock.ts';
 import { resourceTypesOfCrd } from './crd.ts';

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../diff/json.ts';
+import type { JsonObject } from '../json.ts';
 import { errors } from './errors.ts';
 import { nameOf, namespaceOf } from './object-meta.ts';
 

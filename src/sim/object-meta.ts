@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonObject, type JsonValue } from '../diff/json.ts';
+import { isJsonObject, type JsonObject, type JsonValue } from '../json.ts';
 
 /** Typed reads of the metadata every stored object has. */
 export interface OwnerReference {

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../diff/json.ts';
+import type { JsonObject } from '../json.ts';
 import { SERVER_VERSION } from './discovery.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../diff/json.ts';
+import type { JsonObject } from '../json.ts';
 import { decodeMessage } from './protobuf/decode.ts';
 import { messageForKind } from './protobuf/schema.ts';
 import { ProtobufDecodeError, readFields, type WireField } from './protobuf/wire.ts';

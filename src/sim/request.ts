@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { parse as parseYaml } from 'yaml';
-import type { JsonValue } from '../diff/json.ts';
+import type { JsonValue } from '../json.ts';
 import type { PatchType, Subresource } from './apiserver.ts';
 import { errors, StatusError } from './errors.ts';
 import { decodeKubernetesProtobuf, ProtobufDecodeError } from './protobuf.ts';

@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonObject, type JsonValue } from '../diff/json.ts';
+import { isJsonObject, type JsonObject, type JsonValue } from '../json.ts';
 import { errors } from './errors.ts';
 import { metadataOf } from './object-meta.ts';
 import type { ResourceType } from './resources.ts';

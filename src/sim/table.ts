@@ -1,4 +1,4 @@
-import type { JsonObject } from '../diff/json.ts';
+import type { JsonObject } from '../json.ts';
 import { at, CREATION_DESCRIPTION, NAME_COLUMN, nameOf, type Column, type Printer, type Row } from './table/cells.ts';
 import { createdAt, PRINTERS as CLUSTER } from './table/cluster.ts';
 import { PRINTERS as CORE } from './table/core.ts';

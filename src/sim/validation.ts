@@ -1,4 +1,4 @@
-import type { JsonObject } from '../diff/json.ts';
+import type { JsonObject } from '../json.ts';
 import { validateWorkload } from './validation/apps.ts';
 import { validateCronJob, validateJob } from './validation/batch.ts';
 import { validateConfigMap, validateSecret, validateService } from './validation/core.ts';

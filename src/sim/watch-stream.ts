@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { JsonObject } from '../diff/json.ts';
+import type { JsonObject } from '../json.ts';
 import type { SimApiServer, WatchOptions } from './apiserver.ts';
 import type { StatusError } from './errors.ts';
 import { toJson } from './http.ts';

@@ -9,7 +9,7 @@
  */
 import type { Application, IgnoreDifference } from '../app/types.ts';
 import { diffResource } from '../diff/resource-diff.ts';
-import type { JsonObject } from '../diff/json.ts';
+import type { JsonObject } from '../json.ts';
 import type { GitSource } from '../git/index.ts';
 import { aggregateHealth, assessHealth } from '../health/index.ts';
 import { KubeError } from '../kube/errors.ts';

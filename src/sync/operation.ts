@@ -4,7 +4,7 @@
  * conflicts stop the operation before anything is applied: a bad commit changes nothing.
  */
 import type { Application } from '../app/types.ts';
-import type { JsonObject } from '../diff/json.ts';
+import type { JsonObject } from '../json.ts';
 import { GitError } from '../git/index.ts';
 import { KubeError } from '../kube/errors.ts';
 import { compareApp, confirmLive, ignoreRules, isRenderFailure, type CompareContext } from './compare.ts';

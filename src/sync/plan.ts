@@ -9,7 +9,7 @@
  * (workloads go before the ConfigMaps they mount); with PruneLast every prune waits until
  * after the last wave.
  */
-import type { JsonObject } from '../diff/json.ts';
+import type { JsonObject } from '../json.ts';
 import { annotationsOf, keyOf, keyString, type ResourceKey } from './resource-key.ts';
 import { isTrackedBy, trackedBy, type AppRef } from './tracking.ts';
 

@@ -6,7 +6,7 @@
  * Scope comes from the cluster's discovery (`scopeOf`); a kind the cluster does not serve
  * yet may be defined by a CRD in the same render, whose `spec.scope` then decides.
  */
-import { isJsonObject, type JsonObject } from '../diff/json.ts';
+import { isJsonObject, type JsonObject } from '../json.ts';
 import { groupOf, keyOf, keyString, type ResourceKey } from './resource-key.ts';
 import { addTracking, type AppRef } from './tracking.ts';
 

@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonObject } from '../diff/json.ts';
+import { isJsonObject, type JsonObject } from '../json.ts';
 
 /** Identity of a Kubernetes object: group (not version: one object, many versions), kind, namespace, name. */
 export interface ResourceKey {

@@ -5,7 +5,7 @@
  * labels) is not mistaken for ours: only the annotation decides ownership.
  */
 import { createHash } from 'node:crypto';
-import { ensureObject, type JsonObject } from '../diff/json.ts';
+import { ensureObject, type JsonObject } from '../json.ts';
 import { annotationsOf, keyOf, type ResourceKey } from './resource-key.ts';
 
 export const APP_LABEL = 'sluice.dev/app';

@@ -1,5 +1,5 @@
 import type { ResourceDiff } from '../diff/resource-diff.ts';
-import type { JsonObject } from '../diff/json.ts';
+import type { JsonObject } from '../json.ts';
 import type { CommitInfo } from '../git/index.ts';
 import type { HealthAssessment } from '../health/index.ts';
 import type { SyncTrigger } from '../queue/types.ts';

@@ -4,7 +4,7 @@ import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { applicationsFromCluster, formatLoadError } from '../../src/app/load.ts';
 import { initialStatus, withHistoryEntry } from '../../src/app/status.ts';
 import { parseApplication } from '../../src/app/validate.ts';
-import type { JsonObject } from '../../src/diff/json.ts';
+import type { JsonObject } from '../../src/json.ts';
 import { startSimCluster, type SimCluster } from '../../src/sim/index.ts';
 import { Kubectl, kubectlBinaries } from '../support/kubectl.ts';
 import { typeOf } from '../support/sim.ts';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { watchClusterApplications } from '../../src/controller/cluster-apps.ts';
 import { Controller } from '../../src/controller/controller.ts';
-import type { JsonObject } from '../../src/diff/json.ts';
+import type { JsonObject } from '../../src/json.ts';
 import { GitSource } from '../../src/git/index.ts';
 import { kubeClientFor, type KubeClient } from '../../src/kube/client.ts';
 import { startSimCluster, type SimCluster } from '../../src/sim/index.ts';

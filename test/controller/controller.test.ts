@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Application } from '../../src/app/types.ts';
 import { testApplication } from '../support/apps.ts';
 import { Controller } from '../../src/controller/controller.ts';
-import type { JsonObject } from '../../src/diff/json.ts';
+import type { JsonObject } from '../../src/json.ts';
 import { GitSource } from '../../src/git/index.ts';
 import { kubeClientFor, type KubeClient } from '../../src/kube/client.ts';
 import { startSimCluster, type SimCluster } from '../../src/sim/index.ts';

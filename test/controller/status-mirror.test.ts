@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { invalidSpecStatus, readApplicationStatus } from '../../src/app/status.ts';
 import type { Application } from '../../src/app/types.ts';
-import type { JsonObject } from '../../src/diff/json.ts';
+import type { JsonObject } from '../../src/json.ts';
 import { applyMergePatch } from '../../src/diff/merge-patch.ts';
 import type { AppState } from '../../src/controller/state.ts';
 import { statusFromState, statusPatch } from '../../src/controller/status-mirror.ts';

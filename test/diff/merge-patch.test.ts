@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JsonValue } from '../../src/diff/json.ts';
+import type { JsonValue } from '../../src/json.ts';
 import { applyMergePatch } from '../../src/diff/merge-patch.ts';
 import { loadGoldens, type GoldenCase } from './patch-goldens.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JsonObject } from '../../src/diff/json.ts';
+import type { JsonObject } from '../../src/json.ts';
 import { LAST_APPLIED_ANNOTATION, normalizeObject } from '../../src/diff/normalize.ts';
 import { canonicalQuantity, parseQuantityMilli } from '../../src/diff/quantity.ts';
 

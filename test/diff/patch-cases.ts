@@ -3,7 +3,7 @@
  * JSON merge patch details kube-apiserver has. Expected results come from kubectl, once,
  * via gen-patch-goldens.ts; never write them by hand.
  */
-import type { JsonObject } from '../../src/diff/json.ts';
+import type { JsonObject } from '../../src/json.ts';
 import type { PatchCase } from './patch-goldens.ts';
 
 const labels = { app: 'web' };

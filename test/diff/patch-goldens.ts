@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isJsonObject, type JsonObject } from '../../src/diff/json.ts';
+import { isJsonObject, type JsonObject } from '../../src/json.ts';
 
 export type PatchType = 'strategic' | 'merge';
 

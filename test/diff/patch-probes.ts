@@ -3,7 +3,7 @@
  * patch that touch every field the table knows (and some it must not know), so kubectl's
  * answer shows whether each list really merges by the key we say, as a set, or not at all.
  */
-import type { JsonObject, JsonValue } from '../../src/diff/json.ts';
+import type { JsonObject, JsonValue } from '../../src/json.ts';
 import { patchMetaFor, type PatchMeta } from '../../src/diff/patch-meta.ts';
 import { BUILTIN_KINDS, BUILTIN_TYPES, type TypeName } from '../../src/diff/patch-meta-builtin.ts';
 import type { PatchCase } from './patch-goldens.ts';

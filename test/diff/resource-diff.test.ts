@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { IgnoreDifference } from '../../src/app/types.ts';
 import { parseJsonPath, removeJsonPath, removeJsonPointer } from '../../src/diff/ignore.ts';
-import type { JsonObject, JsonValue } from '../../src/diff/json.ts';
+import type { JsonObject, JsonValue } from '../../src/json.ts';
 import { diffResource } from '../../src/diff/resource-diff.ts';
 import { textDiff } from '../../src/diff/text-diff.ts';
 import { goJson } from '../../src/diff/go-json.ts';

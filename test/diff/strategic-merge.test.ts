@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isJsonObject, type JsonObject, type JsonValue } from '../../src/diff/json.ts';
+import { isJsonObject, type JsonObject, type JsonValue } from '../../src/json.ts';
 import { patchMetaFor, UNKNOWN_PATCH_META, type PatchMeta } from '../../src/diff/patch-meta.ts';
 import { applyStrategicMergePatch, PatchError } from '../../src/diff/strategic-merge.ts';
 import { loadGoldens, type GoldenCase } from './patch-goldens.ts';

@@ -3,7 +3,7 @@
  * is what the real `kubectl apply` does to `current` (gen-three-way-goldens.ts records it),
  * and the "no spurious diff" manifests. Names double as object names.
  */
-import type { JsonObject } from '../../src/diff/json.ts';
+import type { JsonObject } from '../../src/json.ts';
 
 export interface ThreeWayCase {
   readonly name: string;

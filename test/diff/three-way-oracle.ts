@@ -5,7 +5,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { JsonObject, JsonValue } from '../../src/diff/json.ts';
+import type { JsonObject, JsonValue } from '../../src/json.ts';
 import { lastAppliedAnnotation, LAST_APPLIED_ANNOTATION } from '../../src/diff/three-way.ts';
 import { startSimCluster } from '../../src/sim/index.ts';
 import { findKubectl, Kubectl } from '../support/kubectl.ts';

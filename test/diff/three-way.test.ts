@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isJsonObject, jsonEqual, type JsonObject } from '../../src/diff/json.ts';
+import { isJsonObject, jsonEqual, type JsonObject } from '../../src/json.ts';
 import { normalizeObject } from '../../src/diff/normalize.ts';
 import { diffResource } from '../../src/diff/resource-diff.ts';
 import { lastAppliedText } from '../../src/diff/three-way.ts';

@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonObject } from '../../src/diff/json.ts';
+import { isJsonObject, type JsonObject } from '../../src/json.ts';
 
 /** Live objects as the API server returns them, for health tests. */
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isJsonObject, type JsonObject } from '../../src/diff/json.ts';
+import { isJsonObject, type JsonObject } from '../../src/json.ts';
 import { assessHealth, type HealthStatus } from '../../src/health/index.ts';
 import { VirtualClock } from '../../src/sim/clock.ts';
 import { ANNOTATION_FAULT, ANNOTATION_READY_AFTER } from '../../src/sim/controllers/faults.ts';

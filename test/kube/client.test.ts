@@ -2,7 +2,7 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JsonObject } from '../../src/diff/json.ts';
+import type { JsonObject } from '../../src/json.ts';
 import { KubeClient, kubeClientFor } from '../../src/kube/client.ts';
 import { KubeError } from '../../src/kube/errors.ts';
 import { startSimCluster, type SimCluster } from '../../src/sim/index.ts';

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { JsonObject } from '../../src/diff/json.ts';
+import type { JsonObject } from '../../src/json.ts';
 import { SimApiServer, type PatchType } from '../../src/sim/apiserver.ts';
 import { StatusError } from '../../src/sim/errors.ts';
 import { GarbageCollector } from '../../src/sim/garbage-collector.ts';

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { JsonObject } from '../../src/diff/json.ts';
+import type { JsonObject } from '../../src/json.ts';
 import { SimApiServer } from '../../src/sim/apiserver.ts';
 import { rfc3339, VirtualClock } from '../../src/sim/clock.ts';
 import { createCronJobController, CRONJOB_SCHEDULED_TIMESTAMP, cronJobView, jobName, planCronJob, type ChildJob } from '../../src/sim/controllers/cronjob.ts';

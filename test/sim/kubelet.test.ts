@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { isJsonObject, type JsonObject } from '../../src/diff/json.ts';
+import { isJsonObject, type JsonObject } from '../../src/json.ts';
 import { rfc3339 } from '../../src/sim/clock.ts';
 import { controllerContext } from '../support/sim.ts';
 import { SimControl, type SimControlOptions } from '../../src/sim/controllers/control.ts';

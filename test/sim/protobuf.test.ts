@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isJsonObject, type JsonObject, type JsonValue } from '../../src/diff/json.ts';
+import { isJsonObject, type JsonObject, type JsonValue } from '../../src/json.ts';
 import { startSimCluster, type SimCluster } from '../../src/sim/index.ts';
 import { decodeKubernetesProtobuf } from '../../src/sim/protobuf.ts';
 import { allMessages, messageForKind, parseFields } from '../../src/sim/protobuf/schema.ts';

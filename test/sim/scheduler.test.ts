@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { JsonObject } from '../../src/diff/json.ts';
+import type { JsonObject } from '../../src/json.ts';
 import { rfc3339 } from '../../src/sim/clock.ts';
 import { controllerContext } from '../support/sim.ts';
 import { createKubelet } from '../../src/sim/controllers/kubelet.ts';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { JsonObject } from '../../src/diff/json.ts';
+import type { JsonObject } from '../../src/json.ts';
 import { SimApiServer } from '../../src/sim/apiserver.ts';
 import { VirtualClock } from '../../src/sim/clock.ts';
 import {

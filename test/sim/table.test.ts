@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isJsonObject, type JsonObject, type JsonValue } from '../../src/diff/json.ts';
+import { isJsonObject, type JsonObject, type JsonValue } from '../../src/json.ts';
 import { humanDuration, toTable, type CustomColumn } from '../../src/sim/table.ts';
 
 const NOW = new Date('2024-05-01T12:00:00Z');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isJsonObject, type JsonObject, type JsonValue } from '../../src/diff/json.ts';
+import { isJsonObject, type JsonObject, type JsonValue } from '../../src/json.ts';
 import { validateObject, type FieldCause } from '../../src/sim/validation.ts';
 import { cronScheduleError } from '../../src/sim/validation/cron.ts';
 

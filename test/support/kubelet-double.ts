@@ -1,4 +1,4 @@
-import type { JsonObject } from '../../src/diff/json.ts';
+import type { JsonObject } from '../../src/json.ts';
 import type { SimApiServer } from '../../src/sim/apiserver.ts';
 import { rfc3339, type Clock } from '../../src/sim/clock.ts';
 import { isPodReady } from '../../src/sim/controllers/pods.ts';

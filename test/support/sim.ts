@@ -1,4 +1,4 @@
-import type { JsonObject } from '../../src/diff/json.ts';
+import type { JsonObject } from '../../src/json.ts';
 import { SimApiServer } from '../../src/sim/apiserver.ts';
 import { VirtualClock } from '../../src/sim/clock.ts';
 import { EventRecorder } from '../../src/sim/controllers/events.ts';

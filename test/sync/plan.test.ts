@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JsonObject } from '../../src/diff/json.ts';
+import type { JsonObject } from '../../src/json.ts';
 import { planSync, SYNC_WAVE_ANNOTATION, tierOf, type SyncPlan } from '../../src/sync/plan.ts';
 import { prepareDesired, type Scope } from '../../src/sync/prepare.ts';
 import { keyOf, keyString } from '../../src/sync/resource-key.ts';

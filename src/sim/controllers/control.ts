@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonObject } from '../../diff/json.ts';
+import { isJsonObject, type JsonObject } from '../../json.ts';
 import { rfc3339 } from '../clock.ts';
 import { StatusError } from '../errors.ts';
 import { nameOf, namespaceOf, uidOf } from '../object-meta.ts';

@@ -3,7 +3,7 @@
  * kubernetes/kubernetes pkg/controller/history: a revision's data (a patch that restores
  * spec.template), its hash and name, revision numbers and history pruning.
  */
-import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from '../../diff/json.ts';
+import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from '../../json.ts';
 import { labelsOf, metadataOf, nameOf, namespaceOf } from '../object-meta.ts';
 import { ownerReferenceTo } from './pods.ts';
 

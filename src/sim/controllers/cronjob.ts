@@ -1,4 +1,4 @@
-import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from '../../diff/json.ts';
+import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from '../../json.ts';
 import { rfc3339 } from '../clock.ts';
 import {
   isKnownTimeZone, mostRecentScheduleTime, nextScheduleTime, parseCronSchedule, rfc3339InZone, type CronSchedule,

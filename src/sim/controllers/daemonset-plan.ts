@@ -4,7 +4,7 @@
  * computes for one sync — pods to create on nodes, pods to delete, and the status counts —
  * minus the API calls. Nodes are visited by name, where the real controller walks a Go map.
  */
-import { isJsonObject, type JsonObject, type JsonValue } from '../../diff/json.ts';
+import { isJsonObject, type JsonObject, type JsonValue } from '../../json.ts';
 import { deletionTimestampOf, labelsOf, metadataOf, nameOf } from '../object-meta.ts';
 import { CONTROLLER_REVISION_HASH_LABEL } from './controller-history.ts';
 import { scaledValue, type IntOrPercent } from './deployment-math.ts';

@@ -4,7 +4,7 @@
  * required node affinity, taints against the pod's tolerations plus the ones every daemon pod
  * gets — and the pod the controller creates for one node.
  */
-import { isJsonObject, type JsonObject, type JsonValue } from '../../diff/json.ts';
+import { isJsonObject, type JsonObject, type JsonValue } from '../../json.ts';
 import { labelsOf, nameOf } from '../object-meta.ts';
 import { podFromTemplate } from './pods.ts';
 

@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonObject } from '../../diff/json.ts';
+import { isJsonObject, type JsonObject } from '../../json.ts';
 import { StatusError } from '../errors.ts';
 import { labelsOf, metadataOf, nameOf, namespaceOf, uidOf, withMetadata } from '../object-meta.ts';
 import type { ResourceType } from '../resources.ts';

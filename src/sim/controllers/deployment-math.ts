@@ -4,7 +4,7 @@
  * are plain summaries of ReplicaSets; outputs are the sizes and conditions to write back.
  * One file because the pieces share the summary types and ordering rules; it is all arithmetic.
  */
-import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from '../../diff/json.ts';
+import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from '../../json.ts';
 import { rfc3339 } from '../clock.ts';
 
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';

@@ -1,4 +1,4 @@
-import { isJsonObject, jsonEqual, type JsonObject } from '../../diff/json.ts';
+import { isJsonObject, jsonEqual, type JsonObject } from '../../json.ts';
 import { StatusError } from '../errors.ts';
 import { metadataOf, nameOf, namespaceOf, uidOf } from '../object-meta.ts';
 import { labelSelectorFromJson } from '../selectors.ts';

@@ -1,4 +1,4 @@
-import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from '../../diff/json.ts';
+import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from '../../json.ts';
 import { deletionTimestampOf, labelsOf, nameOf, namespaceOf, uidOf } from '../object-meta.ts';
 import { matchesLabels, type LabelRequirement } from '../selectors.ts';
 import type { StoreEvent } from '../store.ts';

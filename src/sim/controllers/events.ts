@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { JsonObject } from '../../diff/json.ts';
+import type { JsonObject } from '../../json.ts';
 import type { SimApiServer } from '../apiserver.ts';
 import { rfc3339, type Clock } from '../clock.ts';
 import { StatusError } from '../errors.ts';

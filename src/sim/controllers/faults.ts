@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonObject } from '../../diff/json.ts';
+import { isJsonObject, type JsonObject } from '../../json.ts';
 import { metadataOf } from '../object-meta.ts';
 
 /**

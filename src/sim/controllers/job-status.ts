@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonObject, type JsonValue } from '../../diff/json.ts';
+import { isJsonObject, type JsonObject, type JsonValue } from '../../json.ts';
 import { deletionTimestampOf, metadataOf } from '../object-meta.ts';
 import { podCondition, podPhase } from './pods.ts';
 

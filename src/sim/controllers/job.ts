@@ -1,4 +1,4 @@
-import { isJsonObject, jsonEqual, type JsonObject } from '../../diff/json.ts';
+import { isJsonObject, jsonEqual, type JsonObject } from '../../json.ts';
 import { rfc3339 } from '../clock.ts';
 import { deletionTimestampOf, finalizersOf, labelsOf, metadataOf, nameOf, namespaceOf, uidOf, withMetadata } from '../object-meta.ts';
 import { labelSelectorFromJson, SelectorError, type LabelRequirement } from '../selectors.ts';

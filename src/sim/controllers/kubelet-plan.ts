@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonObject, type JsonValue } from '../../diff/json.ts';
+import { isJsonObject, type JsonObject, type JsonValue } from '../../json.ts';
 import { simConfigOf, type PodSimConfig } from './faults.ts';
 import {
   KUBELET_TIMING, livenessKillAfterMs, probeOf, readyAfterMs, startedAfterMs, unreadyAfterMs, type Probe,

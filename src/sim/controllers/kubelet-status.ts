@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from '../../diff/json.ts';
+import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from '../../json.ts';
 import { rfc3339 } from '../clock.ts';
 import { isReady, startedAt, type ContainerRun, type ContainerState, type Terminated } from './kubelet-container.ts';
 import type { ContainerPlan, PodPlan } from './kubelet-plan.ts';

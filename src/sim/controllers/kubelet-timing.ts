@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonObject } from '../../diff/json.ts';
+import { isJsonObject, type JsonObject } from '../../json.ts';
 
 /**
  * The simulated kubelet's clock arithmetic, in milliseconds after the container starts unless

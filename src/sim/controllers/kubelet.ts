@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonObject } from '../../diff/json.ts';
+import { isJsonObject, type JsonObject } from '../../json.ts';
 import { deletionTimestampOf, metadataOf, nameOf, namespaceOf, uidOf } from '../object-meta.ts';
 import type { StoreEvent } from '../store.ts';
 import { faultOf } from './faults.ts';

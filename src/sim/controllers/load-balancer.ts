@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonObject } from '../../diff/json.ts';
+import { isJsonObject, type JsonObject } from '../../json.ts';
 import { deletionTimestampOf, finalizersOf, nameOf, namespaceOf, withMetadata } from '../object-meta.ts';
 import type { ResourceType } from '../resources.ts';
 import type { StoreEvent } from '../store.ts';

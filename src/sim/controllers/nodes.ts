@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { isJsonObject, type JsonObject, type JsonValue } from '../../diff/json.ts';
+import { isJsonObject, type JsonObject, type JsonValue } from '../../json.ts';
 import { rfc3339 } from '../clock.ts';
 import { StatusError } from '../errors.ts';
 import type { ControllerContext } from './types.ts';

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../../diff/json.ts';
+import type { JsonObject } from '../../json.ts';
 import type { SimApiServer } from '../apiserver.ts';
 import { labelsOf, metadataOf, nameOf, namespaceOf, ownerReferencesOf, uidOf, withMetadata } from '../object-meta.ts';
 import type { ResourceType } from '../resources.ts';

@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonObject, type JsonValue } from '../../diff/json.ts';
+import { isJsonObject, type JsonObject, type JsonValue } from '../../json.ts';
 import { deletionTimestampOf, metadataOf, ownerReferencesOf, uidOf, type OwnerReference } from '../object-meta.ts';
 
 /** Reads of pod state shared by the workload controllers, as k8s.io/kubectl/pkg/util/podutils does. */

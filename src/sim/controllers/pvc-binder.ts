@@ -1,4 +1,4 @@
-import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from '../../diff/json.ts';
+import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from '../../json.ts';
 import { rfc3339 } from '../clock.ts';
 import { deletionTimestampOf, labelsOf, metadataOf, nameOf, namespaceOf, resourceVersionOf, uidOf } from '../object-meta.ts';
 import { labelSelectorFromJson, matchesLabels, SelectorError } from '../selectors.ts';

@@ -1,4 +1,4 @@
-import { isJsonObject, jsonEqual, type JsonObject } from '../../diff/json.ts';
+import { isJsonObject, jsonEqual, type JsonObject } from '../../json.ts';
 import { labelsOf, metadataOf, nameOf, namespaceOf } from '../object-meta.ts';
 import { claim, selects } from './ownership.ts';
 import type { ResourceType } from '../resources.ts';

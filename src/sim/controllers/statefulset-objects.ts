@@ -3,7 +3,7 @@
  * identity and storage, and the PersistentVolumeClaims of its volumeClaimTemplates with the
  * owner references persistentVolumeClaimRetentionPolicy asks for.
  */
-import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from '../../diff/json.ts';
+import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from '../../json.ts';
 import { labelsOf, metadataOf, ownerReferencesOf, uidOf } from '../object-meta.ts';
 import { CONTROLLER_REVISION_HASH_LABEL } from './controller-history.ts';
 import { podFromTemplate } from './pods.ts';

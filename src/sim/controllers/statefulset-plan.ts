@@ -4,7 +4,7 @@
  * does to a set's pods in one sync — which ordinal to create at which revision, which pod to
  * delete — and the status it reports, minus the API calls. `now` is passed in.
  */
-import { isJsonObject, type JsonObject, type JsonValue } from '../../diff/json.ts';
+import { isJsonObject, type JsonObject, type JsonValue } from '../../json.ts';
 import { deletionTimestampOf, labelsOf, metadataOf, nameOf } from '../object-meta.ts';
 import { scaledValue, type IntOrPercent } from './deployment-math.ts';
 import { CONTROLLER_REVISION_HASH_LABEL } from './controller-history.ts';

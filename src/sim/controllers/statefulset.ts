@@ -1,4 +1,4 @@
-import { isJsonObject, jsonEqual, type JsonObject } from '../../diff/json.ts';
+import { isJsonObject, jsonEqual, type JsonObject } from '../../json.ts';
 import { StatusError } from '../errors.ts';
 import { deletionTimestampOf, labelsOf, nameOf, namespaceOf, uidOf, withMetadata } from '../object-meta.ts';
 import type { ResourceType } from '../resources.ts';

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../../diff/json.ts';
+import type { JsonObject } from '../../json.ts';
 import type { SimApiServer } from '../apiserver.ts';
 import { nameOf, namespaceOf } from '../object-meta.ts';
 import type { SchedulingClock } from '../clock.ts';

@@ -1,4 +1,4 @@
-import type { JsonObject, JsonValue } from '../../diff/json.ts';
+import type { JsonObject, JsonValue } from '../../json.ts';
 import { messageNamed, type FieldSpec, type MessageSpec, type Scalar, type Special, type ValueType } from './schema.ts';
 import {
   isZeroField, ProtobufDecodeError, readFields, readPackedVarints, toInt32, toInt64, type WireField,

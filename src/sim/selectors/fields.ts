@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonObject, type JsonValue } from '../../diff/json.ts';
+import { isJsonObject, type JsonObject, type JsonValue } from '../../json.ts';
 import { SelectorError } from './error.ts';
 
 /** Field selectors as k8s.io/apimachinery/pkg/fields parses them, and the fields each kind lets you select on. */

@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonValue } from '../../diff/json.ts';
+import { isJsonObject, type JsonValue } from '../../json.ts';
 import { goQuote, isLabelValue, isQualifiedName } from '../validation/content.ts';
 import { SelectorError } from './error.ts';
 

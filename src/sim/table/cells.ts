@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonObject, type JsonValue } from '../../diff/json.ts';
+import { isJsonObject, type JsonObject, type JsonValue } from '../../json.ts';
 import { formatLabelRequirements, labelSelectorFromJson, SelectorError } from '../selectors.ts';
 import { humanDuration } from './duration.ts';
 

@@ -1,4 +1,4 @@
-import type { JsonObject, JsonValue } from '../../diff/json.ts';
+import type { JsonObject, JsonValue } from '../../json.ts';
 import { AGE_COLUMN, ageOf, at, col, CREATION_DESCRIPTION, formatSelector, int, list, NAME_COLUMN, nameOf, objOf, rfc3339, str, strings, timeOf, type Printer } from './cells.ts';
 import { loadBalancerAddresses } from './core.ts';
 

@@ -1,4 +1,4 @@
-import type { JsonObject, JsonValue } from '../../diff/json.ts';
+import type { JsonObject, JsonValue } from '../../json.ts';
 import {
   AGE_COLUMN,
   ageOf,

@@ -1,4 +1,4 @@
-import { isJsonObject, type JsonObject, type JsonValue } from '../../diff/json.ts';
+import { isJsonObject, type JsonObject, type JsonValue } from '../../json.ts';
 import { CREATION_DESCRIPTION, NAME_COLUMN, nameOf, timeOf, type Cell, type Column, type ColumnType, type Printer } from './cells.ts';
 import { humanDuration } from './duration.ts';
 import type { PrinterColumn } from '../resources.ts';

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../../diff/json.ts';
+import type { JsonObject } from '../../json.ts';
 import { AGE_COLUMN, ageOf, at, col, int, list, NAME_COLUMN, nameOf, objOf, since, str, timeOf, type Printer, type Row } from './cells.ts';
 
 /** `kubectl get pods`: the READY/STATUS/RESTARTS logic of printPod. */

@@ -1,4 +1,4 @@
-import type { JsonObject } from '../../diff/json.ts';
+import type { JsonObject } from '../../json.ts';
 import { formatLabelRequirements, labelSelectorFromJson, SelectorError } from '../selectors.ts';
 import { humanDuration } from './duration.ts';
 import {

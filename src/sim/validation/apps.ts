@@ -1,4 +1,4 @@
-import { jsonEqual, type JsonObject, type JsonValue } from '../../diff/json.ts';
+import { jsonEqual, type JsonObject, type JsonValue } from '../../json.ts';
 import { matchesLabels } from '../selectors.ts';
 import { isValidPercent } from './content.ts';
 import { child, forbidden, IMMUTABLE, invalid, NEGATIVE, nonNegative, notSupported, obj, required, str, stringMap, Stringer, type FieldCause } from './field.ts';

@@ -1,4 +1,4 @@
-import { jsonEqual, type JsonObject } from '../../diff/json.ts';
+import { jsonEqual, type JsonObject } from '../../json.ts';
 import { matchesLabels } from '../selectors.ts';
 import { cronScheduleError } from './cron.ts';
 import { child, IMMUTABLE, invalid, nonNegative, notSupported, obj, required, str, stringMap, type FieldCause } from './field.ts';

@@ -1,4 +1,4 @@
-import { jsonEqual, type JsonObject, type JsonValue } from '../../diff/json.ts';
+import { jsonEqual, type JsonObject, type JsonValue } from '../../json.ts';
 import { isConfigMapKey, isDNS1123Label, isDNS1123Subdomain, isValidPortName, isValidPortNum } from './content.ts';
 import { child, duplicate, forbidden, index, invalid, key, notSupported, obj, objects, required, str, tooLong, type FieldCause } from './field.ts';
 import { nameIsDNS1035Label, nameIsDNSSubdomain, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './meta.ts';

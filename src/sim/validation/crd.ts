@@ -1,4 +1,4 @@
-import type { JsonObject, JsonValue } from '../../diff/json.ts';
+import type { JsonObject, JsonValue } from '../../json.ts';
 import { isDNS1035Label, isDNS1123Subdomain } from './content.ts';
 import { child, IMMUTABLE, index, invalid, notSupported, obj, objects, required, str, type FieldCause } from './field.ts';
 import { nameIsDNSSubdomain, validateObjectMeta, validateObjectMetaUpdate, type NameFn } from './meta.ts';

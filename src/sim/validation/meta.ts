@@ -1,4 +1,4 @@
-import { jsonEqual, type JsonObject, type JsonValue } from '../../diff/json.ts';
+import { jsonEqual, type JsonObject, type JsonValue } from '../../json.ts';
 import { labelSelectorFromJson, SelectorError, type LabelRequirement } from '../selectors.ts';
 import { byteLength, isDNS1035Label, isDNS1123Label, isDNS1123Subdomain, isLabelValue, isPathSegmentName, isQualifiedName } from './content.ts';
 import { child, forbidden, IMMUTABLE, index, invalid, nonNegative, obj, objects, required, str, tooLong, type FieldCause } from './field.ts';

@@ -1,4 +1,4 @@
-import { jsonEqual, type JsonObject, type JsonValue } from '../../diff/json.ts';
+import { jsonEqual, type JsonObject, type JsonValue } from '../../json.ts';
 import { isDNS1123Label, isValidPortName, isValidPortNum } from './content.ts';
 import { child, duplicate, forbidden, index, invalid, notSupported, obj, objects, required, str, type FieldCause } from './field.ts';
 import { nameIsDNSSubdomain, validateAnnotations, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './meta.ts';
