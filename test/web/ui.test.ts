@@ -117,6 +117,21 @@ describe.skipIf(!chromiumAvailable())('web UI', () => {
     expect(await page.locator('.rollout, section[aria-labelledby="rollout-heading"]').innerText()).toContain('step target 4');
     await shot('app-rollout.png');
 
+    // A failed step: the reason in plain words, with the failing pod's last state.
+    const failing = rolloutAt(2, 4);
+    api.updateApp('guestbook', {
+      health: 'Degraded',
+      rollout: {
+        ...failing,
+        phase: 'RollingBack',
+        message: `web: 3/8 new pods CrashLoopBackOff after 45 s; rolling back to ${SHA.good.slice(0, 7)}`,
+        workloads: failing.workloads.map((w) => ({ ...w, failingPod: { name: 'web-5f6d7c8b9-q1', reason: 'CrashLoopBackOff', lastState: 'Terminated: Error, exit code 1', restarts: 4 } })),
+      },
+    });
+    const alert = page.getByRole('alert');
+    await alert.getByText('CrashLoopBackOff after 45 s').waitFor();
+    expect(await alert.innerText()).toContain('Pod web-5f6d7c8b9-q1 of Deployment web: CrashLoopBackOff, restarted 4 times; last state: Terminated: Error, exit code 1');
+
     const tree2 = api.apps.get('guestbook')!.resources.filter((n) => !n.name.startsWith('web-7d9c8b6f5-p0'));
     api.setResources('guestbook', tree2);
     await page.locator('li[data-key="/Pod/guestbook/web-7d9c8b6f5-p0"]').waitFor({ state: 'detached' });

@@ -123,11 +123,13 @@ function AppRow({ app, index, now }: { app: AppSummary; index: number; now: numb
       <td>
         <Status value={app.health} title={app.healthMessage} />
       </td>
-      <td class="revision">
-        <code>{shortSha(app.revision)}</code>
+      <td class="revision" title={app.commit?.message}>
+        <span class="line1">
+          <code>{shortSha(app.revision)}</code> {app.commit ? firstLine(app.commit.message) : ''}
+        </span>
         {app.commit && (
-          <span class="commit" title={app.commit.message}>
-            {firstLine(app.commit.message)} <span class="muted">· {app.commit.author} · {age(app.commit.time, now)} ago</span>
+          <span class="line2 muted">
+            {app.commit.author} · {age(app.commit.time, now)} ago
           </span>
         )}
       </td>

@@ -52,7 +52,7 @@ function Branch({ entry, onDiff }: { entry: TreeNode; onDiff: (key: string) => v
   const label = `${node.kind} ${node.namespace ? `${node.namespace}/` : ''}${node.name}`;
   return (
     <li data-key={node.key}>
-      <span class="node" title={reason} tabIndex={reason ? 0 : undefined} aria-label={reason ? `${label}: ${node.health?.status ?? ''}, ${reason}` : undefined}>
+      <span class="node" title={reason} tabIndex={reason ? 0 : undefined} aria-describedby={reason ? `reason-${node.key}` : undefined}>
         <span class="kind">{node.kind}</span> {node.name}
         {node.health && <Status value={node.health.status} title={reason} />}
         {node.status && node.status !== 'Synced' && <Status value={node.status} />}
@@ -62,7 +62,11 @@ function Branch({ entry, onDiff }: { entry: TreeNode; onDiff: (key: string) => v
           </button>
         )}
       </span>
-      {reason && <span class="reason muted">{reason}</span>}
+      {reason && (
+        <span class="reason" role="tooltip" id={`reason-${node.key}`}>
+          {reason}
+        </span>
+      )}
       {entry.children.length > 0 && (
         <ul>
           {entry.children.map((child) => (
