@@ -23,6 +23,8 @@ const SILENCE_MS = 45_000;
 export class LiveStream {
   private stopped = false;
   private lastEventId = '';
+  /** the server's `retry:` advice, which replaces the first retry delay */
+  private serverRetryMs: number | undefined;
   private abort: AbortController | undefined;
   private wake: (() => void) | undefined;
 
@@ -53,7 +55,7 @@ export class LiveStream {
           this.handlers.onState({ kind: 'unauthorized' });
           return;
         }
-        if (opened) delay = FIRST_RETRY_MS;
+        if (opened) delay = this.serverRetryMs ?? FIRST_RETRY_MS;
         reason = 'the event stream ended';
       } catch (e) {
         reason = e instanceof Error ? e.message : String(e);
@@ -92,6 +94,7 @@ export class LiveStream {
           this.lastEventId = event.id;
           this.handlers.onEvent(event);
         }
+        this.serverRetryMs = parser.retryMs ?? this.serverRetryMs;
       }
     } finally {
       clearTimeout(silence);
