@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ARTIFACTS, chromiumAvailable, ensureWebBuilt, launchBrowser } from '../support/browser.ts';
 import { FakeApi } from '../support/fake-api.ts';
@@ -49,6 +49,7 @@ describe.skipIf(!chromiumAvailable())('web UI', () => {
     await page.locator('.conn-live').waitFor();
   }
 
+  const isFocused = (locator: Locator) => locator.evaluate((el) => el === el.ownerDocument.activeElement);
   const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, name), fullPage: true });
 
   it('signs in with a token and lists every app with status, revision and badges; filters and search narrow it', async () => {
@@ -181,6 +182,26 @@ describe.skipIf(!chromiumAvailable())('web UI', () => {
     await page.getByRole('button', { name: 'Abort' }).click();
     await page.locator('section[aria-labelledby="rollout-heading"] .status-aborted').waitFor();
     expect(await page.getByRole('button', { name: 'Promote' }).count()).toBe(0);
+  });
+
+  it('works from the keyboard: search, open an app, open and cancel the rollback dialog', async () => {
+    await openSignedIn(OPERATOR.token);
+    await page.getByLabel('Search by name').focus();
+    await page.keyboard.type('guestbook');
+    await page.getByText(/^1 of 41 apps$/).waitFor();
+    const link = page.getByRole('link', { name: 'guestbook' });
+    for (let presses = 0; presses < 10 && !(await isFocused(link)); presses++) await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'guestbook', level: 1 }).waitFor();
+
+    await page.getByRole('button', { name: `Roll back to ${SHA.old.slice(0, 7)} (h-1)` }).focus();
+    await page.keyboard.press('Enter');
+    const confirm = page.getByRole('dialog').getByRole('button', { name: 'Roll back' });
+    await confirm.waitFor();
+    expect(await isFocused(confirm)).toBe(true);
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    expect(api.requests).toEqual([]);
   });
 
   it('a viewer sees no buttons for operations, and the API refuses them anyway', async () => {
