@@ -211,7 +211,7 @@ describe.skipIf(!chromiumAvailable())('web UI', () => {
     for (const name of ['Refresh', 'Sync', 'Rollback', 'Promote', 'Abort', 'Unpin']) {
       expect(await page.getByRole('button', { name, exact: true }).count(), name).toBe(0);
     }
-    expect(await page.getByRole('toolbar', { name: 'Operations' }).count()).toBe(0);
+    expect(await page.getByRole('group', { name: 'Operations' }).count()).toBe(0);
     const refused = await page.request.post(`${api.url}/api/v1/apps/guestbook/sync`, { headers: { authorization: `Bearer ${VIEWER.token}` } });
     expect(refused.status()).toBe(403);
   });

@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
-import { mayOperate, rolloutActive, type AppDetail, type AppOperation, type AppSummary, type HistoryEntry, type ResourceNode } from '../api-types.ts';
+import { mayOperate, type AppDetail, type AppSummary, type HistoryEntry, type ResourceNode } from '../api-types.ts';
 import { useEnv, useNow, useStoreVersion } from '../context.ts';
-import { age, firstLine, shortSha } from '../format.ts';
-import { AppBadges, Status } from './badges.tsx';
+import { shortSha } from '../format.ts';
+import { AppSummaryView, Operations, type Operate } from './AppHeader.tsx';
 import { ConfirmDialog } from './ConfirmDialog.tsx';
 import { DiffPanel } from './DiffPanel.tsx';
 import { HistoryPanel, rollbackConsequences } from './HistoryPanel.tsx';
@@ -11,21 +11,20 @@ import { FailureReason, RolloutPanel } from './RolloutPanel.tsx';
 
 type Outcome = { ok: true; message: string } | { ok: false; message: string };
 
-export function AppPage({ name }: { name: string }) {
-  const { client, store, session } = useEnv();
+/** The app's detail, tree and history, kept current by the store's events and reloaded when the stream reopens. */
+function useAppData(name: string) {
+  const { client, store } = useEnv();
   useStoreVersion(store);
-  const now = useNow(5000);
   const [detail, setDetail] = useState<AppDetail | undefined>(undefined);
   const [tree, setTree] = useState<ResourceNode[]>([]);
   const [history, setHistory] = useState<HistoryEntry[]>([]);
   const [error, setError] = useState<string | undefined>(undefined);
-  const [selected, setSelected] = useState<string | undefined>(undefined);
-  const [confirm, setConfirm] = useState<HistoryEntry | undefined>(undefined);
-  const [outcome, setOutcome] = useState<Outcome | undefined>(undefined);
   const [reopened, setReopened] = useState(0);
 
   // The live summary from the event stream wins over the detail read once.
-  const app: AppSummary | undefined = store.apps.get(name) ?? detail;
+  const live = store.apps.get(name);
+  const app: AppSummary | undefined = live ?? detail;
+  const deleted = store.loaded && live === undefined && detail !== undefined;
   const historyKey = app ? `${app.lastOperation?.id}/${app.lastOperation?.phase}/${app.pinned?.revision}/${app.rollout?.phase}/${app.rollout?.step}` : '';
 
   useEffect(() => {
@@ -45,78 +44,36 @@ export function AppPage({ name }: { name: string }) {
   useEffect(() => {
     client.history(name).then(setHistory, (e: Error) => setError(e.message));
   }, [name, historyKey, reopened]);
+  return { app, deleted, tree, history, error, reopened };
+}
+
+export function AppPage({ name }: { name: string }) {
+  const { client, session } = useEnv();
+  const now = useNow(5000);
+  const { app, deleted, tree, history, error, reopened } = useAppData(name);
+  const [selected, setSelected] = useState<string | undefined>(undefined);
+  const [confirm, setConfirm] = useState<HistoryEntry | undefined>(undefined);
+  const [outcome, setOutcome] = useState<Outcome | undefined>(undefined);
 
   if (!app) return <main id="main" tabIndex={-1}>{error ? <p role="alert">Could not load {name}: {error}</p> : <p>Loading {name}…</p>}</main>;
 
   const canOperate = mayOperate(session.role);
-  const operate = (operation: AppOperation, body?: object) => {
+  const operate: Operate = (operation, body) => {
     setOutcome(undefined);
     client.operate(name, operation, body).then(
       (answer) => setOutcome({ ok: true, message: answer.message }),
       (e: Error) => setOutcome({ ok: false, message: e.message }),
     );
   };
-  const pinTarget = app.syncedRevision ?? app.revision;
-
   return (
     <main id="main" tabIndex={-1}>
       <p>
         <a href="#/">← Applications</a>
       </p>
       <h1>{app.name}</h1>
-      <div class="summary">
-        <Status value={app.sync} /> <Status value={app.health} title={app.healthMessage} /> <AppBadges app={app} />
-        <p>
-          Revision <code title={app.revision}>{shortSha(app.revision)}</code>
-          {app.commit && (
-            <>
-              {' '}
-              “{firstLine(app.commit.message)}” by {app.commit.author}, {age(app.commit.time, now)} ago
-            </>
-          )}
-          {app.syncedRevision && app.syncedRevision !== app.revision && <> · last synced {shortSha(app.syncedRevision)}</>}
-          <span class="muted">
-            {' '}
-            · {app.source.repoURL} {app.source.path} @ {app.source.targetRevision} → {app.destination.namespace}
-          </span>
-        </p>
-        {app.lastOperation && (
-          <p>
-            Last operation: {app.lastOperation.kind} ({app.lastOperation.trigger}) <Status value={app.lastOperation.phase} /> {app.lastOperation.message}
-          </p>
-        )}
-      </div>
-      {canOperate && (
-        <div class="actions" role="toolbar" aria-label="Operations">
-          <button type="button" onClick={() => operate('refresh')}>
-            Refresh
-          </button>
-          <button type="button" onClick={() => operate('sync')}>
-            Sync
-          </button>
-          {app.pinned ? (
-            <button type="button" onClick={() => operate('unpin')}>
-              Unpin
-            </button>
-          ) : (
-            pinTarget && (
-              <button type="button" onClick={() => operate('pin', { revision: pinTarget })}>
-                Pin {shortSha(pinTarget)}
-              </button>
-            )
-          )}
-          {rolloutActive(app) && (
-            <>
-              <button type="button" onClick={() => operate('rollout/promote')}>
-                Promote
-              </button>
-              <button type="button" onClick={() => operate('rollout/abort')}>
-                Abort
-              </button>
-            </>
-          )}
-        </div>
-      )}
+      {deleted && <p role="alert">This application no longer exists; what is shown is its last known state.</p>}
+      <AppSummaryView app={app} now={now} />
+      {canOperate && <Operations app={app} operate={operate} />}
       <p role="status" class={outcome && !outcome.ok ? 'error' : 'muted'}>
         {outcome ? (outcome.ok ? outcome.message : `Refused: ${outcome.message}`) : ''}
       </p>
