@@ -78,8 +78,9 @@ export class FakeApi {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  /** Listens (again, on the same port after `stop`, so clients can reconnect). */
-  async start(): Promise<string> {
+  /** Listens (again, on the same port after `stop`, so clients can reconnect; or on `port`). */
+  async start(port?: number): Promise<string> {
+    if (port !== undefined) this.port = port;
     const server = Fastify({ forceCloseConnections: true });
     this.routes(server);
     if (existsSync(WEB_DIST)) {
@@ -167,7 +168,7 @@ export class FakeApi {
       }),
     );
     server.get('/api/v1/apps/:name/history', viewer((request) => ({ items: this.app(nameOf(request)).history })));
-    server.get('/api/v1/events', (request, reply) => this.stream(request, reply));
+    server.get('/api/v1/events', async (request, reply) => this.stream(request, reply));
 
     const operations: AppOperation[] = ['refresh', 'sync', 'rollback', 'pin', 'unpin', 'rollout/promote', 'rollout/abort', 'rollout/pause', 'rollout/resume'];
     for (const operation of operations) {
@@ -261,8 +262,9 @@ export class FakeApi {
     const query = (request.query as { lastEventId?: string }).lastEventId;
     const resumeFrom = (typeof header === 'string' ? header : undefined) ?? query;
     this.streamOpenings.push({ lastEventId: resumeFrom });
+    if (resumeFrom !== undefined && !/^\d+$/.test(resumeFrom)) throw new HttpError(400, 'BadRequest', 'Last-Event-ID: must be an event id this server sent');
     // Without a resume point a stream starts from now; with one, missed events are replayed.
-    const lastId = resumeFrom === undefined || !/^\d+$/.test(resumeFrom) ? Infinity : Number(resumeFrom);
+    const lastId = resumeFrom === undefined ? Infinity : Number(resumeFrom);
     reply.hijack();
     const response = reply.raw;
     response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });

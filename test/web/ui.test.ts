@@ -230,5 +230,18 @@ describe.skipIf(!chromiumAvailable())('web UI', () => {
     await page.locator('tr[data-app="app-0002"] .status-missing').waitFor();
     const resumed = api.streamOpenings.at(-1)?.lastEventId;
     expect(Number(resumed)).toBeGreaterThan(0);
+
+    // A different server process takes over the port, its event log empty: the list read on
+    // reopening brings the page up to date all the same.
+    const port = Number(new URL(api.url).port);
+    await api.stop();
+    await page.getByText(/disconnected, retrying/).waitFor();
+    api = new FakeApi({ tokens: [OPERATOR, VIEWER] });
+    for (const app of fleet(40)) api.putApp(app);
+    api.updateApp('app-0003', { health: 'Suspended' });
+    await api.start(port);
+    await page.locator('tr[data-app="app-0003"] .status-suspended').waitFor({ timeout: 15_000 });
+    expect(await page.locator('tr[data-app="guestbook"]').count()).toBe(0);
+    await page.getByText('40 of 40 apps').waitFor();
   });
 });

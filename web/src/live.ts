@@ -78,6 +78,12 @@ export class LiveStream {
     if (this.lastEventId !== '') headers['last-event-id'] = this.lastEventId;
     const response = await fetch('/api/v1/events', { headers, signal: abort.signal, cache: 'no-store' });
     if (response.status === 401) return 'unauthorized';
+    // A resume point the server no longer accepts (say, a different server answers now):
+    // start afresh; the list read on open covers the gap.
+    if (response.status === 400 && this.lastEventId !== '') {
+      this.lastEventId = '';
+      throw new Error('the server refused the resume point');
+    }
     if (!response.ok || response.body === null) throw new Error(`the event stream answered ${response.status}`);
     this.handlers.onState({ kind: 'live' });
     this.handlers.onOpen();
