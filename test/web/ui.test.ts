@@ -194,14 +194,22 @@ describe.skipIf(!chromiumAvailable())('web UI', () => {
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'guestbook', level: 1 }).waitFor();
 
-    await page.getByRole('button', { name: `Roll back to ${SHA.old.slice(0, 7)} (h-1)` }).focus();
+    const rollback = page.getByRole('button', { name: `Roll back to ${SHA.old.slice(0, 7)} (h-1)` });
+    await rollback.focus();
     await page.keyboard.press('Enter');
     const confirm = page.getByRole('dialog').getByRole('button', { name: 'Roll back' });
     await confirm.waitFor();
     expect(await isFocused(confirm)).toBe(true);
     await page.keyboard.press('Escape');
     await page.getByRole('dialog').waitFor({ state: 'detached' });
+    expect(await isFocused(rollback)).toBe(true);
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Shift+Tab');
+    expect(await isFocused(page.getByRole('dialog').getByRole('button', { name: 'Cancel' }))).toBe(true);
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
     expect(api.requests).toEqual([]);
+    expect(await isFocused(rollback)).toBe(true);
   });
 
   it('a viewer sees no buttons for operations, and the API refuses them anyway', async () => {

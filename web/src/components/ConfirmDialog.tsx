@@ -1,12 +1,14 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 
-/** A modal <dialog>: the browser traps focus and Escape cancels. */
+/** A modal <dialog>: the browser keeps focus inside, Escape cancels, focus returns on close. */
 export function ConfirmDialog(props: { title: string; confirmLabel: string; onConfirm: () => void; onCancel: () => void; children: ComponentChildren }) {
   const dialog = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const element = dialog.current;
     if (element && !element.open) element.showModal();
+    // Closing (rather than just removing) the dialog hands focus back to where it was.
+    return () => element?.close();
   }, []);
   return (
     <dialog ref={dialog} aria-labelledby="confirm-title" onCancel={props.onCancel} class="confirm">
