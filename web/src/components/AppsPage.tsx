@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { HEALTH_STATUSES, SYNC_STATUSES, type AppSummary, type HealthStatus, type SyncStatus } from '../api-types.ts';
 import { useEnv, useNow, useStoreVersion } from '../context.ts';
 import { age, firstLine, shortSha } from '../format.ts';
@@ -81,7 +81,13 @@ function AppList({ apps }: { apps: AppSummary[] }) {
   const now = useNow(10_000);
   const scroller = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
-  const viewport = scroller.current?.clientHeight ?? window.innerHeight;
+  const [viewport, setViewport] = useState(window.innerHeight);
+  useEffect(() => {
+    const measure = () => setViewport(scroller.current?.clientHeight ?? window.innerHeight);
+    measure();
+    addEventListener('resize', measure);
+    return () => removeEventListener('resize', measure);
+  }, []);
   const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
   const last = Math.min(apps.length, Math.ceil((scrollTop + viewport) / ROW_HEIGHT) + OVERSCAN);
   return (
