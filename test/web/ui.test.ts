@@ -157,7 +157,7 @@ describe.skipIf(!chromiumAvailable())('web UI', () => {
 
   it('rolls back through the confirm dialog: the request is made and the pin badge appears', async () => {
     await openSignedIn(OPERATOR.token, '#/apps/guestbook');
-    const rollback = page.getByRole('button', { name: `Roll back to ${SHA.old.slice(0, 7)} (h-1)` });
+    const rollback = page.getByRole('button', { name: `Rollback to ${SHA.old.slice(0, 7)} (h-1)` });
     await rollback.click();
     const dialog = page.getByRole('dialog');
     await dialog.waitFor();
@@ -194,7 +194,7 @@ describe.skipIf(!chromiumAvailable())('web UI', () => {
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'guestbook', level: 1 }).waitFor();
 
-    const rollback = page.getByRole('button', { name: `Roll back to ${SHA.old.slice(0, 7)} (h-1)` });
+    const rollback = page.getByRole('button', { name: `Rollback to ${SHA.old.slice(0, 7)} (h-1)` });
     await rollback.focus();
     await page.keyboard.press('Enter');
     const confirm = page.getByRole('dialog').getByRole('button', { name: 'Roll back' });
@@ -216,9 +216,11 @@ describe.skipIf(!chromiumAvailable())('web UI', () => {
     await openSignedIn(VIEWER.token, '#/apps/guestbook');
     await page.locator('tr[data-history]').first().waitFor();
     await page.getByRole('heading', { name: 'Resources' }).waitFor();
-    for (const name of ['Refresh', 'Sync', 'Rollback', 'Promote', 'Abort', 'Unpin']) {
-      expect(await page.getByRole('button', { name, exact: true }).count(), name).toBe(0);
+    for (const name of ['Refresh', 'Sync', 'Rollback', 'Pin', 'Unpin', 'Promote', 'Abort']) {
+      expect(await page.getByRole('button', { name: new RegExp(`^${name}\\b`) }).count(), name).toBe(0);
     }
+    // What is left are the tree's "diff" links.
+    expect(await page.locator('main button:not(.link)').count()).toBe(0);
     expect(await page.getByRole('group', { name: 'Operations' }).count()).toBe(0);
     const refused = await page.request.post(`${api.url}/api/v1/apps/guestbook/sync`, { headers: { authorization: `Bearer ${VIEWER.token}` } });
     expect(refused.status()).toBe(403);

@@ -52,7 +52,7 @@ export function HistoryPanel({ entries, now, canOperate, onRollback }: { entries
                 </td>
                 {canOperate && (
                   <td>
-                    <button type="button" onClick={() => onRollback(entry)} aria-label={`Roll back to ${shortSha(entry.revision)} (${entry.id})`}>
+                    <button type="button" onClick={() => onRollback(entry)} aria-label={`Rollback to ${shortSha(entry.revision)} (${entry.id})`}>
                       Rollback
                     </button>
                   </td>
