@@ -31,7 +31,8 @@ function newestSource(dir: string): number {
 /** Runs `npm run build:web`'s command when web/dist is missing or stale. */
 export async function ensureWebBuilt(): Promise<void> {
   if (existsSync(BUILT) && statSync(BUILT).mtimeMs >= newestSource(WEB)) return;
-  await promisify(execFile)(path.join(REPO, 'node_modules', '.bin', 'vite'), ['build', 'web', '--logLevel', 'warn'], { cwd: REPO });
+  // vitest sets NODE_ENV=test, which would make Vite emit Preact's development JSX runtime
+  await promisify(execFile)(path.join(REPO, 'node_modules', '.bin', 'vite'), ['build', 'web', '--logLevel', 'warn'], { cwd: REPO, env: { ...process.env, NODE_ENV: 'production' } });
 }
 
 export function launchBrowser(): Promise<Browser> {

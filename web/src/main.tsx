@@ -38,6 +38,8 @@ function Root() {
   const [session, setSession] = useState<Session | undefined>(undefined);
   const [signInError, setSignInError] = useState<string | undefined>(undefined);
   const client = useMemo(() => (token === '' ? undefined : new ApiClient(token)), [token]);
+  // The stream and the list load while the session is checked: one round trip less to the list.
+  const store = useMemo(() => (client ? new AppStore(client) : undefined), [client]);
 
   const signOut = (reason?: string) => {
     sessionStorage.removeItem(TOKEN_KEY);
@@ -47,7 +49,8 @@ function Root() {
   };
 
   useEffect(() => {
-    if (!client) return;
+    if (!client || !store) return;
+    store.start(() => signOut('That token was not accepted.'));
     client.session().then(
       (s) => {
         sessionStorage.setItem(TOKEN_KEY, client.token);
@@ -56,20 +59,17 @@ function Root() {
       },
       (e: Error) => signOut(e instanceof ApiError && e.status === 401 ? 'That token was not accepted.' : `Could not reach the API: ${e.message}`),
     );
-  }, [client]);
+    return () => store.stop();
+  }, [client, store]);
 
-  if (!client) return <SignIn error={signInError} onToken={setToken} />;
+  if (!client || !store) return <SignIn error={signInError} onToken={setToken} />;
   if (!session) return <p class="loading">Signing in…</p>;
-  return <SignedIn client={client} session={session} onSignOut={() => signOut()} />;
+  return <SignedIn client={client} store={store} session={session} onSignOut={() => signOut()} />;
 }
 
-function SignedIn({ client, session, onSignOut }: { client: ApiClient; session: Session; onSignOut: () => void }) {
+function SignedIn({ client, store, session, onSignOut }: { client: ApiClient; store: AppStore; session: Session; onSignOut: () => void }) {
   const route = useRoute();
-  const env: Env = useMemo(() => ({ client, session, store: new AppStore(client) }), [client, session]);
-  useEffect(() => {
-    env.store.start(() => onSignOut());
-    return () => env.store.stop();
-  }, [env]);
+  const env: Env = useMemo(() => ({ client, session, store }), [client, store, session]);
   return (
     <EnvContext.Provider value={env}>
       <a class="skip" href="#main" onClick={(e) => (e.preventDefault(), document.getElementById('main')?.focus())}>
