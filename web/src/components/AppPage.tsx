@@ -2,10 +2,11 @@ import { useEffect, useState } from 'preact/hooks';
 import { mayOperate, type AppDetail, type AppSummary, type HistoryEntry, type ResourceNode } from '../api-types.ts';
 import { useEnv, useNow, useStoreVersion } from '../context.ts';
 import { shortSha } from '../format.ts';
+import { rollbackConsequences } from '../rollback.ts';
 import { AppSummaryView, Operations, type Operate } from './AppHeader.tsx';
 import { ConfirmDialog } from './ConfirmDialog.tsx';
 import { DiffPanel } from './DiffPanel.tsx';
-import { HistoryPanel, rollbackConsequences } from './HistoryPanel.tsx';
+import { HistoryPanel } from './HistoryPanel.tsx';
 import { ResourceTree } from './ResourceTree.tsx';
 import { FailureReason, RolloutPanel } from './RolloutPanel.tsx';
 

@@ -1,14 +1,9 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { HEALTH_STATUSES, SYNC_STATUSES, type AppSummary, type HealthStatus, type SyncStatus } from '../api-types.ts';
+import { HEALTH_STATUSES, SYNC_STATUSES, type AppSummary } from '../api-types.ts';
 import { useEnv, useNow, useStoreVersion } from '../context.ts';
+import { matches, type AppFilter } from '../filter.ts';
 import { age, firstLine, shortSha } from '../format.ts';
 import { AppBadges, Status } from './badges.tsx';
-
-export interface AppFilter {
-  sync: SyncStatus | '';
-  health: HealthStatus | '';
-  search: string;
-}
 
 /** Kept across page changes, so going back to the list keeps the filter. */
 let savedFilter: AppFilter = { sync: '', health: '', search: '' };
@@ -17,12 +12,6 @@ let savedFilter: AppFilter = { sync: '', health: '', search: '' };
 const ROW_HEIGHT = 44;
 /** rows rendered beyond the visible ones, so scrolling and tabbing meet rendered rows */
 const OVERSCAN = 12;
-
-export function matches(app: AppSummary, filter: AppFilter): boolean {
-  if (filter.sync !== '' && app.sync !== filter.sync) return false;
-  if (filter.health !== '' && app.health !== filter.health) return false;
-  return filter.search === '' || app.name.toLowerCase().includes(filter.search.toLowerCase());
-}
 
 export function AppsPage() {
   const { store } = useEnv();
