@@ -50,7 +50,11 @@ describe.skipIf(!chromiumAvailable())('web UI', () => {
   }
 
   const isFocused = (locator: Locator) => locator.evaluate((el) => el === el.ownerDocument.activeElement);
-  const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, name), fullPage: true });
+  /** A full-page screenshot, the pointer moved off so no tooltip covers it. */
+  const shot = async (name: string) => {
+    await page.mouse.move(0, 0);
+    await page.screenshot({ path: path.join(ARTIFACTS, name), fullPage: true });
+  };
 
   it('signs in with a token and lists every app with status, revision and badges; filters and search narrow it', async () => {
     await page.goto(api.url);

@@ -39,12 +39,12 @@ function Branch({ entry, onDiff }: { entry: TreeNode; onDiff: (key: string) => v
             diff
           </button>
         )}
+        {reason && (
+          <span class="reason" role="tooltip" id={`reason-${node.key}`}>
+            {reason}
+          </span>
+        )}
       </span>
-      {reason && (
-        <span class="reason" role="tooltip" id={`reason-${node.key}`}>
-          {reason}
-        </span>
-      )}
       {entry.children.length > 0 && (
         <ul>
           {entry.children.map((child) => (
