@@ -299,7 +299,7 @@ export class Controller {
       await this.clearResolvedFailure(app.name, previous, state);
       this.log(`${app.name}: ${result.trigger} sync ${result.phase}: ${result.message}`);
     } else {
-      await this.noteFailure(app.name, 'sync', result.revision ?? '', `${result.trigger} sync ${result.phase}: ${result.message}`);
+      await this.noteFailure(app.name, 'sync', result.revision ?? '', `${result.trigger} sync of ${(result.revision ?? 'no revision').slice(0, 7)} ${result.phase}: ${result.message}`);
     }
     return result;
   }
