@@ -254,7 +254,8 @@ export class Controller {
     } catch (e) {
       if (!(e instanceof GitError || e instanceof KubeError)) throw e;
       await this.saveState(app, stateFromError(app.name, e.message, previous, new Date()));
-      await this.noteFailure(app.name, 'comparison', inputs?.sha ?? revision ?? '', `comparison failed: ${e.message}`);
+      const failedAt = inputs?.sha ?? revision ?? '';
+      await this.noteFailure(app.name, 'comparison', failedAt, `comparison${failedAt === '' ? '' : ` of ${failedAt.slice(0, 7)}`} failed: ${e.message}`);
       // Background work retries by itself at the next poll or change; asked-for syncs retry now.
       if (trigger !== 'refresh' && !isBackgroundTrigger(trigger)) throw OperationError.retryable(e.message, e);
       return undefined;
@@ -399,7 +400,7 @@ export class Controller {
     return this.keys.heal(app);
   }
 
-  /** Records a failure; logs it when it is new (another stage or revision than the app's last), so once per revision. */
+  /** Records a failure; logs it when it is new (see failures.ts): once per revision and stage. */
   private async noteFailure(app: string, stage: FailureStage, revision: string, message: string): Promise<void> {
     if (await this.failures.note(app, stage, revision, Date.now())) this.log(bounded(`${app}: ${message}`));
   }

@@ -8,8 +8,9 @@
  *   failure: a revision the API server rejects does not change by itself, and retrying it
  *   on every poll fills history and log. A new commit is not a retry (its sync runs at
  *   once), nor is an explicit request (manual, webhook, rollback).
- * - **Logging once.** A failure is logged when it is new — another stage or another
- *   revision than the one recorded — not on every retry.
+ * - **Logging once.** A failure is logged the first time its stage fails for its revision,
+ *   not on every retry, and not again when the same server error is met by the comparison
+ *   and the sync in turn (a GET that fails in both, say).
  *
  * The record is removed when the app compares Synced or a sync succeeds.
  */
@@ -23,9 +24,12 @@ export interface FailureRecord {
   readonly stage: FailureStage;
   /** The commit, or '' when the failure came before one was resolved (an unreachable repository). */
   readonly revision: string;
+  /** Failures in a row of this stage and revision. */
   readonly count: number;
   /** epoch ms of the last failure */
   readonly lastAt: number;
+  /** The stages already logged for this revision. */
+  readonly logged: readonly FailureStage[];
 }
 
 export const RETRY_BASE_DELAY_MS = 10_000;
@@ -38,8 +42,11 @@ export function retryDelayMs(count: number): number {
 
 /** The record after one more failure, and whether it is new (to be logged). */
 export function afterFailure(previous: FailureRecord | undefined, stage: FailureStage, revision: string, now: number): { record: FailureRecord; isNew: boolean } {
-  const isNew = previous === undefined || previous.stage !== stage || previous.revision !== revision;
-  return { record: { stage, revision, count: isNew ? 1 : previous.count + 1, lastAt: now }, isNew };
+  const sameRevision = previous !== undefined && previous.revision === revision;
+  const logged = sameRevision ? previous.logged : [];
+  const isNew = !logged.includes(stage);
+  const count = sameRevision && previous.stage === stage ? previous.count + 1 : 1;
+  return { record: { stage, revision, count, lastAt: now, logged: isNew ? [...logged, stage] : logged }, isNew };
 }
 
 /** How long background work must still wait before syncing `revision` again; 0 when it may now. */
@@ -80,8 +87,9 @@ function parseFailureRecord(text: string): FailureRecord | undefined {
     return undefined;
   }
   if (typeof value !== 'object' || value === null) return undefined;
-  const { stage, revision, count, lastAt } = value as Record<string, unknown>;
+  const { stage, revision, count, lastAt, logged } = value as Record<string, unknown>;
   const known = FAILURE_STAGES.find((s) => s === stage);
   if (known === undefined || typeof revision !== 'string' || typeof count !== 'number' || typeof lastAt !== 'number') return undefined;
-  return { stage: known, revision, count, lastAt };
+  const stages = Array.isArray(logged) ? FAILURE_STAGES.filter((s) => logged.includes(s)) : [];
+  return { stage: known, revision, count, lastAt, logged: stages };
 }

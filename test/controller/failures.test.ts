@@ -12,7 +12,7 @@ describe('the retry back-off of a failed revision', () => {
     expect(retryDelayMs(count)).toBe(want);
   });
 
-  const record: FailureRecord = { stage: 'sync', revision: 'abc', count: 2, lastAt: 1_000 };
+  const record: FailureRecord = { stage: 'sync', revision: 'abc', count: 2, lastAt: 1_000, logged: ['sync'] };
   it.each([
     { name: 'the same revision, within its back-off', record, revision: 'abc', now: 6_000, want: 15_000 },
     { name: 'the same revision, after its back-off', record, revision: 'abc', now: 21_000, want: 0 },
@@ -23,12 +23,15 @@ describe('the retry back-off of a failed revision', () => {
     expect(retryWaitMs(record, revision, now)).toBe(want);
   });
 
-  it('counts repeats of one failure, and starts again (to be logged) for another revision or stage', () => {
+  it('counts repeats of one failure, and is new (to be logged) once per revision and stage', () => {
     const first = afterFailure(undefined, 'sync', 'abc', 1);
-    expect(first).toEqual({ record: { stage: 'sync', revision: 'abc', count: 1, lastAt: 1 }, isNew: true });
+    expect(first).toEqual({ record: { stage: 'sync', revision: 'abc', count: 1, lastAt: 1, logged: ['sync'] }, isNew: true });
     const second = afterFailure(first.record, 'sync', 'abc', 2);
-    expect(second).toEqual({ record: { stage: 'sync', revision: 'abc', count: 2, lastAt: 2 }, isNew: false });
-    expect(afterFailure(second.record, 'sync', 'def', 3)).toMatchObject({ record: { count: 1 }, isNew: true });
-    expect(afterFailure(second.record, 'comparison', 'abc', 3)).toMatchObject({ record: { count: 1 }, isNew: true });
+    expect(second).toEqual({ record: { stage: 'sync', revision: 'abc', count: 2, lastAt: 2, logged: ['sync'] }, isNew: false });
+    expect(afterFailure(second.record, 'sync', 'def', 3)).toMatchObject({ record: { count: 1, logged: ['sync'] }, isNew: true });
+    const compared = afterFailure(second.record, 'comparison', 'abc', 3);
+    expect(compared).toMatchObject({ record: { count: 1, logged: ['sync', 'comparison'] }, isNew: true });
+    // the same error met by the comparison and the sync in turn: logged once each
+    expect(afterFailure(compared.record, 'sync', 'abc', 4)).toMatchObject({ record: { count: 1 }, isNew: false });
   });
 });

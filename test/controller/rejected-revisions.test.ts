@@ -8,6 +8,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_MESSAGE_CHARS } from '../../src/bounded.ts';
 import { Controller } from '../../src/controller/controller.ts';
 import { GitSource } from '../../src/git/index.ts';
 import type { JsonObject } from '../../src/json.ts';
@@ -143,6 +144,22 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('revisions the API server 
     expect(logged).toEqual([expect.stringMatching(/^rejects: rendering app at [0-9a-f]{7} failed with 1 error: app\/config\.yaml:5: /)]);
 
     const fixed = await rejects.commit(GOOD, 'repaired');
+    expect((await syncedAt('rejects', fixed)).conditions).toBeUndefined();
+  });
+
+  it('bounds and logs once a failure that quotes a 100,000-character name', async () => {
+    const huge = await rejects.commit({ 'app/huge.yaml': CONFIG('blue').replace('name: settings', `name: ${'n'.repeat(100_000)}`) }, 'huge name');
+    await until('the failure logged', async () => lines.some((l) => l.includes(huge.slice(0, 7)) && l.includes('nnnnnnnnnn')));
+    const compares = controller.compareCounts.full;
+    await until('five more compares', async () => controller.compareCounts.full >= compares + 5);
+    const state = (await controller.state('rejects'))!;
+    expect(state.conditions).toEqual([expect.objectContaining({ type: expect.stringMatching(/^(ComparisonError|SyncError)$/) })]);
+    const shown = [state.message ?? '', ...(state.conditions ?? []).map((c) => c.message), ...(await controller.operations('rejects', 1)).map((o) => o.message)];
+    for (const text of shown) expect(text.length).toBeLessThanOrEqual(MAX_MESSAGE_CHARS);
+    const logged = lines.filter((l) => l.includes('nnnnnnnnnn'));
+    expect(logged).toHaveLength(1);
+    expect(logged[0]!.length).toBeLessThanOrEqual(MAX_MESSAGE_CHARS);
+    const fixed = await rejects.commit({ 'app/huge.yaml': null }, 'drop it');
     expect((await syncedAt('rejects', fixed)).conditions).toBeUndefined();
   });
 
