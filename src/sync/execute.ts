@@ -69,9 +69,9 @@ async function applyOne(kube: KubeClient, task: ApplyTask, opts: ExecuteOptions)
       return await applyOnce(kube, task, opts);
     } catch (e) {
       if (!(e instanceof UnservedKindError) || attempt >= UNSERVED_KIND_RETRIES) return { key: task.key, action: 'failed', message: e instanceof Error ? e.message : String(e) };
-      // Discovery keeps "not served" for a while; this kind is expected to appear.
+      // Discovery keeps "not served" for a while, but this kind is expected to appear: ask again, at once the first time.
       kube.discovery.invalidate(e.apiVersion);
-      await sleep(UNSERVED_KIND_DELAY_MS);
+      if (attempt > 0) await sleep(UNSERVED_KIND_DELAY_MS);
     }
   }
 }
