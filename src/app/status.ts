@@ -2,6 +2,7 @@
  * The status Sluice writes to an Application's status subresource (Argo CD's field names,
  * so `kubectl get sapp -o yaml` reads familiar). Pure: times are passed in as RFC 3339 strings.
  */
+import { bounded } from '../bounded.ts';
 import type { ValidationError } from './fields.ts';
 import type { Application } from './types.ts';
 import { formatValidationError } from './validate.ts';
@@ -16,8 +17,13 @@ export type HealthStatusCode = (typeof HEALTH_STATUS_CODES)[number];
 export const OPERATION_PHASES = ['Running', 'Terminating', 'Succeeded', 'Failed', 'Error'] as const;
 export type OperationPhase = (typeof OPERATION_PHASES)[number];
 
-/** The condition types Sluice sets (Argo CD's names). */
-export const CONDITION_TYPES = ['InvalidSpecError'] as const;
+/**
+ * The condition types Sluice sets (Argo CD's names): the spec is invalid; the revision
+ * could not be compared (render errors, an unreachable repository or API server, kinds the
+ * cluster does not serve); its last sync failed (the server rejected a write, a wave never
+ * became healthy).
+ */
+export const CONDITION_TYPES = ['InvalidSpecError', 'ComparisonError', 'SyncError'] as const;
 export type ConditionType = (typeof CONDITION_TYPES)[number];
 
 export const DEFAULT_HISTORY_LIMIT = 10;
@@ -139,6 +145,22 @@ export function invalidSpecStatus(stored: unknown, errors: readonly ValidationEr
   const message = errors.map((e) => formatValidationError({ path: e.path, message: e.message })).join('; ');
   const unchanged = readConditions(record(stored).conditions).find((c) => c.type === 'InvalidSpecError' && c.message === message);
   return { sync: { status: 'Unknown' }, health: { status: 'Unknown' }, conditions: [unchanged ?? { type: 'InvalidSpecError', message, lastTransitionTime: now }] };
+}
+
+/**
+ * `conditions` with one of `type` carrying `message` (bounded), replacing any other of that
+ * type; an unchanged one keeps its lastTransitionTime, so a steady failure is not a change.
+ */
+export function withCondition(conditions: readonly ApplicationCondition[] | undefined, type: ConditionType, message: string, now: string): readonly ApplicationCondition[] {
+  const text = bounded(message);
+  const others = (conditions ?? []).filter((c) => c.type !== type);
+  const same = conditions?.find((c) => c.type === type && c.message === text);
+  return [...others, same ?? { type, message: text, lastTransitionTime: now }];
+}
+
+/** `conditions` without those of the given types. */
+export function withoutConditions(conditions: readonly ApplicationCondition[] | undefined, ...types: readonly ConditionType[]): readonly ApplicationCondition[] {
+  return (conditions ?? []).filter((c) => !types.includes(c.type));
 }
 
 /** true when `a` is a worse health than `b` (Degraded is worse than Progressing, …). */

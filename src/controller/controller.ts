@@ -30,7 +30,11 @@ import { appRef, compareApp, type RenderCache } from '../sync/compare.ts';
 import { syncApp, type SyncContext } from '../sync/operation.ts';
 import { appLabelValue } from '../sync/tracking.ts';
 import type { Comparison, OperationResult, RenderFailure } from '../sync/types.ts';
-import { historyEntry, isAppState, stateFromComparison, stateFromError, withSyncedRevision, type AppState } from './state.ts';
+import { historyEntry, isAppState, stateAfterSync, stateFromComparison, stateFromError, type AppState } from './state.ts';
+import { FailureStore, retryWaitMs, type FailureStage } from './failures.ts';
+import { bounded } from '../bounded.ts';
+import { keys, type Keys } from '../queue/keys.ts';
+import { formatRenderError } from '../render/format.ts';
 import { statusAfterOperation, statusFromState, statusPatch } from './status-mirror.ts';
 import { TrackedObjects } from './tracked-objects.ts';
 
@@ -83,6 +87,8 @@ export class Controller {
   private readonly renderCache: LruRenderCache;
   private worker: SluiceWorker | undefined;
   private stopped = false;
+  private readonly keys: Keys;
+  private readonly failures: FailureStore;
 
   private constructor(
     private readonly opts: ControllerOptions,
@@ -93,6 +99,8 @@ export class Controller {
     private readonly tracked: TrackedObjects,
   ) {
     this.apps = new Map(opts.apps.map((a) => [a.name, a]));
+    this.keys = keys(opts.prefix === undefined ? {} : { prefix: opts.prefix });
+    this.failures = new FailureStore(redis, this.keys);
     // Room for every app's current revision and the next one, so a steady fleet never re-renders.
     this.renderCache = new LruRenderCache(Math.max(64, opts.apps.length * 2));
     this.appByLabel = new Map(opts.apps.map((a) => [appLabelValue(appRef(a)), a.name]));
@@ -246,21 +254,32 @@ export class Controller {
     } catch (e) {
       if (!(e instanceof GitError || e instanceof KubeError)) throw e;
       await this.saveState(app, stateFromError(app.name, e.message, previous, new Date()));
+      const failedAt = inputs?.sha ?? revision ?? '';
+      await this.noteFailure(app.name, 'comparison', failedAt, `comparison${failedAt === '' ? '' : ` of ${failedAt.slice(0, 7)}`} failed: ${e.message}`);
       // Background work retries by itself at the next poll or change; asked-for syncs retry now.
       if (trigger !== 'refresh' && !isBackgroundTrigger(trigger)) throw OperationError.retryable(e.message, e);
       return undefined;
     }
     if ('kinds' in compared) await this.tracked.watch(compared.kinds);
+    else await this.noteFailure(app.name, 'comparison', compared.revision, renderFailureLog(app, compared));
     let state = stateFromComparison(app.name, compared, previous, new Date());
     if (inputs !== undefined && state.sync === 'Synced' && state.message === undefined) this.syncedInputs.set(app.name, inputs.key);
     else this.syncedInputs.delete(app.name);
 
     if (!this.shouldSync(app, trigger, compared, state)) {
       await this.saveState(app, state);
+      await this.clearResolvedFailure(app.name, previous, state);
       if (trigger === 'refresh' && state.sync === 'OutOfSync' && app.spec.syncPolicy.automated?.selfHeal) this.scheduleHeal(app.name, 0);
       return state;
     }
-    if (isDriftHeal(trigger, compared, state)) {
+    const background = trigger === 'refresh' || isBackgroundTrigger(trigger);
+    if (background && (await this.retryWait(app.name, previous, compared.revision)) > 0) {
+      // The failed revision waits out its back-off; the failure stays what the state shows.
+      await this.saveState(app, previous?.message === undefined ? state : { ...state, message: previous.message });
+      return state;
+    }
+    const drift = background && isDrift(compared, state);
+    if (drift) {
       const wait = await this.healBackoff(app.name);
       if (wait > 0) {
         await this.saveState(app, state);
@@ -270,12 +289,19 @@ export class Controller {
       }
       await this.noteHeal(app.name);
     }
-    const result = await syncApp(this.ctx, app, { trigger: trigger === 'refresh' ? 'self-heal' : trigger, ...(revision === undefined ? {} : { revision }) }, compared);
+    // Background work that found a new revision syncs it as a poll would: it is not a heal.
+    const syncTrigger: SyncTrigger = trigger === 'refresh' || trigger === 'self-heal' ? (drift ? 'self-heal' : 'poll') : trigger;
+    const result = await syncApp(this.ctx, app, { trigger: syncTrigger, ...(revision === undefined ? {} : { revision }) }, compared);
     await this.history.record(app.name, historyEntry(op.jobId, result));
-    state = withSyncedRevision({ ...state, ...(result.phase === 'Succeeded' ? {} : { message: result.message }) }, result);
+    state = stateAfterSync(state, result, new Date());
     if (this.opts.mirrorStatus) this.mirrored.set(app.name, statusAfterOperation(app, result, this.mirroredStatus(app)));
     await this.saveState(app, state);
-    this.log(`${app.name}: ${result.trigger} sync ${result.phase}: ${result.message}`);
+    if (result.phase === 'Succeeded') {
+      await this.clearResolvedFailure(app.name, previous, state);
+      this.log(`${app.name}: ${result.trigger} sync ${result.phase}: ${result.message}`);
+    } else {
+      await this.noteFailure(app.name, 'sync', result.revision ?? '', `${result.trigger} sync of ${(result.revision ?? 'no revision').slice(0, 7)} ${result.phase}: ${result.message}`);
+    }
     return result;
   }
 
@@ -371,13 +397,39 @@ export class Controller {
   }
 
   private healKey(app: string): string {
-    return `${this.opts.prefix ?? 'sluice'}:heal:${app}`;
+    return this.keys.heal(app);
+  }
+
+  /** Records a failure; logs it when it is new (see failures.ts): once per revision and stage. */
+  private async noteFailure(app: string, stage: FailureStage, revision: string, message: string): Promise<void> {
+    if (await this.failures.note(app, stage, revision, Date.now())) this.log(bounded(`${app}: ${message}`));
+  }
+
+  /** Forgets the app's failure once a condition it had is gone (it compared Synced, or a sync succeeded). */
+  private async clearResolvedFailure(app: string, previous: AppState | undefined, state: AppState): Promise<void> {
+    const gone = (previous?.conditions ?? []).some((c) => !(state.conditions ?? []).some((n) => n.type === c.type));
+    if (gone) await this.failures.clear(app);
+  }
+
+  /** How long background work must wait before syncing `revision` again, after its sync failed. */
+  private async retryWait(app: string, previous: AppState | undefined, revision: string): Promise<number> {
+    if (!(previous?.conditions ?? []).some((c) => c.type === 'SyncError')) return 0;
+    return retryWaitMs(await this.failures.get(app), revision, Date.now());
   }
 }
 
-/** A sync to undo drift: asked for by the watch, or a poll that found no new revision. */
-function isDriftHeal(trigger: SyncTrigger | 'refresh', compared: Comparison | RenderFailure, state: AppState): boolean {
-  return trigger === 'refresh' || trigger === 'self-heal' || (trigger === 'poll' && compared.revision === state.syncedRevision);
+/**
+ * Whether background work (the watch's refresh, a heal, a poll) would sync to undo drift:
+ * the revision is the one last synced. A new revision is not drift, whoever noticed it.
+ */
+function isDrift(compared: Comparison | RenderFailure, state: AppState): boolean {
+  return compared.revision === state.syncedRevision;
+}
+
+/** The log line of a render failure: every error at its file:line (bounded). */
+function renderFailureLog(app: Application, failure: RenderFailure): string {
+  const count = failure.errors.length;
+  return `rendering ${app.spec.source.path} at ${failure.revision.slice(0, 7)} failed with ${count} error${count === 1 ? '' : 's'}: ${failure.errors.map(formatRenderError).join('; ')}`;
 }
 
 /** Keeps the most recently used render results, as JSON text (a fraction of their heap size as objects). */

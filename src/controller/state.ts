@@ -1,5 +1,8 @@
 /** What the controller knows of an app between operations: stored in Redis, shown by the API and UI. Pure. */
+import { withCondition, withoutConditions, type ApplicationCondition } from '../app/status.ts';
+import { bounded } from '../bounded.ts';
 import type { CommitInfo } from '../git/index.ts';
+import { formatRenderError } from '../render/format.ts';
 import type { HealthStatus } from '../health/index.ts';
 import type { HistoryEntry } from '../store/types.ts';
 import { keyString } from '../sync/resource-key.ts';
@@ -28,43 +31,69 @@ export interface AppState {
    * restarted controller still searches a kind Git has since dropped entirely (to prune it).
    */
   readonly kinds?: readonly string[];
+  /** ComparisonError and SyncError while they hold (absent when there are none). */
+  readonly conditions?: readonly ApplicationCondition[];
 }
 
 export function stateFromComparison(app: string, compared: Comparison | RenderFailure, previous: AppState | undefined, now: Date): AppState {
-  const base = { app, revision: compared.revision, commit: compared.commit, comparedAt: now.toISOString(), ...synced(previous) };
+  const at = now.toISOString();
+  const base = { app, revision: compared.revision, commit: compared.commit, comparedAt: at, ...synced(previous) };
   if ('errors' in compared) {
-    const first = compared.errors[0];
+    const message = renderFailureMessage(compared);
     return {
       ...base,
       sync: 'Unknown',
       health: previous?.health ?? 'Unknown',
-      message: `rendering failed at ${compared.revision.slice(0, 7)}: ${compared.errors.length} error(s)${first ? `, first ${first.file}${first.line === undefined ? '' : `:${first.line}`}: ${first.message}` : ''}`,
+      message,
       resources: previous?.resources ?? [],
       ...(previous?.kinds === undefined ? {} : { kinds: previous.kinds }),
+      ...conditions(withCondition(previous?.conditions, 'ComparisonError', message, at)),
     };
   }
+  const problems = compared.problems.length > 0 ? bounded(compared.problems.map((p) => p.message).join('; ')) : undefined;
+  const kept = problems === undefined ? withoutConditions(previous?.conditions, 'ComparisonError') : withCondition(previous?.conditions, 'ComparisonError', problems, at);
   return {
     ...base,
     sync: compared.status,
     health: compared.health,
-    ...(compared.problems.length > 0 ? { message: compared.problems.map((p) => p.message).join('; ') } : {}),
+    ...(problems === undefined ? {} : { message: problems }),
     resources: compared.resources.map((r) => ({ key: keyString(r.key), status: r.diff.status, health: r.health.status })),
     kinds: [...new Set(compared.resources.map((r) => `${r.apiVersion}/${r.key.kind}`))].sort(),
+    // Everything matches Git: whatever sync failed before has nothing left to apply.
+    ...conditions(compared.status === 'Synced' && problems === undefined ? withoutConditions(kept, 'SyncError') : kept),
   };
 }
 
+/** `rendering failed at abc1234: 2 error(s), first app/web.yaml:12: … [CODE]`. */
+export function renderFailureMessage(failure: RenderFailure): string {
+  const first = failure.errors[0];
+  return bounded(`rendering failed at ${failure.revision.slice(0, 7)}: ${failure.errors.length} error(s)${first ? `, first ${formatRenderError(first)}` : ''}`);
+}
+
 export function stateFromError(app: string, message: string, previous: AppState | undefined, now: Date): AppState {
+  const text = bounded(message);
   return {
     ...(previous ?? { resources: [] as ResourceState[], health: 'Unknown' as const }),
     app,
     sync: 'Unknown',
     comparedAt: now.toISOString(),
-    message,
+    message: text,
+    conditions: withCondition(previous?.conditions, 'ComparisonError', text, now.toISOString()),
   };
 }
 
-export function withSyncedRevision(state: AppState, result: OperationResult): AppState {
-  return result.phase === 'Succeeded' && !result.dryRun && result.revision !== undefined ? { ...state, syncedRevision: result.revision } : state;
+/** The state after a sync: the revision synced when it succeeded, else the failure as message and SyncError. */
+export function stateAfterSync(state: AppState, result: OperationResult, now: Date): AppState {
+  if (result.phase === 'Succeeded') {
+    const { conditions: previous, ...rest } = state;
+    return { ...rest, ...conditions(withoutConditions(previous, 'SyncError')), ...(result.dryRun || result.revision === undefined ? {} : { syncedRevision: result.revision }) };
+  }
+  return { ...state, message: bounded(result.message), conditions: withCondition(state.conditions, 'SyncError', result.message, now.toISOString()) };
+}
+
+/** The conditions field, absent when empty. */
+function conditions(list: readonly ApplicationCondition[]): { conditions?: readonly ApplicationCondition[] } {
+  return list.length === 0 ? {} : { conditions: list };
 }
 
 function synced(previous: AppState | undefined): { syncedRevision?: string } {

@@ -9,11 +9,15 @@ import type { JsonValue } from '../json.ts';
 import type { OperationResult } from '../sync/types.ts';
 import type { AppState } from './state.ts';
 
-/** The status for a valid app's state: without conditions, since the only one Sluice sets is InvalidSpecError. */
+/**
+ * The status for a valid app's state. Its conditions are the state's (ComparisonError,
+ * SyncError): an InvalidSpecError from before the spec was fixed is dropped.
+ */
 export function statusFromState(app: Application, state: AppState, previous: ApplicationStatus): ApplicationStatus {
   const { conditions: _, ...kept } = previous;
   return {
     ...kept,
+    ...(state.conditions === undefined || state.conditions.length === 0 ? {} : { conditions: state.conditions }),
     sync: { status: state.sync, ...(state.revision === undefined ? {} : { revision: state.revision }), comparedTo: comparedToOf(app) },
     health: { status: state.health, ...(state.message === undefined ? {} : { message: state.message }) },
     reconciledAt: state.comparedAt,

@@ -1,7 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ConnectionSettings } from './kubeconfig.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from '../json.ts';
-import { DiscoveryCache } from './discovery.ts';
+import { DiscoveryCache, type DiscoveryOptions } from './discovery.ts';
 import { errorFromResponse, KubeError, redact } from './errors.ts';
 import { withRetry, type RetryPolicy } from './retry.ts';
 import { Transport, type HttpResponse, type TransportOptions } from './transport.ts';
@@ -28,6 +28,7 @@ export interface KubeClientOptions extends TransportOptions {
   readonly fieldManager?: string;
   /** transient-failure retries inside every call (429/5xx/network); conflicts are never retried here */
   readonly retry?: RetryPolicy;
+  readonly discovery?: DiscoveryOptions;
 }
 
 /**
@@ -53,7 +54,7 @@ export class KubeClient {
       const res = await this.send({ method: 'GET', path, subject: path });
       if (res.status === 404) return undefined;
       return this.parse(res, path);
-    });
+    }, options.discovery);
   }
 
   /** A client for the kubeconfig's current context (its cluster, credentials and namespace). */

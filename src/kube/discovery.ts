@@ -1,5 +1,5 @@
 import { isJsonObject, type JsonObject } from '../json.ts';
-import { KubeError } from './errors.ts';
+import { KubeError, UnservedKindError } from './errors.ts';
 import { formatRef, splitApiVersion, type ResourceInfo } from './types.ts';
 
 /** Reads a discovery document: the parsed body, or undefined when the server answers 404. */
@@ -18,15 +18,35 @@ interface GroupVersionEntry {
  *
  * A miss (kind or group/version unknown) reloads that one document once: a CRD applied in
  * an earlier sync wave is served only after its Established condition, and the next wave
- * must be able to use it. Concurrent resolves share one in-flight load, so 1,000 apps
- * asking about the same new kind cause one request, not 1,000.
+ * must be able to use it. A negative answer younger than `negativeTtlMs` is trusted without
+ * a reload, so compares that probe a group the cluster lacks (policy/v1 on a small cluster)
+ * cost one request per interval, not one per app; a caller that knows a kind is about to be
+ * served (a CRD it just applied) calls `invalidate`. Concurrent resolves share one in-flight
+ * load, so 1,000 apps asking about the same new kind cause one request, not 1,000.
  */
+export interface DiscoveryOptions {
+  /** How long "not served" is believed without asking again (default 10 s). */
+  readonly negativeTtlMs?: number;
+  /** Monotonic milliseconds (tests pass their own). */
+  readonly now?: () => number;
+}
+
+const DEFAULT_NEGATIVE_TTL_MS = 10_000;
+
 export class DiscoveryCache {
   private readonly entries = new Map<string, GroupVersionEntry>();
   private readonly loading = new Map<string, Promise<GroupVersionEntry>>();
   private loads = 0;
+  private readonly negativeTtlMs: number;
+  private readonly now: () => number;
 
-  constructor(private readonly fetchDocument: DiscoveryFetch) {}
+  constructor(
+    private readonly fetchDocument: DiscoveryFetch,
+    options: DiscoveryOptions = {},
+  ) {
+    this.negativeTtlMs = options.negativeTtlMs ?? DEFAULT_NEGATIVE_TTL_MS;
+    this.now = options.now ?? (() => performance.now());
+  }
 
   /** How many discovery documents have been fetched (for tests and metrics). */
   get documentLoads(): number {
@@ -41,14 +61,14 @@ export class DiscoveryCache {
   async resolve(apiVersion: string, kind: string): Promise<ResourceInfo> {
     const cached = this.peek(apiVersion, kind);
     if (cached) return cached;
-    const asked = performance.now();
+    const asked = this.now();
     let entry = this.entries.get(apiVersion) ?? (await this.load(apiVersion));
-    // refresh once, unless the document we hold was loaded after this call began (someone else refreshed)
-    if (!entry.kinds?.has(kind) && entry.loadedAt < asked) entry = await this.load(apiVersion);
+    // Refresh once, unless the document we hold was loaded after this call began (someone
+    // else refreshed) or recently enough for its "not served" to stand.
+    if (!entry.kinds?.has(kind) && entry.loadedAt < asked - this.negativeTtlMs) entry = await this.load(apiVersion);
     const info = entry.kinds?.get(kind);
     if (info) return info;
-    const why = entry.kinds ? `the server does not serve kind ${kind} in ${apiVersion}` : `the server does not serve ${apiVersion}`;
-    throw new KubeError(404, 'NotFound', `${why} (is its CRD installed and established?)`, formatRef({ apiVersion, kind }));
+    throw new UnservedKindError(apiVersion, kind, entry.kinds !== undefined, formatRef({ apiVersion, kind }));
   }
 
   /** Forget everything, e.g. after a CRD was deleted. */
@@ -72,7 +92,7 @@ export class DiscoveryCache {
     }
     this.loads++;
     const doc = await this.fetchDocument(group === '' ? `/api/${encodeURIComponent(version)}` : `/apis/${encodeURIComponent(group)}/${encodeURIComponent(version)}`);
-    const entry: GroupVersionEntry = { kinds: doc ? parseResourceList(doc, group, version) : undefined, loadedAt: performance.now() };
+    const entry: GroupVersionEntry = { kinds: doc ? parseResourceList(doc, group, version) : undefined, loadedAt: this.now() };
     this.entries.set(apiVersion, entry);
     return entry;
   }

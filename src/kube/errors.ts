@@ -37,6 +37,24 @@ export class KubeError extends Error {
   }
 }
 
+/**
+ * Discovery's answer that the cluster does not serve a kind (or its whole group/version):
+ * typed, so callers decide by class rather than by message — the executor waits for a CRD
+ * applied a moment ago to be served, compare leaves the kind to a CRD in the same render.
+ */
+export class UnservedKindError extends KubeError {
+  constructor(
+    readonly apiVersion: string,
+    readonly kind: string,
+    /** false when the whole group/version is unknown, true when it is served without this kind */
+    readonly groupVersionServed: boolean,
+    subject: string,
+  ) {
+    const why = groupVersionServed ? `the server does not serve kind ${kind} in ${apiVersion}` : `the server does not serve ${apiVersion}`;
+    super(404, 'NotFound', `${why} (is its CRD installed and established?)`, subject);
+  }
+}
+
 /** Builds a KubeError from a response, reading a metav1.Status body when there is one. */
 export function errorFromResponse(status: number, body: string, subject: string, retryAfterHeader: string | undefined): KubeError {
   let parsed: JsonObject | undefined;

@@ -21,6 +21,10 @@ export function keys(options: KeyOptions = {}) {
     appLock: (app: string) => `${p}:lock:${app}`,
     /** who polls an app this round: SET NX PX interval */
     pollTurn: (app: string) => `${p}:poll:${app}`,
+    /** self-heal back-off: JSON {count, last} */
+    heal: (app: string) => `${p}:heal:${app}`,
+    /** the app's current failure (stage, revision, count, time; JSON): retry back-off and log-once */
+    failure: (app: string) => `${p}:failure:${app}`,
     /** BullMQ deduplication id of an app's job of one kind */
     dedupId: (kind: string, app: string) => `${kind}:${app}`,
   };

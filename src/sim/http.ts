@@ -15,6 +15,16 @@ import { serveWatch } from './watch-stream.ts';
 export interface HttpOptions {
   /** how often idle watches that allow bookmarks get one */
   readonly bookmarkIntervalMs?: number;
+  /** called once per request when its response is complete (an audit log, for tests) */
+  readonly onRequest?: (entry: SimRequestLogEntry) => void;
+}
+
+/** One request as the server answered it. */
+export interface SimRequestLogEntry {
+  readonly method: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly status: number;
 }
 
 type ResourceRoute = Extract<Route, { kind: 'resource' }>;
@@ -29,6 +39,11 @@ export class SimHttpServer {
     private readonly options: HttpOptions = {},
   ) {
     this.server = createServer((req, res) => {
+      const onRequest = this.options.onRequest;
+      if (onRequest !== undefined) {
+        const url = new URL(req.url ?? '/', 'http://localhost');
+        res.once('finish', () => onRequest({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, status: res.statusCode }));
+      }
       this.handle(req, res).catch((e: unknown) => this.fail(res, e));
     });
     this.server.keepAliveTimeout = 30_000;

@@ -4,7 +4,9 @@ import { SimApiServer } from './apiserver.ts';
 import { ScaledClock, VirtualClock, type SchedulingClock } from './clock.ts';
 import { startControllers, type RunningControllers } from './controllers/index.ts';
 import { GarbageCollector } from './garbage-collector.ts';
-import { SimHttpServer } from './http.ts';
+import { SimHttpServer, type SimRequestLogEntry } from './http.ts';
+
+export type { SimRequestLogEntry };
 
 export interface SimClusterOptions {
   /** 0 picks a free port */
@@ -16,6 +18,8 @@ export interface SimClusterOptions {
   /** simulated nodes (default 3) */
   readonly nodes?: number;
   readonly bookmarkIntervalMs?: number;
+  /** called once per HTTP request when its response is complete (tests assert on what was written) */
+  readonly onRequest?: (entry: SimRequestLogEntry) => void;
 }
 
 export interface SimCluster {
@@ -55,7 +59,10 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
   const api = new SimApiServer({ clock });
   const gc = new GarbageCollector(api);
   const controllers = options.controllers === false ? undefined : startControllers(api, gc, { clock, ...(options.nodes !== undefined ? { nodes: options.nodes } : {}) });
-  const http = new SimHttpServer(api, options.bookmarkIntervalMs ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {});
+  const http = new SimHttpServer(api, {
+    ...(options.bookmarkIntervalMs ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
+    ...(options.onRequest ? { onRequest: options.onRequest } : {}),
+  });
   const url = await http.listen(options.port ?? 0);
   const kubeconfig = kubeconfigFor(url);
   return {

@@ -12,7 +12,7 @@ import { diffResource } from '../diff/resource-diff.ts';
 import type { JsonObject } from '../json.ts';
 import type { GitSource } from '../git/index.ts';
 import { aggregateHealth, assessHealth } from '../health/index.ts';
-import { KubeError } from '../kube/errors.ts';
+import { UnservedKindError } from '../kube/errors.ts';
 import { refOf, type KubeClient } from '../kube/client.ts';
 import { renderSource } from '../render/index.ts';
 import type { RenderResult } from '../render/types.ts';
@@ -236,7 +236,7 @@ async function resolveScopes(kube: KubeClient, kindIds: readonly string[]): Prom
         const info = await kube.discovery.resolve(apiVersion, kind);
         scopes.set(id, info.namespaced ? 'Namespaced' : 'Cluster');
       } catch (e) {
-        if (!(e instanceof KubeError) || e.status !== 404) throw e;
+        if (!(e instanceof UnservedKindError)) throw e;
       }
     }),
   );

@@ -12,9 +12,10 @@ import { diffResource, type ResourceDiff } from '../diff/resource-diff.ts';
 import { withLastApplied } from '../diff/three-way.ts';
 import type { IgnoreDifference } from '../app/types.ts';
 import { assessHealth } from '../health/index.ts';
-import { KubeError } from '../kube/errors.ts';
+import { KubeError, UnservedKindError } from '../kube/errors.ts';
 import { refOf, type KubeClient } from '../kube/client.ts';
-import type { ObjectRef } from '../kube/types.ts';
+import type { ObjectRef, PatchOptions } from '../kube/types.ts';
+import type { JsonObject, JsonValue } from '../json.ts';
 import { forEachLimited } from './compare.ts';
 import type { ApplyTask, PruneTask, SyncPlan } from './plan.ts';
 import { keyString, type ResourceKey } from './resource-key.ts';
@@ -64,44 +65,61 @@ const UNSERVED_KIND_DELAY_MS = 500;
 async function applyOne(kube: KubeClient, task: ApplyTask, opts: ExecuteOptions): Promise<ResourceOutcome> {
   const sleep = opts.sleep ?? defaultSleep;
   for (let attempt = 0; ; attempt++) {
-    const outcome = await applyOnce(kube, task, opts);
-    if (outcome.action !== 'failed' || !outcome.message?.includes('does not serve') || attempt >= UNSERVED_KIND_RETRIES) return outcome;
-    await sleep(UNSERVED_KIND_DELAY_MS);
+    try {
+      return await applyOnce(kube, task, opts);
+    } catch (e) {
+      if (!(e instanceof UnservedKindError) || attempt >= UNSERVED_KIND_RETRIES) return { key: task.key, action: 'failed', message: e instanceof Error ? e.message : String(e) };
+      // Discovery keeps "not served" for a while, but this kind is expected to appear: ask again, at once the first time.
+      kube.discovery.invalidate(e.apiVersion);
+      if (attempt > 0) await sleep(UNSERVED_KIND_DELAY_MS);
+    }
   }
+}
+
+/** The write a patch of an existing object makes, or none when it is synced. */
+export type PatchRequest =
+  | { readonly verb: 'patch'; readonly ref: ObjectRef; readonly body: JsonValue; readonly options: PatchOptions }
+  | { readonly verb: 'none' };
+
+/** The one request an apply task makes (the dry run sends the same). */
+export type ApplyRequest = { readonly verb: 'create'; readonly body: JsonObject } | PatchRequest;
+
+/** What applying `task` sends: a create of a missing object, or the patch the compare's (or a fresh) diff calls for. */
+export function applyRequest(task: ApplyTask, opts: Pick<ExecuteOptions, 'ignore' | 'diffs' | 'serverSideApply'>): ApplyRequest {
+  const compared = opts.diffs?.get(keyString(task.key));
+  if (task.live === undefined) {
+    return { verb: 'create', body: compared?.status === 'Missing' && compared.predicted !== undefined ? compared.predicted : withLastApplied(task.desired) };
+  }
+  const diff = compared !== undefined && compared.status !== 'Missing' ? compared : diffResource({ desired: task.desired, live: task.live, ignore: opts.ignore });
+  return patchRequest(task, diff, opts.serverSideApply);
+}
+
+function patchRequest(task: ApplyTask, diff: ResourceDiff, serverSideApply: boolean): PatchRequest {
+  if (diff.status === 'Synced') return { verb: 'none' };
+  const ref = refOf(task.desired);
+  if (serverSideApply) return { verb: 'patch', ref, body: withLastApplied(task.desired), options: { type: 'apply', force: true } };
+  if (diff.patch === undefined || Object.keys(diff.patch).length === 0) return { verb: 'none' };
+  return { verb: 'patch', ref, body: diff.patch, options: { type: diff.patchType } };
 }
 
 async function applyOnce(kube: KubeClient, task: ApplyTask, opts: ExecuteOptions): Promise<ResourceOutcome> {
-  const ref = refOf(task.desired);
-  const compared = opts.diffs?.get(keyString(task.key));
+  const request = applyRequest(task, opts);
+  if (request.verb !== 'create') return send(kube, task, request);
   try {
-    if (task.live === undefined) {
-      try {
-        await kube.create(compared?.status === 'Missing' && compared.predicted !== undefined ? compared.predicted : withLastApplied(task.desired));
-        return { key: task.key, action: 'created' };
-      } catch (e) {
-        // Created by someone else since we looked: compare with what is there now.
-        if (!(e instanceof KubeError) || e.reason !== 'AlreadyExists') throw e;
-        const live = await kube.get(ref);
-        if (live === undefined) throw e;
-        return await patchOne(kube, task, diffResource({ desired: task.desired, live, ignore: opts.ignore }), opts);
-      }
-    }
-    const diff = compared !== undefined && compared.status !== 'Missing' ? compared : undefined;
-    return await patchOne(kube, task, diff ?? diffResource({ desired: task.desired, live: task.live, ignore: opts.ignore }), opts);
+    await kube.create(request.body);
+    return { key: task.key, action: 'created' };
   } catch (e) {
-    return { key: task.key, action: 'failed', message: e instanceof Error ? e.message : String(e) };
+    // Created by someone else since we looked: compare with what is there now.
+    if (!(e instanceof KubeError) || e.reason !== 'AlreadyExists') throw e;
+    const live = await kube.get(refOf(task.desired));
+    if (live === undefined) throw e;
+    return send(kube, task, patchRequest(task, diffResource({ desired: task.desired, live, ignore: opts.ignore }), opts.serverSideApply));
   }
 }
 
-async function patchOne(kube: KubeClient, task: ApplyTask, diff: ResourceDiff, opts: ExecuteOptions): Promise<ResourceOutcome> {
-  if (diff.status === 'Synced') return { key: task.key, action: 'unchanged' };
-  const ref = refOf(task.desired);
-  if (opts.serverSideApply) {
-    await kube.patch(ref, withLastApplied(task.desired), { type: 'apply', force: true });
-  } else {
-    if (diff.patch === undefined || Object.keys(diff.patch).length === 0) return { key: task.key, action: 'unchanged' };
-    await kube.patch(ref, diff.patch, { type: diff.patchType });
-  }
+async function send(kube: KubeClient, task: ApplyTask, request: PatchRequest): Promise<ResourceOutcome> {
+  if (request.verb === 'none') return { key: task.key, action: 'unchanged' };
+  await kube.patch(request.ref, request.body, request.options);
   return { key: task.key, action: 'configured' };
 }
 

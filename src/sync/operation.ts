@@ -1,13 +1,16 @@
 /**
  * One sync operation, end to end: compare (git → render → diff), plan, and unless it is a
- * dry run, execute. Render errors, kinds the cluster does not serve and ownership
- * conflicts stop the operation before anything is applied: a bad commit changes nothing.
+ * dry run, check every write with the API server (dry-run.ts) and execute. Render errors,
+ * kinds the cluster does not serve, ownership conflicts and writes the server rejects stop
+ * the operation before anything is applied: a bad commit changes nothing.
  */
 import type { Application } from '../app/types.ts';
 import type { JsonObject } from '../json.ts';
 import { GitError } from '../git/index.ts';
 import { KubeError } from '../kube/errors.ts';
 import { compareApp, confirmLive, ignoreRules, isRenderFailure, type CompareContext } from './compare.ts';
+import { bounded, MAX_RESOURCE_MESSAGE_CHARS } from '../bounded.ts';
+import { dryRunPlan, plainNamespace, type Rejection } from './dry-run.ts';
 import { executePlan } from './execute.ts';
 import { planSync } from './plan.ts';
 import { keyString } from './resource-key.ts';
@@ -35,9 +38,12 @@ export async function syncApp(ctx: SyncContext, app: Application, opts: SyncOpti
   const now = ctx.now ?? (() => new Date());
   const startedAt = now().toISOString();
   const base = { app: app.name, trigger: opts.trigger, dryRun: opts.dryRun ?? false, startedAt, renderErrors: [], warnings: [] as string[] };
+  // Messages are bounded here, once: they may quote a server's answer or a 100,000-character name.
   const finish = (fields: Partial<OperationResult> & Pick<OperationResult, 'phase' | 'message' | 'resources'>): OperationResult => ({
     ...base,
     ...fields,
+    message: bounded(fields.message),
+    resources: fields.resources.map((r) => (r.message === undefined || r.message.length <= MAX_RESOURCE_MESSAGE_CHARS ? r : { ...r, message: bounded(r.message, MAX_RESOURCE_MESSAGE_CHARS) })),
     finishedAt: now().toISOString(),
   });
 
@@ -94,20 +100,36 @@ export async function syncApp(ctx: SyncContext, app: Application, opts: SyncOpti
     return finish({ ...revision, phase: 'Succeeded', message: `dry run: ${summarize(resources)}`, resources });
   }
 
+  const writeOptions = { ignore: ignoreRules(ctx, app), diffs, serverSideApply: syncOptions.serverSideApply, concurrency: ctx.concurrency ?? 16 };
+  const checked = await dryRunPlan(ctx.kube, plan, { ...writeOptions, ...(syncOptions.createNamespace ? { createNamespace: app.spec.destination.namespace } : {}) });
+  if (checked.rejections.length > 0) {
+    const { rejections } = checked;
+    return finish({
+      ...revision,
+      // Error: the server could not check (unreachable, overloaded), which says nothing about the revision.
+      phase: rejections.every((r) => r.transient) ? 'Error' : 'Failed',
+      message: `the API server rejected ${rejections.length} of the writes (dry run); nothing was applied: ${rejections.map(describeRejection).join('; ')}`,
+      resources: rejections.map((r) => ({ key: r.key, action: 'failed', message: describeRejection(r) })),
+    });
+  }
+  base.warnings.push(...checked.createdNamespaces.map((ns) => `namespace ${ns} was created before the objects in it could be checked`));
   if (syncOptions.createNamespace) {
     const created = await ensureNamespace(ctx, app.spec.destination.namespace, comparison.desired);
     if (created !== undefined) return finish({ ...revision, phase: 'Failed', message: created, resources: [] });
   }
   const { outcomes, failure } = await executePlan(ctx.kube, plan, {
-    ignore: ignoreRules(ctx, app),
-    diffs,
-    serverSideApply: syncOptions.serverSideApply,
-    concurrency: ctx.concurrency ?? 16,
+    ...writeOptions,
     waveTimeoutMs: ctx.waveTimeoutMs ?? 5 * 60_000,
     pollIntervalMs: ctx.pollIntervalMs ?? 1_000,
   });
   if (failure !== undefined) return finish({ ...revision, phase: 'Failed', message: `sync failed: ${failure} (${summarize(outcomes)})`, resources: outcomes });
   return finish({ ...revision, phase: 'Succeeded', message: `synced ${comparison.revision.slice(0, 7)}: ${summarize(outcomes)}`, resources: outcomes });
+}
+
+/** The server's message (which names the object), and the fields it named when the message does not. */
+function describeRejection(r: Rejection): string {
+  const unnamed = r.fields.filter((f) => !r.message.includes(f));
+  return unnamed.length === 0 ? r.message : `${r.message} (fields: ${unnamed.join(', ')})`;
 }
 
 /** `2 created, 1 configured, 5 unchanged`. */
@@ -123,7 +145,7 @@ async function ensureNamespace(ctx: SyncContext, namespace: string, desired: rea
   if (rendersIt) return undefined;
   try {
     if ((await ctx.kube.get({ apiVersion: 'v1', kind: 'Namespace', name: namespace })) === undefined) {
-      await ctx.kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+      await ctx.kube.create(plainNamespace(namespace));
     }
     return undefined;
   } catch (e) {

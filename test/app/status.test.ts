@@ -111,7 +111,7 @@ describe('conditions', () => {
 
   it.each([
     ['a valid condition', [condition], [condition]],
-    ['an unknown type', [{ ...condition, type: 'SyncError' }], undefined],
+    ['an unknown type', [{ ...condition, type: 'OrphanedResourceWarning' }], undefined],
     ['no message', [{ ...condition, message: '' }], undefined],
     ['no lastTransitionTime', [{ type: 'InvalidSpecError', message: 'x' }], undefined],
     ['a non-object entry', ['InvalidSpecError', null, condition], [condition]],

@@ -106,6 +106,15 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('the controller', () => {
   it('heals through the watch alone, and backs off when the drift keeps coming back', async () => {
     await until('quiet synced', async () => ((await color('quiet')) === 'blue' ? true : undefined));
     const drift = () => kube.patch({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'quiet', name: 'settings' }, { data: { color: 'red' } }, { type: 'merge' });
+    // The repository moved on since quiet's only poll: the watch's refresh first syncs the new
+    // commit, which is no heal (its own trigger, no heal back-off).
+    const before = (await controllers[0]!.operations('quiet')).length;
+    await drift();
+    const [newCommit] = await until('the new commit synced', async () => {
+      const ops = await controllers[0]!.operations('quiet');
+      return ops.length > before && (await color('quiet')) === 'blue' ? ops : undefined;
+    }, 3_000);
+    expect(newCommit).toMatchObject({ trigger: 'poll', phase: 'Succeeded' });
     await drift();
     const healedAt = await until('first heal', async () => ((await color('quiet')) === 'blue' ? Date.now() : undefined), 3_000);
     // Drift again at once: the second heal waits (5 s), so the object stays drifted meanwhile.

@@ -3,7 +3,9 @@ import { invalidSpecStatus, readApplicationStatus } from '../../src/app/status.t
 import type { Application } from '../../src/app/types.ts';
 import type { JsonObject } from '../../src/json.ts';
 import { applyMergePatch } from '../../src/diff/merge-patch.ts';
-import type { AppState } from '../../src/controller/state.ts';
+import { stateAfterSync, stateFromComparison, stateFromError, type AppState } from '../../src/controller/state.ts';
+import { bounded, MAX_MESSAGE_CHARS } from '../../src/bounded.ts';
+import type { Comparison, OperationResult, RenderFailure } from '../../src/sync/types.ts';
 import { statusFromState, statusPatch } from '../../src/controller/status-mirror.ts';
 
 const app: Application = {
@@ -44,5 +46,41 @@ describe('the mirrored status after a spec was fixed', () => {
     const resource = { metadata: { name: 'web' } } as JsonObject;
     const written = applyMergePatch(resource, statusPatch(readApplicationStatus(app, stored))) as JsonObject;
     expect(written['status']).toMatchObject({ conditions: invalid.conditions });
+  });
+});
+
+describe('the conditions of an app state', () => {
+  const commit: Comparison['commit'] = { sha: 'sha2', message: 'm', author: { name: 'a', email: 'a@example.com' }, time: '2026-01-01T00:00:00Z', parents: [] };
+  const failure: RenderFailure = { revision: 'sha2', commit, errors: [{ file: 'web/a.yaml', line: 4, message: 'duplicate key', code: 'YAML_SYNTAX' }] };
+  const synced = { revision: 'sha2', commit, warnings: [], desired: [], live: new Map(), resources: [], status: 'Synced', health: 'Healthy', problems: [], kinds: [] } satisfies Comparison;
+  const operation = (phase: OperationResult['phase'], message: string): OperationResult => ({
+    app: 'web', phase, message, trigger: 'poll', dryRun: false, revision: 'sha2', startedAt: 't0', finishedAt: 't1', resources: [], renderErrors: [], warnings: [],
+  });
+
+  it('a render failure is a ComparisonError at file:line, kept with its first transition time while it lasts', () => {
+    const first = stateFromComparison('web', failure, state, new Date('2026-01-01T00:10:00Z'));
+    expect(first.conditions).toEqual([{ type: 'ComparisonError', message: expect.stringContaining('web/a.yaml:4: duplicate key'), lastTransitionTime: '2026-01-01T00:10:00.000Z' }]);
+    const again = stateFromComparison('web', failure, first, new Date('2026-01-01T00:11:00Z'));
+    expect(again.conditions).toEqual(first.conditions);
+    expect(statusFromState(app, again, readApplicationStatus(app, undefined)).conditions).toEqual(first.conditions);
+    expect(stateFromComparison('web', synced, again, new Date()).conditions).toBeUndefined();
+  });
+
+  it('a failed sync is a SyncError until a sync succeeds or the app compares Synced', () => {
+    const failed = stateAfterSync(state, operation('Failed', 'the API server rejected 1 of the writes'), new Date('2026-01-01T00:10:00Z'));
+    expect(failed).toMatchObject({ message: 'the API server rejected 1 of the writes', conditions: [{ type: 'SyncError', message: 'the API server rejected 1 of the writes' }] });
+    expect(stateAfterSync(failed, operation('Succeeded', 'synced'), new Date())).not.toHaveProperty('conditions');
+    expect(stateAfterSync(failed, operation('Succeeded', 'synced'), new Date()).syncedRevision).toBe('sha2');
+    expect(stateFromComparison('web', { ...synced, status: 'OutOfSync' }, failed, new Date()).conditions).toEqual(failed.conditions);
+    expect(stateFromComparison('web', synced, failed, new Date())).not.toHaveProperty('conditions');
+  });
+
+  it('bounds what it stores: a 100,000-character message is cut, and says so', () => {
+    const huge = `GET failed: ${'n'.repeat(100_000)}`;
+    const errored = stateFromError('web', huge, state, new Date());
+    expect(errored.message!.length).toBeLessThanOrEqual(MAX_MESSAGE_CHARS);
+    expect(errored.message).toMatch(/… \(\d+ more characters\)$/);
+    expect(errored.conditions![0]!.message.length).toBeLessThanOrEqual(MAX_MESSAGE_CHARS);
+    expect(bounded('short')).toBe('short');
   });
 });

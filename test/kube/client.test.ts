@@ -4,7 +4,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../src/json.ts';
 import { KubeClient, kubeClientFor } from '../../src/kube/client.ts';
-import { KubeError } from '../../src/kube/errors.ts';
+import { KubeError, UnservedKindError } from '../../src/kube/errors.ts';
 import { startSimCluster, type SimCluster } from '../../src/sim/index.ts';
 import { newConfigMap, newCrd } from '../support/sim.ts';
 
@@ -70,24 +70,46 @@ describe('discovery', () => {
     }
   });
 
-  it('names the apiVersion and kind it cannot resolve, after one refresh', async () => {
-    const fresh = await kubeClientFor(cluster.url);
+  it('names the apiVersion and kind it cannot resolve, as a typed error, after one refresh of an old document', async () => {
+    let now = 0;
+    const fresh = await kubeClientFor(cluster.url, { discovery: { negativeTtlMs: 10_000, now: () => now } });
     try {
       await fresh.discovery.resolve('apps/v1', 'Deployment');
+      now = 20_000;
       const e = await failure(fresh.discovery.resolve('apps/v1', 'Deploymint'));
+      expect(e).toBeInstanceOf(UnservedKindError);
+      expect(e).toMatchObject({ apiVersion: 'apps/v1', kind: 'Deploymint', groupVersionServed: true });
       expect(e.message).toBe('apps/v1 Deploymint: 404 NotFound: the server does not serve kind Deploymint in apps/v1 (is its CRD installed and established?)');
       expect(fresh.discovery.documentLoads).toBe(2);
-      expect((await failure(fresh.discovery.resolve('nope.example.com/v1', 'Thing'))).message).toContain('does not serve nope.example.com/v1');
+      const unserved = await failure(fresh.discovery.resolve('nope.example.com/v1', 'Thing'));
+      expect(unserved).toMatchObject({ groupVersionServed: false, message: expect.stringContaining('does not serve nope.example.com/v1') });
     } finally {
       await fresh.close();
     }
   });
 
-  it('resolves a CRD created after the group was first looked up (refresh on miss)', async () => {
+  it('keeps a negative answer for negativeTtlMs: repeated lookups of an unserved group make one request', async () => {
+    let now = 0;
+    const fresh = await kubeClientFor(cluster.url, { discovery: { negativeTtlMs: 10_000, now: () => now } });
+    try {
+      for (let i = 0; i < 20; i++) await failure(fresh.discovery.resolve('policy/v1', 'PodDisruptionBudget'));
+      await Promise.all(Array.from({ length: 20 }, () => failure(fresh.discovery.resolve('policy/v1', 'PodDisruptionBudget'))));
+      expect(fresh.discovery.documentLoads).toBe(1);
+      now = 10_001;
+      await failure(fresh.discovery.resolve('policy/v1', 'PodDisruptionBudget'));
+      expect(fresh.discovery.documentLoads).toBe(2);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('resolves a CRD created after the group was first looked up, once the negative answer is invalidated', async () => {
     const group = `${unique('widgets')}.sluice.dev`;
     const apiVersion = `${group}/v1`;
     expect((await failure(client.discovery.resolve(apiVersion, 'Widget'))).status).toBe(404);
     await client.create(newCrd({ plural: 'widgets', kind: 'Widget', group }));
+    expect(await failure(client.discovery.resolve(apiVersion, 'Widget'))).toBeInstanceOf(UnservedKindError);
+    client.discovery.invalidate(apiVersion);
     expect(await client.discovery.resolve(apiVersion, 'Widget')).toEqual({ group, version: 'v1', kind: 'Widget', resource: 'widgets', namespaced: true });
     const ns = await freshNamespace();
     await client.create({ apiVersion, kind: 'Widget', metadata: { name: 'w', namespace: ns }, spec: { size: 3 } });
