@@ -8,6 +8,7 @@
 import { renderDirectory, type FileContents } from './directory.ts';
 import { KUSTOMIZATION_FILES, renderKustomization } from './kustomize.ts';
 import { detectKustomizeBinary, renderWithKustomizeBinary, type KustomizeBinaryLookup } from './kustomize-binary.ts';
+import { kustomizeInputs } from './kustomize-refs.ts';
 import { checkRenderPath } from './paths.ts';
 import type { RenderDirectoryOptions, RenderError, RenderResult } from './types.ts';
 
@@ -28,10 +29,14 @@ export async function renderSource(files: ReadonlyMap<string, FileContents>, opt
   if (!hasKustomization) return renderDirectory(files, options);
   const native = renderKustomization(files, { path: dir });
   if (native.ok || !native.errors.every((e) => e.code === 'UNSUPPORTED_KUSTOMIZE_FIELD')) return native;
+  // The native render stopped at the first unsupported field: every level's references are checked before any binary runs.
+  const inputs = kustomizeInputs(files, dir);
+  if (!inputs.ok) return { ok: false, errors: inputs.errors };
   const binary = options.kustomizeBinary === 'never' ? undefined : await (options.findKustomizeBinary ?? detectKustomizeBinary)();
   if (binary === undefined) return { ok: false, errors: [unavailable(native.errors, options.kustomizeBinary === 'never')] };
   return renderWithKustomizeBinary(files, {
     path: dir,
+    inputs: inputs.files,
     binary,
     ...(options.limits !== undefined ? { limits: options.limits } : {}),
     ...(options.kustomizeTimeoutMs !== undefined ? { timeoutMs: options.kustomizeTimeoutMs } : {}),

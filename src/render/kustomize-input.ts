@@ -45,8 +45,17 @@ export function resolve(dir: string, ref: string): string | undefined {
   return out.join('/');
 }
 
+/**
+ * Whether kustomize would fetch `ref` instead of reading it from the repository: a URL (its
+ * file loader GETs http(s) URLs) or anything its git repo-spec parser takes for a repository
+ * to clone (`git::`, `gh:`, `git@…`, `user@host:…`, `github.com/…`, a path containing `_git/`).
+ * Where unsure, remote: a false positive is an error message, a false negative a fetch.
+ */
 export function isRemoteRef(ref: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(ref) || ref.startsWith('github.com/') || ref.startsWith('git@');
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(ref)
+    || /^(git::|gh:|git@|github\.com[:/])/i.test(ref)
+    || /^[\w.-]+@[\w.-]+:/.test(ref)
+    || ref.includes('_git/');
 }
 
 export function optionalString(k: JsonObject, field: string, file: string): string | undefined {

@@ -8,7 +8,7 @@
  * returns exactly what this exact path would or declines; anything unusual and every error
  * come from here.
  */
-import { isMap, isSeq, LineCounter, parseAllDocuments, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, type Document, type Node } from 'yaml';
 import { isJsonObject, type JsonObject, type JsonValue } from '../json.ts';
 import { parseFast } from './parse-fast.ts';
 import { MAX_ALIAS_COUNT, type RenderError } from './types.ts';
@@ -156,4 +156,32 @@ function toJson(value: unknown, at: string): JsonCheck {
 
 function firstLine(message: string): string {
   return message.split('\n')[0] ?? message;
+}
+
+/**
+ * The 1-based line of `path` (keys and sequence indexes) in document `documentIndex` of
+ * `text`: a mapping entry's key line, a sequence item's own line, or the deepest part of the
+ * path that exists; undefined when the text does not parse. For error messages only: it
+ * parses the text again.
+ */
+export function lineOfPath(text: string, path: readonly (string | number)[], documentIndex = 0): number | undefined {
+  const lineCounter = new LineCounter();
+  const doc = parseAllDocuments(text, { lineCounter })[documentIndex];
+  if (doc === undefined || !('contents' in doc)) return undefined;
+  let node: unknown = doc.contents;
+  let line = isNodeWithRange(node) ? lineCounter.linePos(node.range[0]).line : undefined;
+  for (const segment of path) {
+    let at: unknown;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+      at = pair?.key;
+      node = pair?.value;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      node = node.items[segment];
+      at = node;
+    } else break;
+    if (!isNodeWithRange(at)) break;
+    line = lineCounter.linePos(at.range[0]).line;
+  }
+  return line;
 }
