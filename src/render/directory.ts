@@ -9,8 +9,9 @@
  */
 import { contentHash } from './canonical.ts';
 import { duplicateErrors, identityErrors, type Located } from './identity.ts';
-import { parseManifestFile, type Candidate } from './parse.ts';
+import { fieldLocator, parseManifestFile, type Candidate } from './parse.ts';
 import { checkRenderPath, checkRepoPath, checkSymlink, isAncestorOrSelf, isManifestFile, isUnder } from './paths.ts';
+import type { FieldPath } from './validate.ts';
 import { DEFAULT_RENDER_LIMITS, type RenderDirectoryOptions, type RenderError, type RenderLimits, type RenderResult, type RenderedObject } from './types.ts';
 
 export type FileContents = Buffer | string;
@@ -26,7 +27,7 @@ export function renderDirectory(files: ReadonlyMap<string, FileContents>, option
   const errors = [...selected.errors, ...sized.errors];
   if (sized.abort) return { ok: false, errors };
 
-  const located: (Located & { documentIndex: number })[] = [];
+  const located: (Located & { documentIndex: number; lineOf: (path: FieldPath) => number | undefined })[] = [];
   for (const { path, bytes } of sized.files) {
     const text = decode(path, bytes);
     if (!text.ok) {
@@ -35,7 +36,8 @@ export function renderDirectory(files: ReadonlyMap<string, FileContents>, option
     }
     const parsed = parseManifestFile(path, text.value);
     errors.push(...parsed.errors);
-    for (const c of parsed.candidates) located.push(locate(path, c));
+    const locator = fieldLocator(text.value);
+    for (const c of parsed.candidates) located.push({ ...locate(path, c), lineOf: (field) => locator(c.documentIndex, c.line, field) });
   }
 
   if (located.length > limits.value.maxObjects) {
@@ -43,7 +45,7 @@ export function renderDirectory(files: ReadonlyMap<string, FileContents>, option
     return { ok: false, errors };
   }
   const valid = located.filter((item) => {
-    const problems = identityErrors(item);
+    const problems = identityErrors(item, item.lineOf);
     errors.push(...problems);
     return problems.length === 0;
   });

@@ -25,7 +25,8 @@ import { applyPatch } from './kustomize-patches.ts';
 import {
   addAnnotations, addLabels, addNameAffixes, fixNameReferences, nameOf, namespaceOf, setImages, setNamespace, setReplicas,
 } from './kustomize-transforms.ts';
-import { parseManifestFile } from './parse.ts';
+import { fieldLocator, parseManifestFile, type FieldLocator } from './parse.ts';
+import type { FieldPath } from './validate.ts';
 import { checkRenderPath, isUnder } from './paths.ts';
 import type { RenderResult } from './types.ts';
 
@@ -61,8 +62,18 @@ export function renderKustomization(files: ReadonlyMap<string, FileContents>, op
     if (err instanceof KustomizeError) return { ok: false, errors: [err.error] };
     throw err;
   }
-  const located = items.map((i) => ({ object: i.object, file: i.source.file, line: i.source.line }));
-  const errors = located.flatMap((item) => identityErrors(item));
+  const located = items.map((i) => ({ object: i.object, file: i.source.file, line: i.source.line, documentIndex: i.source.documentIndex }));
+  const locators = new Map<string, FieldLocator>();
+  const lineOf = (item: (typeof located)[number]) => (path: FieldPath): number | undefined => {
+    let locator = locators.get(item.file);
+    if (locator === undefined) {
+      const contents = files.get(item.file);
+      locator = contents === undefined ? () => undefined : fieldLocator(typeof contents === 'string' ? contents : contents.toString('utf8'));
+      locators.set(item.file, locator);
+    }
+    return locator(item.documentIndex, item.line, path);
+  };
+  const errors = located.flatMap((item) => identityErrors(item, lineOf(item)));
   if (errors.length === 0) errors.push(...duplicateErrors(located));
   if (errors.length > 0) return { ok: false, errors };
   const objects = legacyOrder(items).map((i) => ({ object: i.object, source: i.source, contentHash: contentHash(i.object) }));

@@ -168,7 +168,41 @@ export function lineOfPath(text: string, path: readonly (string | number)[], doc
   const lineCounter = new LineCounter();
   const doc = parseAllDocuments(text, { lineCounter })[documentIndex];
   if (doc === undefined || !('contents' in doc)) return undefined;
-  let node: unknown = doc.contents;
+  return descend(doc.contents, path, lineCounter);
+}
+
+/** Finds the line of a field of an object by the object's document and start line (so List items work too). */
+export type FieldLocator = (documentIndex: number, objectLine: number, path: readonly (string | number)[]) => number | undefined;
+
+/** A FieldLocator over one file's text, which it parses once, on first use (errors only). */
+export function fieldLocator(text: string): FieldLocator {
+  let parsed: { roots: readonly unknown[]; lineCounter: LineCounter } | undefined;
+  return (documentIndex, objectLine, path) => {
+    if (parsed === undefined) {
+      const lineCounter = new LineCounter();
+      parsed = { roots: [...parseAllDocuments(text, { lineCounter })].map((d) => ('contents' in d ? d.contents : undefined)), lineCounter };
+    }
+    const { roots, lineCounter } = parsed;
+    const root = objectNode(roots[documentIndex], objectLine, lineCounter);
+    return root === undefined ? undefined : descend(root, path, lineCounter);
+  };
+}
+
+/** The mapping starting on `line`: the document itself, or an item of a List (at any depth). */
+function objectNode(node: unknown, line: number, lineCounter: LineCounter): unknown {
+  if (isNodeWithRange(node) && lineCounter.linePos(node.range[0]).line === line) return node;
+  if (!isMap(node)) return undefined;
+  const items = node.get('items', true);
+  if (!isSeq(items)) return undefined;
+  for (const item of items.items) {
+    const found = objectNode(item, line, lineCounter);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+function descend(start: unknown, path: readonly (string | number)[], lineCounter: LineCounter): number | undefined {
+  let node = start;
   let line = isNodeWithRange(node) ? lineCounter.linePos(node.range[0]).line : undefined;
   for (const segment of path) {
     let at: unknown;
