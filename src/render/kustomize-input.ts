@@ -6,6 +6,7 @@
 import { isJsonObject, type JsonObject, type JsonValue } from '../json.ts';
 import type { FileContents } from './directory.ts';
 import type { ImageRule, ReplicaRule } from './kustomize-transforms.ts';
+import { decodeText } from './text.ts';
 import type { RenderError } from './types.ts';
 
 export class KustomizeError extends Error {
@@ -18,17 +19,12 @@ export function fail(file: string, code: RenderError['code'], message: string): 
   throw new KustomizeError({ file, code, message });
 }
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
-
 export function readText(files: ReadonlyMap<string, FileContents>, path: string): string {
   const contents = files.get(path);
   if (contents === undefined) fail(path, 'PATH_NOT_FOUND', `${path} does not exist`);
-  if (typeof contents === 'string') return contents.replace(/^\uFEFF/, '');
-  try {
-    return UTF8.decode(contents).replace(/^\uFEFF/, '');
-  } catch {
-    return fail(path, 'INVALID_ENCODING', `${path} is not valid UTF-8`);
-  }
+  const text = decodeText(path, contents);
+  if (!text.ok) throw new KustomizeError(text.error);
+  return text.value;
 }
 
 /** Joins a kustomization-relative reference onto `dir`; undefined when it leaves the repository root. */
