@@ -149,8 +149,21 @@ function addComponent(files: ReadonlyMap<string, FileContents>, dir: string, fil
   if (isRemoteRef(ref)) fail(file, 'PATH_ESCAPE', `${file}: remote component ${JSON.stringify(ref)} is not allowed (components must be inside the repository)`);
   const path = resolve(dir, ref);
   if (path === undefined) fail(file, 'PATH_ESCAPE', `${file}: component ${JSON.stringify(ref)} is outside the repository root`);
-  accumulate(files, loadLevel(files, path, stack, 'Component'), items, [...stack, path]);
+  listedBy(file, path, () => accumulate(files, loadLevel(files, path, stack, 'Component'), items, [...stack, path]));
   items.splice(0, items.length, ...items.map(retrack));
+}
+
+/**
+ * Builds directory `dir`, listed by kustomization `file`: that `dir` has no kustomization or
+ * closes a cycle is an error of the listing file (so it gets the listing field's line).
+ */
+function listedBy<T>(file: string, dir: string, build: () => T): T {
+  try {
+    return build();
+  } catch (err) {
+    if (err instanceof KustomizeError && err.error.file === dir) throw new KustomizeError({ ...err.error, file });
+    throw err;
+  }
 }
 
 /** The builtin transformers of one level, in kustomize's order. */
@@ -246,7 +259,7 @@ function loadResource(files: ReadonlyMap<string, FileContents>, dir: string, ref
       previousIds: [],
     }));
   }
-  if (path === '' || [...files.keys()].some((key) => isUnder(key, path, true))) return buildDirectory(files, path, stack, 'Kustomization');
+  if (path === '' || [...files.keys()].some((key) => isUnder(key, path, true))) return listedBy(file, path, () => buildDirectory(files, path, stack, 'Kustomization'));
   return fail(file, 'PATH_NOT_FOUND', `${file}: resource ${JSON.stringify(ref)} (${path}) does not exist`);
 }
 
