@@ -40,6 +40,11 @@ describe('renderSource without the binary', () => {
     expect(result.ok ? [] : result.errors.map((e) => e.code)).toEqual(['PATH_NOT_FOUND']);
   });
 
+  it('bounds every error message, however long what it quotes', async () => {
+    const result = await renderSource(files({ 'kustomization.yaml': `resources: [${'r'.repeat(100_000)}.yaml]\n` }), { path: '', findKustomizeBinary: mustNotLookUp });
+    expect(result.ok ? [] : result.errors.map((e) => [e.code, e.message.length <= 2_100, e.message.endsWith('characters)')])).toEqual([['PATH_NOT_FOUND', true, true]]);
+  });
+
   it.each([
     ['no binary is found', { findKustomizeBinary: findsNothing }, 'no kustomize or kubectl binary was found'],
     ['the fallback is disabled', { kustomizeBinary: 'never' as const, findKustomizeBinary: mustNotLookUp }, 'fallback is disabled'],
