@@ -14,6 +14,7 @@
 import { deepCopy, isJsonObject, type JsonObject } from '../json.ts';
 import { contentHash } from './canonical.ts';
 import type { FileContents } from './directory.ts';
+import { quoted } from './format.ts';
 import { duplicateErrors, identityErrors } from './identity.ts';
 import { generate, nameHash, parseGeneratorOptions, type GeneratorBehavior, type GeneratorContext } from './kustomize-generators.ts';
 import {
@@ -197,6 +198,7 @@ function generateAll(files: ReadonlyMap<string, FileContents>, { dir, file, k }:
   const ctx: GeneratorContext = {
     file,
     read: (ref) => {
+      if (isRemoteRef(ref)) return fail(file, 'PATH_ESCAPE', `${file}: generator file ${quoted(ref)} is remote; Sluice never fetches from the network`);
       const path = resolve(dir, ref);
       if (path === undefined) return fail(file, 'PATH_ESCAPE', `${file}: generator file ${JSON.stringify(ref)} is outside the repository root`);
       requireInOrBelow(dir, path, file, `generator file ${JSON.stringify(ref)}`);
@@ -272,6 +274,7 @@ function applyPatchEntry(files: ReadonlyMap<string, FileContents>, dir: string, 
   let text: string;
   if (typeof inline === 'string' && ref === undefined) text = inline;
   else if (typeof ref === 'string' && inline === undefined) {
+    if (isRemoteRef(ref)) fail(file, 'PATH_ESCAPE', `${file}: patch path ${quoted(ref)} is remote; Sluice never fetches from the network`);
     const path = resolve(dir, ref);
     if (path === undefined) fail(file, 'PATH_ESCAPE', `${file}: patch path ${JSON.stringify(ref)} is outside the repository root`);
     requireInOrBelow(dir, path, file, `patch path ${JSON.stringify(ref)}`);

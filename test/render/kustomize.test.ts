@@ -117,6 +117,8 @@ describe('renderKustomization errors', () => {
     ['a bad image rule in a base', { 'kustomization.yaml': 'resources: [base]\n', 'base/kustomization.yaml': 'images:\n- newTag: v2\n' }, 'base/kustomization.yaml', 2, 'INVALID_KUSTOMIZATION'],
     ['a resource directory without a kustomization', { 'kustomization.yaml': 'resources:\n- plain\n', 'plain/cm.yaml': CM }, 'kustomization.yaml', 2, 'PATH_NOT_FOUND'],
     ['a cycle', { 'kustomization.yaml': 'resources: [a]\n', 'a/kustomization.yaml': 'namePrefix: x-\nresources: [..]\n' }, 'a/kustomization.yaml', 2, 'KUSTOMIZE_CYCLE'],
+    ['a generator file URL', { 'kustomization.yaml': 'configMapGenerator:\n- name: c\n  files: [https://example.com/x]\n' }, 'kustomization.yaml', 2, 'PATH_ESCAPE'],
+    ['a patch path URL', { 'kustomization.yaml': 'patches:\n- path: https://example.com/p.yaml\n' }, 'kustomization.yaml', 2, 'PATH_ESCAPE'],
     ['invalid UTF-8 in a resource', { 'kustomization.yaml': 'resources: [cm.yaml]\n', 'cm.yaml': Buffer.from([0x61, 0x3a, 0x0a, 0xc3]) }, 'cm.yaml', 2, 'INVALID_ENCODING'],
   ])('gives the line of the field: %s', (_name, tree, file, line, code) => {
     const result = renderKustomization(new Map(Object.entries(tree)), { path: '' });
