@@ -13,6 +13,7 @@ import { isJsonObject, type JsonObject, type JsonValue } from '../json.ts';
 import type { FileContents } from './directory.ts';
 import { quoted } from './format.ts';
 import { KustomizeError, isRemoteRef, readText, resolve } from './kustomize-input.ts';
+import { KUSTOMIZATION_FILES } from './kustomize.ts';
 import { lineOfPath, parseManifestFile } from './parse.ts';
 import { isUnder } from './paths.ts';
 import type { RenderError } from './types.ts';
@@ -61,7 +62,7 @@ export function kustomizeInputs(files: ReadonlyMap<string, FileContents>, root: 
 function scanDirectory(scan: Scan, dir: string): void {
   if (scan.visited.has(dir)) return;
   scan.visited.add(dir);
-  for (const name of ['kustomization.yaml', 'kustomization.yml', 'Kustomization']) {
+  for (const name of KUSTOMIZATION_FILES) {
     const file = dir === '' ? name : `${dir}/${name}`;
     if (!scan.files.has(file)) continue;
     scan.inputs.add(file);
@@ -105,8 +106,10 @@ function scanField(level: Level, field: string, value: JsonValue): void {
     case 'validators':
       return eachString(level, field, value, (entry, at) => pluginEntry(level, at, entry));
     case 'patchesStrategicMerge':
-      // An entry is an inline patch when it reads as a mapping, else a path (kustomize tries both).
-      return eachString(level, field, value, (entry, at) => void (inlineMapping(entry) === undefined && reference(level, at, entry, 'file')));
+      return eachString(level, field, value, (entry, at) => {
+        // an inline patch when it reads as a mapping, else a path (kustomize tries both)
+        if (inlineMapping(entry) === undefined) reference(level, at, entry, 'file');
+      });
     case 'patches':
     case 'patchesJson6902':
     case 'replacements':
@@ -195,11 +198,12 @@ function reference(level: Level, at: Segment[], ref: string, mode: Mode, written
   return { kind: 'missing' };
 }
 
+/** An entry that is YAML for a mapping (inline configuration or patch), not a path. */
 function inlineMapping(entry: string): JsonObject | undefined {
   if (!entry.includes('\n') && !entry.includes(': ') && !entry.startsWith('{')) return undefined;
   try {
-    const value: unknown = parseYaml(entry);
-    return isJsonObject(value as JsonValue) ? (value as JsonObject) : undefined;
+    const value: JsonValue = parseYaml(entry) as JsonValue;
+    return isJsonObject(value) ? value : undefined;
   } catch {
     return undefined;
   }
