@@ -3,10 +3,10 @@
  * with a kustomization is built natively; when that fails only because the kustomization
  * uses fields the native renderer lacks (UNSUPPORTED_KUSTOMIZE_FIELD), the real kustomize
  * binary builds it instead, if one is found and allowed. Any other directory is rendered
- * as plain YAML. All-or-nothing throughout; error messages are bounded (format.ts).
+ * as plain YAML. All-or-nothing throughout; errors are bounded in number and length (format.ts).
  */
 import { renderDirectory, type FileContents } from './directory.ts';
-import { boundMessages } from './format.ts';
+import { bounded } from './format.ts';
 import { KUSTOMIZATION_FILES, renderKustomization } from './kustomize.ts';
 import { detectKustomizeBinary, renderWithKustomizeBinary, type KustomizeBinaryLookup } from './kustomize-binary.ts';
 import { kustomizeInputs } from './kustomize-refs.ts';
@@ -23,7 +23,7 @@ export interface RenderSourceOptions extends RenderDirectoryOptions {
 }
 
 export async function renderSource(files: ReadonlyMap<string, FileContents>, options: RenderSourceOptions): Promise<RenderResult> {
-  return boundMessages(await render(files, options));
+  return bounded(await render(files, options));
 }
 
 async function render(files: ReadonlyMap<string, FileContents>, options: RenderSourceOptions): Promise<RenderResult> {

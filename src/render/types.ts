@@ -35,6 +35,7 @@ export const RENDER_ERROR_CODES = [
   'PATCH_FAILED',
   'KUSTOMIZE_FAILED',
   'KUSTOMIZE_UNAVAILABLE',
+  'TOO_MANY_ERRORS',
 ] as const;
 export type RenderErrorCode = (typeof RENDER_ERROR_CODES)[number];
 
