@@ -9,8 +9,10 @@
  */
 import { contentHash } from './canonical.ts';
 import { duplicateErrors, identityErrors, type Located } from './identity.ts';
-import { parseManifestFile, type Candidate } from './parse.ts';
+import { fieldLocator, parseManifestFile, type Candidate } from './parse.ts';
+import { decodeText, lineAtByte } from './text.ts';
 import { checkRenderPath, checkRepoPath, checkSymlink, isAncestorOrSelf, isManifestFile, isUnder } from './paths.ts';
+import type { FieldPath } from './validate.ts';
 import { DEFAULT_RENDER_LIMITS, type RenderDirectoryOptions, type RenderError, type RenderLimits, type RenderResult, type RenderedObject } from './types.ts';
 
 export type FileContents = Buffer | string;
@@ -26,24 +28,32 @@ export function renderDirectory(files: ReadonlyMap<string, FileContents>, option
   const errors = [...selected.errors, ...sized.errors];
   if (sized.abort) return { ok: false, errors };
 
-  const located: (Located & { documentIndex: number })[] = [];
+  const located: (Located & { documentIndex: number; lineOf: (path: FieldPath) => number | undefined })[] = [];
   for (const { path, bytes } of sized.files) {
-    const text = decode(path, bytes);
+    const text = decodeText(path, bytes);
     if (!text.ok) {
       errors.push(text.error);
       continue;
     }
     const parsed = parseManifestFile(path, text.value);
     errors.push(...parsed.errors);
-    for (const c of parsed.candidates) located.push(locate(path, c));
+    const locator = fieldLocator(text.value);
+    for (const c of parsed.candidates) located.push({ ...locate(path, c), lineOf: (field) => locator(c.documentIndex, c.line, field) });
   }
 
   if (located.length > limits.value.maxObjects) {
-    errors.push({ file: root.path, code: 'TOO_MANY_OBJECTS', message: `path ${JSON.stringify(options.path)} yields ${located.length} objects, more than the limit of ${limits.value.maxObjects}` });
+    // the first object past the limit says where it was crossed
+    const past = located[limits.value.maxObjects];
+    errors.push({
+      file: past?.file ?? root.path,
+      ...(past !== undefined ? { line: past.line } : {}),
+      code: 'TOO_MANY_OBJECTS',
+      message: `path ${JSON.stringify(options.path)} yields ${located.length} objects, more than the limit of ${limits.value.maxObjects}`,
+    });
     return { ok: false, errors };
   }
   const valid = located.filter((item) => {
-    const problems = identityErrors(item);
+    const problems = identityErrors(item, item.lineOf);
     errors.push(...problems);
     return problems.length === 0;
   });
@@ -134,11 +144,14 @@ function checkSizes(files: readonly SelectedFile[], limits: RenderLimits): { fil
   const errors: RenderError[] = [];
   const kept: SelectedFile[] = [];
   let total = 0;
+  let crossed: { path: string; line: number } | undefined;
   for (const file of files) {
     const size = byteLength(file.bytes);
+    if (crossed === undefined && total + size > limits.maxTotalBytes) crossed = { path: file.path, line: lineAtByte(file.bytes, limits.maxTotalBytes - total) };
     total += size;
     if (size > limits.maxFileBytes) {
-      errors.push({ file: file.path, code: 'FILE_TOO_LARGE', message: `${file.path} is ${size} bytes, more than the limit of ${limits.maxFileBytes}` });
+      const line = lineAtByte(file.bytes, limits.maxFileBytes);
+      errors.push({ file: file.path, line, code: 'FILE_TOO_LARGE', message: `${file.path} is ${size} bytes, more than the limit of ${limits.maxFileBytes} (reached at line ${line})` });
     } else kept.push(file);
   }
   let abort = false;
@@ -146,22 +159,10 @@ function checkSizes(files: readonly SelectedFile[], limits: RenderLimits): { fil
     errors.unshift({ file: files[limits.maxFiles]?.path ?? '', code: 'TOO_MANY_FILES', message: `${files.length} manifest files, more than the limit of ${limits.maxFiles}` });
     abort = true;
   }
-  if (total > limits.maxTotalBytes) {
-    errors.push({ file: files[0]?.path ?? '', code: 'TOTAL_TOO_LARGE', message: `manifest files total ${total} bytes, more than the limit of ${limits.maxTotalBytes}` });
+  if (crossed !== undefined) {
+    errors.push({ file: crossed.path, line: crossed.line, code: 'TOTAL_TOO_LARGE', message: `manifest files total ${total} bytes, more than the limit of ${limits.maxTotalBytes} (reached in this file at line ${crossed.line})` });
     abort = true;
   }
   return { files: kept, errors, abort };
 }
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
-
-type Decoded = { ok: true; value: string } | { ok: false; error: RenderError };
-
-function decode(path: string, contents: FileContents): Decoded {
-  if (typeof contents === 'string') return { ok: true, value: contents.startsWith('\uFEFF') ? contents.slice(1) : contents };
-  try {
-    return { ok: true, value: UTF8.decode(contents) };
-  } catch {
-    return { ok: false, error: { file: path, code: 'INVALID_ENCODING', message: `${path} is not valid UTF-8` } };
-  }
-}

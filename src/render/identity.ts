@@ -5,7 +5,9 @@
  * The namespace is compared as written; defaulting it is the sync layer's job.
  */
 import { isJsonObject, type JsonObject } from '../json.ts';
+import { quoted } from './format.ts';
 import type { RenderError } from './types.ts';
+import { metadataProblems, type FieldPath } from './validate.ts';
 
 export interface Located {
   readonly object: JsonObject;
@@ -13,7 +15,12 @@ export interface Located {
   readonly line: number;
 }
 
-export function identityErrors(item: Located): RenderError[] {
+/**
+ * Identity (apiVersion, kind, metadata.name present and strings), then what the API server
+ * would refuse in the metadata (validate.ts); `lineOf` finds a field's own line, else the
+ * object's line is used.
+ */
+export function identityErrors(item: Located, lineOf?: (path: FieldPath) => number | undefined): RenderError[] {
   const { object, file, line } = item;
   const missing: string[] = [];
   const bad: string[] = [];
@@ -35,7 +42,8 @@ export function identityErrors(item: Located): RenderError[] {
     errors.push({ file, line, code: 'MISSING_FIELD', message: `${label} is missing ${missing.join(', ')}${hint}` });
   }
   if (bad.length > 0) errors.push({ file, line, code: 'MISSING_FIELD', message: `${label} has invalid ${bad.join(', ')}` });
-  return errors;
+  if (errors.length > 0) return errors;
+  return metadataProblems(object).map((p) => ({ file, line: lineOf?.(p.path) ?? line, code: 'INVALID_FIELD', message: `${label}: ${p.message}` }));
 }
 
 function checkString(value: unknown, field: string, missing: string[], bad: string[]): void {
@@ -44,10 +52,10 @@ function checkString(value: unknown, field: string, missing: string[], bad: stri
 }
 
 function describe(object: JsonObject): string {
-  const kind = typeof object['kind'] === 'string' && object['kind'] !== '' ? object['kind'] : 'object';
+  const kind = typeof object['kind'] === 'string' && object['kind'] !== '' ? object['kind'].slice(0, 100) : 'object';
   const metadata = object['metadata'];
   const name = isJsonObject(metadata) && typeof metadata['name'] === 'string' ? metadata['name'] : '';
-  return name === '' ? kind : `${kind} ${JSON.stringify(name)}`;
+  return name === '' ? kind : `${kind} ${quoted(name)}`;
 }
 
 /** group/kind/namespace/name; group is '' for the core API ("v1"). Call only on valid objects. */

@@ -3,11 +3,13 @@
  * with a kustomization is built natively; when that fails only because the kustomization
  * uses fields the native renderer lacks (UNSUPPORTED_KUSTOMIZE_FIELD), the real kustomize
  * binary builds it instead, if one is found and allowed. Any other directory is rendered
- * as plain YAML. All-or-nothing throughout.
+ * as plain YAML. All-or-nothing throughout; errors are bounded in number and length (format.ts).
  */
 import { renderDirectory, type FileContents } from './directory.ts';
+import { bounded } from './format.ts';
 import { KUSTOMIZATION_FILES, renderKustomization } from './kustomize.ts';
 import { detectKustomizeBinary, renderWithKustomizeBinary, type KustomizeBinaryLookup } from './kustomize-binary.ts';
+import { kustomizeInputs } from './kustomize-refs.ts';
 import { checkRenderPath } from './paths.ts';
 import type { RenderDirectoryOptions, RenderError, RenderResult } from './types.ts';
 
@@ -21,6 +23,10 @@ export interface RenderSourceOptions extends RenderDirectoryOptions {
 }
 
 export async function renderSource(files: ReadonlyMap<string, FileContents>, options: RenderSourceOptions): Promise<RenderResult> {
+  return bounded(await render(files, options));
+}
+
+async function render(files: ReadonlyMap<string, FileContents>, options: RenderSourceOptions): Promise<RenderResult> {
   const root = checkRenderPath(options.path);
   if (!root.ok) return { ok: false, errors: [root.error] };
   const dir = root.path;
@@ -28,10 +34,14 @@ export async function renderSource(files: ReadonlyMap<string, FileContents>, opt
   if (!hasKustomization) return renderDirectory(files, options);
   const native = renderKustomization(files, { path: dir });
   if (native.ok || !native.errors.every((e) => e.code === 'UNSUPPORTED_KUSTOMIZE_FIELD')) return native;
+  // The native render stopped at the first unsupported field: every level's references are checked before any binary runs.
+  const inputs = kustomizeInputs(files, dir);
+  if (!inputs.ok) return { ok: false, errors: inputs.errors };
   const binary = options.kustomizeBinary === 'never' ? undefined : await (options.findKustomizeBinary ?? detectKustomizeBinary)();
   if (binary === undefined) return { ok: false, errors: [unavailable(native.errors, options.kustomizeBinary === 'never')] };
   return renderWithKustomizeBinary(files, {
     path: dir,
+    inputs: inputs.files,
     binary,
     ...(options.limits !== undefined ? { limits: options.limits } : {}),
     ...(options.kustomizeTimeoutMs !== undefined ? { timeoutMs: options.kustomizeTimeoutMs } : {}),

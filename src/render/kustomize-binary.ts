@@ -1,11 +1,15 @@
 /**
  * The kustomize-binary fallback's I/O: find `kustomize` or `kubectl` on PATH (once per
- * process), write the file map to a fresh 0700 temporary checkout (regular files only — no
- * symlinks are created, so nothing can point out of it), run
- * `kustomize build` / `kubectl kustomize` with `--load-restrictor LoadRestrictionsRootOnly`
- * under a timeout and an output cap, and always remove the checkout.
+ * process) and run `kustomize build` / `kubectl kustomize` with no network reach by
+ * construction. The caller first checks every reference (kustomize-refs.ts); then the binary
+ * gets a fresh 0700 checkout holding exactly the files those references name (regular files
+ * only — no symlinks, so nothing points out of it), `--load-restrictor LoadRestrictionsRootOnly`,
+ * an environment with no credentials (HOME is the checkout, proxies point at a closed port,
+ * git may use no protocol), and, where the kernel allows unprivileged user namespaces, a
+ * network namespace of its own with no interfaces up. A timeout and an output cap kill its
+ * process group; the checkout is always removed.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -63,11 +67,36 @@ export function kustomizeArgs(binary: KustomizeBinary, dir: string): string[] {
 export interface KustomizeBinaryOptions {
   /** Repo-relative directory holding the kustomization. */
   readonly path: string;
+  /** The files the checkout gets: `kustomizeInputs(files, path)`'s answer. */
+  readonly inputs: readonly string[];
   readonly binary: KustomizeBinary;
   readonly timeoutMs?: number;
   /** Caps stdout (default: limits.maxTotalBytes) and the bytes written to the checkout (limits.maxTotalBytes). */
   readonly limits?: Partial<RenderLimits>;
+  /** How the run gets a network namespace of its own (default: `unshare`, probed once); tests inject their own. */
+  readonly findNetworkIsolation?: NetworkIsolationLookup;
 }
+
+/** The path of an `unshare` that works here, or undefined when the run must do without a network namespace. */
+export type NetworkIsolationLookup = () => Promise<string | undefined>;
+
+/** A new network namespace (only a loopback interface, down) inside a new user namespace, so no privilege is needed. */
+const UNSHARE_ARGS = ['--net', '--map-root-user', '--'];
+
+let isolation: Promise<string | undefined> | undefined;
+
+/** `unshare` on PATH that can create the namespaces (containers often forbid it); probed once per process. */
+export const detectNetworkIsolation: NetworkIsolationLookup = () => {
+  isolation ??= (async () => {
+    const unshare = await findExecutable('unshare');
+    if (unshare === undefined) return undefined;
+    const works = await new Promise<boolean>((resolve) => {
+      execFile(unshare, [...UNSHARE_ARGS, 'true'], { timeout: 5_000, env: {} }, (error) => resolve(error === null));
+    });
+    return works ? unshare : undefined;
+  })();
+  return isolation;
+};
 
 export async function renderWithKustomizeBinary(files: ReadonlyMap<string, FileContents>, options: KustomizeBinaryOptions): Promise<RenderResult> {
   const limits = { ...DEFAULT_RENDER_LIMITS, ...options.limits };
@@ -77,9 +106,15 @@ export async function renderWithKustomizeBinary(files: ReadonlyMap<string, FileC
   const file = KUSTOMIZATION_FILES.map((name) => (dir === '' ? name : `${dir}/${name}`)).find((p) => files.has(p)) ?? (dir || '.');
   const checkout = await mkdtemp(join(tmpdir(), 'sluice-kustomize-'));
   try {
-    const written = await writeCheckout(checkout, files, limits.maxTotalBytes);
+    const written = await writeCheckout(checkout, files, options.inputs, limits.maxTotalBytes);
     if (written !== undefined) return { ok: false, errors: [written] };
-    const run = await runBounded(options.binary.path, kustomizeArgs(options.binary, join(checkout, dir)), {
+    // Checked here because under unshare a missing binary would read as unshare's own failure.
+    const runnable = await access(options.binary.path, constants.X_OK).then(() => undefined, (err: Error) => err.message);
+    if (runnable !== undefined) return failed(file, `${file}: could not run ${options.binary.path}: ${runnable}`);
+    const isolation = await (options.findNetworkIsolation ?? detectNetworkIsolation)();
+    const args = kustomizeArgs(options.binary, join(checkout, dir));
+    const [command, commandArgs] = isolation === undefined ? [options.binary.path, args] : [isolation, [...UNSHARE_ARGS, options.binary.path, ...args]];
+    const run = await runBounded(command, commandArgs, {
       cwd: checkout,
       timeoutMs: options.timeoutMs ?? DEFAULT_KUSTOMIZE_TIMEOUT_MS,
       maxOutputBytes: limits.maxTotalBytes,
@@ -98,10 +133,12 @@ function failed(file: string, message: string): RenderResult {
   return { ok: false, errors: [{ file, code: 'KUSTOMIZE_FAILED', message }] };
 }
 
-/** Writes every file as a new regular file (flag 'wx': never through an existing path); undefined when all were written. */
-async function writeCheckout(checkout: string, files: ReadonlyMap<string, FileContents>, maxTotalBytes: number): Promise<RenderError | undefined> {
+/** Writes each input as a new regular file (flag 'wx': never through an existing path); undefined when all were written. */
+async function writeCheckout(checkout: string, files: ReadonlyMap<string, FileContents>, inputs: readonly string[], maxTotalBytes: number): Promise<RenderError | undefined> {
   let total = 0;
-  for (const [key, contents] of files) {
+  for (const key of inputs) {
+    const contents = files.get(key);
+    if (contents === undefined) continue;
     const checked = checkRepoPath(key);
     if (!checked.ok) return checked.error;
     total += typeof contents === 'string' ? Buffer.byteLength(contents) : contents.length;
@@ -125,10 +162,35 @@ interface RunOptions {
   readonly maxOutputBytes: number;
 }
 
-/** Runs the binary with a scrubbed environment (HOME is the checkout, so no user plugins or config), killing its process group on timeout or oversized output. */
+/** A proxy nobody listens on: Go's HTTP client and git both send every non-loopback request there, and fail. */
+const UNREACHABLE_PROXY = 'http://127.0.0.1:9';
+
+/**
+ * The binary's whole environment: nothing inherited but PATH, so no tokens, kubeconfig or git
+ * credentials reach it; HOME is the checkout (no user plugins or config); every proxy variable
+ * names a closed port, NO_PROXY is empty, and git may use no protocol at all.
+ */
+export function sandboxEnvironment(home: string, path: string = process.env['PATH'] ?? ''): Record<string, string> {
+  const proxies = Object.fromEntries(['HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'http_proxy', 'https_proxy', 'all_proxy'].map((name) => [name, UNREACHABLE_PROXY]));
+  return {
+    PATH: path,
+    HOME: home,
+    XDG_CONFIG_HOME: home,
+    XDG_CACHE_HOME: home,
+    ...proxies,
+    NO_PROXY: '',
+    no_proxy: '',
+    GIT_ALLOW_PROTOCOL: 'none',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_TERMINAL_PROMPT: '0',
+  };
+}
+
+/** Runs the binary in the sandbox environment, killing its process group on timeout or oversized output. */
 function runBounded(command: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
   return new Promise((resolve) => {
-    const env = { PATH: process.env['PATH'] ?? '', HOME: options.cwd, XDG_CONFIG_HOME: options.cwd };
+    const env = sandboxEnvironment(options.cwd);
     // Its own process group, so a kill also reaches anything it started (which would otherwise hold the pipes open).
     const child = spawn(command, args, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const stdout: Buffer[] = [];

@@ -14,10 +14,11 @@
 import { deepCopy, isJsonObject, type JsonObject } from '../json.ts';
 import { contentHash } from './canonical.ts';
 import type { FileContents } from './directory.ts';
+import { quoted } from './format.ts';
 import { duplicateErrors, identityErrors } from './identity.ts';
 import { generate, nameHash, parseGeneratorOptions, type GeneratorBehavior, type GeneratorContext } from './kustomize-generators.ts';
 import {
-  KustomizeError, fail, imageRule, isRemoteRef, objectList, optionalString, readText, replicaRule, resolve, stringList, stringMap,
+  KustomizeError, fail, fieldPath, imageRule, isRemoteRef, objectList, optionalString, readText, replicaRule, resolve, stringList, stringMap, within,
 } from './kustomize-input.ts';
 import { absorbGenerated, retrack, type Item } from './kustomize-merge.ts';
 import { legacyOrder } from './kustomize-order.ts';
@@ -25,9 +26,10 @@ import { applyPatch } from './kustomize-patches.ts';
 import {
   addAnnotations, addLabels, addNameAffixes, fixNameReferences, nameOf, namespaceOf, setImages, setNamespace, setReplicas,
 } from './kustomize-transforms.ts';
-import { parseManifestFile } from './parse.ts';
+import { fieldLocator, lineOfPath, parseManifestFile, type FieldLocator } from './parse.ts';
+import type { FieldPath } from './validate.ts';
 import { checkRenderPath, isUnder } from './paths.ts';
-import type { RenderResult } from './types.ts';
+import type { RenderError, RenderResult } from './types.ts';
 
 export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;
 
@@ -58,15 +60,33 @@ export function renderKustomization(files: ReadonlyMap<string, FileContents>, op
   try {
     items = addHashSuffixes(buildDirectory(files, root.path, [], 'either'));
   } catch (err) {
-    if (err instanceof KustomizeError) return { ok: false, errors: [err.error] };
+    if (err instanceof KustomizeError) return { ok: false, errors: [withLine(files, err)] };
     throw err;
   }
-  const located = items.map((i) => ({ object: i.object, file: i.source.file, line: i.source.line }));
-  const errors = located.flatMap((item) => identityErrors(item));
+  const located = items.map((i) => ({ object: i.object, file: i.source.file, line: i.source.line, documentIndex: i.source.documentIndex }));
+  const locators = new Map<string, FieldLocator>();
+  const lineOf = (item: (typeof located)[number]) => (path: FieldPath): number | undefined => {
+    let locator = locators.get(item.file);
+    if (locator === undefined) {
+      const contents = files.get(item.file);
+      locator = contents === undefined ? () => undefined : fieldLocator(typeof contents === 'string' ? contents : contents.toString('utf8'));
+      locators.set(item.file, locator);
+    }
+    return locator(item.documentIndex, item.line, path);
+  };
+  const errors = located.flatMap((item) => identityErrors(item, lineOf(item)));
   if (errors.length === 0) errors.push(...duplicateErrors(located));
   if (errors.length > 0) return { ok: false, errors };
   const objects = legacyOrder(items).map((i) => ({ object: i.object, source: i.source, contentHash: contentHash(i.object) }));
   return { ok: true, objects };
+}
+
+/** The error, with the line of its field in the kustomization file when it names one. */
+function withLine(files: ReadonlyMap<string, FileContents>, err: KustomizeError): RenderError {
+  if (err.error.line !== undefined || err.at === undefined) return err.error;
+  const contents = files.get(err.error.file);
+  const line = contents === undefined ? undefined : lineOfPath(typeof contents === 'string' ? contents : contents.toString('utf8'), fieldPath(err.at));
+  return line === undefined ? err.error : { ...err.error, line };
 }
 
 /** The kustomization file of `dir`, or undefined; more than one is an error, as in kustomize. */
@@ -88,11 +108,11 @@ function loadLevel(files: ReadonlyMap<string, FileContents>, dir: string, stack:
   if (doc === undefined || parsed.candidates.length > 1) fail(file, 'INVALID_KUSTOMIZATION', `${file} must hold exactly one mapping`);
   const k = doc.object;
   const kind = k['kind'] ?? 'Kustomization';
-  if (kind !== 'Kustomization' && kind !== 'Component') fail(file, 'INVALID_KUSTOMIZATION', `${file}: kind must be Kustomization or Component, not ${JSON.stringify(kind)}`);
-  if (expected === 'Component' && kind !== 'Component') fail(file, 'INVALID_KUSTOMIZATION', `${file}: a component must have kind Component, not ${JSON.stringify(kind)}`);
-  if (expected === 'Kustomization' && kind === 'Component') fail(file, 'INVALID_KUSTOMIZATION', `${file}: a Component may be listed only under components, not resources`);
+  if (kind !== 'Kustomization' && kind !== 'Component') fail(file, 'INVALID_KUSTOMIZATION', `${file}: kind must be Kustomization or Component, not ${JSON.stringify(kind)}`, 'kind');
+  if (expected === 'Component' && kind !== 'Component') fail(file, 'INVALID_KUSTOMIZATION', `${file}: a component must have kind Component, not ${JSON.stringify(kind)}`, 'kind');
+  if (expected === 'Kustomization' && kind === 'Component') fail(file, 'INVALID_KUSTOMIZATION', `${file}: a Component may be listed only under components, not resources`, 'kind');
   for (const field of Object.keys(k)) {
-    if (!SUPPORTED_FIELDS.has(field)) fail(file, 'UNSUPPORTED_KUSTOMIZE_FIELD', `${file}: kustomization field ${JSON.stringify(field)} is not supported by Sluice's native kustomize`);
+    if (!SUPPORTED_FIELDS.has(field)) fail(file, 'UNSUPPORTED_KUSTOMIZE_FIELD', `${file}: kustomization field ${JSON.stringify(field)} is not supported by Sluice's native kustomize`, field);
   }
   return { dir, file, k };
 }
@@ -116,24 +136,40 @@ function buildDirectory(files: ReadonlyMap<string, FileContents>, dir: string, s
 /** kustomize's accumulateTarget over `items`, which for a component are its parent's accumulated objects. */
 function accumulate(files: ReadonlyMap<string, FileContents>, level: Level, items: Item[], stack: readonly string[]): void {
   const { dir, file, k } = level;
-  for (const ref of stringList(k, 'resources', file)) items.push(...loadResource(files, dir, ref, file, stack));
+  for (const [i, ref] of stringList(k, 'resources', file).entries()) items.push(...within(file, `resources[${i}]`, () => loadResource(files, dir, ref, file, stack)));
   for (const { item, behavior, at } of generateAll(files, level)) {
     const problem = absorbGenerated(items, item, behavior);
-    if (problem !== undefined) fail(file, 'INVALID_KUSTOMIZATION', `${file}: ${at}: ${problem}`);
+    if (problem !== undefined) fail(file, 'INVALID_KUSTOMIZATION', `${file}: ${at}: ${problem}`, at);
   }
-  for (const ref of stringList(k, 'components', file)) {
-    if (isRemoteRef(ref)) fail(file, 'PATH_ESCAPE', `${file}: remote component ${JSON.stringify(ref)} is not allowed (components must be inside the repository)`);
-    const path = resolve(dir, ref);
-    if (path === undefined) fail(file, 'PATH_ESCAPE', `${file}: component ${JSON.stringify(ref)} is outside the repository root`);
-    accumulate(files, loadLevel(files, path, stack, 'Component'), items, [...stack, path]);
-    items.splice(0, items.length, ...items.map(retrack));
-  }
+  for (const [i, ref] of stringList(k, 'components', file).entries()) within(file, `components[${i}]`, () => addComponent(files, dir, file, ref, items, stack));
   transform(files, level, items);
+}
+
+/** A component's own steps, over everything its parent has accumulated so far. */
+function addComponent(files: ReadonlyMap<string, FileContents>, dir: string, file: string, ref: string, items: Item[], stack: readonly string[]): void {
+  if (isRemoteRef(ref)) fail(file, 'PATH_ESCAPE', `${file}: remote component ${JSON.stringify(ref)} is not allowed (components must be inside the repository)`);
+  const path = resolve(dir, ref);
+  if (path === undefined) fail(file, 'PATH_ESCAPE', `${file}: component ${JSON.stringify(ref)} is outside the repository root`);
+  listedBy(file, path, () => accumulate(files, loadLevel(files, path, stack, 'Component'), items, [...stack, path]));
+  items.splice(0, items.length, ...items.map(retrack));
+}
+
+/**
+ * Builds directory `dir`, listed by kustomization `file`: that `dir` has no kustomization or
+ * closes a cycle is an error of the listing file (so it gets the listing field's line).
+ */
+function listedBy<T>(file: string, dir: string, build: () => T): T {
+  try {
+    return build();
+  } catch (err) {
+    if (err instanceof KustomizeError && err.error.file === dir) throw new KustomizeError({ ...err.error, file });
+    throw err;
+  }
 }
 
 /** The builtin transformers of one level, in kustomize's order. */
 function transform(files: ReadonlyMap<string, FileContents>, { dir, file, k }: Level, items: Item[]): void {
-  for (const [i, entry] of objectList(k, 'patches', file).entries()) applyPatchEntry(files, dir, file, items, entry, i);
+  for (const [i, entry] of objectList(k, 'patches', file).entries()) within(file, `patches[${i}]`, () => applyPatchEntry(files, dir, file, items, entry, i));
   const namespace = optionalString(k, 'namespace', file);
   if (namespace !== undefined && namespace !== '') setNamespace(items, namespace);
   const prefix = optionalString(k, 'namePrefix', file) ?? '';
@@ -144,7 +180,7 @@ function transform(files: ReadonlyMap<string, FileContents>, { dir, file, k }: L
   for (const [i, entry] of objectList(k, 'labels', file).entries()) {
     const at = `labels[${i}]`;
     for (const key of Object.keys(entry)) {
-      if (!['pairs', 'includeSelectors', 'includeTemplates'].includes(key)) fail(file, 'UNSUPPORTED_KUSTOMIZE_FIELD', `${file}: kustomization field "${at}.${key}" is not supported`);
+      if (!['pairs', 'includeSelectors', 'includeTemplates'].includes(key)) fail(file, 'UNSUPPORTED_KUSTOMIZE_FIELD', `${file}: kustomization field "${at}.${key}" is not supported`, `${at}.${key}`);
     }
     const pairs = stringMap(entry['pairs'], file, `${at}.pairs`) ?? {};
     addLabels(items, pairs, { selectors: entry['includeSelectors'] === true, templates: entry['includeTemplates'] === true });
@@ -162,6 +198,7 @@ function generateAll(files: ReadonlyMap<string, FileContents>, { dir, file, k }:
   const ctx: GeneratorContext = {
     file,
     read: (ref) => {
+      if (isRemoteRef(ref)) return fail(file, 'PATH_ESCAPE', `${file}: generator file ${quoted(ref)} is remote; Sluice never fetches from the network`);
       const path = resolve(dir, ref);
       if (path === undefined) return fail(file, 'PATH_ESCAPE', `${file}: generator file ${JSON.stringify(ref)} is outside the repository root`);
       requireInOrBelow(dir, path, file, `generator file ${JSON.stringify(ref)}`);
@@ -171,13 +208,13 @@ function generateAll(files: ReadonlyMap<string, FileContents>, { dir, file, k }:
     },
     fail: (message, unsupported) => fail(file, unsupported === true ? 'UNSUPPORTED_KUSTOMIZE_FIELD' : 'INVALID_KUSTOMIZATION', `${file}: ${message}`),
   };
-  const global = parseGeneratorOptions(k['generatorOptions'], 'generatorOptions', ctx);
+  const global = within(file, 'generatorOptions', () => parseGeneratorOptions(k['generatorOptions'], 'generatorOptions', ctx));
   const out: { item: Item; behavior: GeneratorBehavior; at: string }[] = [];
   for (const kind of ['ConfigMap', 'Secret'] as const) {
     const field = kind === 'ConfigMap' ? 'configMapGenerator' : 'secretGenerator';
     for (const [i, entry] of objectList(k, field, file).entries()) {
       const at = `${field}[${i}]`;
-      const made = generate(kind, entry, at, global, ctx);
+      const made = within(file, at, () => generate(kind, entry, at, global, ctx));
       const item: Item = {
         object: made.object,
         source: { file, line: 1, documentIndex: 0 },
@@ -224,7 +261,7 @@ function loadResource(files: ReadonlyMap<string, FileContents>, dir: string, ref
       previousIds: [],
     }));
   }
-  if (path === '' || [...files.keys()].some((key) => isUnder(key, path, true))) return buildDirectory(files, path, stack, 'Kustomization');
+  if (path === '' || [...files.keys()].some((key) => isUnder(key, path, true))) return listedBy(file, path, () => buildDirectory(files, path, stack, 'Kustomization'));
   return fail(file, 'PATH_NOT_FOUND', `${file}: resource ${JSON.stringify(ref)} (${path}) does not exist`);
 }
 
@@ -237,6 +274,7 @@ function applyPatchEntry(files: ReadonlyMap<string, FileContents>, dir: string, 
   let text: string;
   if (typeof inline === 'string' && ref === undefined) text = inline;
   else if (typeof ref === 'string' && inline === undefined) {
+    if (isRemoteRef(ref)) fail(file, 'PATH_ESCAPE', `${file}: patch path ${quoted(ref)} is remote; Sluice never fetches from the network`);
     const path = resolve(dir, ref);
     if (path === undefined) fail(file, 'PATH_ESCAPE', `${file}: patch path ${JSON.stringify(ref)} is outside the repository root`);
     requireInOrBelow(dir, path, file, `patch path ${JSON.stringify(ref)}`);

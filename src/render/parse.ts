@@ -8,7 +8,7 @@
  * returns exactly what this exact path would or declines; anything unusual and every error
  * come from here.
  */
-import { isMap, isSeq, LineCounter, parseAllDocuments, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, type Document, type Node } from 'yaml';
 import { isJsonObject, type JsonObject, type JsonValue } from '../json.ts';
 import { parseFast } from './parse-fast.ts';
 import { MAX_ALIAS_COUNT, type RenderError } from './types.ts';
@@ -156,4 +156,66 @@ function toJson(value: unknown, at: string): JsonCheck {
 
 function firstLine(message: string): string {
   return message.split('\n')[0] ?? message;
+}
+
+/**
+ * The 1-based line of `path` (keys and sequence indexes) in document `documentIndex` of
+ * `text`: a mapping entry's key line, a sequence item's own line, or the deepest part of the
+ * path that exists; undefined when the text does not parse. For error messages only: it
+ * parses the text again.
+ */
+export function lineOfPath(text: string, path: readonly (string | number)[], documentIndex = 0): number | undefined {
+  const lineCounter = new LineCounter();
+  const doc = parseAllDocuments(text, { lineCounter })[documentIndex];
+  if (doc === undefined || !('contents' in doc)) return undefined;
+  return descend(doc.contents, path, lineCounter);
+}
+
+/** Finds the line of a field of an object by the object's document and start line (so List items work too). */
+export type FieldLocator = (documentIndex: number, objectLine: number, path: readonly (string | number)[]) => number | undefined;
+
+/** A FieldLocator over one file's text, which it parses once, on first use (errors only). */
+export function fieldLocator(text: string): FieldLocator {
+  let parsed: { roots: readonly unknown[]; lineCounter: LineCounter } | undefined;
+  return (documentIndex, objectLine, path) => {
+    if (parsed === undefined) {
+      const lineCounter = new LineCounter();
+      parsed = { roots: [...parseAllDocuments(text, { lineCounter })].map((d) => ('contents' in d ? d.contents : undefined)), lineCounter };
+    }
+    const { roots, lineCounter } = parsed;
+    const root = objectNode(roots[documentIndex], objectLine, lineCounter);
+    return root === undefined ? undefined : descend(root, path, lineCounter);
+  };
+}
+
+/** The mapping starting on `line`: the document itself, or an item of a List (at any depth). */
+function objectNode(node: unknown, line: number, lineCounter: LineCounter): unknown {
+  if (isNodeWithRange(node) && lineCounter.linePos(node.range[0]).line === line) return node;
+  if (!isMap(node)) return undefined;
+  const items = node.get('items', true);
+  if (!isSeq(items)) return undefined;
+  for (const item of items.items) {
+    const found = objectNode(item, line, lineCounter);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+function descend(start: unknown, path: readonly (string | number)[], lineCounter: LineCounter): number | undefined {
+  let node = start;
+  let line = isNodeWithRange(node) ? lineCounter.linePos(node.range[0]).line : undefined;
+  for (const segment of path) {
+    let at: unknown;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+      at = pair?.key;
+      node = pair?.value;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      node = node.items[segment];
+      at = node;
+    } else break;
+    if (!isNodeWithRange(at)) break;
+    line = lineCounter.linePos(at.range[0]).line;
+  }
+  return line;
 }

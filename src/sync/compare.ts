@@ -89,7 +89,7 @@ export async function compareApp(ctx: CompareContext, app: Application, revision
   const searched = [...rendersKinds, ...common];
   const { scopes: commonScopes, lists } = await early;
   const scopes = new Map([...commonScopes, ...(await resolveScopes(ctx.kube, rendersKinds.filter((id) => !commonScopes.has(id))))]);
-  const prepared = prepareDesired(appRef(app), app.spec.destination.namespace, objects, (apiVersion, kind) => scopes.get(`${apiVersion}/${kind}`));
+  const prepared = prepareDesired(appRef(app), app.spec.destination.namespace, rendered.objects, (apiVersion, kind) => scopes.get(`${apiVersion}/${kind}`));
   const kinds = servedKinds(searched, scopes);
   const live = await readLive(ctx, app, prepared.objects, kinds, scopes, lists);
 
@@ -97,8 +97,8 @@ export async function compareApp(ctx: CompareContext, app: Application, revision
     revision: resolved.sha,
     commit: resolved.commit,
     warnings: resolved.warnings,
-    ...assess(ctx, app, prepared.objects, live, prepared.unknown),
-    problems: prepared.unknown,
+    ...assess(ctx, app, prepared.objects, live, prepared.problems),
+    problems: prepared.problems,
     kinds,
   };
 }

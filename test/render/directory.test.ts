@@ -263,7 +263,7 @@ describe('renderDirectory: errors (all collected, no objects)', () => {
       files: { 'm/big.yaml': cm('big', `data: {x: "${'x'.repeat(100)}"}\n`), 'm/bad.yaml': '- a list' },
       options: { limits: { maxFileBytes: 100 } },
       want: [
-        { code: 'FILE_TOO_LARGE', file: 'm/big.yaml', message: /is 167 bytes, more than the limit of 100/ },
+        { code: 'FILE_TOO_LARGE', file: 'm/big.yaml', line: 5, message: /is 167 bytes, more than the limit of 100 \(reached at line 5\)/ },
         { code: 'NOT_A_MAPPING', file: 'm/bad.yaml', line: 1, message: /is a sequence, not a mapping/ },
       ],
     },
@@ -271,13 +271,13 @@ describe('renderDirectory: errors (all collected, no objects)', () => {
       name: 'total bytes over the limit (multi-byte characters counted as bytes)',
       files: { 'm/a.yaml': cm('a', 'data: {k: "ééé"}\n'), 'm/b.yaml': cm('b') },
       options: { limits: { maxTotalBytes: 100 } },
-      want: [{ code: 'TOTAL_TOO_LARGE', file: 'm/a.yaml', message: /total 122 bytes, more than the limit of 100/ }],
+      want: [{ code: 'TOTAL_TOO_LARGE', file: 'm/b.yaml', line: 2, message: /total 122 bytes, more than the limit of 100 \(reached in this file at line 2\)/ }],
     },
     {
-      name: 'too many objects, counted after List flattening',
+      name: 'too many objects, counted after List flattening, named at the first one past the limit',
       files: { 'm/list.yaml': bigList },
       options: { limits: { maxObjects: 2 } },
-      want: [{ code: 'TOO_MANY_OBJECTS', file: 'm', message: /yields 3 objects, more than the limit of 2/ }],
+      want: [{ code: 'TOO_MANY_OBJECTS', file: 'm/list.yaml', line: 6, message: /yields 3 objects, more than the limit of 2/ }],
     },
     {
       name: 'invalid limits',
@@ -341,9 +341,9 @@ describe('renderDirectory: errors (all collected, no objects)', () => {
       ],
     },
     {
-      name: 'invalid UTF-8',
-      files: { 'm/a.yaml': Buffer.from([0x6b, 0x3a, 0x20, 0xff, 0xfe]) },
-      want: [{ code: 'INVALID_ENCODING', file: 'm/a.yaml', message: /not valid UTF-8/ }],
+      name: 'invalid UTF-8, at the line of the first bad byte',
+      files: { 'm/a.yaml': Buffer.concat([Buffer.from('a: é\nb: ok\nc: '), Buffer.from([0xff, 0xfe]), Buffer.from('\n\xff')]) },
+      want: [{ code: 'INVALID_ENCODING', file: 'm/a.yaml', line: 3, message: /not valid UTF-8 \(byte 15\)/ }],
     },
   ])('$name', ({ files: entries, options, want }) => {
     const errors = errorsOf(renderDirectory(files(entries), { path: 'm', ...options }));

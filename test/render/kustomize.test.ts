@@ -108,6 +108,23 @@ describe('renderKustomization errors', () => {
     expect(result.ok ? '' : result.errors[0]?.code).toBe('PATH_NOT_FOUND');
   });
 
+  it.each([
+    ['a missing resource', { 'kustomization.yaml': 'namePrefix: p-\nresources:\n- cm.yaml\n- gone.yaml\n', 'cm.yaml': CM }, 'kustomization.yaml', 4, 'PATH_NOT_FOUND'],
+    ['an unsupported field', { 'kustomization.yaml': 'resources: []\nreplacements: []\n' }, 'kustomization.yaml', 2, 'UNSUPPORTED_KUSTOMIZE_FIELD'],
+    ['a bad generator entry', { 'kustomization.yaml': 'configMapGenerator:\n- name: a\n  literals: [x=y]\n- name: b\n  behavior: upsert\n' }, 'kustomization.yaml', 4, 'INVALID_KUSTOMIZATION'],
+    ['a patch that fails', { 'kustomization.yaml': 'resources: [cm.yaml]\npatches:\n- patch: "[{op: remove, path: /nope}]"\n  target: {kind: ConfigMap}\n', 'cm.yaml': CM }, 'kustomization.yaml', 3, 'PATCH_FAILED'],
+    ['a field of the wrong type', { 'kustomization.yaml': 'resources: []\nnamePrefix: [a]\n' }, 'kustomization.yaml', 2, 'INVALID_KUSTOMIZATION'],
+    ['a bad image rule in a base', { 'kustomization.yaml': 'resources: [base]\n', 'base/kustomization.yaml': 'images:\n- newTag: v2\n' }, 'base/kustomization.yaml', 2, 'INVALID_KUSTOMIZATION'],
+    ['a resource directory without a kustomization', { 'kustomization.yaml': 'resources:\n- plain\n', 'plain/cm.yaml': CM }, 'kustomization.yaml', 2, 'PATH_NOT_FOUND'],
+    ['a cycle', { 'kustomization.yaml': 'resources: [a]\n', 'a/kustomization.yaml': 'namePrefix: x-\nresources: [..]\n' }, 'a/kustomization.yaml', 2, 'KUSTOMIZE_CYCLE'],
+    ['a generator file URL', { 'kustomization.yaml': 'configMapGenerator:\n- name: c\n  files: [https://example.com/x]\n' }, 'kustomization.yaml', 2, 'PATH_ESCAPE'],
+    ['a patch path URL', { 'kustomization.yaml': 'patches:\n- path: https://example.com/p.yaml\n' }, 'kustomization.yaml', 2, 'PATH_ESCAPE'],
+    ['invalid UTF-8 in a resource', { 'kustomization.yaml': 'resources: [cm.yaml]\n', 'cm.yaml': Buffer.from([0x61, 0x3a, 0x0a, 0xc3]) }, 'cm.yaml', 2, 'INVALID_ENCODING'],
+  ])('gives the line of the field: %s', (_name, tree, file, line, code) => {
+    const result = renderKustomization(new Map(Object.entries(tree)), { path: '' });
+    expect(result.ok ? [] : result.errors.map((e) => [e.file, e.line, e.code])).toEqual([[file, line, code]]);
+  });
+
   it('does not mutate its input and records sources', () => {
     const result = renderKustomization(files({ 'kustomization.yaml': 'resources: [cm.yaml]\nnamePrefix: p-\n', 'cm.yaml': CM }), { path: '.' });
     expect(result.ok && result.objects.map((o) => [o.object['metadata'], o.source.file])).toEqual([[{ name: 'p-a' }, 'cm.yaml']]);

@@ -40,6 +40,19 @@ describe('renderSource without the binary', () => {
     expect(result.ok ? [] : result.errors.map((e) => e.code)).toEqual(['PATH_NOT_FOUND']);
   });
 
+  it('bounds every error message, however long what it quotes', async () => {
+    const result = await renderSource(files({ 'kustomization.yaml': `resources: [${'r'.repeat(100_000)}.yaml]\n` }), { path: '', findKustomizeBinary: mustNotLookUp });
+    expect(result.ok ? [] : result.errors.map((e) => [e.code, e.message.length <= 2_100, e.message.endsWith('characters)')])).toEqual([['PATH_NOT_FOUND', true, true]]);
+  });
+
+  it('reports at most 100 errors, the last saying how many more there were', async () => {
+    const bad = Array.from({ length: 250 }, (_, i) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: Bad_${i}}\n`).join('---\n');
+    const result = await renderSource(files({ 'app/cms.yaml': bad }), { path: 'app', findKustomizeBinary: mustNotLookUp });
+    const errors = result.ok ? [] : result.errors;
+    expect(errors.map((e) => e.code)).toEqual([...Array<string>(99).fill('INVALID_FIELD'), 'TOO_MANY_ERRORS']);
+    expect(errors[99]).toEqual({ file: 'app/cms.yaml', line: 399, code: 'TOO_MANY_ERRORS', message: '151 more errors from here on, not shown (250 in all)' });
+  });
+
   it.each([
     ['no binary is found', { findKustomizeBinary: findsNothing }, 'no kustomize or kubectl binary was found'],
     ['the fallback is disabled', { kustomizeBinary: 'never' as const, findKustomizeBinary: mustNotLookUp }, 'fallback is disabled'],

@@ -143,6 +143,17 @@ describe.skipIf(!gitAvailable())('syncApp on the embedded cluster', () => {
     expect(await get('v1', 'ConfigMap', 'broken', 'settings')).toBeUndefined();
   });
 
+  it('applies nothing when two copies of an object meet once the namespace is defaulted, naming both places', async () => {
+    const repo = await server.createRepo('twice');
+    const inDestination = CONFIG.replace('  name: settings\n', '  name: settings\n  namespace: twice\n');
+    await repo.commit({ 'app/a.yaml': CONFIG, 'app/b.yaml': `${SERVICE}---\n${inDestination}` }, 'twice');
+    const result = await syncApp(ctx, application('twice', repo.url, 'twice'), { trigger: 'manual' });
+    expect(result.phase).toBe('Failed');
+    expect(result.message).toBe('nothing was applied: duplicate object ConfigMap/twice/settings once namespaces are defaulted: defined at app/a.yaml:1 (no namespace) and app/b.yaml:11 (namespace twice)');
+    expect(await get('v1', 'Service', 'twice', 'web')).toBeUndefined();
+    expect(await get('v1', 'ConfigMap', 'twice', 'settings')).toBeUndefined();
+  });
+
   it('heals drift: an edited object is OutOfSync and the next sync restores it', async () => {
     const repo = await server.createRepo('drift');
     await repo.commit({ 'app/config.yaml': CONFIG }, 'first');

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../src/json.ts';
 import { planSync, SYNC_WAVE_ANNOTATION, tierOf, type SyncPlan } from '../../src/sync/plan.ts';
-import { prepareDesired, type Scope } from '../../src/sync/prepare.ts';
 import { keyOf, keyString } from '../../src/sync/resource-key.ts';
 import { APP_LABEL, appLabelValue, isTrackedBy, TRACKING_ANNOTATION, trackedBy, trackingId, withTracking } from '../../src/sync/tracking.ts';
 
@@ -50,35 +49,6 @@ describe('tracking', () => {
     expect(appLabelValue(long)).toBe(appLabelValue({ ...long }));
     expect(appLabelValue(long)).not.toBe(appLabelValue({ namespace: 'ns2', name: long.name }));
     expect(trackingId(APP, { group: '', kind: 'Namespace', namespace: '', name: 'prod' })).toBe('sluice-system/web:/Namespace:/prod');
-  });
-});
-
-describe('prepareDesired', () => {
-  const scopes: Record<string, Scope> = { 'v1/ConfigMap': 'Namespaced', 'v1/Namespace': 'Cluster', 'apps/v1/Deployment': 'Namespaced', 'rbac.authorization.k8s.io/v1/ClusterRole': 'Cluster' };
-  const lookup = (apiVersion: string, kind: string) => scopes[`${apiVersion}/${kind}`];
-
-  it('defaults namespaces, strips them from cluster-scoped objects, and tracks everything', () => {
-    const { objects, unknown } = prepareDesired(APP, 'prod', [
-      obj('v1', 'ConfigMap', 'cfg'),
-      obj('apps/v1', 'Deployment', 'api', 'elsewhere'),
-      obj('rbac.authorization.k8s.io/v1', 'ClusterRole', 'reader', 'prod'),
-    ], lookup);
-    expect(unknown).toEqual([]);
-    expect(objects.map((o) => keyString(keyOf(o)))).toEqual(['ConfigMap/prod/cfg', 'apps/Deployment/elsewhere/api', 'rbac.authorization.k8s.io/ClusterRole/reader']);
-    expect(objects.every((o) => isTrackedBy(o, APP))).toBe(true);
-  });
-
-  it('takes the scope of a kind from a CRD in the same render, and reports kinds nobody defines', () => {
-    const crd: JsonObject = {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: 'widgets.example.com' },
-      spec: { group: 'example.com', scope: 'Namespaced', names: { kind: 'Widget', plural: 'widgets' } },
-    };
-    const withCrd = (apiVersion: string, kind: string) => (kind === 'CustomResourceDefinition' ? 'Cluster' : lookup(apiVersion, kind));
-    const { objects, unknown } = prepareDesired(APP, 'prod', [crd, obj('example.com/v1', 'Widget', 'w'), obj('example.com/v1', 'Gadget', 'g')], withCrd);
-    expect(objects.map((o) => keyString(keyOf(o)))).toEqual(['apiextensions.k8s.io/CustomResourceDefinition/widgets.example.com', 'example.com/Widget/prod/w']);
-    expect(unknown).toEqual([{ key: keyOf(obj('example.com/v1', 'Gadget', 'g')), message: expect.stringMatching(/does not serve example\.com\/v1 Gadget, and no CustomResourceDefinition/) }]);
   });
 });
 
