@@ -10,9 +10,9 @@
  * render) cannot be checked while that namespace is missing: the server answers 404 for the
  * namespace before it validates the object. Such namespaces are checked first (a dry-run
  * create that succeeds means the namespace is new); if every other write passes, those
- * namespaces are created for real and then the objects in them are checked. So a rejected
- * revision writes nothing, except, when its rejected objects live in a namespace it
- * creates, that empty namespace — the first write its sync would have made anyway. The
+ * namespaces are created for real and then the objects in them are checked; when one of
+ * those is rejected, the namespaces are deleted again, so a rejected revision leaves the
+ * cluster as it was (an empty namespace existed for the moment of the check). The
  * alternative, skipping the check of everything in a new namespace, would leave every first
  * sync of a new app unchecked.
  *
@@ -83,7 +83,23 @@ export async function dryRunPlan(kube: KubeClient, plan: SyncPlan, opts: DryRunO
     }
   }
   const third = await check(kube, deferred, opts.concurrency);
-  return { rejections: third.rejections, checked: first.accepted.length + second.accepted.length + third.accepted.length, createdNamespaces: created };
+  if (third.rejections.length > 0) await removeNamespaces(kube, created);
+  return {
+    rejections: third.rejections,
+    checked: first.accepted.length + second.accepted.length + third.accepted.length,
+    createdNamespaces: third.rejections.length > 0 ? [] : created,
+  };
+}
+
+/** A rejected revision leaves the cluster as it was: the namespaces made only for checking go again (they are still empty). */
+async function removeNamespaces(kube: KubeClient, names: readonly string[]): Promise<void> {
+  for (const name of names) {
+    try {
+      await kube.delete({ apiVersion: 'v1', kind: 'Namespace', name });
+    } catch (e) {
+      if (!(e instanceof KubeError) || e.reason !== 'NotFound') throw e;
+    }
+  }
 }
 
 /** Every create and patch the executor would send for this plan, plus CreateNamespace's namespace. */

@@ -47,14 +47,16 @@ describe.skipIf(!gitAvailable())('the dry run before a sync', () => {
     await cluster?.stop();
   });
 
-  it('creates only the namespace (CreateNamespace) when an object in it is rejected', async () => {
+  it('leaves no namespace behind (CreateNamespace) when an object in it is rejected', async () => {
     const repo = await server.createRepo('fresh-ns');
     await repo.commit({ 'app/config.yaml': CONFIG, 'app/deploy.yaml': MISMATCHED }, 'first');
     const from = log.length;
     const result = await syncApp(ctx, testApplication({ name: 'fresh-ns', repoURL: repo.url }), { trigger: 'manual' });
     expect(result).toMatchObject({ phase: 'Failed', resources: [{ key: { kind: 'Deployment', name: 'web' }, action: 'failed' }] });
     expect(result.message).toMatch(/nothing was applied: apps\/v1 Deployment fresh-ns\/web: 422 Invalid: .*spec\.template\.metadata\.labels/);
-    expect(writes(log.slice(from))).toEqual(['POST /api/v1/namespaces 201']);
+    // the namespace exists only for the moment its objects are checked
+    expect(writes(log.slice(from))).toEqual(['POST /api/v1/namespaces 201', 'DELETE /api/v1/namespaces/fresh-ns 200']);
+    await expect(kube.get({ apiVersion: 'v1', kind: 'Namespace', name: 'fresh-ns' })).resolves.toBeUndefined();
     // the dry runs: the namespace, then (once it exists) both objects in it
     const dryRuns = log.slice(from).filter((r) => r.query.getAll('dryRun').includes('All')).map((r) => `${r.method} ${r.path} ${r.status}`);
     expect(dryRuns.sort()).toEqual(['POST /api/v1/namespaces 201', 'POST /api/v1/namespaces/fresh-ns/configmaps 201', 'POST /apis/apps/v1/namespaces/fresh-ns/deployments 422'].sort());
