@@ -19,6 +19,7 @@ import { setPath, toScale } from './scale.ts';
 import { isSupportedField, matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError, type FieldRequirement, type LabelRequirement } from './selectors.ts';
 import { ObjectStore, type StoreEvent, type WatchEventType } from './store.ts';
 import { validateObject } from './validation.ts';
+import { goSprintV, jsonDecodeError, unstructuredConvertError } from './validation/go-decode.ts';
 
 export type Subresource = 'status' | 'scale' | 'finalize';
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
@@ -120,6 +121,7 @@ export class SimApiServer {
   }
 
   create(rt: ResourceType, namespace: string, body: JsonValue, options: WriteOptions = {}): JsonObject {
+    checkDecodes(rt, body);
     return this.createObject(rt, namespace, body, options);
   }
 
@@ -159,6 +161,7 @@ export class SimApiServer {
 
   update(rt: ResourceType, namespace: string, name: string, body: JsonValue, options: WriteOptions = {}, subresource?: Subresource): JsonObject {
     const live = this.liveObject(rt, namespace, name);
+    checkDecodes(rt, body, subresource);
     if (subresource === 'scale') return this.writeScale(rt, live, body, options);
     const incoming = this.checkBody(rt, namespace, body, name);
     const rv = resourceVersionOf(incoming);
@@ -174,6 +177,7 @@ export class SimApiServer {
     const live = this.liveObject(rt, namespace, name);
     const base = subresource === 'scale' ? toScale(rt, live) : present(rt, live);
     const patched = this.applyPatch(rt, base, type, patch, subresource);
+    checkPatchDecodes(rt, type, patch, patched, subresource);
     const rv = resourceVersionOf(patched);
     if (rv && rv !== resourceVersionOf(live)) throw conflictModified(rt, name);
     if (subresource === 'scale') return this.writeScale(rt, live, patched, options);
@@ -497,6 +501,35 @@ export class SimApiServer {
 }
 
 // ---- pure helpers ----
+
+/** The kind a body of this resource (or of its scale subresource) decodes into. */
+function bodyKind(rt: ResourceType, subresource?: Subresource): { apiVersion: string; version: string; kind: string } {
+  if (subresource === 'scale') return { apiVersion: 'autoscaling/v1', version: 'v1', kind: 'Scale' };
+  return { apiVersion: apiVersionOf(rt.group, rt.version), version: rt.version, kind: rt.kind };
+}
+
+/** A create or update body that does not decode into its Go type is a 400, before any other check (handlers' transformDecodeError). */
+function checkDecodes(rt: ResourceType, body: JsonValue, subresource?: Subresource): void {
+  if (!isJsonObject(body)) return;
+  const { apiVersion, version, kind } = bodyKind(rt, subresource);
+  const error = jsonDecodeError(apiVersion, kind, body);
+  if (error) throw errors.badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: ${error}`);
+}
+
+/**
+ * A patch whose result does not decode is a 422 on `patch` (handlers/patch.go): JSON and merge
+ * patches quote the patched object, strategic merge patches the patch itself.
+ */
+function checkPatchDecodes(rt: ResourceType, type: PatchType, patch: JsonValue, patched: JsonObject, subresource?: Subresource): void {
+  const { apiVersion, kind } = bodyKind(rt, subresource);
+  if (type === 'strategic') {
+    const error = unstructuredConvertError(apiVersion, kind, patched);
+    if (error) throw errors.invalidPatch(goSprintV(patch), error);
+    return;
+  }
+  const error = jsonDecodeError(apiVersion, kind, patched);
+  if (error) throw errors.invalidPatch(JSON.stringify(patched), error);
+}
 
 export function subject(rt: ResourceType, name: string): Subject {
   return { group: rt.group, plural: rt.plural, kind: rt.kind, name };

@@ -1,4 +1,5 @@
 import type { JsonObject } from '../json.ts';
+import { goQuote } from './validation/content.ts';
 
 /** The reasons of metav1.Status the embedded API server answers with, and their HTTP codes. */
 export const STATUS_CODES = {
@@ -89,6 +90,11 @@ export const errors = {
       `${s.kind} "${s.name}" is invalid: ${causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message)).join(', ')}`,
       { name: s.name, group: s.group, kind: s.kind, causes },
     ),
+  /** a patch whose result cannot be decoded: NewInvalid with no kind or name, one cause on the field `patch` */
+  invalidPatch: (shown: string, detail: string) => {
+    const message = `Invalid value: ${goQuote(shown)}: ${detail}`;
+    return new StatusError('Invalid', ` "" is invalid: patch: ${message}`, { causes: [{ reason: 'FieldValueInvalid', message, field: 'patch' }] });
+  },
   badRequest: (message: string) => new StatusError('BadRequest', message),
   methodNotAllowed: (verb: string) => new StatusError('MethodNotAllowed', `the server does not allow this method on the requested resource (${verb})`),
   unsupportedMediaType: (contentType: string) =>

@@ -1,0 +1,289 @@
+import { isJsonObject, type JsonValue } from '../../json.ts';
+import { parseQuantityMilli } from '../../diff/quantity.ts';
+import table from '../openapi-data/types.json' with { type: 'json' };
+import { base64ErrorOffset } from './core.ts';
+
+/**
+ * Type checks of built-in kinds, as kube-apiserver decodes a body into its Go struct before
+ * anything else looks at it. The field types come from the OpenAPI document Kubernetes
+ * publishes (openapi-data/types.json, made by scripts/openapi-types.ts), so every built-in
+ * kind is covered by data alone. Two Go decoders run in a real server, with their own words:
+ *
+ * - encoding/json (sigs.k8s.io/json) for create and update bodies and for the result of a
+ *   JSON or merge patch: `json: cannot unmarshal string into Go struct field
+ *   DeploymentSpec.spec.replicas of type int32`. It goes on after a type error and reports
+ *   the first; a custom decoder's error (Quantity, IntOrString, Time) stops it at once.
+ * - runtime.DefaultUnstructuredConverter for the result of a strategic merge patch:
+ *   `unrecognized type: int32`, `cannot convert float64 to int32`, first error only.
+ *
+ * Go's own type names are approximated from the schema: named maps and slices
+ * (v1.ResourceList) print as what they hold (map[string]resource.Quantity). Unknown fields
+ * are not this module's business (a real server drops them, or refuses them only when the
+ * client asks for strict field validation).
+ */
+
+/** A scalar code, a list or map of a type, or the key of a struct in the table ("apps.v1.DeploymentSpec"). */
+export type TypeRef = string | readonly ['[]' | 'map', TypeRef];
+
+interface TypeTable {
+  /** "apps/v1/Deployment" (core: "v1/Pod") -> struct key */
+  readonly kinds: Readonly<Record<string, string>>;
+  readonly types: Readonly<Record<string, Readonly<Record<string, TypeRef>>>>;
+}
+
+const TYPES = table as unknown as TypeTable;
+
+const INT_RANGES: Readonly<Record<string, readonly [number, number]>> = {
+  int32: [-(2 ** 31), 2 ** 31 - 1],
+  int64: [-(2 ** 63), 2 ** 63 - 1],
+  uint8: [0, 255],
+};
+
+/** resource.ErrFormatWrong: what ParseQuantity says of anything that does not read as a quantity */
+export const QUANTITY_FORMAT_ERROR = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+
+/** The struct key of a built-in kind, or undefined (custom resources, kinds without a published schema). */
+export function structOfKind(apiVersion: string, kind: string): string | undefined {
+  return TYPES.kinds[`${apiVersion}/${kind}`];
+}
+
+/** Go's reflect.Type.String() of a field type: v1.DeploymentSpec, []v1.Container, map[string]string. */
+export function goTypeName(ref: TypeRef): string {
+  if (typeof ref !== 'string') return ref[0] === '[]' ? `[]${goTypeName(ref[1])}` : `map[string]${goTypeName(ref[1])}`;
+  switch (ref) {
+    case 'bytes':
+      return '[]uint8';
+    case 'time':
+      return 'v1.Time';
+    case 'intstr':
+      return 'intstr.IntOrString';
+    case 'quantity':
+      return 'resource.Quantity';
+    case 'any':
+      return 'interface {}';
+    default:
+      return TYPES.types[ref] ? ref.split('.').slice(-2).join('.') : ref;
+  }
+}
+
+const structName = (key: string): string => key.slice(key.lastIndexOf('.') + 1);
+
+/** How Go's JSON decoder names a JSON value in an UnmarshalTypeError ("number 1.5" for an int target). */
+function jsonKind(value: JsonValue, withNumber: boolean): string {
+  if (Array.isArray(value)) return 'array';
+  if (isJsonObject(value)) return 'object';
+  if (typeof value === 'boolean') return 'bool';
+  if (typeof value === 'number') return withNumber ? `number ${numberText(value)}` : 'number';
+  return 'string';
+}
+
+/** The literal as a client would have written it (JSON.parse keeps no text: 1e20 prints in full). */
+function numberText(n: number): string {
+  return Number.isInteger(n) && Number.isFinite(n) ? BigInt(n).toString() : String(n);
+}
+
+function fitsInt(value: number, type: string): boolean {
+  const range = INT_RANGES[type]!;
+  return Number.isInteger(value) && value >= range[0] && value <= range[1];
+}
+
+function quantityError(value: JsonValue): string | undefined {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return parseQuantityMilli(text.trim()) === undefined ? QUANTITY_FORMAT_ERROR : undefined;
+}
+
+// ---- encoding/json ----
+
+interface JsonDecode {
+  /** the first type error, as d.saveError keeps it */
+  saved?: string;
+}
+
+/** Where the decoder is: the struct whose field it decodes and the JSON path of field names (errorContext). */
+interface Context {
+  readonly struct: string;
+  readonly field: string;
+}
+
+function typeError(value: string, type: string, ctx: Context | undefined): string {
+  return ctx ? `json: cannot unmarshal ${value} into Go struct field ${ctx.struct}.${ctx.field} of type ${type}` : `json: cannot unmarshal ${value} into Go value of type ${type}`;
+}
+
+/**
+ * The error kube-apiserver's JSON decoder reports for `obj` as a `kind` of `apiVersion`, or
+ * undefined when it decodes. Kinds without a schema always decode.
+ */
+export function jsonDecodeError(apiVersion: string, kind: string, obj: JsonValue): string | undefined {
+  const key = structOfKind(apiVersion, kind);
+  if (key === undefined) return undefined;
+  const state: JsonDecode = {};
+  const fatal = decodeJson(key, obj, undefined, state);
+  return fatal ?? state.saved;
+}
+
+/** Returns a fatal error (a custom UnmarshalJSON failed); type errors are saved in `state`. */
+function decodeJson(ref: TypeRef, value: JsonValue, ctx: Context | undefined, state: JsonDecode): string | undefined {
+  // undefined: an in-process caller's absent field, which JSON would not carry
+  if (value === null || value === undefined) return undefined;
+  const save = (message: string): undefined => {
+    state.saved ??= message;
+    return undefined;
+  };
+  if (typeof ref !== 'string') {
+    const [shape, elem] = ref;
+    const items = shape === '[]' ? (Array.isArray(value) ? value : undefined) : isJsonObject(value) ? Object.values(value) : undefined;
+    if (items === undefined) return save(typeError(jsonKind(value, false), goTypeName(ref), ctx));
+    for (const item of items) {
+      const fatal = decodeJson(elem, item, ctx, state);
+      if (fatal) return fatal;
+    }
+    return undefined;
+  }
+  switch (ref) {
+    case 'any':
+      return undefined;
+    case 'string':
+      return typeof value === 'string' ? undefined : save(typeError(jsonKind(value, false), 'string', ctx));
+    case 'bool':
+      return typeof value === 'boolean' ? undefined : save(typeError(jsonKind(value, false), 'bool', ctx));
+    case 'float64':
+      return typeof value === 'number' ? undefined : save(typeError(jsonKind(value, false), 'float64', ctx));
+    case 'int32':
+    case 'int64':
+      return typeof value === 'number' && fitsInt(value, ref) ? undefined : save(typeError(jsonKind(value, true), ref, ctx));
+    case 'bytes':
+      return decodeBytes(value, ctx, save);
+    case 'time':
+      // metav1.Time.UnmarshalJSON decodes a string first (the RFC 3339 parse is not checked here)
+      return typeof value === 'string' ? undefined : typeError(jsonKind(value, false), 'string', ctx);
+    case 'intstr':
+      // IntOrString.UnmarshalJSON: a string, or else whatever decodes into its int32
+      if (typeof value === 'string' || (typeof value === 'number' && fitsInt(value, 'int32'))) return undefined;
+      return typeError(jsonKind(value, true), 'int32', ctx);
+    case 'quantity':
+      return quantityError(value);
+    default:
+      return decodeStruct(ref, value, ctx, state, save);
+  }
+}
+
+function decodeBytes(value: JsonValue, ctx: Context | undefined, save: (message: string) => undefined): undefined {
+  if (typeof value === 'string') {
+    const offset = base64ErrorOffset(value);
+    // base64's CorruptInputError carries no field context
+    return offset === undefined ? undefined : save(`illegal base64 data at input byte ${offset}`);
+  }
+  if (!Array.isArray(value)) return save(typeError(jsonKind(value, false), '[]uint8', ctx));
+  const bad = value.find((b) => !(typeof b === 'number' && fitsInt(b, 'uint8')));
+  return bad === undefined || bad === null ? undefined : save(typeError(jsonKind(bad, true), 'uint8', ctx));
+}
+
+function decodeStruct(key: string, value: JsonValue, ctx: Context | undefined, state: JsonDecode, save: (message: string) => undefined): string | undefined {
+  const fields = TYPES.types[key];
+  if (!fields) return undefined;
+  if (!isJsonObject(value)) return save(typeError(jsonKind(value, false), goTypeName(key), ctx));
+  const struct = structName(key);
+  for (const [name, field] of Object.entries(value)) {
+    const ref = fields[name];
+    if (ref === undefined) continue;
+    const fatal = decodeJson(ref, field, { struct, field: ctx ? `${ctx.field}.${name}` : name }, state);
+    if (fatal) return fatal;
+  }
+  return undefined;
+}
+
+// ---- runtime.DefaultUnstructuredConverter ----
+
+/** reflect.Kind of a value decoded by apimachinery's JSON (whole numbers are int64). */
+function goKind(value: JsonValue): string {
+  if (Array.isArray(value)) return 'slice';
+  if (isJsonObject(value)) return 'map';
+  if (typeof value === 'number') return Number.isInteger(value) && fitsInt(value, 'int64') ? 'int64' : 'float64';
+  return typeof value === 'boolean' ? 'bool' : 'string';
+}
+
+/**
+ * The error FromUnstructured reports converting `obj` (a strategic merge patch's result) to a
+ * `kind` of `apiVersion`, or undefined. One deviation: a whole number out of an int32
+ * field's range is refused as `cannot convert int64 to int32` (Go's conversion would wrap it).
+ */
+export function unstructuredConvertError(apiVersion: string, kind: string, obj: JsonValue): string | undefined {
+  const key = structOfKind(apiVersion, kind);
+  return key === undefined ? undefined : convert(key, obj);
+}
+
+function convert(ref: TypeRef, value: JsonValue): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (typeof ref !== 'string') {
+    const [shape, elem] = ref;
+    if (shape === '[]' && !Array.isArray(value)) return `cannot restore slice from ${goKind(value)}`;
+    if (shape === 'map' && !isJsonObject(value)) return `cannot restore map from ${goKind(value)}`;
+    for (const item of Object.values(value as JsonValue[] | Record<string, JsonValue>)) {
+      const error = convert(elem, item);
+      if (error) return error;
+    }
+    return undefined;
+  }
+  const kind = goKind(value);
+  switch (ref) {
+    case 'any':
+      return undefined;
+    case 'string':
+      return kind === 'string' ? undefined : kind === 'int64' ? 'cannot convert int64 to string' : 'unrecognized type: string';
+    case 'bool':
+      return kind === 'bool' ? undefined : 'unrecognized type: bool';
+    case 'float64':
+      return kind === 'int64' || kind === 'float64' ? undefined : 'unrecognized type: float64';
+    case 'int32':
+    case 'int64':
+      if (kind !== 'int64' && kind !== 'float64') return `unrecognized type: ${ref}`;
+      return fitsInt(value as number, ref) ? undefined : `cannot convert ${kind} to ${ref}`;
+    case 'bytes':
+      if (kind === 'string') {
+        const offset = base64ErrorOffset(value as string);
+        return offset === undefined ? undefined : `error decoding from json: illegal base64 data at input byte ${offset}`;
+      }
+      return kind === 'slice' ? undefined : `cannot restore slice from ${kind}`;
+    case 'time':
+      return kind === 'string' ? undefined : `json: cannot unmarshal ${jsonKind(value, false)} into Go value of type string`;
+    case 'intstr':
+      if (kind === 'string' || (typeof value === 'number' && fitsInt(value, 'int32'))) return undefined;
+      return `json: cannot unmarshal ${jsonKind(value, true)} into Go value of type int32`;
+    case 'quantity':
+      return quantityError(value);
+    default: {
+      const fields = TYPES.types[ref];
+      if (!fields) return undefined;
+      if (kind !== 'map') return `cannot restore struct from: ${kind}`;
+      const obj = value as Record<string, JsonValue>;
+      for (const [name, field] of Object.entries(fields)) {
+        const error = convert(field, obj[name]!);
+        if (error) return error;
+      }
+      return undefined;
+    }
+  }
+}
+
+/** fmt's %+v of a decoded JSON value: `map[spec:map[replicas:three]]`, as the apiserver quotes a strategic merge patch. */
+export function goSprintV(value: JsonValue): string {
+  if (value === null) return '<nil>';
+  if (Array.isArray(value)) return `[${value.map(goSprintV).join(' ')}]`;
+  if (isJsonObject(value)) {
+    const keys = Object.keys(value).sort();
+    return `map[${keys.map((k) => `${k}:${goSprintV(value[k]!)}`).join(' ')}]`;
+  }
+  if (typeof value === 'number') return goKind(value) === 'int64' ? numberText(value) : goFloat(value);
+  return String(value);
+}
+
+/** strconv.FormatFloat(f, 'g', -1, 64): exponent form from 1e+06 up and below 1e-04. */
+function goFloat(f: number): string {
+  if (!Number.isFinite(f)) return f > 0 ? '+Inf' : f < 0 ? '-Inf' : 'NaN';
+  const exp = f === 0 ? 0 : Math.floor(Math.log10(Math.abs(f)));
+  // in this range JavaScript's shortest digits are Go's too
+  if (exp >= -4 && exp < 6) return String(f);
+  const [mantissa, e = '0'] = f.toExponential().split('e');
+  const sign = e.startsWith('-') ? '-' : '+';
+  return `${mantissa}e${sign}${e.replace(/^[+-]/, '').padStart(2, '0')}`;
+}
