@@ -99,14 +99,28 @@ interface JsonDecode {
   saved?: string;
 }
 
-/** Where the decoder is: the struct whose field it decodes and the JSON path of field names (errorContext). */
+/**
+ * Where the decoder is (errorContext): the struct whose field it decodes and the path of field
+ * names, kept as a chain so that no path string is built unless an error needs it.
+ */
 interface Context {
   readonly struct: string;
-  readonly field: string;
+  readonly name: string;
+  readonly parent: Context | undefined;
+}
+
+function fieldPath(ctx: Context): string {
+  return ctx.parent ? `${fieldPath(ctx.parent)}.${ctx.name}` : ctx.name;
 }
 
 function typeError(value: string, type: string, ctx: Context | undefined): string {
-  return ctx ? `json: cannot unmarshal ${value} into Go struct field ${ctx.struct}.${ctx.field} of type ${type}` : `json: cannot unmarshal ${value} into Go value of type ${type}`;
+  if (!ctx) return `json: cannot unmarshal ${value} into Go value of type ${type}`;
+  return `json: cannot unmarshal ${value} into Go struct field ${structName(ctx.struct)}.${fieldPath(ctx)} of type ${type}`;
+}
+
+function save(state: JsonDecode, message: string): undefined {
+  state.saved ??= message;
+  return undefined;
 }
 
 /**
@@ -125,34 +139,21 @@ export function jsonDecodeError(apiVersion: string, kind: string, obj: JsonValue
 function decodeJson(ref: TypeRef, value: JsonValue, ctx: Context | undefined, state: JsonDecode): string | undefined {
   // undefined: an in-process caller's absent field, which JSON would not carry
   if (value === null || value === undefined) return undefined;
-  const save = (message: string): undefined => {
-    state.saved ??= message;
-    return undefined;
-  };
-  if (typeof ref !== 'string') {
-    const [shape, elem] = ref;
-    const items = shape === '[]' ? (Array.isArray(value) ? value : undefined) : isJsonObject(value) ? Object.values(value) : undefined;
-    if (items === undefined) return save(typeError(jsonKind(value, false), goTypeName(ref), ctx));
-    for (const item of items) {
-      const fatal = decodeJson(elem, item, ctx, state);
-      if (fatal) return fatal;
-    }
-    return undefined;
-  }
+  if (typeof ref !== 'string') return decodeCollection(ref, value, ctx, state);
   switch (ref) {
     case 'any':
       return undefined;
     case 'string':
-      return typeof value === 'string' ? undefined : save(typeError(jsonKind(value, false), 'string', ctx));
+      return typeof value === 'string' ? undefined : save(state, typeError(jsonKind(value, false), 'string', ctx));
     case 'bool':
-      return typeof value === 'boolean' ? undefined : save(typeError(jsonKind(value, false), 'bool', ctx));
+      return typeof value === 'boolean' ? undefined : save(state, typeError(jsonKind(value, false), 'bool', ctx));
     case 'float64':
-      return typeof value === 'number' ? undefined : save(typeError(jsonKind(value, false), 'float64', ctx));
+      return typeof value === 'number' ? undefined : save(state, typeError(jsonKind(value, false), 'float64', ctx));
     case 'int32':
     case 'int64':
-      return typeof value === 'number' && fitsInt(value, ref) ? undefined : save(typeError(jsonKind(value, true), ref, ctx));
+      return typeof value === 'number' && fitsInt(value, ref) ? undefined : save(state, typeError(jsonKind(value, true), ref, ctx));
     case 'bytes':
-      return decodeBytes(value, ctx, save);
+      return decodeBytes(value, ctx, state);
     case 'time':
       // metav1.Time.UnmarshalJSON decodes a string first (the RFC 3339 parse is not checked here)
       return typeof value === 'string' ? undefined : typeError(jsonKind(value, false), 'string', ctx);
@@ -163,30 +164,41 @@ function decodeJson(ref: TypeRef, value: JsonValue, ctx: Context | undefined, st
     case 'quantity':
       return quantityError(value);
     default:
-      return decodeStruct(ref, value, ctx, state, save);
+      return decodeStruct(ref, value, ctx, state);
   }
 }
 
-function decodeBytes(value: JsonValue, ctx: Context | undefined, save: (message: string) => undefined): undefined {
+/** Lists and maps: their items keep the context of the field that holds them. */
+function decodeCollection(ref: readonly ['[]' | 'map', TypeRef], value: JsonValue, ctx: Context | undefined, state: JsonDecode): string | undefined {
+  const [shape, elem] = ref;
+  if (shape === '[]' ? !Array.isArray(value) : !isJsonObject(value)) return save(state, typeError(jsonKind(value, false), goTypeName(ref), ctx));
+  const items = value as JsonValue[] | Record<string, JsonValue>;
+  for (const index in items) {
+    const fatal = decodeJson(elem, (items as Record<string, JsonValue>)[index]!, ctx, state);
+    if (fatal) return fatal;
+  }
+  return undefined;
+}
+
+function decodeBytes(value: JsonValue, ctx: Context | undefined, state: JsonDecode): undefined {
   if (typeof value === 'string') {
     const offset = base64ErrorOffset(value);
     // base64's CorruptInputError carries no field context
-    return offset === undefined ? undefined : save(`illegal base64 data at input byte ${offset}`);
+    return offset === undefined ? undefined : save(state, `illegal base64 data at input byte ${offset}`);
   }
-  if (!Array.isArray(value)) return save(typeError(jsonKind(value, false), '[]uint8', ctx));
+  if (!Array.isArray(value)) return save(state, typeError(jsonKind(value, false), '[]uint8', ctx));
   const bad = value.find((b) => !(typeof b === 'number' && fitsInt(b, 'uint8')));
-  return bad === undefined || bad === null ? undefined : save(typeError(jsonKind(bad, true), 'uint8', ctx));
+  return bad === undefined || bad === null ? undefined : save(state, typeError(jsonKind(bad, true), 'uint8', ctx));
 }
 
-function decodeStruct(key: string, value: JsonValue, ctx: Context | undefined, state: JsonDecode, save: (message: string) => undefined): string | undefined {
+function decodeStruct(key: string, value: JsonValue, ctx: Context | undefined, state: JsonDecode): string | undefined {
   const fields = TYPES.types[key];
   if (!fields) return undefined;
-  if (!isJsonObject(value)) return save(typeError(jsonKind(value, false), goTypeName(key), ctx));
-  const struct = structName(key);
-  for (const [name, field] of Object.entries(value)) {
+  if (!isJsonObject(value)) return save(state, typeError(jsonKind(value, false), goTypeName(key), ctx));
+  for (const name in value) {
     const ref = fields[name];
     if (ref === undefined) continue;
-    const fatal = decodeJson(ref, field, { struct, field: ctx ? `${ctx.field}.${name}` : name }, state);
+    const fatal = decodeJson(ref, value[name]!, { struct: key, name, parent: ctx }, state);
     if (fatal) return fatal;
   }
   return undefined;
@@ -218,8 +230,9 @@ function convert(ref: TypeRef, value: JsonValue): string | undefined {
     const [shape, elem] = ref;
     if (shape === '[]' && !Array.isArray(value)) return `cannot restore slice from ${goKind(value)}`;
     if (shape === 'map' && !isJsonObject(value)) return `cannot restore map from ${goKind(value)}`;
-    for (const item of Object.values(value as JsonValue[] | Record<string, JsonValue>)) {
-      const error = convert(elem, item);
+    const items = value as Record<string, JsonValue>;
+    for (const index in items) {
+      const error = convert(elem, items[index]!);
       if (error) return error;
     }
     return undefined;
@@ -256,8 +269,10 @@ function convert(ref: TypeRef, value: JsonValue): string | undefined {
       if (!fields) return undefined;
       if (kind !== 'map') return `cannot restore struct from: ${kind}`;
       const obj = value as Record<string, JsonValue>;
-      for (const [name, field] of Object.entries(fields)) {
-        const error = convert(field, obj[name]!);
+      // Go visits the struct's fields in declaration order, which the schema does not keep: the body's order stands in
+      for (const name in obj) {
+        const field = fields[name];
+        const error = field === undefined ? undefined : convert(field, obj[name]!);
         if (error) return error;
       }
       return undefined;
