@@ -10,8 +10,9 @@
  *   npx tsx scripts/openapi-types.ts path/to/swagger.json
  *
  * Only types are kept: no descriptions, required lists or validation keywords. A type is a
- * scalar code, `["[]", T]` (a list), `["map", T]` (an object with additionalProperties) or
- * the key of a struct in `types` ("apps.v1.DeploymentSpec"; Go names it v1.DeploymentSpec).
+ * scalar code, `["[]", T]` (a list; `["[]", T, keys]` for x-kubernetes-list-type map, `["[]",
+ * T, "set"]` for a set), `["map", T]` (an object with additionalProperties) or the key of a
+ * struct in `types` ("apps.v1.DeploymentSpec"; Go names it v1.DeploymentSpec).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 
@@ -22,9 +23,11 @@ interface Schema {
   readonly items?: Schema;
   readonly additionalProperties?: Schema | boolean;
   readonly properties?: Record<string, Schema>;
+  readonly 'x-kubernetes-list-type'?: string;
+  readonly 'x-kubernetes-list-map-keys'?: readonly string[];
   readonly 'x-kubernetes-group-version-kind'?: readonly { group: string; version: string; kind: string }[];
 }
-type TypeRef = string | readonly [string, TypeRef];
+type TypeRef = string | readonly [string, TypeRef] | readonly [string, TypeRef, readonly string[] | 'set'];
 
 const OUTPUT = new URL('../src/sim/openapi-data/types.json', import.meta.url);
 /** definitions with their own JSON decoding (UnmarshalJSON) or none at all */
@@ -65,8 +68,12 @@ function main(): void {
         return schema.format === 'int32' ? 'int32' : 'int64';
       case 'number':
         return 'float64';
-      case 'array':
-        return ['[]', schema.items ? refOf(schema.items) : 'any'];
+      case 'array': {
+        // server-side apply names an item by its keys (map), its value (set) or its index (atomic)
+        const item = schema.items ? refOf(schema.items) : 'any';
+        const keys = schema['x-kubernetes-list-type'] === 'map' ? schema['x-kubernetes-list-map-keys'] : schema['x-kubernetes-list-type'] === 'set' ? 'set' : undefined;
+        return keys ? ['[]', item, keys] : ['[]', item];
+      }
       case 'object':
         return typeof schema.additionalProperties === 'object' ? ['map', refOf(schema.additionalProperties)] : 'any';
       default:

@@ -19,7 +19,7 @@ import { setPath, toScale } from './scale.ts';
 import { isSupportedField, matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError, type FieldRequirement, type LabelRequirement } from './selectors.ts';
 import { ObjectStore, type StoreEvent, type WatchEventType } from './store.ts';
 import { validateObject } from './validation.ts';
-import { goSprintV, jsonDecodeError, unstructuredConvertError } from './validation/go-decode.ts';
+import { checkAppliedConverts, checkApplyTypes, checkDecodes, checkPatchDecodes } from './typed-bodies.ts';
 
 export type Subresource = 'status' | 'scale' | 'finalize';
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
@@ -371,6 +371,7 @@ export class SimApiServer {
     if (subresource === 'scale') throw errors.methodNotAllowed('apply to scale');
     const config = this.checkBody(rt, namespace, body, name);
     if (config.apiVersion === undefined || config.kind === undefined) throw errors.badRequest('apply configuration must set apiVersion and kind');
+    checkApplyTypes(rt, config);
     const live = this.store.get(storageKey(rt), scopeNamespace(rt, namespace), name);
     const meta = patchMetaOf(rt);
     const scope = this.scopeOf(rt, subresource);
@@ -387,6 +388,7 @@ export class SimApiServer {
         causes: result.conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with "${c.manager}" using ${c.apiVersion}`, field: c.field })),
       });
     }
+    checkAppliedConverts(rt, config, result.object);
     const merged = withMetadata(result.object, { managedFields: result.managedFields });
     if (!live) return this.createObject(rt, namespace, merged, options, result.managedFields);
     return this.writeUpdate(rt, live, merged, options, subresource, result.managedFields);
@@ -501,35 +503,6 @@ export class SimApiServer {
 }
 
 // ---- pure helpers ----
-
-/** The kind a body of this resource (or of its scale subresource) decodes into. */
-function bodyKind(rt: ResourceType, subresource?: Subresource): { apiVersion: string; version: string; kind: string } {
-  if (subresource === 'scale') return { apiVersion: 'autoscaling/v1', version: 'v1', kind: 'Scale' };
-  return { apiVersion: apiVersionOf(rt.group, rt.version), version: rt.version, kind: rt.kind };
-}
-
-/** A create or update body that does not decode into its Go type is a 400, before any other check (handlers' transformDecodeError). */
-function checkDecodes(rt: ResourceType, body: JsonValue, subresource?: Subresource): void {
-  if (!isJsonObject(body)) return;
-  const { apiVersion, version, kind } = bodyKind(rt, subresource);
-  const error = jsonDecodeError(apiVersion, kind, body);
-  if (error) throw errors.badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: ${error}`);
-}
-
-/**
- * A patch whose result does not decode is a 422 on `patch` (handlers/patch.go): JSON and merge
- * patches quote the patched object, strategic merge patches the patch itself.
- */
-function checkPatchDecodes(rt: ResourceType, type: PatchType, patch: JsonValue, patched: JsonObject, subresource?: Subresource): void {
-  const { apiVersion, kind } = bodyKind(rt, subresource);
-  if (type === 'strategic') {
-    const error = unstructuredConvertError(apiVersion, kind, patched);
-    if (error) throw errors.invalidPatch(goSprintV(patch), error);
-    return;
-  }
-  const error = jsonDecodeError(apiVersion, kind, patched);
-  if (error) throw errors.invalidPatch(JSON.stringify(patched), error);
-}
 
 export function subject(rt: ResourceType, name: string): Subject {
   return { group: rt.group, plural: rt.plural, kind: rt.kind, name };

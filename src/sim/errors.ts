@@ -17,6 +17,8 @@ export const STATUS_CODES = {
   UnsupportedMediaType: 415,
   Invalid: 422,
   InternalError: 500,
+  /** an error that is no metav1.Status (ErrorToAPIStatus): 500, and no reason on the wire */
+  Unknown: 500,
   ServiceUnavailable: 503,
 } as const;
 
@@ -55,7 +57,7 @@ export class StatusError extends Error {
       metadata: {},
       status: 'Failure',
       message: this.message,
-      reason: this.reason,
+      ...(this.reason === 'Unknown' ? {} : { reason: this.reason }),
       code: this.code,
     };
     if (this.details) status.details = JSON.parse(JSON.stringify(this.details)) as JsonObject;
@@ -103,5 +105,7 @@ export const errors = {
   expired: (message: string) => new StatusError('Expired', message),
   forbidden: (message: string) => new StatusError('Forbidden', message),
   resourceNotFound: () => new StatusError('NotFound', 'the server could not find the requested resource'),
+  /** what a plain Go error (fmt.Errorf) reaching the handler becomes */
+  unknown: (message: string) => new StatusError('Unknown', message),
   internal: (message: string) => new StatusError('InternalError', `Internal error occurred: ${message}`),
 };

@@ -162,6 +162,42 @@ describe('patches whose result does not decode are 422 on the field `patch`', ()
   });
 });
 
+describe('server-side apply answers as 1.33 does: a 500 with no reason, in structured-merge-diff words', () => {
+  const apply = (name: string, yaml: string) => send('PATCH', `${DEPLOYMENTS}/${name}?fieldManager=test`, yaml, 'application/apply-patch+yaml');
+  const manifest = (name: string, spec = '', container = '') =>
+    `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ${name}, namespace: default}\nspec:\n  selector: {matchLabels: {app: x}}\n${spec}` +
+    `  template:\n    metadata: {labels: {app: x}}\n    spec:\n      containers:\n      - name: app\n        image: nginx\n${container}`;
+
+  it.each([
+    { name: 'word', spec: '  replicas: three\n', container: '', want: '.spec.replicas: expected numeric (int or float), got string' },
+    {
+      name: 'port', spec: '', container: '        ports: [{containerPort: "80"}]\n',
+      want: '.spec.template.spec.containers[name="app"].ports[containerPort="80"].containerPort: expected numeric (int or float), got string',
+    },
+    { name: 'env', spec: '', container: '        env: [{name: N, value: 3}]\n', want: '.spec.template.spec.containers[name="app"].env[name="N"].value: expected string, got &value.valueUnstructured{Value:3}' },
+    { name: 'paused', spec: '  paused: yes please\n', container: '', want: '.spec.paused: expected boolean, got &{yes please}' },
+  ])('a type the schema refuses: $name', async ({ name, spec, container, want }) => {
+    const answer = await apply(name, manifest(name, spec, container));
+    expect(answer.status).toBe(500);
+    expect(answer.body.reason).toBeUndefined();
+    expect(answer.body.message).toBe(`failed to create typed patch object (default/${name}; apps/v1, Kind=Deployment): ${want}`);
+  });
+
+  it('lists every error, as ValidationErrors does', async () => {
+    const answer = await apply('many', manifest('many', '  replicas: three\n  paused: 1\n'));
+    expect(answer.body.message).toBe(
+      'failed to create typed patch object (default/many; apps/v1, Kind=Deployment): errors:\n  .spec.replicas: expected numeric (int or float), got string\n  .spec.paused: expected boolean, got &{1}',
+    );
+  });
+
+  it('what types but does not convert fails after the merge', async () => {
+    const answer = await apply('frac', manifest('frac', '  replicas: 1.5\n'));
+    expect(answer).toMatchObject({ status: 500, body: { message: 'failed to convert new object (default/frac; apps/v1, Kind=Deployment) to proper version: cannot convert float64 to int32' } });
+    expect((await fetch(`${cluster.url}${DEPLOYMENTS}/frac`)).status).toBe(404);
+    expect((await apply('fine', manifest('fine', '  replicas: 3\n'))).status).toBe(201);
+  });
+});
+
 describe('the type table', () => {
   it('covers every built-in kind of 1.33 by group/version/kind, served or not', () => {
     for (const [apiVersion, kind] of [['apps/v1', 'Deployment'], ['v1', 'ConfigMap'], ['policy/v1', 'PodDisruptionBudget'], ['networking.k8s.io/v1', 'Ingress'], ['autoscaling/v2', 'HorizontalPodAutoscaler']] as const) {

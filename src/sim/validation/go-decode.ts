@@ -22,8 +22,11 @@ import { base64ErrorOffset } from './core.ts';
  * client asks for strict field validation).
  */
 
+/** How server-side apply tells a list's items apart: by these keys (list-type map), by value (set), else by index. */
+export type ListKeys = readonly string[] | 'set';
+
 /** A scalar code, a list or map of a type, or the key of a struct in the table ("apps.v1.DeploymentSpec"). */
-export type TypeRef = string | readonly ['[]' | 'map', TypeRef];
+export type TypeRef = string | readonly ['[]', TypeRef, ListKeys?] | readonly ['map', TypeRef];
 
 interface TypeTable {
   /** "apps/v1/Deployment" (core: "v1/Pod") -> struct key */
@@ -64,6 +67,11 @@ export function goTypeName(ref: TypeRef): string {
     default:
       return TYPES.types[ref] ? ref.split('.').slice(-2).join('.') : ref;
   }
+}
+
+/** The fields of a struct key, or undefined for a scalar code. */
+export function structFields(key: string): Readonly<Record<string, TypeRef>> | undefined {
+  return TYPES.types[key];
 }
 
 const structName = (key: string): string => key.slice(key.lastIndexOf('.') + 1);
@@ -169,7 +177,7 @@ function decodeJson(ref: TypeRef, value: JsonValue, ctx: Context | undefined, st
 }
 
 /** Lists and maps: their items keep the context of the field that holds them. */
-function decodeCollection(ref: readonly ['[]' | 'map', TypeRef], value: JsonValue, ctx: Context | undefined, state: JsonDecode): string | undefined {
+function decodeCollection(ref: Exclude<TypeRef, string>, value: JsonValue, ctx: Context | undefined, state: JsonDecode): string | undefined {
   const [shape, elem] = ref;
   if (shape === '[]' ? !Array.isArray(value) : !isJsonObject(value)) return save(state, typeError(jsonKind(value, false), goTypeName(ref), ctx));
   const items = value as JsonValue[] | Record<string, JsonValue>;
