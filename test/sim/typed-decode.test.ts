@@ -3,6 +3,7 @@ import type { JsonValue } from '../../src/json.ts';
 import { startSimCluster, type SimCluster } from '../../src/sim/index.ts';
 import { createReplicaSetController } from '../../src/sim/controllers/replicaset.ts';
 import { goSprintV, goTypeName, jsonDecodeError, QUANTITY_FORMAT_ERROR, structOfKind, unstructuredConvertError } from '../../src/sim/validation/go-decode.ts';
+import { Kubectl, findKubectl } from '../support/kubectl.ts';
 import { controllerContext, newDeployment, typeOf } from '../support/sim.ts';
 
 /**
@@ -195,6 +196,42 @@ describe('server-side apply answers as 1.33 does: a 500 with no reason, in struc
     expect(answer).toMatchObject({ status: 500, body: { message: 'failed to convert new object (default/frac; apps/v1, Kind=Deployment) to proper version: cannot convert float64 to int32' } });
     expect((await fetch(`${cluster.url}${DEPLOYMENTS}/frac`)).status).toBe(404);
     expect((await apply('fine', manifest('fine', '  replicas: 3\n'))).status).toBe(201);
+  });
+});
+
+const kubectlPath = findKubectl();
+
+describe.skipIf(kubectlPath === undefined)('the real kubectl sees the same refusals', () => {
+  let kubectl: Kubectl;
+  beforeAll(async () => {
+    kubectl = await Kubectl.create(kubectlPath!, cluster.kubeconfig);
+  });
+  afterAll(async () => {
+    await kubectl.dispose();
+  });
+  const bad = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: kc, namespace: default}\nspec:\n  replicas: "three"\n  selector: {matchLabels: {app: x}}\n' +
+    '  template:\n    metadata: {labels: {app: x}}\n    spec: {containers: [{name: app, image: nginx}]}\n';
+
+  it('kubectl apply (client-side) and create: 400 BadRequest', async () => {
+    const file = await kubectl.file('bad.yaml', bad);
+    for (const verb of ['apply', 'create']) {
+      const result = await kubectl.run([verb, '-f', file]);
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain('Error from server (BadRequest)');
+      expect(result.stderr).toContain('Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32');
+    }
+  });
+
+  it('kubectl apply --server-side: the 500 of a plain error', async () => {
+    const result = await kubectl.run(['apply', '--server-side', '-f', await kubectl.file('bad-ssa.yaml', bad)]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('failed to create typed patch object (default/kc; apps/v1, Kind=Deployment): .spec.replicas: expected numeric (int or float), got string');
+  });
+
+  it('kubectl patch: 422 on the field patch', async () => {
+    expect((await kubectl.run(['create', 'configmap', 'kp', '--from-literal=k=v'])).code).toBe(0);
+    const result = await kubectl.run(['patch', 'configmap', 'kp', '-p', '{"data":{"k":1}}']);
+    expect(result.stderr).toContain('Invalid value: "map[data:map[k:1]]": cannot convert int64 to string');
   });
 });
 
