@@ -160,8 +160,8 @@ export class SimApiServer {
   }
 
   update(rt: ResourceType, namespace: string, name: string, body: JsonValue, options: WriteOptions = {}, subresource?: Subresource): JsonObject {
-    const live = this.liveObject(rt, namespace, name);
     checkDecodes(rt, body, subresource);
+    const live = this.liveObject(rt, namespace, name);
     if (subresource === 'scale') return this.writeScale(rt, live, body, options);
     const incoming = this.checkBody(rt, namespace, body, name);
     const rv = resourceVersionOf(incoming);
