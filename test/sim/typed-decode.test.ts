@@ -258,6 +258,13 @@ describe('the type table', () => {
     expect(jsonDecodeError('v1', 'ConfigMap', { binaryData: { k: 5 } })).toBe('json: cannot unmarshal number into Go struct field ConfigMap.binaryData of type []uint8');
   });
 
+  it('holds int64 fields to the int64 range', () => {
+    expect(jsonDecodeError('v1', 'Pod', { spec: { activeDeadlineSeconds: 2 ** 62 } })).toBeUndefined();
+    expect(jsonDecodeError('v1', 'Pod', { spec: { activeDeadlineSeconds: 2 ** 63 } })).toBe(
+      'json: cannot unmarshal number 9223372036854775808 into Go struct field PodSpec.spec.activeDeadlineSeconds of type int64',
+    );
+  });
+
   it('names Go types as reflect does', () => {
     expect(goTypeName(['[]', 'core.v1.Container'])).toBe('[]v1.Container');
     expect(goTypeName(['map', 'quantity'])).toBe('map[string]resource.Quantity');

@@ -36,10 +36,11 @@ interface TypeTable {
 
 const TYPES = table as unknown as TypeTable;
 
+/** [lowest, first past the highest]: 2 ** 63 - 1 is no double, so the int64 bound must be exclusive */
 const INT_RANGES: Readonly<Record<string, readonly [number, number]>> = {
-  int32: [-(2 ** 31), 2 ** 31 - 1],
-  int64: [-(2 ** 63), 2 ** 63 - 1],
-  uint8: [0, 255],
+  int32: [-(2 ** 31), 2 ** 31],
+  int64: [-(2 ** 63), 2 ** 63],
+  uint8: [0, 256],
 };
 
 /** resource.ErrFormatWrong: what ParseQuantity says of anything that does not read as a quantity */
@@ -92,7 +93,7 @@ function numberText(n: number): string {
 
 function fitsInt(value: number, type: string): boolean {
   const range = INT_RANGES[type]!;
-  return Number.isInteger(value) && value >= range[0] && value <= range[1];
+  return Number.isInteger(value) && value >= range[0] && value < range[1];
 }
 
 function quantityError(value: JsonValue): string | undefined {
