@@ -91,6 +91,11 @@ function numberText(n: number): string {
   return Number.isInteger(n) && Number.isFinite(n) ? BigInt(n).toString() : String(n);
 }
 
+/** The items of a list or the values of a map. */
+function itemsOf(value: JsonValue): readonly JsonValue[] {
+  return Array.isArray(value) ? value : isJsonObject(value) ? Object.values(value) : [];
+}
+
 function fitsInt(value: number, type: string): boolean {
   const range = INT_RANGES[type]!;
   return Number.isInteger(value) && value >= range[0] && value < range[1];
@@ -181,9 +186,8 @@ function decodeJson(ref: TypeRef, value: JsonValue, ctx: Context | undefined, st
 function decodeCollection(ref: Exclude<TypeRef, string>, value: JsonValue, ctx: Context | undefined, state: JsonDecode): string | undefined {
   const [shape, elem] = ref;
   if (shape === '[]' ? !Array.isArray(value) : !isJsonObject(value)) return save(state, typeError(jsonKind(value, false), goTypeName(ref), ctx));
-  const items = value as JsonValue[] | Record<string, JsonValue>;
-  for (const index in items) {
-    const fatal = decodeJson(elem, (items as Record<string, JsonValue>)[index]!, ctx, state);
+  for (const item of itemsOf(value)) {
+    const fatal = decodeJson(elem, item, ctx, state);
     if (fatal) return fatal;
   }
   return undefined;
@@ -239,9 +243,8 @@ function convert(ref: TypeRef, value: JsonValue): string | undefined {
     const [shape, elem] = ref;
     if (shape === '[]' && !Array.isArray(value)) return `cannot restore slice from ${goKind(value)}`;
     if (shape === 'map' && !isJsonObject(value)) return `cannot restore map from ${goKind(value)}`;
-    const items = value as Record<string, JsonValue>;
-    for (const index in items) {
-      const error = convert(elem, items[index]!);
+    for (const item of itemsOf(value)) {
+      const error = convert(elem, item);
       if (error) return error;
     }
     return undefined;
