@@ -173,7 +173,7 @@ describe('server-side apply answers as 1.33 does: a 500 with no reason, in struc
     { name: 'word', spec: '  replicas: three\n', container: '', want: '.spec.replicas: expected numeric (int or float), got string' },
     {
       name: 'port', spec: '', container: '        ports: [{containerPort: "80"}]\n',
-      want: '.spec.template.spec.containers[name="app"].ports[containerPort="80"].containerPort: expected numeric (int or float), got string',
+      want: '.spec.template.spec.containers[name="app"].ports[containerPort="80",protocol="TCP"].containerPort: expected numeric (int or float), got string',
     },
     { name: 'env', spec: '', container: '        env: [{name: N, value: 3}]\n', want: '.spec.template.spec.containers[name="app"].env[name="N"].value: expected string, got &value.valueUnstructured{Value:3}' },
     { name: 'paused', spec: '  paused: yes please\n', container: '', want: '.spec.paused: expected boolean, got &{yes please}' },

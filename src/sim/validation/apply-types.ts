@@ -8,7 +8,7 @@ import { goSprintV, structFields, structOfKind, type ListKeys, type TypeRef } fr
  * string`. It knows scalars only as numeric, string, boolean or untyped (IntOrString and
  * Quantity), so `replicas: 1.5` or `cpu: lots` pass here and fail later, when the merged
  * object is converted to its Go type. Paths name list items as SSA does: `[name="app"]` for
- * keyed lists, `[="a"]` for sets, `[0]` otherwise (a key missing from an item is left out).
+ * keyed lists, `[="a"]` for sets, `[0]` otherwise (a key missing from an item, with no default, is left out).
  */
 
 type Scalar = 'numeric' | 'string' | 'boolean' | 'untyped' | 'any';
@@ -79,12 +79,21 @@ function scalarError(scalar: Scalar, value: JsonValue): string | undefined {
   }
 }
 
+/**
+ * Defaults of list-map keys, which an item may leave out: the OpenAPI v3 schema SSA reads has
+ * them, the v2 document the type table comes from does not. In 1.33 they are all ports' protocol.
+ */
+const KEY_DEFAULTS: Readonly<Record<string, JsonValue>> = { protocol: 'TCP' };
+
 /** fieldpath.PathElement.String() of a list item. */
 function itemElement(item: JsonValue, index: number, keys: ListKeys | undefined): string {
   if (keys === 'set') return `[=${valueString(item)}]`;
   if (keys === undefined || !isJsonObject(item)) return `[${index}]`;
-  const present = [...keys].sort().filter((k) => item[k] !== undefined);
-  return `[${present.map((k) => `${k}=${valueString(item[k]!)}`).join(',')}]`;
+  const named = [...keys].sort().flatMap((k) => {
+    const v = item[k] ?? KEY_DEFAULTS[k];
+    return v === undefined ? [] : [`${k}=${valueString(v)}`];
+  });
+  return `[${named.join(',')}]`;
 }
 
 /** value.ToString */
