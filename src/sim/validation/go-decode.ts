@@ -1,7 +1,6 @@
 import { isJsonObject, type JsonValue } from '../../json.ts';
 import { parseQuantityMilli } from '../../diff/quantity.ts';
 import table from '../openapi-data/types.json' with { type: 'json' };
-import { base64ErrorOffset } from './core.ts';
 
 /**
  * Type checks of built-in kinds, as kube-apiserver decodes a body into its Go struct before
@@ -89,6 +88,16 @@ function jsonKind(value: JsonValue, withNumber: boolean): string {
 /** The literal as a client would have written it (JSON.parse keeps no text: 1e20 prints in full). */
 function numberText(n: number): string {
   return Number.isInteger(n) && Number.isFinite(n) ? BigInt(n).toString() : String(n);
+}
+
+/** Where Go's base64.StdEncoding would stop on `value`, or undefined when it decodes. */
+export function base64ErrorOffset(value: string): number | undefined {
+  const body = value.replace(/[\r\n]/g, '');
+  const bad = body.search(/[^A-Za-z0-9+/=]/);
+  if (bad >= 0) return bad;
+  const pad = body.indexOf('=');
+  if (pad >= 0 && (!/^={1,2}$/.test(body.slice(pad)) || body.length % 4 !== 0)) return pad;
+  return body.length % 4 === 0 ? undefined : body.length - (body.length % 4);
 }
 
 /** The items of a list or the values of a map. */
