@@ -19,6 +19,7 @@ import { setPath, toScale } from './scale.ts';
 import { isSupportedField, matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError, type FieldRequirement, type LabelRequirement } from './selectors.ts';
 import { ObjectStore, type StoreEvent, type WatchEventType } from './store.ts';
 import { validateObject } from './validation.ts';
+import { checkAppliedConverts, checkApplyTypes, checkDecodes, checkPatchDecodes } from './typed-bodies.ts';
 
 export type Subresource = 'status' | 'scale' | 'finalize';
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
@@ -120,6 +121,7 @@ export class SimApiServer {
   }
 
   create(rt: ResourceType, namespace: string, body: JsonValue, options: WriteOptions = {}): JsonObject {
+    checkDecodes(rt, body);
     return this.createObject(rt, namespace, body, options);
   }
 
@@ -158,6 +160,7 @@ export class SimApiServer {
   }
 
   update(rt: ResourceType, namespace: string, name: string, body: JsonValue, options: WriteOptions = {}, subresource?: Subresource): JsonObject {
+    checkDecodes(rt, body, subresource);
     const live = this.liveObject(rt, namespace, name);
     if (subresource === 'scale') return this.writeScale(rt, live, body, options);
     const incoming = this.checkBody(rt, namespace, body, name);
@@ -174,6 +177,7 @@ export class SimApiServer {
     const live = this.liveObject(rt, namespace, name);
     const base = subresource === 'scale' ? toScale(rt, live) : present(rt, live);
     const patched = this.applyPatch(rt, base, type, patch, subresource);
+    checkPatchDecodes(rt, type, patch, patched, subresource);
     const rv = resourceVersionOf(patched);
     if (rv && rv !== resourceVersionOf(live)) throw conflictModified(rt, name);
     if (subresource === 'scale') return this.writeScale(rt, live, patched, options);
@@ -367,6 +371,7 @@ export class SimApiServer {
     if (subresource === 'scale') throw errors.methodNotAllowed('apply to scale');
     const config = this.checkBody(rt, namespace, body, name);
     if (config.apiVersion === undefined || config.kind === undefined) throw errors.badRequest('apply configuration must set apiVersion and kind');
+    checkApplyTypes(rt, config);
     const live = this.store.get(storageKey(rt), scopeNamespace(rt, namespace), name);
     const meta = patchMetaOf(rt);
     const scope = this.scopeOf(rt, subresource);
@@ -383,6 +388,7 @@ export class SimApiServer {
         causes: result.conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with "${c.manager}" using ${c.apiVersion}`, field: c.field })),
       });
     }
+    checkAppliedConverts(rt, config, result.object);
     const merged = withMetadata(result.object, { managedFields: result.managedFields });
     if (!live) return this.createObject(rt, namespace, merged, options, result.managedFields);
     return this.writeUpdate(rt, live, merged, options, subresource, result.managedFields);

@@ -1,4 +1,5 @@
 import type { JsonObject } from '../json.ts';
+import { goQuote } from './validation/content.ts';
 
 /** The reasons of metav1.Status the embedded API server answers with, and their HTTP codes. */
 export const STATUS_CODES = {
@@ -16,6 +17,8 @@ export const STATUS_CODES = {
   UnsupportedMediaType: 415,
   Invalid: 422,
   InternalError: 500,
+  /** an error that is no metav1.Status (ErrorToAPIStatus): 500, and no reason on the wire */
+  Unknown: 500,
   ServiceUnavailable: 503,
 } as const;
 
@@ -54,7 +57,7 @@ export class StatusError extends Error {
       metadata: {},
       status: 'Failure',
       message: this.message,
-      reason: this.reason,
+      ...(this.reason === 'Unknown' ? {} : { reason: this.reason }),
       code: this.code,
     };
     if (this.details) status.details = JSON.parse(JSON.stringify(this.details)) as JsonObject;
@@ -89,6 +92,11 @@ export const errors = {
       `${s.kind} "${s.name}" is invalid: ${causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message)).join(', ')}`,
       { name: s.name, group: s.group, kind: s.kind, causes },
     ),
+  /** a patch whose result cannot be decoded: NewInvalid with no kind or name, one cause on the field `patch` */
+  invalidPatch: (shown: string, detail: string) => {
+    const message = `Invalid value: ${goQuote(shown)}: ${detail}`;
+    return new StatusError('Invalid', ` "" is invalid: patch: ${message}`, { causes: [{ reason: 'FieldValueInvalid', message, field: 'patch' }] });
+  },
   badRequest: (message: string) => new StatusError('BadRequest', message),
   methodNotAllowed: (verb: string) => new StatusError('MethodNotAllowed', `the server does not allow this method on the requested resource (${verb})`),
   unsupportedMediaType: (contentType: string) =>
@@ -97,5 +105,7 @@ export const errors = {
   expired: (message: string) => new StatusError('Expired', message),
   forbidden: (message: string) => new StatusError('Forbidden', message),
   resourceNotFound: () => new StatusError('NotFound', 'the server could not find the requested resource'),
+  /** what a plain Go error (fmt.Errorf) reaching the handler becomes */
+  unknown: (message: string) => new StatusError('Unknown', message),
   internal: (message: string) => new StatusError('InternalError', `Internal error occurred: ${message}`),
 };

@@ -262,7 +262,12 @@ describe('Job arithmetic', () => {
     { indexes: [5, 1, 3, 4, 7], text: '1,3-5,7' },
   ])('completed indexes $text', ({ indexes, text }) => {
     expect(formatIndexes(new Set(indexes))).toBe(text);
-    expect([...parseIndexes(text)].sort((a, b) => a - b)).toEqual([...indexes].sort((a, b) => a - b));
+    expect([...parseIndexes(text, 10)].sort((a, b) => a - b)).toEqual([...indexes].sort((a, b) => a - b));
+  });
+
+  it('parseIndexes ignores indexes from completions up, however wide the range written', () => {
+    expect([...parseIndexes('1,3-99999999999', 5)]).toEqual([1, 3, 4]);
+    expect(parseIndexes('7', 5).size).toBe(0);
   });
 
   it('firstPendingIndexes skips running and completed indexes', () => {

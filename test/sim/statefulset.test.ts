@@ -419,6 +419,13 @@ describe('StatefulSet plan', () => {
     expect(planStatefulSet({ set, pods: members, updateRevision: 'web-new' })).toEqual(want);
   });
 
+  it('plans at most 500 missing ordinals per sync, whatever replicas says', () => {
+    const set = view({ replicas: 2 ** 31 - 1, policy: 'Parallel' });
+    const actions = planStatefulSet({ set, pods: [member(0, { revision: 'web-new' }), member(1)], updateRevision: 'web-new' });
+    expect(actions).toHaveLength(500);
+    expect(actions.at(-1)).toEqual({ type: 'createPod', ordinal: 501, revision: 'update' });
+  });
+
   it('reads a pod the way the controller does', () => {
     const pod: JsonObject = {
       metadata: { name: 'web-2', labels: { 'controller-revision-hash': 'web-abc', 'statefulset.kubernetes.io/pod-name': 'web-2' } },

@@ -219,13 +219,16 @@ export function remainingBackoffMs(record: BackoffRecord | undefined, nowMs: num
   return Math.max(0, record.lastFailureTime + delay - nowMs);
 }
 
-/** status.completedIndexes ("1,3-5") to a set; malformed parts are skipped. */
-export function parseIndexes(text: string): Set<number> {
+/**
+ * status.completedIndexes ("1,3-5") to a set; malformed parts are skipped, and so are indexes
+ * from `completions` up (parseIndexesFromString), which also bounds the work a written status can cause.
+ */
+export function parseIndexes(text: string, completions: number): Set<number> {
   const out = new Set<number>();
   for (const part of text.split(',')) {
     const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
     if (!m) continue;
-    const [from, to] = [Number(m[1]), Number(m[2] ?? m[1])];
+    const [from, to] = [Number(m[1]), Math.min(Number(m[2] ?? m[1]), completions - 1)];
     for (let i = from; i <= to; i++) out.add(i);
   }
   return out;

@@ -16,6 +16,8 @@ import { keyOf, splitKey, type Controller, type ControllerContext, keysOf } from
 import type { ReconcileResult } from './work-queue.ts';
 
 const NAME = 'job-controller';
+/** MaxPodCreateDeletePerSync: pods created per sync; the rest come in the syncs their creation events cause */
+const MAX_POD_CREATES_PER_SYNC = 500;
 /** What one sync works with: the Job as read at its start, its pods, and the status being built. */
 interface Sync {
   readonly job: JsonObject;
@@ -86,7 +88,7 @@ export function createJobController(ctx: ControllerContext): Controller {
     const spec = jobSpecView(job);
     const status = readStatus(job);
     const active = pods.filter(isPodActive);
-    const succeededIndexes = parseIndexes(status.completedIndexes);
+    const succeededIndexes = parseIndexes(status.completedIndexes, spec.completions ?? 0);
     return {
       job, spec, now, pods, status, active, ready: active.filter(isPodReady).length,
       terminating: pods.filter(isPodTerminating).length, succeededIndexes, finished: undefined, requeueMs: undefined,
@@ -133,7 +135,7 @@ export function createJobController(ctx: ControllerContext): Controller {
     if (excess.length > 0) deleteJobPods(sync, excess);
     else {
       const missing = want - sync.active.length - (spec.replaceOnlyFailed ? sync.terminating : 0);
-      if (missing > 0) createPods(key, sync, missing);
+      if (missing > 0) createPods(key, sync, Math.min(missing, MAX_POD_CREATES_PER_SYNC));
     }
     const complete = spec.completions === undefined ? succeeded > 0 && sync.active.length === 0 : succeeded >= spec.completions && sync.active.length === 0;
     if (complete) sync.finished = condition('SuccessCriteriaMet', 'CompletionsReached', 'Reached expected number of succeeded pods', rfc3339(sync.now));

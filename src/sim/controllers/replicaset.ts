@@ -10,6 +10,8 @@ import type { ReconcileResult } from './work-queue.ts';
 
 const NAME = 'replicaset-controller';
 const POD_DELETION_COST = 'controller.kubernetes.io/pod-deletion-cost';
+/** burstReplicas: pods created or deleted per sync; the rest come in the syncs their events cause */
+const BURST_REPLICAS = 500;
 
 /**
  * The ReplicaSet controller (pkg/controller/replicaset): keeps `replicas` active pods,
@@ -52,7 +54,7 @@ export function createReplicaSetController(ctx: ControllerContext): Controller {
   }
 
   function manageReplicas(rs: JsonObject, active: JsonObject[], replicas: number): void {
-    const diff = active.length - replicas;
+    const diff = Math.max(-BURST_REPLICAS, Math.min(BURST_REPLICAS, active.length - replicas));
     const spec = isJsonObject(rs.spec) ? rs.spec : {};
     if (diff < 0) {
       for (let i = 0; i < -diff; i++) {

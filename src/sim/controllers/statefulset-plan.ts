@@ -12,6 +12,8 @@ import { isPodAvailable, isPodReady, podPhase } from './pods.ts';
 
 export const POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
 export const POD_INDEX_LABEL = 'apps.kubernetes.io/pod-index';
+/** missing ordinals one sync plans at most (the simulator's bound; a real controller lists them all) */
+const MAX_MISSING_SLOTS = 500;
 
 export const POD_MANAGEMENT_POLICIES = ['OrderedReady', 'Parallel'] as const;
 export type PodManagementPolicy = (typeof POD_MANAGEMENT_POLICIES)[number];
@@ -177,7 +179,7 @@ export interface PlanInput {
 export function planStatefulSet(input: PlanInput): StatefulSetAction[] {
   const { set, updateRevision } = input;
   if (set.deleting) return [];
-  const { slots, condemned } = partitionPods(set, input.pods);
+  const { slots, condemned, truncated } = partitionPods(set, input.pods);
   const firstUnavailable = [...slots.flatMap((s) => (s.kind === 'pod' ? [s.pod] : [])), ...[...condemned].reverse()].find(unavailable);
   const monotonic = set.podManagementPolicy === 'OrderedReady';
   const actions: StatefulSetAction[] = [];
@@ -191,23 +193,32 @@ export function planStatefulSet(input: PlanInput): StatefulSetAction[] {
     actions.push(...step.actions);
     if (monotonic && step.block) return actions;
   }
-  if (set.strategy.type === 'OnDelete') return actions;
+  // a missing top ordinal holds every update back (rollOneAtATime), as the slots cut off would
+  if (set.strategy.type === 'OnDelete' || truncated) return actions;
   const deleted = new Set(actions.flatMap((a) => (a.type === 'deletePod' ? [a.pod] : [])));
   const live = slots.map((s): Slot => (s.kind === 'pod' && deleted.has(s.pod.name) ? { kind: 'pod', pod: { ...s.pod, terminating: true } } : s));
   const update = set.strategy.maxUnavailable === undefined ? rollOneAtATime(set, live, updateRevision) : rollWithMaxUnavailable(set, live, updateRevision);
   return [...actions, ...update];
 }
 
-function partitionPods(set: StatefulSetView, pods: readonly MemberPod[]): { slots: Slot[]; condemned: MemberPod[] } {
+/**
+ * The slots of [start, start+replicas) and the pods past them. Slots stop after
+ * MAX_MISSING_SLOTS missing ordinals past the last pod (`truncated`): a huge `replicas` costs
+ * a sync no more than that, and the rest are planned by later syncs.
+ */
+function partitionPods(set: StatefulSetView, pods: readonly MemberPod[]): { slots: Slot[]; condemned: MemberPod[]; truncated: boolean } {
   const end = set.startOrdinal + set.replicas;
   const byOrdinal = new Map(pods.filter((p) => p.ordinal >= set.startOrdinal && p.ordinal < end).map((p) => [p.ordinal, p]));
+  let lastPod = set.startOrdinal - 1;
+  for (const ordinal of byOrdinal.keys()) lastPod = Math.max(lastPod, ordinal);
+  const slotsEnd = Math.min(end, lastPod + 1 + MAX_MISSING_SLOTS);
   const slots: Slot[] = [];
-  for (let ordinal = set.startOrdinal; ordinal < end; ordinal++) {
+  for (let ordinal = set.startOrdinal; ordinal < slotsEnd; ordinal++) {
     const pod = byOrdinal.get(ordinal);
     slots.push(pod ? { kind: 'pod', pod } : { kind: 'missing', ordinal, revision: revisionForNewPod(set, ordinal) });
   }
   const condemned = pods.filter((p) => p.ordinal >= 0 && (p.ordinal < set.startOrdinal || p.ordinal >= end)).sort((a, b) => b.ordinal - a.ordinal);
-  return { slots, condemned };
+  return { slots, condemned, truncated: slotsEnd < end };
 }
 
 /** newVersionedStatefulSetPod: ordinals below the partition are (re)created at the current revision. */
