@@ -18,10 +18,11 @@ import { APPLICATION_API_VERSION, APPLICATION_KIND, type Application, type Ignor
 import { GitError, type GitSource } from '../git/index.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { KubeError } from '../kube/errors.ts';
+import type { JsonObject } from '../json.ts';
 import { OperationError } from '../queue/errors.ts';
 import { PollScheduler } from '../queue/poll-scheduler.ts';
-import { SluiceQueue } from '../queue/producer.ts';
-import { isBackgroundTrigger, type Operation, type SyncTrigger } from '../queue/types.ts';
+import { SluiceQueue, type RequestOutcome } from '../queue/producer.ts';
+import { isBackgroundTrigger, type Operation, type SyncRequest, type SyncTrigger } from '../queue/types.ts';
 import { startWorker, type SluiceWorker } from '../queue/worker.ts';
 import type { RenderResult } from '../render/types.ts';
 import { HistoryStore } from '../store/history.ts';
@@ -53,6 +54,8 @@ export interface ControllerOptions {
   /** Write each app's status to its Application resource (apps that come from the cluster). */
   readonly mirrorStatus?: boolean;
   readonly log?: (line: string) => void;
+  /** Told of every sync this process ran, with the request it ran (metrics). */
+  readonly onOperation?: (result: OperationResult, request: SyncRequest) => void;
 }
 
 /** What a compare depends on (see Controller.compareInputs). */
@@ -142,6 +145,7 @@ export class Controller {
       this.mirrored.delete(name);
       this.written.delete(name);
       this.syncedInputs.delete(name);
+      await this.history.publishDeleted(name);
     }
     const changed = apps.filter((a) => JSON.stringify(this.apps.get(a.name)) !== JSON.stringify(a));
     this.apps = next;
@@ -156,13 +160,18 @@ export class Controller {
   }
 
   /** Asks for a sync of `app` (after its running operation, if any). */
-  async requestSync(app: string, request: { revision?: string; trigger: SyncTrigger }): Promise<void> {
+  async requestSync(app: string, request: Omit<SyncRequest, 'requestedAt'>): Promise<RequestOutcome> {
     if (!this.apps.has(app)) throw new Error(`no application named ${app}`);
-    await this.queue.requestSync(app, request);
+    return this.queue.requestSync(app, request);
   }
 
-  async requestRefresh(app: string): Promise<void> {
-    await this.queue.requestRefresh(app);
+  async requestRefresh(app: string): Promise<RequestOutcome> {
+    return this.queue.requestRefresh(app);
+  }
+
+  /** The app's objects in the watch cache (what it manages, as last seen). */
+  liveObjects(app: Application): JsonObject[] {
+    return this.tracked.objectsOf(appLabelValue(appRef(app)));
   }
 
   async state(app: string): Promise<AppState | undefined> {
@@ -198,7 +207,8 @@ export class Controller {
     (this.opts.log ?? ((l: string) => console.log(l)))(line);
   }
 
-  private get ctx(): SyncContext {
+  /** Git, the cluster, the watch cache and the render cache: what compares and syncs run with (the API's diffs and dry runs too). */
+  get ctx(): SyncContext {
     return {
       git: this.opts.git,
       kube: this.opts.kube,
@@ -270,8 +280,20 @@ export class Controller {
       }
       await this.noteHeal(app.name);
     }
-    const result = await syncApp(this.ctx, app, { trigger: trigger === 'refresh' ? 'self-heal' : trigger, ...(revision === undefined ? {} : { revision }) }, compared);
+    const choices: Pick<SyncRequest, 'prune' | 'resources'> = op.kind === 'sync' ? op.request : {};
+    const result = await syncApp(
+      this.ctx,
+      app,
+      {
+        trigger: trigger === 'refresh' ? 'self-heal' : trigger,
+        ...(revision === undefined ? {} : { revision }),
+        ...(choices.prune === undefined ? {} : { prune: choices.prune }),
+        ...(choices.resources === undefined ? {} : { only: new Set(choices.resources) }),
+      },
+      compared,
+    );
     await this.history.record(app.name, historyEntry(op.jobId, result));
+    this.opts.onOperation?.(result, op.kind === 'sync' ? op.request : { trigger: 'self-heal', requestedAt: Date.parse(result.startedAt) });
     state = withSyncedRevision({ ...state, ...(result.phase === 'Succeeded' ? {} : { message: result.message }) }, result);
     if (this.opts.mirrorStatus) this.mirrored.set(app.name, statusAfterOperation(app, result, this.mirroredStatus(app)));
     await this.saveState(app, state);

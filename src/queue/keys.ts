@@ -2,6 +2,8 @@
 
 export const DEFAULT_PREFIX = 'sluice';
 export const QUEUE_NAME = 'ops';
+/** Entries the app event stream keeps (approximately: XADD MAXLEN ~), so a client away for a while can resume. */
+export const EVENT_STREAM_LENGTH = 10_000;
 
 export interface KeyOptions {
   /** Key prefix; tests use their own so runs never meet. Default 'sluice'. */
@@ -21,6 +23,10 @@ export function keys(options: KeyOptions = {}) {
     appLock: (app: string) => `${p}:lock:${app}`,
     /** who polls an app this round: SET NX PX interval */
     pollTurn: (app: string) => `${p}:poll:${app}`,
+    /** app changes for the API's live events: a stream trimmed to about EVENT_STREAM_LENGTH entries */
+    appEvents: `${p}:events`,
+    /** webhook delivery ids already handled (SET NX EX): replay protection */
+    webhookDelivery: (source: string, id: string) => `${p}:webhook:${source}:${id}`,
     /** BullMQ deduplication id of an app's job of one kind */
     dedupId: (kind: string, app: string) => `${kind}:${app}`,
   };
