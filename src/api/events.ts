@@ -74,6 +74,9 @@ export class EventFeed {
   private dispatchedId = '0-0';
   private running: Promise<void> | undefined;
   private stopped = false;
+  /** Settles when stop() is called: a read blocked on a Redis that is down would otherwise never return. */
+  private readonly stopping: Promise<null>;
+  private signalStop: () => void = () => undefined;
 
   constructor(
     private readonly redis: Redis,
@@ -83,6 +86,8 @@ export class EventFeed {
   ) {
     // XREAD BLOCK holds its connection; a duplicate keeps the shared one free
     this.reader = redis.duplicate({ maxRetriesPerRequest: null });
+    this.reader.on('error', () => undefined); // the shared connection's owner reports Redis trouble, once
+    this.stopping = new Promise((resolve) => (this.signalStop = () => resolve(null)));
   }
 
   /** Starts following the stream from its current end. */
@@ -94,6 +99,7 @@ export class EventFeed {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.signalStop();
     this.reader.disconnect();
     await this.running;
     this.subscribers.clear();
@@ -143,12 +149,14 @@ export class EventFeed {
   private async follow(): Promise<void> {
     while (!this.stopped) {
       try {
-        const reply = (await this.reader.xread('COUNT', 500, 'BLOCK', 5_000, 'STREAMS', this.streamKey, this.lastId)) as [string, [string, string[]][]][] | null;
+        const read = this.reader.xread('COUNT', 500, 'BLOCK', 5_000, 'STREAMS', this.streamKey, this.lastId) as Promise<[string, [string, string[]][]][] | null>;
+        read.catch(() => undefined);
+        const reply = await Promise.race([read, this.stopping]);
         const raw = reply?.[0]?.[1] ?? [];
         if (raw.length === 0) continue;
         this.lastId = raw.at(-1)![0];
-        const events = await this.source.events(parseEntries(raw));
-        this.dispatch(events);
+        const events = await Promise.race([this.source.events(parseEntries(raw)), this.stopping]);
+        if (events !== null) this.dispatch(events);
       } catch (e) {
         if (this.stopped) return;
         this.onError(e as Error);

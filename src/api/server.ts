@@ -134,9 +134,13 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
       return address;
     },
     async close() {
+      require('fs').appendFileSync('/tmp/close.log', 'a\n');
       if (started) await feed.stop();
+      require('fs').appendFileSync('/tmp/close.log', 'b\n');
       await app.close();
+      require('fs').appendFileSync('/tmp/close.log', 'c\n');
       await ctx.queue.close();
+      require('fs').appendFileSync('/tmp/close.log', 'd\n');
       redis.disconnect();
     },
   };
