@@ -16,7 +16,7 @@ commands:
         --speed X         run cluster time X times faster than real time (default 1)
         --api-only        serve the API alone: no controllers, scheduler or kubelets
 ${RENDER_USAGE}${APP_USAGE}${START_USAGE}  demo    the embedded cluster, the example repository and the controller (npm start)
-        sluice demo [--port N]
+        sluice demo [--port N] [--api-port N]   (API on 127.0.0.1:8080 by default; 0 picks a free port)
 `;
 
 function positiveNumber(name: string, text: string | undefined, integer: boolean): number | string {
@@ -69,15 +69,16 @@ async function sim(args: string[]): Promise<number> {
 }
 
 async function demo(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { port: { type: 'string', default: '6443' } } });
+  const { values } = parseArgs({ args, options: { port: { type: 'string', default: '6443' }, 'api-port': { type: 'string', default: '8080' } } });
   const port = positiveNumber('port', values.port, true);
-  if (typeof port === 'string') {
-    console.error(`sluice demo: ${port}`);
+  const apiPort = positiveNumber('api-port', values['api-port'], true);
+  if (typeof port === 'string' || typeof apiPort === 'string') {
+    console.error(`sluice demo: ${typeof port === 'string' ? port : apiPort}`);
     return 2;
   }
   let stop: () => Promise<void>;
   try {
-    stop = await runDemo({ port, redisUrl: process.env['REDIS_URL'] });
+    stop = await runDemo({ port, apiPort: apiPort as number, redisUrl: process.env['REDIS_URL'] });
   } catch (e) {
     const inUse = (e as NodeJS.ErrnoException).code === 'EADDRINUSE';
     console.error(`sluice demo: ${inUse ? `port ${port} is in use; pass --port N (0 picks a free one)` : (e as Error).message}`);

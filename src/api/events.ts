@@ -90,10 +90,8 @@ export class EventFeed {
     this.stopping = new Promise((resolve) => (this.signalStop = () => resolve(null)));
   }
 
-  /** Starts following the stream from its current end. */
-  async start(): Promise<void> {
-    this.lastId = await this.newestId();
-    this.dispatchedId = this.lastId;
+  /** Starts following the stream from its current end (once Redis answers: the server may start before it does). */
+  start(): void {
     this.running = this.follow();
   }
 
@@ -147,6 +145,15 @@ export class EventFeed {
   }
 
   private async follow(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        const newest = await Promise.race([this.newestId(), this.stopping]);
+        if (newest !== null) this.lastId = this.dispatchedId = newest;
+        break;
+      } catch {
+        await Promise.race([new Promise((r) => setTimeout(r, 1_000)), this.stopping]);
+      }
+    }
     while (!this.stopped) {
       try {
         const read = this.reader.xread('COUNT', 500, 'BLOCK', 5_000, 'STREAMS', this.streamKey, this.lastId) as Promise<[string, [string, string[]][]][] | null>;

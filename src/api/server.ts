@@ -65,6 +65,8 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     tokens: opts.tokens,
     metrics,
   };
+  // BullMQ prints every connection error with its stack unless someone listens; /readyz and the start-up line say it instead
+  ctx.queue.bullQueue.on('error', () => undefined);
   metrics.readFleetFrom({
     appStatuses: async () => (await summaries(ctx, ctx.controller.applications)).map((s) => ({ app: s.name, sync: s.sync, health: s.health })),
     queueCounts: () => ctx.queue.bullQueue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized'),
@@ -128,19 +130,15 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     app,
     metrics,
     async listen(host, port) {
-      await feed.start();
+      feed.start();
       started = true;
       const address = await app.listen({ host, port });
       return address;
     },
     async close() {
-      require('fs').appendFileSync('/tmp/close.log', 'a\n');
       if (started) await feed.stop();
-      require('fs').appendFileSync('/tmp/close.log', 'b\n');
       await app.close();
-      require('fs').appendFileSync('/tmp/close.log', 'c\n');
       await ctx.queue.close();
-      require('fs').appendFileSync('/tmp/close.log', 'd\n');
       redis.disconnect();
     },
   };

@@ -53,9 +53,16 @@ export interface ControllerOptions {
   readonly ignoreDifferences?: readonly IgnoreDifference[];
   /** Write each app's status to its Application resource (apps that come from the cluster). */
   readonly mirrorStatus?: boolean;
-  readonly log?: (line: string) => void;
+  /** Where log lines go (default console.log); `fields` name the app, revision and job a line is about. */
+  readonly log?: (line: string, fields?: LogFields) => void;
   /** Told of every sync this process ran, with the request it ran (metrics). */
   readonly onOperation?: (result: OperationResult, request: SyncRequest) => void;
+}
+
+export interface LogFields {
+  readonly app?: string;
+  readonly revision?: string;
+  readonly jobId?: string;
 }
 
 /** What a compare depends on (see Controller.compareInputs). */
@@ -203,8 +210,8 @@ export class Controller {
     this.redis.disconnect();
   }
 
-  private log(line: string): void {
-    (this.opts.log ?? ((l: string) => console.log(l)))(line);
+  private log(line: string, fields?: LogFields): void {
+    (this.opts.log ?? ((l: string) => console.log(l)))(line, fields);
   }
 
   /** Git, the cluster, the watch cache and the render cache: what compares and syncs run with (the API's diffs and dry runs too). */
@@ -274,7 +281,7 @@ export class Controller {
       const wait = await this.healBackoff(app.name);
       if (wait > 0) {
         await this.saveState(app, state);
-        this.log(`${app.name}: drifted again; self-heal in ${Math.ceil(wait / 1000)} s`);
+        this.log(`${app.name}: drifted again; self-heal in ${Math.ceil(wait / 1000)} s`, { app: app.name });
         this.scheduleHeal(app.name, wait);
         return state;
       }
@@ -297,7 +304,7 @@ export class Controller {
     state = withSyncedRevision({ ...state, ...(result.phase === 'Succeeded' ? {} : { message: result.message }) }, result);
     if (this.opts.mirrorStatus) this.mirrored.set(app.name, statusAfterOperation(app, result, this.mirroredStatus(app)));
     await this.saveState(app, state);
-    this.log(`${app.name}: ${result.trigger} sync ${result.phase}: ${result.message}`);
+    this.log(`${app.name}: ${result.trigger} sync ${result.phase}: ${result.message}`, { app: app.name, jobId: op.jobId, ...(result.revision === undefined ? {} : { revision: result.revision }) });
     return result;
   }
 
@@ -319,7 +326,7 @@ export class Controller {
       );
       this.written.set(app.name, fingerprint);
     } catch (e) {
-      this.log(`${app.name}: could not write the Application's status: ${(e as Error).message}`);
+      this.log(`${app.name}: could not write the Application's status: ${(e as Error).message}`, { app: app.name });
     }
   }
 
