@@ -2,7 +2,9 @@ import { parseArgs } from 'node:util';
 import { ScaledClock } from './sim/clock.ts';
 import { startSimCluster } from './sim/index.ts';
 import { APP_USAGE, diffCommand, syncCommand } from './cli/app-commands.ts';
+import { APP_API_USAGE, appApiCommand, ROLLOUT_API_USAGE, rolloutApiCommand } from './cli/api-commands.ts';
 import { RENDER_USAGE, renderCommand } from './cli/render.ts';
+import { readFileSync } from 'node:fs';
 import { START_USAGE, startCommand } from './cli/start.ts';
 import { runDemo } from './demo/demo.ts';
 
@@ -15,7 +17,7 @@ commands:
         --nodes N         simulated nodes (default 3)
         --speed X         run cluster time X times faster than real time (default 1)
         --api-only        serve the API alone: no controllers, scheduler or kubelets
-${RENDER_USAGE}${APP_USAGE}${START_USAGE}  demo    the embedded cluster, the example repository and the controller (npm start)
+${RENDER_USAGE}${APP_USAGE}${START_USAGE}${APP_API_USAGE}${ROLLOUT_API_USAGE}  demo    the embedded cluster, the example repository and the controller (npm start)
         sluice demo [--port N] [--api-port N]   (API on 127.0.0.1:8080 by default; 0 picks a free port)
 `;
 
@@ -94,6 +96,11 @@ async function demo(args: string[]): Promise<number> {
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // every command answers --help; app, rollout and start print their own part
+  if (command !== undefined && !['app', 'rollout', 'start'].includes(command) && (rest.includes('--help') || rest.includes('-h'))) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   try {
     switch (command) {
       case 'sim':
@@ -108,6 +115,14 @@ export async function main(argv: string[]): Promise<number> {
         return await diffCommand(rest);
       case 'sync':
         return await syncCommand(rest);
+      case 'app':
+        return await appApiCommand(rest);
+      case 'rollout':
+        return await rolloutApiCommand(rest);
+      case '--version':
+      case 'version':
+        process.stdout.write(`sluice ${(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version}\n`);
+        return 0;
       case undefined:
       case 'help':
       case '--help':
