@@ -276,7 +276,7 @@ export async function runController(opts: {
   const fixed = 'namespace' in opts.apps ? [] : opts.apps;
   controller = await Controller.start({
     apps: fixed,
-    git: gitSource(opts.cacheDir, 1_000),
+    git: gitSource(opts.cacheDir, 1_000, (fetch, ms) => metrics.gitFetched(fetch, ms / 1000)),
     kube,
     redisUrl,
     concurrency: opts.concurrency,

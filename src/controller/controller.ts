@@ -48,6 +48,12 @@ export interface ControllerOptions {
   /** Queue worker timing (tests shorten these). */
   readonly lockDurationMs?: number;
   readonly stalledIntervalMs?: number;
+  /**
+   * How soon an operation that found its app busy (a refresh running) tries again (default
+   * 200 ms; the worker's own default is 1 s): a webhook's sync that meets the refresh its
+   * previous sync caused should not wait a second for it.
+   */
+  readonly appBusyRetryMs?: number;
   readonly sync?: Pick<SyncContext, 'waveTimeoutMs' | 'pollIntervalMs'>;
   /** ignoreDifferences for every app (`--ignore-differences FILE`). */
   readonly ignoreDifferences?: readonly IgnoreDifference[];
@@ -129,6 +135,7 @@ export class Controller {
       handle: (op) => controller.handle(op),
       ...(opts.lockDurationMs === undefined ? {} : { lockDurationMs: opts.lockDurationMs }),
       ...(opts.stalledIntervalMs === undefined ? {} : { stalledIntervalMs: opts.stalledIntervalMs }),
+      appBusyRetryMs: opts.appBusyRetryMs ?? 200,
       onError: (e) => controller.log(`queue: ${e.message}`),
     });
     for (const app of opts.apps) {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Principal } from '../../src/api/auth.ts';
+import { hashToken, parseTokens, tokensFromSecret, type Principal } from '../../src/api/auth.ts';
 import { ApiError } from '../../src/api/errors.ts';
 import type { RolloutAction, RolloutOperations, RolloutView } from '../../src/api/rollout-port.ts';
 import type { AppSummary } from '../../src/api/summary.ts';
@@ -181,6 +181,16 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('the API server', () => {
     }
     expect(body).toMatch(/sluice_app_health_status\{app="web",status="Healthy"\} 1/);
     expect(body).toMatch(/sluice_api_requests_total\{method="GET",route="\/api\/v1\/apps",status="200"\} \d+/);
+  });
+
+  it('reads tokens from a Kubernetes Secret, by hash', async () => {
+    const file = `tokens:\n  - { name: from-secret, role: viewer, sha256: ${hashToken('secret-held-token')} }\n`;
+    await h.kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'sluice-system' } }).catch(() => undefined);
+    await h.kube.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'sluice-tokens', namespace: 'sluice-system' }, data: { 'tokens.yaml': Buffer.from(file).toString('base64') } });
+    const store = await tokensFromSecret(h.kube, 'sluice-system/sluice-tokens');
+    expect(store.authenticate('secret-held-token')).toEqual({ name: 'from-secret', role: 'viewer' });
+    expect(store.authenticate('other')).toBeUndefined();
+    expect(() => parseTokens('tokens:\n  - { name: x, role: root, sha256: abc }\n', 'f')).toThrow('f: tokens[0].role: must be one of viewer, operator, admin');
   });
 
   it('never shows a token or Secret value in a response', async () => {

@@ -1,4 +1,7 @@
+import { createHmac } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken, TokenStore } from '../../src/api/auth.ts';
 import type { ApiController } from '../../src/api/context.ts';
@@ -11,6 +14,9 @@ import { redisAvailable, startRedis, type TestRedis } from '../support/redis.ts'
 import { until } from '../support/wait.ts';
 
 const TOKEN = 'viewer-token';
+const GENERIC_SECRET = 'generic-hook-secret';
+/** Every log line the server writes. */
+let logged = '';
 
 /** A live-event client: fetch (as the UI does), the events parsed as they arrive. */
 class EventClient {
@@ -69,7 +75,8 @@ describe.skipIf(!redisAvailable())('live events and Redis loss', () => {
       redisUrl: redis.url,
       tokens: new TokenStore([{ name: 'ui', role: 'viewer', sha256: hashToken(TOKEN) }]),
       pingMs: 100,
-      webhooks: { secrets: {}, rateLimit: { max: 2, timeWindowMs: 60_000 } },
+      webhooks: { secrets: { generic: GENERIC_SECRET }, rateLimit: { max: 3, timeWindowMs: 60_000 } },
+      logger: pino({ level: 'debug' }, new Writable({ write: (chunk: Buffer, _e, done) => ((logged += chunk.toString()), done()) })),
     });
     url = await server.listen('127.0.0.1', 0);
   });
@@ -134,10 +141,20 @@ describe.skipIf(!redisAvailable())('live events and Redis loss', () => {
   });
 
   it('limits webhook deliveries per source with 429', async () => {
-    const ping = () => fetch(`${url}/api/webhook/generic`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-sluice-event': 'ping' }, body: '{}' });
+    const ping = (i: number) => {
+      const body = JSON.stringify({ n: i });
+      return fetch(`${url}/api/webhook/generic`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-sluice-event': 'ping', 'x-sluice-signature': `sha256=${createHmac('sha256', GENERIC_SECRET).update(body).digest('hex')}` }, body });
+    };
     const statuses = [];
-    for (let i = 0; i < 3; i++) statuses.push((await ping()).status);
-    expect(statuses).toEqual([200, 200, 429]);
+    for (let i = 0; i < 4; i++) statuses.push((await ping(i)).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+  });
+
+  it('writes no token or webhook secret to the log', () => {
+    expect(logged).toContain('"url":"/api/v1/events"');
+    expect(logged).not.toContain(TOKEN);
+    expect(logged).not.toContain(GENERIC_SECRET);
+    expect(logged).not.toMatch(/sha256=[0-9a-f]{64}/);
   });
 
   it('reports Redis loss on /readyz with its address, and recovers', async () => {
