@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import { normalizeObject } from '../diff/normalize.ts';
 import { maskSecretValues, textDiff } from '../diff/text-diff.ts';
 import type { JsonObject } from '../json.ts';
+import type { SyncRequest } from '../queue/types.ts';
 import { appRef, compareApp, isRenderFailure } from '../sync/compare.ts';
 import { syncApp } from '../sync/operation.ts';
 import { keyString } from '../sync/resource-key.ts';
@@ -77,8 +78,13 @@ export function registerAppRoutes(app: FastifyInstance, ctx: RouteContext): void
 
   app.get<{ Params: { name: string } }>('/api/v1/apps/:name', { config: { role: 'viewer' }, schema: { params: NAME_PARAMS } }, async (request) => {
     const target = findApp(ctx, request.params.name);
-    const [summary] = await summaries(ctx, [target]);
-    return { ...summary, spec: target.spec };
+    const [[summary], requests] = await Promise.all([summaries(ctx, [target]), ctx.queue.requests(target.name)]);
+    const running = requests.inflight;
+    return {
+      ...summary,
+      spec: target.spec,
+      ...(running === undefined ? {} : { operation: runningOperation(running.jobId, running.request) }),
+    };
   });
 
   app.get<{ Params: { name: string } }>('/api/v1/apps/:name/resources', { config: { role: 'viewer' }, schema: { params: NAME_PARAMS } }, async (request) => {
@@ -204,13 +210,33 @@ export function registerAppRoutes(app: FastifyInstance, ctx: RouteContext): void
     const bull = ctx.queue.bullQueue;
     const [counts, jobs] = await Promise.all([bull.getJobCounts('waiting', 'active', 'delayed', 'prioritized'), bull.getJobs(['active', 'waiting', 'delayed', 'prioritized'], 0, 199)]);
     const states = await Promise.all(jobs.map((j) => j.getState()));
+    // a sync job runs the request in the ledger: the one it took, else the one waiting
+    const requests = await Promise.all(jobs.map((j) => (j.name === 'sync' ? ctx.queue.requests(j.data.app) : undefined)));
+    const triggerOf = (i: number) => {
+      const view = requests[i];
+      const request = view?.inflight?.jobId === jobs[i]!.id ? view?.inflight?.request : view?.pending;
+      return request === undefined ? {} : { trigger: request.trigger };
+    };
     return {
       waiting: (counts['waiting'] ?? 0) + (counts['prioritized'] ?? 0),
       active: counts['active'] ?? 0,
       delayed: counts['delayed'] ?? 0,
-      jobs: jobs.map((j, i) => ({ id: j.id ?? '', app: j.data.app, kind: j.name, state: states[i], enqueuedAt: new Date(j.timestamp).toISOString() })),
+      jobs: jobs.map((j, i) => ({ id: j.id ?? '', app: j.data.app, kind: j.name, state: states[i], ...triggerOf(i), enqueuedAt: new Date(j.timestamp).toISOString() })),
     };
   });
+}
+
+/** The sync a job has taken and runs now, as an OperationSummary (its start: when it was asked for). */
+function runningOperation(jobId: string, request: SyncRequest) {
+  return {
+    id: jobId,
+    kind: request.trigger === 'rollback' ? 'rollback' : 'sync',
+    trigger: request.trigger,
+    phase: 'Running',
+    ...(request.revision === undefined ? {} : { revision: request.revision }),
+    message: 'running',
+    startedAt: new Date(request.requestedAt).toISOString(),
+  };
 }
 
 function yamlOf(object: JsonObject): string {

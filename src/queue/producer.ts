@@ -6,7 +6,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { QUEUE_NAME, keys, type Keys } from './keys.ts';
-import { RequestLedger } from './request-ledger.ts';
+import { RequestLedger, type LedgerView } from './request-ledger.ts';
 import { assertAppName, type JobKind, type JobPayload, type SyncRequest } from './types.ts';
 
 export interface QueueConnectionOptions {
@@ -79,6 +79,12 @@ export class SluiceQueue {
   /** The id of the app's job of this kind that is waiting or running, if any. */
   async currentJobId(kind: JobKind, app: string): Promise<string | undefined> {
     return (await this.queue.getDeduplicationJobId(this.keys.dedupId(kind, app))) ?? undefined;
+  }
+
+  /** The app's waiting sync request and the one a running job took (the API shows them). */
+  requests(app: string): Promise<LedgerView> {
+    assertAppName(app);
+    return this.ledger.view(app);
   }
 
   /** The BullMQ queue, for tests and metrics. */

@@ -8,6 +8,8 @@ import type { ApiController } from '../../src/api/context.ts';
 import { createApiServer, type ApiServer } from '../../src/api/server.ts';
 import type { AppState } from '../../src/controller/state.ts';
 import { keys } from '../../src/queue/keys.ts';
+import { SluiceQueue } from '../../src/queue/producer.ts';
+import { RequestLedger } from '../../src/queue/request-ledger.ts';
 import { HistoryStore } from '../../src/store/history.ts';
 import { testApplication } from '../support/apps.ts';
 import { redisAvailable, startRedis, type TestRedis } from '../support/redis.ts';
@@ -138,6 +140,22 @@ describe.skipIf(!redisAvailable())('live events and Redis loss', () => {
     stale.close();
     const bad = await fetch(`${url}/api/v1/events`, { headers: { authorization: `Bearer ${TOKEN}`, 'last-event-id': 'garbage' } });
     expect(bad.status).toBe(400);
+  });
+
+  it('shows queued jobs with their trigger, and the running operation of an app', async () => {
+    const queue = new SluiceQueue({ connection: redis.url });
+    try {
+      const { jobId } = await queue.requestSync('beta', { trigger: 'manual', revision: 'f'.repeat(40) });
+      const auth = { authorization: `Bearer ${TOKEN}` };
+      const listed = (await (await fetch(`${url}/api/v1/queue`, { headers: auth })).json()) as { waiting: number; jobs: unknown[] };
+      expect(listed).toMatchObject({ waiting: 1, jobs: [{ id: jobId, app: 'beta', kind: 'sync', state: 'waiting', trigger: 'manual' }] });
+      // what a worker does when it starts the job
+      await new RequestLedger(conn, keys()).claim('beta', jobId);
+      const detail = await (await fetch(`${url}/api/v1/apps/beta`, { headers: auth })).json();
+      expect(detail).toMatchObject({ name: 'beta', operation: { id: jobId, kind: 'sync', trigger: 'manual', phase: 'Running', revision: 'f'.repeat(40) } });
+    } finally {
+      await queue.close();
+    }
   });
 
   it('limits webhook deliveries per source with 429', async () => {
