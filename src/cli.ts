@@ -74,13 +74,17 @@ async function demo(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { port: { type: 'string', default: '6443' }, 'api-port': { type: 'string', default: '8080' } } });
   const port = positiveNumber('port', values.port, true);
   const apiPort = positiveNumber('api-port', values['api-port'], true);
-  if (typeof port === 'string' || typeof apiPort === 'string') {
-    console.error(`sluice demo: ${typeof port === 'string' ? port : apiPort}`);
+  if (typeof port === 'string') {
+    console.error(`sluice demo: ${port}`);
+    return 2;
+  }
+  if (typeof apiPort === 'string') {
+    console.error(`sluice demo: ${apiPort}`);
     return 2;
   }
   let stop: () => Promise<void>;
   try {
-    stop = await runDemo({ port, apiPort: apiPort as number, redisUrl: process.env['REDIS_URL'] });
+    stop = await runDemo({ port, apiPort, redisUrl: process.env['REDIS_URL'] });
   } catch (e) {
     const inUse = (e as NodeJS.ErrnoException).code === 'EADDRINUSE';
     console.error(`sluice demo: ${inUse ? `port ${port} is in use; pass --port N (0 picks a free one)` : (e as Error).message}`);

@@ -276,6 +276,8 @@ export class Controller {
     }
     if ('kinds' in compared) await this.tracked.watch(compared.kinds);
     let state = stateFromComparison(app.name, compared, previous, new Date());
+    // a broken commit is said once per revision (with its first file:line), not at every poll
+    if ('errors' in compared && (previous?.revision !== state.revision || previous?.message !== state.message)) this.log(`${app.name}: ${state.message}`, { app: app.name, revision: compared.revision, jobId: op.jobId });
     if (inputs !== undefined && state.sync === 'Synced' && state.message === undefined) this.syncedInputs.set(app.name, inputs.key);
     else this.syncedInputs.delete(app.name);
 
