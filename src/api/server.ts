@@ -94,12 +94,14 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     metrics.apiRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode);
   });
 
-  app.get('/healthz', () => ({ ok: true }));
-  app.get('/readyz', async (_request, reply) => {
+  // probes and scrapes come every few seconds: their requests are not logged
+  const quiet = { logLevel: 'warn' } as const;
+  app.get('/healthz', quiet, () => ({ ok: true }));
+  app.get('/readyz', quiet, async (_request, reply) => {
     const reason = redis.status !== 'ready' ? `Redis at ${redactedUrl(opts.redisUrl)} is not connected (${redis.status})` : await opts.notReady?.();
     return reason === undefined ? { ready: true } : reply.status(503).send({ ready: false, reason });
   });
-  app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  app.get('/metrics', quiet, async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
   registerAppRoutes(app, ctx);
   await registerWebhookRoutes(app, ctx, redis, opts.webhooks ?? { secrets: {} }, prefix);

@@ -33,6 +33,7 @@ import { appLabelValue } from '../sync/tracking.ts';
 import type { Comparison, OperationResult, RenderFailure } from '../sync/types.ts';
 import { historyEntry, isAppState, stateFromComparison, stateFromError, withSyncedRevision, type AppState } from './state.ts';
 import { statusAfterOperation, statusFromState, statusPatch } from './status-mirror.ts';
+import { RedisOutage } from './redis-outage.ts';
 import { TrackedObjects } from './tracked-objects.ts';
 
 export interface ControllerOptions {
@@ -123,6 +124,10 @@ export class Controller {
     const prefix = opts.prefix ?? 'sluice';
     const queue = new SluiceQueue({ connection: opts.redisUrl, prefix });
     const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+    const outage = new RedisOutage(opts.redisUrl.replace(/\/\/[^@/]*@/, '//'), (line) => controller?.log(line));
+    redis.on('error', (e: Error) => outage.error(e));
+    redis.on('ready', () => outage.ready());
+    queue.bullQueue.on('error', (e: Error) => outage.error(e));
     const history = new HistoryStore(redis, { prefix });
     const poller = new PollScheduler({ queue });
     let controller: Controller | undefined;
@@ -136,7 +141,7 @@ export class Controller {
       ...(opts.lockDurationMs === undefined ? {} : { lockDurationMs: opts.lockDurationMs }),
       ...(opts.stalledIntervalMs === undefined ? {} : { stalledIntervalMs: opts.stalledIntervalMs }),
       appBusyRetryMs: opts.appBusyRetryMs ?? 200,
-      onError: (e) => controller.log(`queue: ${e.message}`),
+      onError: (e) => outage.error(e) || controller.log(`queue: ${e.message}`),
     });
     for (const app of opts.apps) {
       poller.set(app.name, app.spec.syncPolicy.intervalMs);

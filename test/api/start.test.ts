@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../src/queue/redis-server.ts';
+import { freePort, REDIS_SERVER, redisAvailable } from '../../src/queue/redis-server.ts';
+import { stopProcess } from '../../src/child-process.ts';
 import { startSimCluster, type SimCluster } from '../../src/sim/index.ts';
 import { until } from '../support/wait.ts';
 
@@ -49,4 +50,31 @@ describe('sluice start when Redis does not answer', () => {
     expect(output.split('\n').filter((l) => l.includes('ECONNREFUSED'))).toHaveLength(2);
     expect(output).not.toMatch(/^\s+at /m);
   }, 40_000);
+
+  it.skipIf(!redisAvailable())('says once that Redis went away and once that it is back, without stack traces', async () => {
+    const [redisPort, apiPort] = [await freePort(), await freePort()];
+    const redisArgs = ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+    let redis = spawn(REDIS_SERVER, redisArgs, { stdio: 'ignore' });
+    const child = spawn(process.execPath, [BIN, 'start', '--apps', apps, '--server', cluster.url, '--redis', `redis://127.0.0.1:${redisPort}`, '--listen', `127.0.0.1:${apiPort}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const ready = async (status: number) => ((await fetch(`http://127.0.0.1:${apiPort}/readyz`).catch(() => undefined))?.status === status) || undefined;
+    try {
+      await until('ready', () => ready(200), 20_000);
+      await stopProcess(redis);
+      await until('not ready', () => ready(503), 20_000);
+      await until('the outage line', async () => output.includes(`Redis at redis://127.0.0.1:${redisPort} is unreachable (ECONNREFUSED); retrying until it answers`) || undefined, 20_000);
+      redis = spawn(REDIS_SERVER, redisArgs, { stdio: 'ignore' });
+      await until('ready again', () => ready(200), 30_000);
+      await until('the recovery line', async () => output.includes(`Redis at redis://127.0.0.1:${redisPort} answers again`) || undefined, 20_000);
+      expect(output.split('\n').filter((l) => l.includes('is unreachable'))).toHaveLength(1);
+      expect(output).not.toMatch(/^\s+at /m);
+      expect(output).not.toContain('Unhandled error event');
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+      await stopProcess(redis);
+    }
+  }, 90_000);
 });
