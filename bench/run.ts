@@ -20,6 +20,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   sync: () => import('./sync.ts'),
   controller: () => import('./controller.ts'),
   ui: () => import('./ui.ts'),
+  webhook: () => import('./webhook.ts'),
 };
 
 async function main(argv: readonly string[]): Promise<number> {

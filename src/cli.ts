@@ -2,7 +2,9 @@ import { parseArgs } from 'node:util';
 import { ScaledClock } from './sim/clock.ts';
 import { startSimCluster } from './sim/index.ts';
 import { APP_USAGE, diffCommand, syncCommand } from './cli/app-commands.ts';
+import { APP_API_USAGE, appApiCommand, ROLLOUT_API_USAGE, rolloutApiCommand } from './cli/api-commands.ts';
 import { RENDER_USAGE, renderCommand } from './cli/render.ts';
+import { readFileSync } from 'node:fs';
 import { START_USAGE, startCommand } from './cli/start.ts';
 import { runDemo } from './demo/demo.ts';
 
@@ -15,8 +17,8 @@ commands:
         --nodes N         simulated nodes (default 3)
         --speed X         run cluster time X times faster than real time (default 1)
         --api-only        serve the API alone: no controllers, scheduler or kubelets
-${RENDER_USAGE}${APP_USAGE}${START_USAGE}  demo    the embedded cluster, the example repository and the controller (npm start)
-        sluice demo [--port N]
+${RENDER_USAGE}${APP_USAGE}${START_USAGE}${APP_API_USAGE}${ROLLOUT_API_USAGE}  demo    the embedded cluster, the example repository and the controller (npm start)
+        sluice demo [--port N] [--api-port N]   (API on 127.0.0.1:8080 by default; 0 picks a free port)
 `;
 
 function positiveNumber(name: string, text: string | undefined, integer: boolean): number | string {
@@ -69,15 +71,20 @@ async function sim(args: string[]): Promise<number> {
 }
 
 async function demo(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { port: { type: 'string', default: '6443' } } });
+  const { values } = parseArgs({ args, options: { port: { type: 'string', default: '6443' }, 'api-port': { type: 'string', default: '8080' } } });
   const port = positiveNumber('port', values.port, true);
+  const apiPort = positiveNumber('api-port', values['api-port'], true);
   if (typeof port === 'string') {
     console.error(`sluice demo: ${port}`);
     return 2;
   }
+  if (typeof apiPort === 'string') {
+    console.error(`sluice demo: ${apiPort}`);
+    return 2;
+  }
   let stop: () => Promise<void>;
   try {
-    stop = await runDemo({ port, redisUrl: process.env['REDIS_URL'] });
+    stop = await runDemo({ port, apiPort, redisUrl: process.env['REDIS_URL'] });
   } catch (e) {
     const inUse = (e as NodeJS.ErrnoException).code === 'EADDRINUSE';
     console.error(`sluice demo: ${inUse ? `port ${port} is in use; pass --port N (0 picks a free one)` : (e as Error).message}`);
@@ -93,6 +100,11 @@ async function demo(args: string[]): Promise<number> {
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  // every command answers --help; app, rollout and start print their own part
+  if (command !== undefined && !['app', 'rollout', 'start'].includes(command) && (rest.includes('--help') || rest.includes('-h'))) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   try {
     switch (command) {
       case 'sim':
@@ -107,6 +119,14 @@ export async function main(argv: string[]): Promise<number> {
         return await diffCommand(rest);
       case 'sync':
         return await syncCommand(rest);
+      case 'app':
+        return await appApiCommand(rest);
+      case 'rollout':
+        return await rolloutApiCommand(rest);
+      case '--version':
+      case 'version':
+        process.stdout.write(`sluice ${(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version}\n`);
+        return 0;
       case undefined:
       case 'help':
       case '--help':

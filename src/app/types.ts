@@ -14,7 +14,16 @@ export interface Application {
   /** Namespace the Application object lives in (not where its resources go). */
   readonly namespace: string;
   readonly spec: ApplicationSpec;
+  /**
+   * Annotation `sluice.dev/watch-paths` (`;`- or `,`-separated): the directories whose
+   * changes concern the app, relative to spec.source.path, or to the repository root with
+   * a leading `/`. A webhook push touching none of them does not sync the app. Absent:
+   * the source path alone.
+   */
+  readonly watchPaths?: readonly string[];
 }
+
+export const WATCH_PATHS_ANNOTATION = 'sluice.dev/watch-paths';
 
 export interface ApplicationSpec {
   readonly source: ApplicationSource;

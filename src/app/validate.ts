@@ -21,6 +21,7 @@ import {
 import {
   APPLICATION_API_VERSION,
   APPLICATION_KIND,
+  WATCH_PATHS_ANNOTATION,
   type Application,
   type ApplicationDestination,
   type ApplicationSource,
@@ -85,7 +86,7 @@ function readApplication(errors: Errors, obj: unknown): Application | undefined 
   if (obj.kind === undefined) errors.add('kind', `is required (${APPLICATION_KIND})`);
   else if (obj.kind !== APPLICATION_KIND) errors.add('kind', `must be ${APPLICATION_KIND}, not ${JSON.stringify(obj.kind)}`);
 
-  const { name, namespace } = readMetadata(errors, obj.metadata);
+  const { name, namespace, watchPaths } = readMetadata(errors, obj.metadata);
   if (obj.spec === undefined || obj.spec === null) {
     errors.add('spec', 'is required');
     return undefined;
@@ -102,11 +103,12 @@ function readApplication(errors: Errors, obj: unknown): Application | undefined 
     name,
     namespace,
     spec: { source, destination, syncPolicy, ignoreDifferences, ...(rollout ? { rollout } : {}) },
+    ...(watchPaths === undefined ? {} : { watchPaths }),
   };
 }
 
 /** Only name and namespace matter here; the rest of ObjectMeta (labels, uid, managedFields…) is the API server's business. */
-function readMetadata(errors: Errors, value: unknown): { name: string | undefined; namespace: string } {
+function readMetadata(errors: Errors, value: unknown): { name: string | undefined; namespace: string; watchPaths?: string[] } {
   if (value === undefined || value === null) {
     errors.add('metadata.name', 'is required');
     return { name: undefined, namespace: DEFAULT_APPLICATION_NAMESPACE };
@@ -132,7 +134,10 @@ function readMetadata(errors: Errors, value: unknown): { name: string | undefine
     errors.add('metadata.namespace', nsProblem);
     namespace = DEFAULT_APPLICATION_NAMESPACE;
   }
-  return { name, namespace };
+  const annotations = isPlainObject(value.annotations) ? value.annotations : {};
+  const watch = readString(errors, annotations[WATCH_PATHS_ANNOTATION], `metadata.annotations.${WATCH_PATHS_ANNOTATION}`);
+  const watchPaths = watch?.split(/[;,]/).map((p) => p.trim()).filter((p) => p !== '');
+  return watchPaths === undefined || watchPaths.length === 0 ? { name, namespace } : { name, namespace, watchPaths };
 }
 
 function requiredString(errors: Errors, value: unknown, path: string, hint: string): string | undefined {

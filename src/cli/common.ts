@@ -16,8 +16,8 @@ export function defaultCacheDir(): string {
 }
 
 /** `refsTtlMs`: a controller shares one ls-remote between the apps of a repository polled together. */
-export function gitSource(cacheDir: string | undefined, refsTtlMs = 0): GitSource {
-  return new GitSource({ cacheDir: cacheDir ?? defaultCacheDir(), credentials: new CredentialStore(credentialRulesFromEnv()), refsTtlMs });
+export function gitSource(cacheDir: string | undefined, refsTtlMs = 0, onFetch?: (fetch: 'fetched' | 'cloned', ms: number) => void): GitSource {
+  return new GitSource({ cacheDir: cacheDir ?? defaultCacheDir(), credentials: new CredentialStore(credentialRulesFromEnv()), refsTtlMs, ...(onFetch === undefined ? {} : { onFetch }) });
 }
 
 /** The cluster: `--server URL` (no auth, e.g. `sluice sim`), else KUBECONFIG / ~/.kube/config as kubectl finds it. */

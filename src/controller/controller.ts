@@ -18,10 +18,11 @@ import { APPLICATION_API_VERSION, APPLICATION_KIND, type Application, type Ignor
 import { GitError, type GitSource } from '../git/index.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { KubeError } from '../kube/errors.ts';
+import type { JsonObject } from '../json.ts';
 import { OperationError } from '../queue/errors.ts';
 import { PollScheduler } from '../queue/poll-scheduler.ts';
-import { SluiceQueue } from '../queue/producer.ts';
-import { isBackgroundTrigger, type Operation, type SyncTrigger } from '../queue/types.ts';
+import { SluiceQueue, type RequestOutcome } from '../queue/producer.ts';
+import { isBackgroundTrigger, type Operation, type SyncRequest, type SyncTrigger } from '../queue/types.ts';
 import { startWorker, type SluiceWorker } from '../queue/worker.ts';
 import type { RenderResult } from '../render/types.ts';
 import { HistoryStore } from '../store/history.ts';
@@ -36,6 +37,7 @@ import { bounded } from '../bounded.ts';
 import { keys, type Keys } from '../queue/keys.ts';
 import { formatRenderError } from '../render/format.ts';
 import { statusAfterOperation, statusFromState, statusPatch } from './status-mirror.ts';
+import { RedisOutage } from './redis-outage.ts';
 import { TrackedObjects } from './tracked-objects.ts';
 
 export interface ControllerOptions {
@@ -51,12 +53,27 @@ export interface ControllerOptions {
   /** Queue worker timing (tests shorten these). */
   readonly lockDurationMs?: number;
   readonly stalledIntervalMs?: number;
+  /**
+   * How soon an operation that found its app busy (a refresh running) tries again (default
+   * 200 ms; the worker's own default is 1 s): a webhook's sync that meets the refresh its
+   * previous sync caused should not wait a second for it.
+   */
+  readonly appBusyRetryMs?: number;
   readonly sync?: Pick<SyncContext, 'waveTimeoutMs' | 'pollIntervalMs'>;
   /** ignoreDifferences for every app (`--ignore-differences FILE`). */
   readonly ignoreDifferences?: readonly IgnoreDifference[];
   /** Write each app's status to its Application resource (apps that come from the cluster). */
   readonly mirrorStatus?: boolean;
-  readonly log?: (line: string) => void;
+  /** Where log lines go (default console.log); `fields` name the app, revision and job a line is about. */
+  readonly log?: (line: string, fields?: LogFields) => void;
+  /** Told of every sync this process ran, with the request it ran (metrics). */
+  readonly onOperation?: (result: OperationResult, request: SyncRequest) => void;
+}
+
+export interface LogFields {
+  readonly app?: string;
+  readonly revision?: string;
+  readonly jobId?: string;
 }
 
 /** What a compare depends on (see Controller.compareInputs). */
@@ -115,6 +132,10 @@ export class Controller {
     const prefix = opts.prefix ?? 'sluice';
     const queue = new SluiceQueue({ connection: opts.redisUrl, prefix });
     const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+    const outage = new RedisOutage(opts.redisUrl.replace(/\/\/[^@/]*@/, '//'), (line) => controller?.log(line));
+    redis.on('error', (e: Error) => outage.error(e));
+    redis.on('ready', () => outage.ready());
+    queue.bullQueue.on('error', (e: Error) => outage.error(e));
     const history = new HistoryStore(redis, { prefix });
     const poller = new PollScheduler({ queue });
     let controller: Controller | undefined;
@@ -127,7 +148,8 @@ export class Controller {
       handle: (op) => controller.handle(op),
       ...(opts.lockDurationMs === undefined ? {} : { lockDurationMs: opts.lockDurationMs }),
       ...(opts.stalledIntervalMs === undefined ? {} : { stalledIntervalMs: opts.stalledIntervalMs }),
-      onError: (e) => controller.log(`queue: ${e.message}`),
+      appBusyRetryMs: opts.appBusyRetryMs ?? 200,
+      onError: (e) => outage.error(e) || controller.log(`queue: ${e.message}`),
     });
     for (const app of opts.apps) {
       poller.set(app.name, app.spec.syncPolicy.intervalMs);
@@ -150,6 +172,7 @@ export class Controller {
       this.mirrored.delete(name);
       this.written.delete(name);
       this.syncedInputs.delete(name);
+      await this.history.publishDeleted(name);
     }
     const changed = apps.filter((a) => JSON.stringify(this.apps.get(a.name)) !== JSON.stringify(a));
     this.apps = next;
@@ -164,13 +187,18 @@ export class Controller {
   }
 
   /** Asks for a sync of `app` (after its running operation, if any). */
-  async requestSync(app: string, request: { revision?: string; trigger: SyncTrigger }): Promise<void> {
+  async requestSync(app: string, request: Omit<SyncRequest, 'requestedAt'>): Promise<RequestOutcome> {
     if (!this.apps.has(app)) throw new Error(`no application named ${app}`);
-    await this.queue.requestSync(app, request);
+    return this.queue.requestSync(app, request);
   }
 
-  async requestRefresh(app: string): Promise<void> {
-    await this.queue.requestRefresh(app);
+  async requestRefresh(app: string): Promise<RequestOutcome> {
+    return this.queue.requestRefresh(app);
+  }
+
+  /** The app's objects in the watch cache (what it manages, as last seen). */
+  liveObjects(app: Application): JsonObject[] {
+    return this.tracked.objectsOf(appLabelValue(appRef(app)));
   }
 
   async state(app: string): Promise<AppState | undefined> {
@@ -202,11 +230,12 @@ export class Controller {
     this.redis.disconnect();
   }
 
-  private log(line: string): void {
-    (this.opts.log ?? ((l: string) => console.log(l)))(line);
+  private log(line: string, fields?: LogFields): void {
+    (this.opts.log ?? ((l: string) => console.log(l)))(line, fields);
   }
 
-  private get ctx(): SyncContext {
+  /** Git, the cluster, the watch cache and the render cache: what compares and syncs run with (the API's diffs and dry runs too). */
+  get ctx(): SyncContext {
     return {
       git: this.opts.git,
       kube: this.opts.kube,
@@ -283,7 +312,7 @@ export class Controller {
       const wait = await this.healBackoff(app.name);
       if (wait > 0) {
         await this.saveState(app, state);
-        this.log(`${app.name}: drifted again; self-heal in ${Math.ceil(wait / 1000)} s`);
+        this.log(`${app.name}: drifted again; self-heal in ${Math.ceil(wait / 1000)} s`, { app: app.name });
         this.scheduleHeal(app.name, wait);
         return state;
       }
@@ -291,14 +320,26 @@ export class Controller {
     }
     // Background work that found a new revision syncs it as a poll would: it is not a heal.
     const syncTrigger: SyncTrigger = trigger === 'refresh' || trigger === 'self-heal' ? (drift ? 'self-heal' : 'poll') : trigger;
-    const result = await syncApp(this.ctx, app, { trigger: syncTrigger, ...(revision === undefined ? {} : { revision }) }, compared);
+    const choices: Pick<SyncRequest, 'prune' | 'resources'> = op.kind === 'sync' ? op.request : {};
+    const result = await syncApp(
+      this.ctx,
+      app,
+      {
+        trigger: syncTrigger,
+        ...(revision === undefined ? {} : { revision }),
+        ...(choices.prune === undefined ? {} : { prune: choices.prune }),
+        ...(choices.resources === undefined ? {} : { only: new Set(choices.resources) }),
+      },
+      compared,
+    );
     await this.history.record(app.name, historyEntry(op.jobId, result));
+    this.opts.onOperation?.(result, op.kind === 'sync' ? op.request : { trigger: syncTrigger, requestedAt: Date.parse(result.startedAt) });
     state = stateAfterSync(state, result, new Date());
     if (this.opts.mirrorStatus) this.mirrored.set(app.name, statusAfterOperation(app, result, this.mirroredStatus(app)));
     await this.saveState(app, state);
     if (result.phase === 'Succeeded') {
       await this.clearResolvedFailure(app.name, previous, state);
-      this.log(`${app.name}: ${result.trigger} sync ${result.phase}: ${result.message}`);
+      this.log(`${app.name}: ${result.trigger} sync ${result.phase}: ${result.message}`, { app: app.name, jobId: op.jobId, ...(result.revision === undefined ? {} : { revision: result.revision }) });
     } else {
       await this.noteFailure(app.name, 'sync', result.revision ?? '', `${result.trigger} sync of ${(result.revision ?? 'no revision').slice(0, 7)} ${result.phase}: ${result.message}`);
     }
@@ -323,7 +364,7 @@ export class Controller {
       );
       this.written.set(app.name, fingerprint);
     } catch (e) {
-      this.log(`${app.name}: could not write the Application's status: ${(e as Error).message}`);
+      this.log(`${app.name}: could not write the Application's status: ${(e as Error).message}`, { app: app.name });
     }
   }
 
@@ -402,7 +443,7 @@ export class Controller {
 
   /** Records a failure; logs it when it is new (see failures.ts): once per revision and stage. */
   private async noteFailure(app: string, stage: FailureStage, revision: string, message: string): Promise<void> {
-    if (await this.failures.note(app, stage, revision, Date.now())) this.log(bounded(`${app}: ${message}`));
+    if (await this.failures.note(app, stage, revision, Date.now())) this.log(bounded(`${app}: ${message}`), { app, ...(revision === '' ? {} : { revision }) });
   }
 
   /** Forgets the app's failure once a condition it had is gone (it compared Synced, or a sync succeeded). */

@@ -40,6 +40,11 @@ export class TrackedObjects implements LiveSource {
     return [...(this.index.get(kindId)?.get(appLabel)?.values() ?? [])].map((text) => JSON.parse(text) as JsonObject);
   }
 
+  /** Every watched object of the app, of every kind (the API's resource tree). */
+  objectsOf(appLabel: string): JsonObject[] {
+    return [...this.index.values()].flatMap((byApp) => [...(byApp.get(appLabel)?.values() ?? [])].map((text) => JSON.parse(text) as JsonObject));
+  }
+
   /** Starts watching the kinds not yet watched; resolves once each has its first list. */
   async watch(kindIds: readonly string[]): Promise<void> {
     await Promise.all(kindIds.map((id) => this.starting.get(id) ?? (this.informers.has(id) ? undefined : this.start(id))));

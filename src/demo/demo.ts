@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatLoadError, parseApplicationsText } from '../app/load.ts';
-import { runController } from '../cli/start.ts';
+import { hashToken, newToken, TokenStore } from '../api/auth.ts';
+import { createLogger } from '../api/logger.ts';
+import { runController, WEB_DIST } from '../cli/start.ts';
 import { ScaledClock } from '../sim/clock.ts';
 import { startSimCluster } from '../sim/index.ts';
 import { startGitServer } from './git-server.ts';
@@ -18,7 +20,7 @@ const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
 /** The demo polls often, so a push shows up within seconds. */
 const DEMO_INTERVAL = '10s';
 
-export async function runDemo(opts: { port: number; redisUrl: string | undefined }): Promise<() => Promise<void>> {
+export async function runDemo(opts: { port: number; redisUrl: string | undefined; apiPort?: number }): Promise<() => Promise<void>> {
   const cluster = await startSimCluster({ port: opts.port, clock: new ScaledClock({ speed: 1 }) });
   const work = await mkdtemp(path.join(tmpdir(), 'sluice-demo-'));
   const kubeconfig = path.join(work, 'kubeconfig');
@@ -34,13 +36,28 @@ export async function runDemo(opts: { port: number; redisUrl: string | undefined
   const loaded = parseApplicationsText('examples/apps.yaml', text);
   if (!loaded.ok) throw new Error(loaded.errors.map(formatLoadError).join('\n'));
 
-  const running = await runController({ apps: loaded.apps, server: cluster.url, redisUrl: opts.redisUrl, concurrency: 4, cacheDir: path.join(work, 'git-cache') });
-  if (typeof running === 'string') throw new Error(running);
+  // one admin token for this run, printed below (the demo's only secret, shown to its own user)
+  const token = newToken();
+  const running = await runController({
+    apps: loaded.apps,
+    server: cluster.url,
+    redisUrl: opts.redisUrl,
+    concurrency: 4,
+    cacheDir: path.join(work, 'git-cache'),
+    api: { host: '127.0.0.1', port: opts.apiPort ?? 8080, tokens: new TokenStore([{ name: 'demo', role: 'admin', sha256: hashToken(token) }]), webDist: WEB_DIST },
+    logger: createLogger({ level: 'warn' }),
+  });
+  if (typeof running === 'string') {
+    await git.stop();
+    await cluster.stop();
+    throw new Error(running);
+  }
   const apps = path.join(work, 'apps.yaml');
   await writeFile(apps, text);
 
   console.log(`
 Sluice demo
+  API         ${running.apiUrl}   token ${token}
   cluster     ${cluster.url}   (export KUBECONFIG=${kubeconfig})
   repository  ${repo.url}
   apps        ${apps}: guestbook-dev (automated, self-heal), guestbook-prod (manual)
@@ -48,6 +65,9 @@ Sluice demo
 Try:
   KUBECONFIG=${kubeconfig} kubectl get deploy,svc,cm -A
   git clone ${repo.url} /tmp/guestbook   # edit, commit, git push: synced within ${DEMO_INTERVAL}
+  export SLUICE_SERVER=${running.apiUrl} SLUICE_TOKEN=${token}
+  npx sluice app list          # and: app get|history|diff|sync guestbook-prod
+  curl -H "Authorization: Bearer $SLUICE_TOKEN" ${running.apiUrl}/api/v1/apps
   npx sluice diff --apps ${apps} --app guestbook-prod --server ${cluster.url}
   npx sluice sync --apps ${apps} --app guestbook-prod --server ${cluster.url}
 Ctrl-C stops everything.`);

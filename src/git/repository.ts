@@ -29,6 +29,8 @@ export interface RepositoryOptions {
   readonly snapshotLimits?: SnapshotLimits;
   /** Reuse an ls-remote answer this long (default 0): a fleet on one repository polls it once per round, not once per app. */
   readonly refsTtlMs?: number;
+  /** Told of each resolve that fetched or cloned, and how long it took (metrics). */
+  readonly onFetch?: (fetch: 'fetched' | 'cloned', ms: number) => void;
 }
 
 const SNAPSHOTS_KEPT = 4;
@@ -116,7 +118,12 @@ export class CachedRepository {
     const key = revision === '' ? 'HEAD' : revision;
     const running = this.inflight.get(key);
     if (running !== undefined) return running;
+    const t0 = performance.now();
     const started = this.withRecovery(() => this.resolveOnce(key)).finally(() => this.inflight.delete(key));
+    if (this.opts.onFetch !== undefined) {
+      const report = this.opts.onFetch;
+      started.then((r) => r.fetch !== 'cached' && report(r.fetch, performance.now() - t0)).catch(() => undefined);
+    }
     this.inflight.set(key, started);
     return started;
   }

@@ -15,6 +15,8 @@ export interface GitSourceOptions {
   readonly snapshotLimits?: SnapshotLimits;
   /** Reuse ls-remote answers this long (default 0, always ask); a controller sets about a second. */
   readonly refsTtlMs?: number;
+  /** Told of each resolve that fetched or cloned, and how long it took (metrics). */
+  readonly onFetch?: (fetch: 'fetched' | 'cloned', ms: number) => void;
 }
 
 /**
@@ -43,6 +45,7 @@ export class GitSource {
         ...(credentials === undefined ? {} : { credentials }),
         ...(this.opts.snapshotLimits === undefined ? {} : { snapshotLimits: this.opts.snapshotLimits }),
         ...(this.opts.refsTtlMs === undefined ? {} : { refsTtlMs: this.opts.refsTtlMs }),
+        ...(this.opts.onFetch === undefined ? {} : { onFetch: this.opts.onFetch }),
       });
       this.repos.set(parsed.key, repo);
     }

@@ -74,6 +74,11 @@ export class KubeClient {
     return new KubeClient(Transport.forUrl(url, options), 'default', options);
   }
 
+  /** The API server's URL (for messages). */
+  get server(): string {
+    return this.transport.url;
+  }
+
   async get(ref: ObjectRef): Promise<JsonObject | undefined> {
     const { path, subject } = await this.locate(ref);
     const res = await this.send({ method: 'GET', path, subject });

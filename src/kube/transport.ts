@@ -87,6 +87,11 @@ export class Transport {
     this.streams = dispatcher(server, { ...tls, keepAlive: true, keepAliveInitialDelay: 30_000 }, proxyUrl, null);
   }
 
+  /** The API server's URL, for messages (it carries no credentials). */
+  get url(): string {
+    return this.server.toString().replace(/\/$/, '');
+  }
+
   /**
    * A server without credentials: the embedded cluster, `sluice --server URL`. As the
    * kubeconfig this replaces did (insecure-skip-tls-verify), an https URL is not verified.

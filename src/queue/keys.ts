@@ -2,6 +2,8 @@
 
 export const DEFAULT_PREFIX = 'sluice';
 export const QUEUE_NAME = 'ops';
+/** Entries the app event stream keeps (approximately: XADD MAXLEN ~), so a client away for a while can resume. */
+export const EVENT_STREAM_LENGTH = 10_000;
 
 export interface KeyOptions {
   /** Key prefix; tests use their own so runs never meet. Default 'sluice'. */
@@ -25,6 +27,10 @@ export function keys(options: KeyOptions = {}) {
     heal: (app: string) => `${p}:heal:${app}`,
     /** the app's current failure (stage, revision, count, time; JSON): retry back-off and log-once */
     failure: (app: string) => `${p}:failure:${app}`,
+    /** app changes for the API's live events: a stream trimmed to about EVENT_STREAM_LENGTH entries */
+    appEvents: `${p}:events`,
+    /** webhook delivery ids already handled (SET NX EX): replay protection */
+    webhookDelivery: (source: string, id: string) => `${p}:webhook:${source}:${id}`,
     /** BullMQ deduplication id of an app's job of one kind */
     dedupId: (kind: string, app: string) => `${kind}:${app}`,
   };

@@ -6,8 +6,8 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { QUEUE_NAME, keys, type Keys } from './keys.ts';
-import { RequestLedger } from './request-ledger.ts';
-import { assertAppName, type JobKind, type JobPayload, type SyncTrigger } from './types.ts';
+import { RequestLedger, type LedgerView } from './request-ledger.ts';
+import { assertAppName, type JobKind, type JobPayload, type SyncRequest } from './types.ts';
 
 export interface QueueConnectionOptions {
   /** redis:// URL; the queue opens and closes its own connection */
@@ -46,14 +46,10 @@ export class SluiceQueue {
     this.ledger = new RequestLedger(this.redis, this.keys);
   }
 
-  async requestSync(app: string, request: { readonly revision?: string; readonly trigger: SyncTrigger }): Promise<RequestOutcome> {
+  async requestSync(app: string, request: Omit<SyncRequest, 'requestedAt'>): Promise<RequestOutcome> {
     assertAppName(app);
     // the request is written before the job is added, so whichever job starts next sees it
-    const stored = await this.ledger.submit(app, {
-      ...(request.revision !== undefined ? { revision: request.revision } : {}),
-      trigger: request.trigger,
-      requestedAt: Date.now(),
-    });
+    const stored = await this.ledger.submit(app, { ...request, requestedAt: Date.now() });
     const jobId = await this.add('sync', app);
     return { jobId, stored };
   }
@@ -83,6 +79,12 @@ export class SluiceQueue {
   /** The id of the app's job of this kind that is waiting or running, if any. */
   async currentJobId(kind: JobKind, app: string): Promise<string | undefined> {
     return (await this.queue.getDeduplicationJobId(this.keys.dedupId(kind, app))) ?? undefined;
+  }
+
+  /** The app's waiting sync request and the one a running job took (the API shows them). */
+  requests(app: string): Promise<LedgerView> {
+    assertAppName(app);
+    return this.ledger.view(app);
   }
 
   /** The BullMQ queue, for tests and metrics. */

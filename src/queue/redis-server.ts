@@ -48,7 +48,8 @@ export async function startRedis(options: { readonly startTimeoutMs?: number } =
   return { url: `redis://127.0.0.1:${port}`, port, stop };
 }
 
-function freePort(): Promise<number> {
+/** A port nothing listens on right now (127.0.0.1). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

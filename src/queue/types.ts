@@ -24,6 +24,9 @@ export interface SyncRequest {
   readonly trigger: SyncTrigger;
   /** epoch ms when requested */
   readonly requestedAt: number;
+  /** A manual sync's choices (the API's sync route): prune or not, and only these resources (keyStrings). */
+  readonly prune?: boolean;
+  readonly resources?: readonly string[];
 }
 
 /** What a worker's handler is given: one operation for one app. */
@@ -78,5 +81,14 @@ export function parseSyncRequest(text: string): SyncRequest {
   if (!isSyncTrigger(trigger)) throw new TypeError(`sync request has invalid trigger ${String(trigger)}`);
   if (typeof requestedAt !== 'number') throw new TypeError('sync request has no requestedAt');
   if (revision !== undefined && typeof revision !== 'string') throw new TypeError('sync request revision is not a string');
-  return revision === undefined ? { trigger, requestedAt } : { revision, trigger, requestedAt };
+  const { prune, resources } = value as Record<string, unknown>;
+  if (prune !== undefined && typeof prune !== 'boolean') throw new TypeError('sync request prune is not a boolean');
+  if (resources !== undefined && !(Array.isArray(resources) && resources.every((r) => typeof r === 'string'))) throw new TypeError('sync request resources is not a list of strings');
+  return {
+    ...(revision === undefined ? {} : { revision }),
+    trigger,
+    requestedAt,
+    ...(prune === undefined ? {} : { prune }),
+    ...(resources === undefined ? {} : { resources: resources as string[] }),
+  };
 }

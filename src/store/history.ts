@@ -1,10 +1,13 @@
 /**
  * Operation history per app in Redis: a list, newest first, trimmed to the last N entries
  * in the same transaction that adds one; and the app's last sync state as one JSON value.
+ * Every change of either (a compare that only moved `comparedAt` is none) is announced on
+ * a bounded Redis stream, which the API server turns into live events: in Redis, so every
+ * process and a restarted server see the same sequence and clients can resume it.
  * Everything read back is validated, since Redis is outside the process.
  */
 import type { Redis } from 'ioredis';
-import { DEFAULT_PREFIX } from '../queue/keys.ts';
+import { DEFAULT_PREFIX, EVENT_STREAM_LENGTH, keys } from '../queue/keys.ts';
 import { assertAppName, isSyncTrigger } from '../queue/types.ts';
 import { OPERATION_PHASES, RESOURCE_ACTIONS, type HistoryEntry, type ResourceResult } from './types.ts';
 
@@ -17,8 +20,19 @@ export interface HistoryStoreOptions {
   readonly limit?: number;
 }
 
+/** What the app event stream says happened; the API reads the rest from the store. */
+export const APP_EVENT_TYPES = ['app', 'app-deleted'] as const;
+export type AppEventType = (typeof APP_EVENT_TYPES)[number];
+
+/** An app's stored state and newest history entry, as one read returns them. */
+export interface StoredApp {
+  readonly state: unknown;
+  readonly last?: HistoryEntry;
+}
+
 export class HistoryStore {
   private readonly prefix: string;
+  private readonly eventsKey: string;
   readonly limit: number;
 
   /** The caller owns the connection. */
@@ -28,6 +42,7 @@ export class HistoryStore {
   ) {
     this.prefix = options.prefix ?? DEFAULT_PREFIX;
     this.limit = options.limit ?? DEFAULT_HISTORY_LIMIT;
+    this.eventsKey = keys({ prefix: this.prefix }).appEvents;
     if (!Number.isInteger(this.limit) || this.limit < 1) throw new RangeError(`history limit must be a positive integer, got ${this.limit}`);
   }
 
@@ -35,7 +50,7 @@ export class HistoryStore {
     assertAppName(app);
     const text = JSON.stringify(parseHistoryEntry(entry));
     const key = this.historyKey(app);
-    const replies = await this.redis.multi().lpush(key, text).ltrim(key, 0, this.limit - 1).exec();
+    const replies = await this.redis.multi().lpush(key, text).ltrim(key, 0, this.limit - 1).xadd(this.eventsKey, 'MAXLEN', '~', EVENT_STREAM_LENGTH, '*', 'type', 'app', 'app', app).exec();
     const failed = replies?.find(([err]) => err);
     if (!replies || failed) throw new Error(`recording history of ${app} failed: ${failed?.[0]?.message ?? 'transaction aborted'}`);
   }
@@ -58,7 +73,38 @@ export class HistoryStore {
     assertAppName(app);
     const text = JSON.stringify(state);
     if (text === undefined) throw new TypeError('state is not JSON-serialisable');
-    await this.redis.set(this.stateKey(app), text);
+    const previous = await this.redis.set(this.stateKey(app), text, 'GET');
+    if (previous === null || withoutComparedAt(previous) !== withoutComparedAt(text)) await this.publish('app', app);
+  }
+
+  /**
+   * The stored state and newest history entry of each app, in one round trip (a pipeline
+   * of MGET and one LINDEX per app), so a page of 2,000 apps costs one wait for Redis.
+   */
+  async read(apps: readonly string[]): Promise<StoredApp[]> {
+    if (apps.length === 0) return [];
+    for (const app of apps) assertAppName(app);
+    const pipeline = this.redis.pipeline().mget(apps.map((a) => this.stateKey(a)));
+    for (const app of apps) pipeline.lindex(this.historyKey(app), 0);
+    const replies = (await pipeline.exec()) ?? [];
+    const failed = replies.find(([err]) => err);
+    if (failed) throw failed[0] as Error;
+    const states = (replies[0]?.[1] ?? []) as (string | null)[];
+    return apps.map((_, i) => {
+      const stateText = states[i] ?? null;
+      const lastText = replies[i + 1]?.[1] as string | null | undefined;
+      const state = stateText === null ? undefined : (JSON.parse(stateText) as unknown);
+      return lastText ? { state, last: parseHistoryEntry(JSON.parse(lastText)) } : { state };
+    });
+  }
+
+  /** Announces that an app is gone (its Application deleted or no longer valid). */
+  async publishDeleted(app: string): Promise<void> {
+    await this.publish('app-deleted', app);
+  }
+
+  private async publish(type: AppEventType, app: string): Promise<void> {
+    await this.redis.xadd(this.eventsKey, 'MAXLEN', '~', EVENT_STREAM_LENGTH, '*', 'type', type, 'app', app);
   }
 
   private historyKey(app: string): string {
@@ -68,6 +114,12 @@ export class HistoryStore {
   private stateKey(app: string): string {
     return `${this.prefix}:state:${app}`;
   }
+}
+
+/** The state as text without its compare time: equal texts mean nothing a client sees changed. */
+function withoutComparedAt(text: string): string {
+  const { comparedAt: _, ...rest } = JSON.parse(text) as Record<string, unknown>;
+  return JSON.stringify(rest);
 }
 
 /** Validates an entry (on the way in and out) and keeps only the known fields. */

@@ -1,0 +1,25 @@
+# Sluice controller + API server. Not built in CI (see README); build with
+#   docker build -t sluice .
+# Runs the TypeScript through tsx as `npx sluice` does (tsx is a production dependency).
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+
+FROM node:20-bookworm-slim
+# tini forwards signals and reaps children (Git is isomorphic-git: no git binary; no kubectl, so
+# kustomizations using fields the native renderer lacks fail with KUSTOMIZE_UNAVAILABLE)
+RUN apt-get update && apt-get install -y --no-install-recommends tini ca-certificates && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json ./
+COPY bin ./bin
+COPY src ./src
+COPY examples ./examples
+COPY manifests/crds ./manifests/crds
+RUN groupadd --system --gid 10001 sluice && useradd --system --uid 10001 --gid sluice --home-dir /var/cache sluice
+USER 10001:10001
+ENV NODE_ENV=production XDG_CACHE_HOME=/var/cache
+EXPOSE 8080
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "--max-semi-space-size=2", "--heap-growing-percent=30", "bin/sluice.js"]
+CMD ["start", "--from-cluster", "--listen", "0.0.0.0:8080"]
