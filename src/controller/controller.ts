@@ -12,15 +12,17 @@
  *   more each time it repeats quickly, so a fight with another controller does not loop hot.
  * - manual and webhook requests sync at once (after the app's running operation).
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { initialStatus, readApplicationStatus, type ApplicationStatus } from '../app/status.ts';
 import { APPLICATION_API_VERSION, APPLICATION_KIND, type Application, type IgnoreDifference } from '../app/types.ts';
 import { GitError, type GitSource } from '../git/index.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { KubeError } from '../kube/errors.ts';
 import { OperationError } from '../queue/errors.ts';
+import { keys, type Keys } from '../queue/keys.ts';
 import { PollScheduler } from '../queue/poll-scheduler.ts';
 import { SluiceQueue } from '../queue/producer.ts';
+import { RedisHealth } from '../queue/redis-health.ts';
 import { isBackgroundTrigger, type Operation, type SyncTrigger } from '../queue/types.ts';
 import { startWorker, type SluiceWorker } from '../queue/worker.ts';
 import type { RenderResult } from '../render/types.ts';
@@ -91,6 +93,7 @@ export class Controller {
     private readonly history: HistoryStore,
     private readonly poller: PollScheduler,
     private readonly tracked: TrackedObjects,
+    private readonly keys: Keys,
   ) {
     this.apps = new Map(opts.apps.map((a) => [a.name, a]));
     // Room for every app's current revision and the next one, so a steady fleet never re-renders.
@@ -104,22 +107,25 @@ export class Controller {
       if (names.has(app.name)) throw new Error(`two applications are named ${app.name}; a controller needs unique names`);
       names.add(app.name);
     }
-    const prefix = opts.prefix ?? 'sluice';
-    const queue = new SluiceQueue({ connection: opts.redisUrl, prefix });
-    const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
-    const history = new HistoryStore(redis, { prefix });
-    const poller = new PollScheduler({ queue });
+    const k = keys(opts);
     let controller: Controller | undefined;
+    // one line per Redis outage for all connections; a restarted Redis may have lost the queue
+    const health = new RedisHealth({ log: (line) => controller?.log(line), onRestart: () => void controller?.requeueAll() });
+    const queue = new SluiceQueue({ connection: opts.redisUrl, prefix: k.bullPrefix, health });
+    const redis = health.connect(opts.redisUrl);
+    const history = new HistoryStore(redis, { prefix: k.bullPrefix });
+    const poller = new PollScheduler({ queue });
     const tracked = new TrackedObjects(opts.kube, (label) => controller?.noticeChange(label));
-    controller = new Controller(opts, queue, redis, history, poller, tracked);
+    controller = new Controller(opts, queue, redis, history, poller, tracked, k);
     controller.worker = await startWorker({
       connection: opts.redisUrl,
-      prefix,
+      prefix: k.bullPrefix,
+      health,
       concurrency: opts.concurrency ?? 4,
       handle: (op) => controller.handle(op),
       ...(opts.lockDurationMs === undefined ? {} : { lockDurationMs: opts.lockDurationMs }),
       ...(opts.stalledIntervalMs === undefined ? {} : { stalledIntervalMs: opts.stalledIntervalMs }),
-      onError: (e) => controller.log(`queue: ${e.message}`),
+      log: (line) => controller.log(`queue: ${line}`),
     });
     for (const app of opts.apps) {
       poller.set(app.name, app.spec.syncPolicy.intervalMs);
@@ -159,6 +165,14 @@ export class Controller {
   async requestSync(app: string, request: { revision?: string; trigger: SyncTrigger }): Promise<void> {
     if (!this.apps.has(app)) throw new Error(`no application named ${app}`);
     await this.queue.requestSync(app, request);
+  }
+
+  /** Polls every app now (after a Redis restart, whose queue may be empty). */
+  private async requeueAll(): Promise<void> {
+    for (const app of this.apps.keys()) {
+      if (this.stopped) return;
+      await this.queue.requestSync(app, { trigger: 'poll' }).catch((e: Error) => this.log(`${app}: poll request failed: ${e.message}`));
+    }
   }
 
   async requestRefresh(app: string): Promise<void> {
@@ -362,16 +376,12 @@ export class Controller {
     const record = await this.healRecord(app);
     const now = Date.now();
     const count = now - record.last > HEAL_RESET_MS ? 0 : record.count + 1;
-    await this.redis.set(this.healKey(app), JSON.stringify({ count, last: now }), 'PX', HEAL_RESET_MS + HEAL_MAX_DELAY_MS);
+    await this.redis.set(this.keys.heal(app), JSON.stringify({ count, last: now }), 'PX', HEAL_RESET_MS + HEAL_MAX_DELAY_MS);
   }
 
   private async healRecord(app: string): Promise<{ count: number; last: number }> {
-    const text = await this.redis.get(this.healKey(app));
+    const text = await this.redis.get(this.keys.heal(app));
     return text === null ? { count: 0, last: 0 } : (JSON.parse(text) as { count: number; last: number });
-  }
-
-  private healKey(app: string): string {
-    return `${this.opts.prefix ?? 'sluice'}:heal:${app}`;
   }
 }
 

@@ -4,7 +4,7 @@
  * Everything read back is validated, since Redis is outside the process.
  */
 import type { Redis } from 'ioredis';
-import { DEFAULT_PREFIX } from '../queue/keys.ts';
+import { keys, type Keys } from '../queue/keys.ts';
 import { assertAppName, isSyncTrigger } from '../queue/types.ts';
 import { OPERATION_PHASES, RESOURCE_ACTIONS, type HistoryEntry, type ResourceResult } from './types.ts';
 
@@ -18,7 +18,7 @@ export interface HistoryStoreOptions {
 }
 
 export class HistoryStore {
-  private readonly prefix: string;
+  private readonly keys: Keys;
   readonly limit: number;
 
   /** The caller owns the connection. */
@@ -26,7 +26,7 @@ export class HistoryStore {
     private readonly redis: Redis,
     options: HistoryStoreOptions = {},
   ) {
-    this.prefix = options.prefix ?? DEFAULT_PREFIX;
+    this.keys = keys(options);
     this.limit = options.limit ?? DEFAULT_HISTORY_LIMIT;
     if (!Number.isInteger(this.limit) || this.limit < 1) throw new RangeError(`history limit must be a positive integer, got ${this.limit}`);
   }
@@ -34,7 +34,7 @@ export class HistoryStore {
   async record(app: string, entry: HistoryEntry): Promise<void> {
     assertAppName(app);
     const text = JSON.stringify(parseHistoryEntry(entry));
-    const key = this.historyKey(app);
+    const key = this.keys.history(app);
     const replies = await this.redis.multi().lpush(key, text).ltrim(key, 0, this.limit - 1).exec();
     const failed = replies?.find(([err]) => err);
     if (!replies || failed) throw new Error(`recording history of ${app} failed: ${failed?.[0]?.message ?? 'transaction aborted'}`);
@@ -44,13 +44,13 @@ export class HistoryStore {
   async list(app: string, limit: number = this.limit): Promise<HistoryEntry[]> {
     assertAppName(app);
     if (limit <= 0) return [];
-    const texts = await this.redis.lrange(this.historyKey(app), 0, limit - 1);
+    const texts = await this.redis.lrange(this.keys.history(app), 0, limit - 1);
     return texts.map((text) => parseHistoryEntry(JSON.parse(text)));
   }
 
   async getState(app: string): Promise<unknown> {
     assertAppName(app);
-    const text = await this.redis.get(this.stateKey(app));
+    const text = await this.redis.get(this.keys.state(app));
     return text === null ? undefined : (JSON.parse(text) as unknown);
   }
 
@@ -58,15 +58,7 @@ export class HistoryStore {
     assertAppName(app);
     const text = JSON.stringify(state);
     if (text === undefined) throw new TypeError('state is not JSON-serialisable');
-    await this.redis.set(this.stateKey(app), text);
-  }
-
-  private historyKey(app: string): string {
-    return `${this.prefix}:history:${app}`;
-  }
-
-  private stateKey(app: string): string {
-    return `${this.prefix}:state:${app}`;
+    await this.redis.set(this.keys.state(app), text);
   }
 }
 
