@@ -171,7 +171,7 @@ export async function startWorker<R>(options: WorkerOptions<R>): Promise<SluiceW
     prefix: k.bullPrefix,
     concurrency: options.concurrency,
     lockDuration,
-    stalledInterval: options.stalledIntervalMs ?? 15_000,
+    stalledInterval: options.stalledIntervalMs ?? 1_000,
     maxStalledCount: options.maxStalledCount ?? 2,
     autorun: true,
   });

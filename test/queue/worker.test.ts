@@ -201,4 +201,21 @@ describe.skipIf(!redisAvailable())('queue workers (real redis-server)', () => {
     const runs = await completedRuns(redis, prefix);
     expect(runs.map((r) => [r.worker, r.jobId, r.revision])).toEqual([['w2', job.jobId, 'r1']]);
   });
+
+  it('a handler whose app lock is lost (its lease expired) is aborted at once and its job runs again', async () => {
+    const { prefix, queue, worker } = setup();
+    let runs = 0;
+    await worker('w1', () => (++runs === 1 ? 60_000 : 50));
+    const job = await queue.requestSync('guestbook', { revision: 'r1', trigger: 'manual' });
+    await waitFor(async () => (await redis.llen(`${prefix}:test:runs`)) > 0, 5_000, 'the run to start');
+    // what a process that stalled past its lease TTL finds: its lease gone, maybe its locks taken
+    const lostAt = Date.now();
+    await redis.del(...(await redis.keys(`${prefix}:lease:*`)));
+    await waitFor(async () => (await runEvents(redis, prefix, 'aborted')).length === 1, 3_000, 'the handler to see the abort');
+    // a renewal tick (a third of the 2 s TTL) notices
+    expect(Date.now() - lostAt).toBeLessThan(1_500);
+    await waitFor(async () => (await completedRuns(redis, prefix)).length > 0, 8_000, 'the job to run again');
+    expect((await completedRuns(redis, prefix)).map((r) => [r.jobId, r.revision])).toEqual([[job.jobId, 'r1']]);
+    await waitFor(async () => (await queue.bullQueue.getJobState(job.jobId)) === 'completed', 3_000, 'the job to complete');
+  });
 });
