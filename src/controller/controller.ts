@@ -21,7 +21,7 @@ import { KubeError } from '../kube/errors.ts';
 import { OperationError } from '../queue/errors.ts';
 import { keys, type Keys } from '../queue/keys.ts';
 import { PollScheduler } from '../queue/poll-scheduler.ts';
-import { SluiceQueue } from '../queue/producer.ts';
+import { QueueUnavailableError, SluiceQueue } from '../queue/producer.ts';
 import { RedisHealth } from '../queue/redis-health.ts';
 import { isBackgroundTrigger, type Operation, type SyncTrigger } from '../queue/types.ts';
 import { startWorker, type SluiceWorker } from '../queue/worker.ts';
@@ -109,8 +109,9 @@ export class Controller {
     }
     const k = keys(opts);
     let controller: Controller | undefined;
-    // one line per Redis outage for all connections; a restarted Redis may have lost the queue
-    const health = new RedisHealth({ log: (line) => controller?.log(line), onRestart: () => void controller?.requeueAll() });
+    // one line per Redis outage for all connections; afterwards every app is polled, since
+    // requests were refused meanwhile and a restarted Redis may have lost the queue
+    const health = new RedisHealth({ log: (line) => controller?.log(line), onBack: () => void controller?.requeueAll() });
     const queue = new SluiceQueue({ connection: opts.redisUrl, prefix: k.bullPrefix, health });
     const redis = health.connect(opts.redisUrl);
     const history = new HistoryStore(redis, { prefix: k.bullPrefix });
@@ -167,12 +168,17 @@ export class Controller {
     await this.queue.requestSync(app, request);
   }
 
-  /** Polls every app now (after a Redis restart, whose queue may be empty). */
+  /** Polls every app now (after a Redis outage or restart). */
   private async requeueAll(): Promise<void> {
     for (const app of this.apps.keys()) {
       if (this.stopped) return;
-      await this.queue.requestSync(app, { trigger: 'poll' }).catch((e: Error) => this.log(`${app}: poll request failed: ${e.message}`));
+      await this.queue.requestSync(app, { trigger: 'poll' }).catch((e: Error) => this.backgroundFailed(app, 'poll', e));
     }
+  }
+
+  /** A background request refused during a Redis outage is not news: the outage was logged, and every app is polled after it. */
+  private backgroundFailed(app: string, what: string, e: Error): void {
+    if (!(e instanceof QueueUnavailableError)) this.log(`${app}: ${what} request failed: ${e.message}`);
   }
 
   async requestRefresh(app: string): Promise<void> {
@@ -231,7 +237,7 @@ export class Controller {
       app,
       setTimeout(() => {
         this.debounce.delete(app);
-        if (!this.stopped) this.queue.requestRefresh(app).catch((e: Error) => this.log(`${app}: refresh request failed: ${e.message}`));
+        if (!this.stopped) this.queue.requestRefresh(app).catch((e: Error) => this.backgroundFailed(app, 'refresh', e));
       }, this.opts.selfHealDebounceMs ?? 300).unref(),
     );
   }
@@ -355,7 +361,7 @@ export class Controller {
       app,
       setTimeout(() => {
         this.healTimers.delete(app);
-        if (!this.stopped) this.queue.requestSync(app, { trigger: 'self-heal' }).catch((e: Error) => this.log(`${app}: self-heal request failed: ${e.message}`));
+        if (!this.stopped) this.queue.requestSync(app, { trigger: 'self-heal' }).catch((e: Error) => this.backgroundFailed(app, 'self-heal', e));
       }, delayMs).unref(),
     );
   }

@@ -66,8 +66,6 @@ interface Held {
 export interface LeaseOptions {
   /** lease TTL: a process silent this long is presumed dead (default 3 s) */
   readonly ttlMs?: number;
-  /** operations stopped because the lease was not renewed in time; default: nothing */
-  readonly onEvent?: (message: string) => void;
 }
 
 export class ProcessLease {
@@ -82,7 +80,7 @@ export class ProcessLease {
   private constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
-    private readonly options: LeaseOptions,
+    options: LeaseOptions,
   ) {
     this.ttlMs = options.ttlMs ?? 3_000;
     this.timer = setInterval(() => void this.tick(), Math.max(20, Math.floor(this.ttlMs / 3)));
@@ -150,10 +148,7 @@ export class ProcessLease {
 
   private async tick(): Promise<void> {
     // a TTL without a successful renewal: the lease may have expired, so nothing is held
-    if (!this.fresh() && this.held.size > 0) {
-      this.options.onEvent?.(`lease ${this.owner}: not renewed for ${Date.now() - this.renewedAt} ms; its operations stop`);
-      this.loseAll('lease not renewed in time');
-    }
+    if (!this.fresh() && this.held.size > 0) this.loseAll(`lease not renewed for ${Date.now() - this.renewedAt} ms`);
     if (this.renewing || this.stopped) return;
     this.renewing = true;
     const held = [...this.held];

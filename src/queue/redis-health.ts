@@ -10,15 +10,19 @@
  * address see the same outage — and the errors a job that vanished with a Redis restart
  * causes ("Missing key for job N"), which the restart line explains once.
  *
- * A restart is told from a reconnect by the server's run_id; `onRestart` then lets the
- * owner put back what a server without persistence forgot (the controller re-polls its apps).
+ * After an outage, and after a restart (told from a reconnect by the server's run_id), `onBack`
+ * lets the owner put back what was refused meanwhile or what a server without persistence
+ * forgot (the controller re-polls its apps).
  */
 import { Redis, type RedisOptions } from 'ioredis';
 
 export interface RedisHealthOptions {
   readonly log: (line: string) => void;
-  /** the server came back with another run_id (restarted, possibly without its data) */
-  readonly onRestart?: () => void;
+  /**
+   * Redis is back after an outage, or came back from a restart unnoticed: what was asked for
+   * meanwhile may be lost (a background request refused, a server without persistence)
+   */
+  readonly onBack?: () => void;
 }
 
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
@@ -73,6 +77,7 @@ export class RedisHealth {
       if (this.outageSince === undefined || this.down.size > 0) return;
       this.options.log(`redis ${address} reachable again after ${((Date.now() - this.outageSince) / 1000).toFixed(1)} s`);
       this.outageSince = undefined;
+      this.options.onBack?.();
     });
     // closed for good (quit/disconnect): no longer part of the picture
     redis.on('end', () => this.down.delete(redis));
@@ -106,6 +111,7 @@ export class RedisHealth {
     this.runId = runId;
     if (previous === undefined || previous === runId) return;
     this.options.log(`redis ${redis.options.host ?? ''}:${redis.options.port ?? ''} restarted (a new server run): re-queueing what it may have lost`);
-    this.options.onRestart?.();
+    // within an outage the recovery line's onBack follows
+    if (this.outageSince === undefined) this.options.onBack?.();
   }
 }

@@ -85,7 +85,7 @@ export async function startWorker<R>(options: WorkerOptions<R>): Promise<SluiceW
   // BullMQ's blocking connection requires maxRetriesPerRequest: null (it throws otherwise)
   const redis = health.connect(options.connection);
   const ledger = new RequestLedger(redis, k);
-  const lease = await ProcessLease.start(redis, k, { ttlMs: lockDuration, onEvent: log });
+  const lease = await ProcessLease.start(redis, k, { ttlMs: lockDuration });
   const running = new Map<string, Running>();
   const id = `${process.pid}-${++workerCount}`;
 
