@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatLoadError, parseApplicationsText } from '../app/load.ts';
-import { runController } from '../cli/start.ts';
+import { runController } from '../controller/run.ts';
 import { ScaledClock } from '../sim/clock.ts';
 import { startSimCluster } from '../sim/index.ts';
 import { startGitServer } from './git-server.ts';
