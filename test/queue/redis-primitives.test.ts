@@ -7,7 +7,7 @@ import { RequestLedger } from '../../src/queue/request-ledger.ts';
 import type { SyncTrigger } from '../../src/queue/types.ts';
 import { redisAvailable, startRedis, type TestRedis } from '../support/redis.ts';
 import { until } from '../support/wait.ts';
-import { waitFor } from './recorder.ts';
+
 
 describe.skipIf(!redisAvailable())('process lease, app locks and request ledger (real redis-server)', () => {
   let server: TestRedis;
@@ -70,13 +70,13 @@ describe.skipIf(!redisAvailable())('process lease, app locks and request ledger 
     const k = key();
     const stolen = await lease.acquire(k);
     await redis.set(k, 'someone-else');
-    await waitFor(() => stolen!.lost.aborted, 1_000, 'the holder to notice the theft');
+    await until('the holder to notice the theft', () => stolen!.lost.aborted, 1_000, 25);
     await stolen!.release();
     expect(await redis.get(k)).toBe('someone-else');
     // the lease deleted behind its back (expired while the process stalled): every lock is lost
     const held = await lease.acquire(key());
     await redis.del(...(await redis.keys(`${prefix}:lease:*`)));
-    await waitFor(() => held!.lost.aborted, 1_000, 'the holder to notice its lease is gone');
+    await until('the holder to notice its lease is gone', () => held!.lost.aborted, 1_000, 25);
     // and a new lease takes new locks
     expect(await lease.acquire(key())).toBeDefined();
     await lease.stop();
