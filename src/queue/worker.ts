@@ -11,7 +11,7 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { retryClassOf, OperationError } from './errors.ts';
 import { QUEUE_NAME, keys } from './keys.ts';
-import { ProcessLease, type HeldLock } from './lease.ts';
+import { ProcessLease } from './lease.ts';
 import { healthOf, type QueueConnectionOptions } from './producer.ts';
 import { RequestLedger } from './request-ledger.ts';
 import { isJobKind, parseJobPayload, type JobKind, type JobPayload, type Operation } from './types.ts';
@@ -56,7 +56,6 @@ interface Running {
   readonly job: Job<JobPayload, unknown, JobKind>;
   readonly token: string;
   readonly abort: AbortController;
-  readonly lock: HeldLock;
   readonly done: Promise<void>;
   /** set by close() when the job went back to the queue unfinished */
   handedBack: boolean;
@@ -103,7 +102,7 @@ export async function startWorker<R>(options: WorkerOptions<R>): Promise<SluiceW
     const abort = new AbortController();
     let finish = (): void => {};
     const done = new Promise<void>((resolve) => (finish = resolve));
-    const entry: Running = { job, token, abort, lock, done, handedBack: false, lost: false };
+    const entry: Running = { job, token, abort, done, handedBack: false, lost: false };
     const onLost = (): void => loseLock(entry, lock.lost.reason as Error);
     lock.lost.addEventListener('abort', onLost, { once: true });
     running.set(jobId, entry);
