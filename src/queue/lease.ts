@@ -97,15 +97,22 @@ export class ProcessLease {
   async acquire(key: string): Promise<HeldLock | undefined> {
     if (this.stopped) throw new Error('the lease is stopped');
     if (!this.fresh()) await this.renewOwner();
-    let value = `${this.owner} ${randomUUID()}`;
-    let taken = await this.tryAcquire(key, value);
+    let owner = this.owner;
+    let value = `${owner} ${randomUUID()}`;
+    let taken = await this.tryAcquire(key, owner, value);
     if (taken === -1) {
-      // our lease expired between two ticks: take a new one and try once more
-      await this.renewOwner();
-      value = `${this.owner} ${randomUUID()}`;
-      taken = await this.tryAcquire(key, value);
+      // our lease expired between two ticks: take a new one (unless a tick already did) and try once more
+      if (this.owner === owner) await this.renewOwner();
+      owner = this.owner;
+      value = `${owner} ${randomUUID()}`;
+      taken = await this.tryAcquire(key, owner, value);
     }
     if (taken !== 1) return undefined;
+    if (this.owner !== owner) {
+      // the lease it names was given up while the script ran: the lock is worth nothing
+      await this.redis.eval(RELEASE, 1, key, value);
+      return undefined;
+    }
     const held: Held = { key, value, lost: new AbortController() };
     this.held.add(held);
     return {
@@ -117,8 +124,8 @@ export class ProcessLease {
     };
   }
 
-  private tryAcquire(key: string, value: string): Promise<unknown> {
-    return this.redis.eval(ACQUIRE, 2, key, this.keys.lease(this.owner), this.keys.leasePrefix, value, this.owner);
+  private tryAcquire(key: string, owner: string, value: string): Promise<unknown> {
+    return this.redis.eval(ACQUIRE, 2, key, this.keys.lease(owner), this.keys.leasePrefix, value, owner);
   }
 
   /** Stops renewing and deletes the lease, which frees every lock still held. */
