@@ -82,6 +82,18 @@ describe.skipIf(!redisAvailable())('process lease, app locks and request ledger 
     await lease.stop();
   });
 
+  it('a holder cut off from Redis stops as soon as its lease TTL passes, before anyone could take over', async () => {
+    const connection = new Redis(server.url);
+    const lease = await leaseOf(300, connection);
+    const held = await lease.acquire(key());
+    connection.disconnect();
+    const cutAt = Date.now();
+    await until('the holder to give its lock up', () => held!.lost.aborted, 2_000, 10);
+    // the lease TTL (300 ms) and at most one renewal tick (100 ms)
+    expect(Date.now() - cutAt).toBeLessThan(1_000);
+    await lease.stop();
+  });
+
   const req = (trigger: SyncTrigger, revision: string, requestedAt = 1) => ({ trigger, revision, requestedAt });
 
   it.each([
