@@ -21,6 +21,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   controller: () => import('./controller.ts'),
   ui: () => import('./ui.ts'),
   webhook: () => import('./webhook.ts'),
+  start: () => import('./start.ts'),
 };
 
 async function main(argv: readonly string[]): Promise<number> {

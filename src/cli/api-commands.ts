@@ -8,20 +8,11 @@ import type { AppSummary } from '../api/summary.ts';
 import { API_EXIT, ApiCallError, apiTarget, callApi, type ApiTarget } from './api-client.ts';
 import { age, OUTPUT_FORMATS, short, structured, table, type OutputFormat } from './api-format.ts';
 import type { Streams } from './app-commands.ts';
+import { APP_API_USAGE, ROLLOUT_API_USAGE } from './usage.ts';
 
 const COMMON = `  common: --server URL (or SLUICE_SERVER)  --token T (or SLUICE_TOKEN)  -o table|json|yaml
   exit codes: 0 ok, 1 differs (diff) or failed (sync --dry-run), 2 usage, 3 unauthenticated/forbidden,
               4 not found, 5 conflict (e.g. no rollout runs), 6 server unreachable or failing
-`;
-
-export const APP_API_USAGE = `  app     applications through the API server (sluice start / npm start)
-        sluice app list [--sync S] [--health H] [--search TEXT]
-        sluice app get NAME | history NAME | diff NAME [--resource KEY] | refresh NAME
-        sluice app sync NAME [--revision R] [--dry-run] [--prune] [--resource KEY ...]
-        sluice app rollback NAME --to REVISION|HISTORY-ID | pin NAME --revision R | unpin NAME
-`;
-export const ROLLOUT_API_USAGE = `  rollout progressive rollouts through the API server
-        sluice rollout status NAME | promote NAME | abort NAME | pause NAME | resume NAME
 `;
 
 const OPTIONS = {

@@ -13,17 +13,10 @@ import { syncApp } from '../sync/operation.ts';
 import { keyString } from '../sync/resource-key.ts';
 import { isTrackedBy } from '../sync/tracking.ts';
 import type { CompareContext } from '../sync/compare.ts';
-import { appFromFile, gitSource, ignoreDifferencesFromFile, kubeClient } from './common.ts';
+import { gitSource, kubeClient } from '../connect.ts';
+import { appFromFile, ignoreDifferencesFromFile } from './common.ts';
+import { APP_USAGE } from './usage.ts';
 
-export const APP_USAGE = `  diff    show how the live cluster differs from Git for one app; exit 1 when OutOfSync
-        sluice diff --apps FILE --app NAME [--revision REV] [--server URL] [--cache-dir D]
-  sync    sync one app now and report each object; exit 1 when the sync fails
-        sluice sync --apps FILE --app NAME [--revision REV] [--dry-run] [--prune] [--server URL]
-                    [--resource GROUP/KIND/NAMESPACE/NAME ...]   (selective sync, e.g. apps/Deployment/web/api)
-        The cluster is KUBECONFIG's current context unless --server names an unauthenticated
-        API server (e.g. \`sluice sim\`). --ignore-differences FILE adds ignoreDifferences for
-        every app (a YAML list of {group, kind, jsonPointers | jsonPaths | managedFieldsManagers}).
-`;
 
 export interface Streams {
   readonly out: NodeJS.WritableStream;

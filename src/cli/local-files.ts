@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { DEFAULT_SNAPSHOT_LIMITS, type Snapshot, type SnapshotLimits } from '../git/objects.ts';
+import { DEFAULT_SNAPSHOT_LIMITS, type Snapshot, type SnapshotLimits } from '../git/snapshot.ts';
 
 /**
  * A directory on disk read into the same shape a Git snapshot has, so `sluice render DIR`

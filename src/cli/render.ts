@@ -1,25 +1,13 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import { GitError } from '../git/index.ts';
-import type { Snapshot } from '../git/objects.ts';
+import type { Snapshot } from '../git/snapshot.ts';
 import { renderSource } from '../render/index.ts';
 import { legacyOrder } from '../render/kustomize-order.ts';
 import { formatRenderError } from '../render/format.ts';
-import { gitSource } from './common.ts';
 import { readLocalTree, renderRoot } from './local-files.ts';
+import { RENDER_USAGE } from './usage.ts';
 
-export const RENDER_USAGE = `  render  print the objects a directory or a Git revision renders to, as multi-document YAML
-        sluice render DIR [--path P] [--root R]
-        sluice render --repo URL [--revision REV] [--path P] [--cache-dir D]
-        --path P          directory inside the repository (default: DIR itself, or the repository root)
-        --root R          what DIR's relative references may reach (default: its Git work
-                          tree, else the current directory when DIR is inside it, else DIR)
-        --revision REV    branch, tag, or commit SHA (default: the remote's HEAD)
-        --no-recurse      plain directories: only the top level
-        --no-kustomize-binary  never fall back to kustomize/kubectl for unsupported fields
-        Credentials for --repo come from SLUICE_GIT_CREDENTIALS(_FILE); see docs/architecture.md.
-`;
 
 /** Exit codes: 0 rendered, 1 render or fetch errors (on stderr), 2 usage. */
 export async function renderCommand(args: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
@@ -57,6 +45,8 @@ export async function renderCommand(args: string[], out: NodeJS.WritableStream =
   let origin: string;
   try {
     if (values.repo !== undefined) {
+      // loaded only here: a local render starts without isomorphic-git and the kube client
+      const { gitSource } = await import('../connect.ts');
       const repo = gitSource(values['cache-dir']).repository(values.repo);
       const resolved = await repo.resolve(values.revision ?? 'HEAD');
       for (const warning of resolved.warnings) err.write(`warning: ${warning}\n`);
@@ -70,7 +60,7 @@ export async function renderCommand(args: string[], out: NodeJS.WritableStream =
       origin = located.root;
     }
   } catch (e) {
-    err.write(`sluice render: ${e instanceof GitError ? e.message : (e as Error).message}\n`);
+    err.write(`sluice render: ${(e as Error).message}\n`);
     return 1;
   }
 

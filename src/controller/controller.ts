@@ -12,7 +12,7 @@
  *   more each time it repeats quickly, so a fight with another controller does not loop hot.
  * - manual and webhook requests sync at once (after the app's running operation).
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { initialStatus, readApplicationStatus, type ApplicationStatus } from '../app/status.ts';
 import { APPLICATION_API_VERSION, APPLICATION_KIND, type Application, type IgnoreDifference } from '../app/types.ts';
 import { GitError, type GitSource } from '../git/index.ts';
@@ -20,8 +20,10 @@ import type { KubeClient } from '../kube/client.ts';
 import { KubeError } from '../kube/errors.ts';
 import type { JsonObject } from '../json.ts';
 import { OperationError } from '../queue/errors.ts';
+import { keys, type Keys } from '../queue/keys.ts';
 import { PollScheduler } from '../queue/poll-scheduler.ts';
-import { SluiceQueue, type RequestOutcome } from '../queue/producer.ts';
+import { QueueUnavailableError, SluiceQueue, type RequestOutcome } from '../queue/producer.ts';
+import { RedisHealth } from '../queue/redis-health.ts';
 import { isBackgroundTrigger, type Operation, type SyncRequest, type SyncTrigger } from '../queue/types.ts';
 import { startWorker, type SluiceWorker } from '../queue/worker.ts';
 import type { RenderResult } from '../render/types.ts';
@@ -34,10 +36,8 @@ import type { Comparison, OperationResult, RenderFailure } from '../sync/types.t
 import { historyEntry, isAppState, stateAfterSync, stateFromComparison, stateFromError, type AppState } from './state.ts';
 import { FailureStore, retryWaitMs, type FailureStage } from './failures.ts';
 import { bounded } from '../bounded.ts';
-import { keys, type Keys } from '../queue/keys.ts';
 import { formatRenderError } from '../render/format.ts';
 import { statusAfterOperation, statusFromState, statusPatch } from './status-mirror.ts';
-import { RedisOutage } from './redis-outage.ts';
 import { TrackedObjects } from './tracked-objects.ts';
 
 export interface ControllerOptions {
@@ -104,7 +104,6 @@ export class Controller {
   private readonly renderCache: LruRenderCache;
   private worker: SluiceWorker | undefined;
   private stopped = false;
-  private readonly keys: Keys;
   private readonly failures: FailureStore;
 
   private constructor(
@@ -114,9 +113,9 @@ export class Controller {
     private readonly history: HistoryStore,
     private readonly poller: PollScheduler,
     private readonly tracked: TrackedObjects,
+    private readonly keys: Keys,
   ) {
     this.apps = new Map(opts.apps.map((a) => [a.name, a]));
-    this.keys = keys(opts.prefix === undefined ? {} : { prefix: opts.prefix });
     this.failures = new FailureStore(redis, this.keys);
     // Room for every app's current revision and the next one, so a steady fleet never re-renders.
     this.renderCache = new LruRenderCache(Math.max(64, opts.apps.length * 2));
@@ -129,27 +128,27 @@ export class Controller {
       if (names.has(app.name)) throw new Error(`two applications are named ${app.name}; a controller needs unique names`);
       names.add(app.name);
     }
-    const prefix = opts.prefix ?? 'sluice';
-    const queue = new SluiceQueue({ connection: opts.redisUrl, prefix });
-    const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
-    const outage = new RedisOutage(opts.redisUrl.replace(/\/\/[^@/]*@/, '//'), (line) => controller?.log(line));
-    redis.on('error', (e: Error) => outage.error(e));
-    redis.on('ready', () => outage.ready());
-    queue.bullQueue.on('error', (e: Error) => outage.error(e));
-    const history = new HistoryStore(redis, { prefix });
-    const poller = new PollScheduler({ queue });
+    const k = keys(opts);
     let controller: Controller | undefined;
+    // one line per Redis outage for all connections; afterwards every app is polled, since
+    // requests were refused meanwhile and a restarted Redis may have lost the queue
+    const health = new RedisHealth({ log: (line) => controller?.log(line), onBack: () => void controller?.requeueAll() });
+    const queue = new SluiceQueue({ connection: opts.redisUrl, prefix: k.bullPrefix, health });
+    const redis = health.connect(opts.redisUrl);
+    const history = new HistoryStore(redis, { prefix: k.bullPrefix });
+    const poller = new PollScheduler({ queue });
     const tracked = new TrackedObjects(opts.kube, (label) => controller?.noticeChange(label));
-    controller = new Controller(opts, queue, redis, history, poller, tracked);
+    controller = new Controller(opts, queue, redis, history, poller, tracked, k);
     controller.worker = await startWorker({
       connection: opts.redisUrl,
-      prefix,
+      prefix: k.bullPrefix,
+      health,
       concurrency: opts.concurrency ?? 4,
       handle: (op) => controller.handle(op),
       ...(opts.lockDurationMs === undefined ? {} : { lockDurationMs: opts.lockDurationMs }),
       ...(opts.stalledIntervalMs === undefined ? {} : { stalledIntervalMs: opts.stalledIntervalMs }),
       appBusyRetryMs: opts.appBusyRetryMs ?? 200,
-      onError: (e) => outage.error(e) || controller.log(`queue: ${e.message}`),
+      log: (line) => controller.log(`queue: ${line}`),
     });
     for (const app of opts.apps) {
       poller.set(app.name, app.spec.syncPolicy.intervalMs);
@@ -199,6 +198,19 @@ export class Controller {
   /** The app's objects in the watch cache (what it manages, as last seen). */
   liveObjects(app: Application): JsonObject[] {
     return this.tracked.objectsOf(appLabelValue(appRef(app)));
+  }
+
+  /** Polls every app now (after a Redis outage or restart). */
+  private async requeueAll(): Promise<void> {
+    for (const app of this.apps.keys()) {
+      if (this.stopped) return;
+      await this.queue.requestSync(app, { trigger: 'poll' }).catch((e: Error) => this.backgroundFailed(app, 'poll', e));
+    }
+  }
+
+  /** A background request refused during a Redis outage is not news: the outage was logged, and every app is polled after it. */
+  private backgroundFailed(app: string, what: string, e: Error): void {
+    if (!(e instanceof QueueUnavailableError)) this.log(`${app}: ${what} request failed: ${e.message}`);
   }
 
   async state(app: string): Promise<AppState | undefined> {
@@ -254,7 +266,7 @@ export class Controller {
       app,
       setTimeout(() => {
         this.debounce.delete(app);
-        if (!this.stopped) this.queue.requestRefresh(app).catch((e: Error) => this.log(`${app}: refresh request failed: ${e.message}`));
+        if (!this.stopped) this.queue.requestRefresh(app).catch((e: Error) => this.backgroundFailed(app, 'refresh', e));
       }, this.opts.selfHealDebounceMs ?? 300).unref(),
     );
   }
@@ -408,7 +420,7 @@ export class Controller {
       app,
       setTimeout(() => {
         this.healTimers.delete(app);
-        if (!this.stopped) this.queue.requestSync(app, { trigger: 'self-heal' }).catch((e: Error) => this.log(`${app}: self-heal request failed: ${e.message}`));
+        if (!this.stopped) this.queue.requestSync(app, { trigger: 'self-heal' }).catch((e: Error) => this.backgroundFailed(app, 'self-heal', e));
       }, delayMs).unref(),
     );
   }
@@ -429,16 +441,12 @@ export class Controller {
     const record = await this.healRecord(app);
     const now = Date.now();
     const count = now - record.last > HEAL_RESET_MS ? 0 : record.count + 1;
-    await this.redis.set(this.healKey(app), JSON.stringify({ count, last: now }), 'PX', HEAL_RESET_MS + HEAL_MAX_DELAY_MS);
+    await this.redis.set(this.keys.heal(app), JSON.stringify({ count, last: now }), 'PX', HEAL_RESET_MS + HEAL_MAX_DELAY_MS);
   }
 
   private async healRecord(app: string): Promise<{ count: number; last: number }> {
-    const text = await this.redis.get(this.healKey(app));
+    const text = await this.redis.get(this.keys.heal(app));
     return text === null ? { count: 0, last: 0 } : (JSON.parse(text) as { count: number; last: number });
-  }
-
-  private healKey(app: string): string {
-    return this.keys.heal(app);
   }
 
   /** Records a failure; logs it when it is new (see failures.ts): once per revision and stage. */

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { formatLoadError, parseApplicationsText } from '../app/load.ts';
 import { hashToken, newToken, TokenStore } from '../api/auth.ts';
 import { createLogger } from '../api/logger.ts';
-import { runController, WEB_DIST } from '../cli/start.ts';
+import { runController, WEB_DIST } from '../controller/run.ts';
 import { ScaledClock } from '../sim/clock.ts';
 import { startSimCluster } from '../sim/index.ts';
 import { startGitServer } from './git-server.ts';

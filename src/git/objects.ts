@@ -2,6 +2,7 @@ import type * as nodeFs from 'node:fs';
 import git from 'isomorphic-git';
 import { GitError } from './errors.ts';
 import { PackReader, type PackTreeEntry } from './pack-reader.ts';
+import type { Snapshot, SnapshotLimits } from './snapshot.ts';
 import type { CommitInfo } from './types.ts';
 
 /**
@@ -42,19 +43,6 @@ async function subtree(store: ObjectStore, commitSha: string, dir: string): Prom
   return oid;
 }
 
-/** The files at a commit: repo-relative POSIX paths → contents; symlinks kept apart. */
-export interface Snapshot {
-  readonly files: Map<string, Buffer>;
-  /** Link path → target as stored in the link; the renderer decides whether it is safe. */
-  readonly symlinks: Map<string, string>;
-}
-
-export interface SnapshotLimits {
-  readonly maxFiles: number;
-  readonly maxTotalBytes: number;
-}
-
-export const DEFAULT_SNAPSHOT_LIMITS: SnapshotLimits = { maxFiles: 20_000, maxTotalBytes: 256 * 1024 * 1024 };
 
 const TREE = '040000';
 const SYMLINK = '120000';

@@ -4,16 +4,8 @@ import git, { type HttpClient } from 'isomorphic-git';
 import type { GitCredentials } from './credentials.ts';
 import { classifyRemoteError, GitError, redact } from './errors.ts';
 import { ReadWriteLock } from './lock.ts';
-import {
-  changedPaths,
-  DEFAULT_SNAPSHOT_LIMITS,
-  isAncestor,
-  readCommitInfo,
-  readSnapshot,
-  type ObjectStore,
-  type Snapshot,
-  type SnapshotLimits,
-} from './objects.ts';
+import { changedPaths, isAncestor, readCommitInfo, readSnapshot, type ObjectStore } from './objects.ts';
+import { DEFAULT_SNAPSHOT_LIMITS, type Snapshot, type SnapshotLimits } from './snapshot.ts';
 import { indexingFs, PackIndexed } from './indexing-fs.ts';
 import { PackReader } from './pack-reader.ts';
 import { isCommitLike, matchRevision, peelRefs, shortSha, type RemoteRefs } from './revision.ts';

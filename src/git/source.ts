@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { HttpClient } from 'isomorphic-git';
 import { CredentialStore } from './credentials.ts';
 import { createHttpClient } from './http.ts';
-import type { SnapshotLimits } from './objects.ts';
+import type { SnapshotLimits } from './snapshot.ts';
 import { CachedRepository } from './repository.ts';
 import { cacheDirName, parseRepoUrl } from './url.ts';
 

@@ -112,7 +112,8 @@ export class Transport {
     return Transport.secured(settings.server, settings.insecure, material, settings.proxyUrl, { ...settings.headers }, refresh, options);
   }
 
-  static async fromKubeConfig(kc: KubeConfig, options: TransportOptions = {}): Promise<Transport> {
+  static async fromKubeConfig(config: KubeConfig, options: TransportOptions = {}): Promise<Transport> {
+    const kc = plainHttpAllowed(config);
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster');
     const resolve = async (): Promise<{ opts: RequestOptions; headers: Headers }> => {
@@ -142,9 +143,10 @@ export class Transport {
     options: TransportOptions,
   ): Transport {
     const server = new URL(url);
-    if (server.protocol === 'http:' && !insecure) throw new Error('HTTP protocol is not allowed when skipTLSVerify is not set or false');
-    const tls: TlsOptions = Object.fromEntries(Object.entries(material).filter(([, v]) => v !== undefined && v !== null && v !== ''));
-    if (insecure) tls.rejectUnauthorized = false;
+    // plain HTTP has no TLS to verify or present: kubectl talks to an http:// server whatever
+    // insecure-skip-tls-verify says, and so do we
+    const tls: TlsOptions = server.protocol === 'http:' ? {} : Object.fromEntries(Object.entries(material).filter(([, v]) => v !== undefined && v !== null && v !== ''));
+    if (insecure && server.protocol !== 'http:') tls.rejectUnauthorized = false;
     return new Transport(server, tls, proxyUrl, options.maxSockets ?? 64, headers, refresh, options.timeoutMs ?? 30_000);
   }
 
@@ -258,4 +260,23 @@ function abortError(): Error {
 
 export function isAbortError(error: unknown): boolean {
   return error instanceof Error && error.name === 'AbortError';
+}
+
+/**
+ * client-node refuses an http:// cluster unless it skips TLS verification ("HTTP protocol is
+ * not allowed when skipTLSVerify is not set or false"), which kubectl does not ask for. For
+ * such a current cluster this is a copy of the config that says so: over plain HTTP the flag
+ * changes nothing else.
+ */
+function plainHttpAllowed(kc: KubeConfig): KubeConfig {
+  const current = kc.getCurrentCluster();
+  if (current === null || !current.server.startsWith('http:') || current.skipTLSVerify) return kc;
+  const copy = new (kc.constructor as new () => KubeConfig)();
+  copy.loadFromOptions({
+    clusters: kc.clusters.map((c) => (c.name === current.name ? { ...c, skipTLSVerify: true } : c)),
+    users: kc.users,
+    contexts: kc.contexts,
+    currentContext: kc.currentContext,
+  });
+  return copy;
 }

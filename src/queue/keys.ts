@@ -1,4 +1,4 @@
-/** Every Redis key and BullMQ name the queue uses, in one place. */
+/** Every Redis key and BullMQ name Sluice uses, in one place. */
 
 export const DEFAULT_PREFIX = 'sluice';
 export const QUEUE_NAME = 'ops';
@@ -19,8 +19,12 @@ export function keys(options: KeyOptions = {}) {
     pendingSync: (app: string) => `${p}:req:pending:${app}`,
     /** the request a running (or crashed) job took, with its job id (JSON) */
     inflightSync: (app: string) => `${p}:req:inflight:${app}`,
-    /** per-app operation lock: a random token, PX */
+    /** per-app operation lock: `<lease owner> <token>`, valid while the owner's lease lives */
     appLock: (app: string) => `${p}:lock:${app}`,
+    /** a worker's liveness lease: SET PX, renewed while the process lives */
+    lease: (owner: string) => `${p}:lease:${owner}`,
+    /** what `lease(owner)` starts with, for the Lua scripts that look up a lock holder's lease */
+    leasePrefix: `${p}:lease:`,
     /** who polls an app this round: SET NX PX interval */
     pollTurn: (app: string) => `${p}:poll:${app}`,
     /** self-heal back-off: JSON {count, last} */
@@ -33,6 +37,10 @@ export function keys(options: KeyOptions = {}) {
     webhookDelivery: (source: string, id: string) => `${p}:webhook:${source}:${id}`,
     /** BullMQ deduplication id of an app's job of one kind */
     dedupId: (kind: string, app: string) => `${kind}:${app}`,
+    /** operation history of an app: a list, newest first */
+    history: (app: string) => `${p}:history:${app}`,
+    /** the app's last sync state (JSON) */
+    state: (app: string) => `${p}:state:${app}`,
   };
 }
 export type Keys = ReturnType<typeof keys>;

@@ -10,8 +10,23 @@ export type PollPort = Pick<SluiceQueue, 'requestSync' | 'webhookBusy' | 'claimP
 
 export type PollOutcome = 'requested' | 'webhook-busy' | 'other-process' | 'error';
 
+/** How rounds are timed: real timers by default; tests pass the sim's VirtualClock (a SchedulingClock). */
+export interface Timers {
+  /** calls `fn` after `ms`; the returned function cancels it */
+  setTimer(ms: number, fn: () => void): () => void;
+}
+
+const realTimers: Timers = {
+  setTimer(ms, fn) {
+    const timer = setTimeout(fn, ms);
+    timer.unref();
+    return () => clearTimeout(timer);
+  },
+};
+
 export interface PollSchedulerOptions {
   readonly queue: PollPort;
+  readonly timers?: Timers;
   /** fraction of the interval added or taken at random (default 0.1) */
   readonly jitter?: number;
   /** in [0, 1); default Math.random */
@@ -22,7 +37,7 @@ export interface PollSchedulerOptions {
 
 interface Entry {
   intervalMs: number;
-  timer: NodeJS.Timeout | undefined;
+  cancel: (() => void) | undefined;
   /** bumped on update/remove so a round in flight does not reschedule a stale entry */
   generation: number;
 }
@@ -37,10 +52,12 @@ export class PollScheduler {
   private stopped = false;
   private readonly jitter: number;
   private readonly random: () => number;
+  private readonly timers: Timers;
 
   constructor(private readonly options: PollSchedulerOptions) {
     this.jitter = options.jitter ?? 0.1;
     this.random = options.random ?? Math.random;
+    this.timers = options.timers ?? realTimers;
     if (this.jitter < 0 || this.jitter >= 1) throw new RangeError('jitter must be in [0, 1)');
   }
 
@@ -50,10 +67,10 @@ export class PollScheduler {
     if (!(intervalMs > 0)) throw new RangeError(`poll interval must be positive, got ${intervalMs}`);
     const existing = this.entries.get(app);
     if (existing) {
-      clearTimeout(existing.timer);
+      existing.cancel?.();
       existing.generation++;
     }
-    const entry: Entry = { intervalMs, timer: undefined, generation: 0 };
+    const entry: Entry = { intervalMs, cancel: undefined, generation: 0 };
     this.entries.set(app, entry);
     this.schedule(app, entry);
   }
@@ -61,7 +78,7 @@ export class PollScheduler {
   remove(app: string): void {
     const entry = this.entries.get(app);
     if (!entry) return;
-    clearTimeout(entry.timer);
+    entry.cancel?.();
     entry.generation++;
     this.entries.delete(app);
   }
@@ -78,10 +95,9 @@ export class PollScheduler {
 
   private schedule(app: string, entry: Entry): void {
     const generation = entry.generation;
-    entry.timer = setTimeout(() => {
+    entry.cancel = this.timers.setTimer(jitteredDelay(entry.intervalMs, this.jitter, this.random()), () => {
       void this.round(app, entry, generation);
-    }, jitteredDelay(entry.intervalMs, this.jitter, this.random()));
-    entry.timer.unref();
+    });
   }
 
   private async round(app: string, entry: Entry, generation: number): Promise<void> {

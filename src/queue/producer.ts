@@ -4,8 +4,9 @@
  * and a sync job runs the newest request (see request-ledger.ts).
  */
 import { Queue, type JobsOptions } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { QUEUE_NAME, keys, type Keys } from './keys.ts';
+import { RedisHealth } from './redis-health.ts';
 import { RequestLedger, type LedgerView } from './request-ledger.ts';
 import { assertAppName, type JobKind, type JobPayload, type SyncRequest } from './types.ts';
 
@@ -14,6 +15,17 @@ export interface QueueConnectionOptions {
   readonly connection: string;
   /** key prefix, default 'sluice' */
   readonly prefix?: string;
+  /** where the connections report outages (one per process); default: a new one logging to stderr */
+  readonly health?: RedisHealth;
+}
+
+export function healthOf(options: QueueConnectionOptions): RedisHealth {
+  return options.health ?? new RedisHealth({ log: (line) => console.error(`sluice: ${line}`) });
+}
+
+/** Redis cannot take a request now: the caller is told at once rather than left waiting. */
+export class QueueUnavailableError extends Error {
+  override readonly name = 'QueueUnavailableError';
 }
 
 export interface SluiceQueueOptions extends QueueConnectionOptions {
@@ -41,13 +53,23 @@ export class SluiceQueue {
 
   constructor(private readonly options: SluiceQueueOptions) {
     this.keys = keys(options);
-    this.redis = new Redis(options.connection, { maxRetriesPerRequest: null });
+    const health = healthOf(options);
+    this.redis = health.connect(options.connection);
     this.queue = new Queue<JobPayload, unknown, JobKind>(QUEUE_NAME, { connection: this.redis, prefix: this.keys.bullPrefix });
+    this.queue.on('error', (err) => {
+      if (!health.bullError(err)) console.error(`sluice queue: ${err.message}`);
+    });
     this.ledger = new RequestLedger(this.redis, this.keys);
   }
 
+  /**
+   * Stores the request and queues its job. While Redis is unreachable this fails at once
+   * with QueueUnavailableError (nothing stored: the caller knows to retry); a request
+   * already on its way when the connection drops is sent again on reconnect.
+   */
   async requestSync(app: string, request: Omit<SyncRequest, 'requestedAt'>): Promise<RequestOutcome> {
     assertAppName(app);
+    await this.reachable();
     // the request is written before the job is added, so whichever job starts next sees it
     const stored = await this.ledger.submit(app, { ...request, requestedAt: Date.now() });
     const jobId = await this.add('sync', app);
@@ -56,6 +78,7 @@ export class SluiceQueue {
 
   async requestRefresh(app: string): Promise<RequestOutcome> {
     assertAppName(app);
+    await this.reachable();
     return { jobId: await this.add('refresh', app), stored: true };
   }
 
@@ -95,6 +118,23 @@ export class SluiceQueue {
   async close(): Promise<void> {
     await this.queue.close();
     await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+
+  /** Waits briefly for a connection being made (start-up, a reconnect in progress), then gives up loudly. */
+  private async reachable(waitMs = 2_000): Promise<void> {
+    if (this.redis.status === 'ready') return;
+    const { host, port } = this.redis.options;
+    const ready = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => done(false), waitMs);
+      const onReady = (): void => done(true);
+      const done = (ok: boolean): void => {
+        clearTimeout(timer);
+        this.redis.off('ready', onReady);
+        resolve(ok);
+      };
+      this.redis.on('ready', onReady);
+    });
+    if (!(await ready)) throw new QueueUnavailableError(`redis ${host ?? ''}:${port ?? ''} is unreachable (${this.redis.status}): the request was not queued; try again`);
   }
 
   private async add(kind: JobKind, app: string): Promise<string> {

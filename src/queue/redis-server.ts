@@ -24,8 +24,9 @@ export function redisAvailable(): boolean {
   return spawnSync(REDIS_SERVER, ['--version'], { timeout: 5_000 }).status === 0;
 }
 
-export async function startRedis(options: { readonly startTimeoutMs?: number } = {}): Promise<RedisProcess> {
-  const port = await freePort();
+/** `port`: a given one (a test restarting "the same" Redis), else a free one. */
+export async function startRedis(options: { readonly startTimeoutMs?: number; readonly port?: number } = {}): Promise<RedisProcess> {
+  const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'sluice-redis-'));
   const child = spawn(
     REDIS_SERVER,

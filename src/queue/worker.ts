@@ -1,14 +1,18 @@
 /**
  * startWorker: runs operations from the queue, one at a time per app across every worker
  * and process, with retries for failures the handler marks retryable, recovery of jobs
- * whose worker died (BullMQ stall detection), and a bounded graceful close.
+ * whose worker died (BullMQ stall detection and the process lease, both a few seconds),
+ * and a bounded graceful close.
+ *
+ * A handler whose app lock or BullMQ job lock is lost (this process stalled or lost Redis
+ * for a lease TTL, and another may have taken over) sees `ctx.signal` aborted at once; its
+ * job is handed back rather than failed, so the request runs again where the lock now is.
  */
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
-import { acquireAppLock, type HeldLock } from './app-lock.ts';
 import { retryClassOf, OperationError } from './errors.ts';
 import { QUEUE_NAME, keys } from './keys.ts';
-import type { QueueConnectionOptions } from './producer.ts';
+import { ProcessLease } from './lease.ts';
+import { healthOf, type QueueConnectionOptions } from './producer.ts';
 import { RequestLedger } from './request-ledger.ts';
 import { isJobKind, parseJobPayload, type JobKind, type JobPayload, type Operation } from './types.ts';
 
@@ -24,9 +28,9 @@ export type JobOutcome<R> = { readonly outcome: 'handled'; readonly result: R } 
 export interface WorkerOptions<R> extends QueueConnectionOptions {
   readonly concurrency: number;
   readonly handle: Handler<R>;
-  /** BullMQ job lock and the per-app lock TTL; a worker silent this long is presumed dead (default 30 s) */
+  /** BullMQ job lock and the process lease TTL; a worker silent this long is presumed dead (default 3 s) */
   readonly lockDurationMs?: number;
-  /** how often this worker looks for stalled jobs (default 15 s) */
+  /** how often this worker looks for stalled jobs (default 1 s) */
   readonly stalledIntervalMs?: number;
   /** stalls tolerated before a job fails (default 2) */
   readonly maxStalledCount?: number;
@@ -34,8 +38,8 @@ export interface WorkerOptions<R> extends QueueConnectionOptions {
   readonly appBusyRetryMs?: number;
   /** close() waits this long for running operations before handing them back (default 30 s) */
   readonly closeTimeoutMs?: number;
-  /** errors from BullMQ's connections and loops; default: console.error */
-  readonly onError?: (err: Error) => void;
+  /** one line per problem (lost locks, BullMQ errors); Redis outages go to `health` */
+  readonly log?: (line: string) => void;
 }
 
 export interface CloseReport {
@@ -52,10 +56,11 @@ interface Running {
   readonly job: Job<JobPayload, unknown, JobKind>;
   readonly token: string;
   readonly abort: AbortController;
-  readonly lock: HeldLock;
   readonly done: Promise<void>;
   /** set by close() when the job went back to the queue unfinished */
   handedBack: boolean;
+  /** set when its app lock or job lock was lost: another process may run it now */
+  lost: boolean;
 }
 
 let workerCount = 0;
@@ -71,13 +76,15 @@ function appOf(data: unknown): string {
 
 export async function startWorker<R>(options: WorkerOptions<R>): Promise<SluiceWorker> {
   const k = keys(options);
-  const lockDuration = options.lockDurationMs ?? 30_000;
+  const lockDuration = options.lockDurationMs ?? 3_000;
   const appBusyRetryMs = options.appBusyRetryMs ?? 1_000;
-  const onError = options.onError ?? ((err: Error) => console.error(`sluice worker: ${err.message}`));
+  const log = options.log ?? ((line: string) => console.error(`sluice worker: ${line}`));
+  const onError = (err: Error): void => log(err.message);
+  const health = healthOf(options);
   // BullMQ's blocking connection requires maxRetriesPerRequest: null (it throws otherwise)
-  const redis = new Redis(options.connection, { maxRetriesPerRequest: null });
-  redis.on('error', onError);
+  const redis = health.connect(options.connection);
   const ledger = new RequestLedger(redis, k);
+  const lease = await ProcessLease.start(redis, k, { ttlMs: lockDuration });
   const running = new Map<string, Running>();
   const id = `${process.pid}-${++workerCount}`;
 
@@ -86,18 +93,19 @@ export async function startWorker<R>(options: WorkerOptions<R>): Promise<SluiceW
     if (job.id === undefined || token === undefined) throw new Error('BullMQ gave a job without id or token');
     const jobId = job.id;
     const app = appOf(job.data);
-    const lock = await acquireAppLock(redis, k.appLock(app), lockDuration);
+    const lock = await lease.acquire(k.appLock(app));
     if (!lock) {
       // another operation of this app runs somewhere: try again shortly, without using an attempt
       await job.moveToDelayed(Date.now() + appBusyRetryMs, token);
       throw new DelayedError(`app ${app} is busy`);
     }
     const abort = new AbortController();
-    const onLost = (): void => abort.abort(lock.lost.reason);
-    lock.lost.addEventListener('abort', onLost, { once: true });
     let finish = (): void => {};
     const done = new Promise<void>((resolve) => (finish = resolve));
-    running.set(jobId, { job, token, abort, lock, done, handedBack: false });
+    const entry: Running = { job, token, abort, done, handedBack: false, lost: false };
+    const onLost = (): void => loseLock(entry, lock.lost.reason as Error);
+    lock.lost.addEventListener('abort', onLost, { once: true });
+    running.set(jobId, entry);
     try {
       return await runLocked(job, jobId, token, app, abort.signal);
     } finally {
@@ -125,6 +133,7 @@ export async function startWorker<R>(options: WorkerOptions<R>): Promise<SluiceW
     } catch (err) {
       // handed back by close(): the job and its request belong to the next worker now
       if (running.get(jobId)?.handedBack) throw err;
+      if (running.get(jobId)?.lost) return handBackLost(job, token, app);
       const retry = retryClassOf(err);
       if (retry === 'requeue-after' && err instanceof OperationError) {
         await job.moveToDelayed(Date.now() + (err.options.requeueAfterMs ?? appBusyRetryMs), token);
@@ -138,16 +147,43 @@ export async function startWorker<R>(options: WorkerOptions<R>): Promise<SluiceW
     }
   };
 
+  /** Stops the handler at once: its lock is gone, so another process may be running the app. */
+  const loseLock = (r: Running, reason: Error): void => {
+    if (r.lost || r.handedBack) return;
+    r.lost = true;
+    log(`${r.job.data.app}: ${reason.message}; operation ${r.job.id ?? ''} stopped and handed back`);
+    r.abort.abort(reason);
+  };
+
+  /**
+   * After a lost lock the job is not this worker's to fail: back to wait if BullMQ still
+   * lets us (our job lock held), else its stall detection re-queues it. The request stays
+   * in the ledger's inflight entry for the next run.
+   */
+  const handBackLost = async (job: Job<JobPayload, unknown, JobKind>, token: string, app: string): Promise<never> => {
+    await job.moveToWait(token).catch(() => undefined);
+    throw new DelayedError(`app ${app}: lock lost, handed back`);
+  };
+
   const worker = new Worker<JobPayload, JobOutcome<R>, JobKind>(QUEUE_NAME, processor, {
     connection: redis,
     prefix: k.bullPrefix,
     concurrency: options.concurrency,
     lockDuration,
-    stalledInterval: options.stalledIntervalMs ?? 15_000,
+    stalledInterval: options.stalledIntervalMs ?? 1_000,
     maxStalledCount: options.maxStalledCount ?? 2,
     autorun: true,
   });
-  worker.on('error', onError);
+  worker.on('error', (err) => {
+    if (!health.bullError(err)) onError(err);
+  });
+  // BullMQ could not extend a job's lock: another worker may pick the job up as stalled
+  worker.on('lockRenewalFailed', (jobIds: string[]) => {
+    for (const jobId of jobIds) {
+      const r = running.get(jobId);
+      if (r) loseLock(r, new Error(`job lock of ${jobId} lost`));
+    }
+  });
   await worker.waitUntilReady();
 
   return {
@@ -169,7 +205,6 @@ export async function startWorker<R>(options: WorkerOptions<R>): Promise<SluiceW
         const stuck = [...running.values()];
         for (const r of stuck) {
           r.handedBack = true;
-          r.lock.abandon();
           try {
             await r.job.moveToWait(r.token);
             handedBack.push(r.job.id ?? '');
@@ -183,6 +218,8 @@ export async function startWorker<R>(options: WorkerOptions<R>): Promise<SluiceW
       } else {
         await worker.close();
       }
+      // frees the app locks of handlers that did not return (they were told to stop)
+      await lease.stop();
       await redis.quit().catch(() => redis.disconnect());
       return { handedBack };
     },

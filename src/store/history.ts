@@ -7,7 +7,7 @@
  * Everything read back is validated, since Redis is outside the process.
  */
 import type { Redis } from 'ioredis';
-import { DEFAULT_PREFIX, EVENT_STREAM_LENGTH, keys } from '../queue/keys.ts';
+import { EVENT_STREAM_LENGTH, keys, type Keys } from '../queue/keys.ts';
 import { assertAppName, isSyncTrigger } from '../queue/types.ts';
 import { OPERATION_PHASES, RESOURCE_ACTIONS, type HistoryEntry, type ResourceResult } from './types.ts';
 
@@ -31,8 +31,7 @@ export interface StoredApp {
 }
 
 export class HistoryStore {
-  private readonly prefix: string;
-  private readonly eventsKey: string;
+  private readonly keys: Keys;
   readonly limit: number;
 
   /** The caller owns the connection. */
@@ -40,17 +39,16 @@ export class HistoryStore {
     private readonly redis: Redis,
     options: HistoryStoreOptions = {},
   ) {
-    this.prefix = options.prefix ?? DEFAULT_PREFIX;
+    this.keys = keys(options);
     this.limit = options.limit ?? DEFAULT_HISTORY_LIMIT;
-    this.eventsKey = keys({ prefix: this.prefix }).appEvents;
     if (!Number.isInteger(this.limit) || this.limit < 1) throw new RangeError(`history limit must be a positive integer, got ${this.limit}`);
   }
 
   async record(app: string, entry: HistoryEntry): Promise<void> {
     assertAppName(app);
     const text = JSON.stringify(parseHistoryEntry(entry));
-    const key = this.historyKey(app);
-    const replies = await this.redis.multi().lpush(key, text).ltrim(key, 0, this.limit - 1).xadd(this.eventsKey, 'MAXLEN', '~', EVENT_STREAM_LENGTH, '*', 'type', 'app', 'app', app).exec();
+    const key = this.keys.history(app);
+    const replies = await this.redis.multi().lpush(key, text).ltrim(key, 0, this.limit - 1).xadd(this.keys.appEvents, 'MAXLEN', '~', EVENT_STREAM_LENGTH, '*', 'type', 'app', 'app', app).exec();
     const failed = replies?.find(([err]) => err);
     if (!replies || failed) throw new Error(`recording history of ${app} failed: ${failed?.[0]?.message ?? 'transaction aborted'}`);
   }
@@ -59,13 +57,13 @@ export class HistoryStore {
   async list(app: string, limit: number = this.limit): Promise<HistoryEntry[]> {
     assertAppName(app);
     if (limit <= 0) return [];
-    const texts = await this.redis.lrange(this.historyKey(app), 0, limit - 1);
+    const texts = await this.redis.lrange(this.keys.history(app), 0, limit - 1);
     return texts.map((text) => parseHistoryEntry(JSON.parse(text)));
   }
 
   async getState(app: string): Promise<unknown> {
     assertAppName(app);
-    const text = await this.redis.get(this.stateKey(app));
+    const text = await this.redis.get(this.keys.state(app));
     return text === null ? undefined : (JSON.parse(text) as unknown);
   }
 
@@ -73,7 +71,7 @@ export class HistoryStore {
     assertAppName(app);
     const text = JSON.stringify(state);
     if (text === undefined) throw new TypeError('state is not JSON-serialisable');
-    const previous = await this.redis.set(this.stateKey(app), text, 'GET');
+    const previous = await this.redis.set(this.keys.state(app), text, 'GET');
     if (previous === null || withoutComparedAt(previous) !== withoutComparedAt(text)) await this.publish('app', app);
   }
 
@@ -84,8 +82,8 @@ export class HistoryStore {
   async read(apps: readonly string[]): Promise<StoredApp[]> {
     if (apps.length === 0) return [];
     for (const app of apps) assertAppName(app);
-    const pipeline = this.redis.pipeline().mget(apps.map((a) => this.stateKey(a)));
-    for (const app of apps) pipeline.lindex(this.historyKey(app), 0);
+    const pipeline = this.redis.pipeline().mget(apps.map((a) => this.keys.state(a)));
+    for (const app of apps) pipeline.lindex(this.keys.history(app), 0);
     const replies = (await pipeline.exec()) ?? [];
     const failed = replies.find(([err]) => err);
     if (failed) throw failed[0] as Error;
@@ -104,15 +102,7 @@ export class HistoryStore {
   }
 
   private async publish(type: AppEventType, app: string): Promise<void> {
-    await this.redis.xadd(this.eventsKey, 'MAXLEN', '~', EVENT_STREAM_LENGTH, '*', 'type', type, 'app', app);
-  }
-
-  private historyKey(app: string): string {
-    return `${this.prefix}:history:${app}`;
-  }
-
-  private stateKey(app: string): string {
-    return `${this.prefix}:state:${app}`;
+    await this.redis.xadd(this.keys.appEvents, 'MAXLEN', '~', EVENT_STREAM_LENGTH, '*', 'type', type, 'app', app);
   }
 }
 

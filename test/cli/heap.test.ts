@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { HEAP_FLAGS, missingHeapFlags } from '../../src/cli/heap.ts';
 
@@ -19,5 +22,10 @@ describe('bin/sluice.js', () => {
   it('passes HEAP_FLAGS to node in its shebang', async () => {
     const first = (await readFile(new URL('../../bin/sluice.js', import.meta.url), 'utf8')).split('\n')[0];
     expect(first).toBe(`#!/usr/bin/env -S node ${HEAP_FLAGS.join(' ')}`);
+  });
+
+  it('runs the command (dist/ when built, else the sources through tsx)', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [fileURLToPath(new URL('../../bin/sluice.js', import.meta.url)), '--help']);
+    expect(stdout).toMatch(/^usage: sluice <command>/);
   });
 });

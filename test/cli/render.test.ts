@@ -8,10 +8,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { renderCommand } from '../../src/cli/render.ts';
+import { sluiceArgs } from '../support/cli.ts';
 import { findKubectl } from '../support/kubectl.ts';
 import { gitAvailable, startGitServer, type GitServer, type TestRepo } from '../support/git-server.ts';
-
-const BIN = fileURLToPath(new URL('../../bin/sluice.js', import.meta.url));
 
 class Capture extends Writable {
   text = '';
@@ -95,7 +94,7 @@ describe('sluice render DIR', () => {
   });
 
   it('runs through the sluice binary', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, [BIN, 'render', path.join(dir, 'base')]);
+    const { stdout } = await promisify(execFile)(process.execPath, sluiceArgs('render', path.join(dir, 'base')));
     expect(ids(stdout)).toEqual(['Deployment/web']);
   });
 });

@@ -1,7 +1,8 @@
 /**
- * A controller in a process of its own, for the two-process test. Env: SIM_URL, REDIS_URL,
- * REPO_URL, APPS (comma-separated names; each syncs directory <name>), CACHE_DIR. Prints
- * `ready` once started and exits on SIGTERM after a clean stop.
+ * A controller in a process of its own, for the multi-process tests. Env: SIM_URL, REDIS_URL,
+ * REPO_URL, APPS (comma-separated names; each syncs directory <name>), CACHE_DIR, PREFIX;
+ * LOCK_MS and STALL_MS (else the defaults). Prints `ready` once started and exits on
+ * SIGTERM after a clean stop.
  */
 import { Controller } from '../../src/controller/controller.ts';
 import { GitSource } from '../../src/git/index.ts';
@@ -16,10 +17,10 @@ const controller = await Controller.start({
   git: new GitSource({ cacheDir: env('CACHE_DIR'), refsTtlMs: 200 }),
   kube,
   redisUrl: env('REDIS_URL'),
-  prefix: 'two-processes',
-  lockDurationMs: 1_000,
-  stalledIntervalMs: 500,
-  log: () => undefined,
+  prefix: env('PREFIX') || 'two-processes',
+  ...(env('LOCK_MS') ? { lockDurationMs: Number(env('LOCK_MS')) } : {}),
+  ...(env('STALL_MS') ? { stalledIntervalMs: Number(env('STALL_MS')) } : {}),
+  log: process.env['LOG'] ? (line) => process.stderr.write(`[${process.pid}] ${line}\n`) : () => undefined,
 });
 process.stdout.write('ready\n');
 process.once('SIGTERM', () => void controller.stop().then(() => process.exit(0)));

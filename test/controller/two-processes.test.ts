@@ -1,9 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../src/json.ts';
@@ -13,8 +11,8 @@ import { HistoryStore } from '../../src/store/history.ts';
 import { gitAvailable, startGitServer, type GitServer, type TestRepo } from '../support/git-server.ts';
 import { redisAvailable, startRedis, type TestRedis } from '../support/redis.ts';
 import { until } from '../support/wait.ts';
+import { startControllerProcess } from './spawn.ts';
 
-const SCRIPT = fileURLToPath(new URL('./controller-process.ts', import.meta.url));
 const APPS = ['one', 'two', 'three', 'four'];
 const CONFIG = (v: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  version: "${v}"\n`;
 
@@ -26,16 +24,11 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('two controller processes 
   let kube: KubeClient;
   const children: ChildProcess[] = [];
 
-  function startController(): Promise<ChildProcess> {
-    return (async () => {
-      const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT], {
-        env: { ...process.env, SIM_URL: cluster.url, REDIS_URL: redis.url, REPO_URL: repo.url, APPS: APPS.join(','), CACHE_DIR: await mkdtemp(path.join(tmpdir(), 'sluice-two-')) },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      children.push(child);
-      await new Promise((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
-      return child;
-    })();
+  async function startController(): Promise<ChildProcess> {
+    const cacheDir = await mkdtemp(path.join(tmpdir(), 'sluice-two-'));
+    const child = await startControllerProcess({ SIM_URL: cluster.url, REDIS_URL: redis.url, REPO_URL: repo.url, APPS: APPS.join(','), CACHE_DIR: cacheDir, LOCK_MS: '1000', STALL_MS: '500' });
+    children.push(child);
+    return child;
   }
 
   beforeAll(async () => {

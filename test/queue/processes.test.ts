@@ -5,8 +5,9 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stopProcess } from '../../src/child-process.ts';
 import { SluiceQueue } from '../../src/queue/producer.ts';
+import { until } from '../support/wait.ts';
 import { redisAvailable, startRedis, type TestRedis } from '../support/redis.ts';
-import { completedRuns, overlaps, queueIdle, runEvents, sleep, waitFor } from './recorder.ts';
+import { completedRuns, overlaps, queueIdle, runEvents, sleep } from './recorder.ts';
 
 const SCRIPT = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
 
@@ -63,7 +64,7 @@ describe.skipIf(!redisAvailable())('workers in separate processes (real redis-se
       for (const app of apps) await queue.requestSync(app, { revision: `${app}-${round}`, trigger: 'webhook' });
       await sleep(15);
     }
-    await waitFor(async () => (await queueIdle(queue.bullQueue)) && (await redis.exists(...apps.map((a) => `${prefix}:req:pending:${a}`))) === 0, 15_000, 'all apps');
+    await until('all apps', async () => (await queueIdle(queue.bullQueue)) && (await redis.exists(...apps.map((a) => `${prefix}:req:pending:${a}`))) === 0, 15_000, 25);
     const runs = await completedRuns(redis, prefix);
     expect(overlaps(runs)).toEqual([]);
     const jobIds = runs.map((r) => r.jobId);
@@ -79,13 +80,13 @@ describe.skipIf(!redisAvailable())('workers in separate processes (real redis-se
     const timing = { LOCK_MS: '1000', STALL_MS: '500', HOLD_MS: '2500' };
     const workers = new Map(await Promise.all(['A', 'B'].map(async (name) => [name, await spawnWorker(prefix, name, timing)] as const)));
     const job = await queue.requestSync('victim', { revision: 'r1', trigger: 'manual' });
-    await waitFor(async () => (await runEvents(redis, prefix, 'start')).length > 0, 5_000, 'a worker to start the job');
+    await until('a worker to start the job', async () => (await runEvents(redis, prefix, 'start')).length > 0, 5_000, 25);
     const [first] = await runEvents(redis, prefix, 'start');
     const victim = first!.worker;
     const survivor = victim === 'A' ? 'B' : 'A';
     const killedAt = Date.now();
     workers.get(victim)!.kill('SIGKILL');
-    await waitFor(async () => (await completedRuns(redis, prefix)).length > 0, 12_000, `${survivor} to finish the job`);
+    await until(`${survivor} to finish the job`, async () => (await completedRuns(redis, prefix)).length > 0, 12_000, 25);
     const recoveredIn = Date.now() - killedAt;
     const runs = await completedRuns(redis, prefix);
     expect(runs.map((r) => [r.worker, r.jobId, r.revision])).toEqual([[survivor, job.jobId, 'r1']]);
@@ -93,7 +94,7 @@ describe.skipIf(!redisAvailable())('workers in separate processes (real redis-se
     expect(runs[0]!.start - killedAt).toBeGreaterThanOrEqual(500);
     console.info(`SIGKILL recovery: restarted after ${runs[0]!.start - killedAt} ms, done after ${recoveredIn} ms (hold 2500 ms)`);
     // the handler records its end just before BullMQ marks the job completed
-    await waitFor(async () => (await queue.bullQueue.getJobState(job.jobId)) === 'completed', 3_000, 'the job to complete');
+    await until('the job to complete', async () => (await queue.bullQueue.getJobState(job.jobId)) === 'completed', 3_000, 25);
     expect(recoveredIn).toBeLessThan(10_000);
     expect(workers.get(survivor)!.exitCode).toBeNull();
   });

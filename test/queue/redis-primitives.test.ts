@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acquireAppLock } from '../../src/queue/app-lock.ts';
 import { keys } from '../../src/queue/keys.ts';
+import { ProcessLease } from '../../src/queue/lease.ts';
 import { RequestLedger } from '../../src/queue/request-ledger.ts';
 import type { SyncTrigger } from '../../src/queue/types.ts';
 import { redisAvailable, startRedis, type TestRedis } from '../support/redis.ts';
-import { sleep, waitFor } from './recorder.ts';
+import { until } from '../support/wait.ts';
 
-describe.skipIf(!redisAvailable())('app lock and request ledger (real redis-server)', () => {
+
+describe.skipIf(!redisAvailable())('process lease, app locks and request ledger (real redis-server)', () => {
   let server: TestRedis;
   let redis: Redis;
 
@@ -21,36 +22,76 @@ describe.skipIf(!redisAvailable())('app lock and request ledger (real redis-serv
     await server?.stop();
   });
 
+  const prefix = `lease${randomUUID().slice(0, 8)}`;
+  const leaseOf = (ttlMs: number, connection: Redis = redis) => ProcessLease.start(connection, keys({ prefix }), { ttlMs });
   const key = (): string => `lock:${randomUUID()}`;
 
-  it('the app lock admits one holder, renews itself, and is released only by its holder', async () => {
+  it('an app lock admits one holder, lives while its lease is renewed, and is released only by its holder', async () => {
+    const [a, b] = [await leaseOf(300), await leaseOf(300)];
     const k = key();
-    const first = await acquireAppLock(redis, k, 300);
+    const first = await a.acquire(k);
     expect(first).toBeDefined();
-    expect(await acquireAppLock(redis, k, 300)).toBeUndefined();
-    await sleep(500); // past the TTL: renewals kept it
-    expect(await acquireAppLock(redis, k, 300)).toBeUndefined();
+    expect(await b.acquire(k)).toBeUndefined();
+    // three TTLs later the renewed lease still holds it
+    await new Promise((r) => setTimeout(r, 900));
+    expect(await b.acquire(k)).toBeUndefined();
+    expect(first!.lost.aborted).toBe(false);
     await first!.release();
-    const second = await acquireAppLock(redis, k, 300);
+    const second = await b.acquire(k);
     expect(second).toBeDefined();
     await first!.release(); // a stale holder's release must not free the new holder's lock
     expect(await redis.exists(k)).toBe(1);
     await second!.release();
     expect(await redis.exists(k)).toBe(0);
+    await Promise.all([a.stop(), b.stop()]);
   });
 
-  it('an abandoned lock expires; a lock taken away signals its holder', async () => {
+  it("a dead holder's locks are free one lease TTL later; a stopped lease frees them at once", async () => {
+    // a process killed with SIGKILL: its connection is gone, its lease no longer renewed
+    const deadConnection = new Redis(server.url);
+    const [dead, survivor] = [await leaseOf(300, deadConnection), await leaseOf(300)];
     const k = key();
-    const held = await acquireAppLock(redis, k, 200);
-    held!.abandon();
-    await sleep(300);
-    expect(await redis.exists(k)).toBe(0);
+    await dead.acquire(k);
+    deadConnection.disconnect();
+    const killedAt = Date.now();
+    const taken = await until('the survivor to take the lock', () => survivor.acquire(k), 2_000, 20);
+    expect(Date.now() - killedAt).toBeLessThan(1_500);
+    await taken.release();
     const k2 = key();
-    const stolen = await acquireAppLock(redis, k2, 150);
-    await redis.set(k2, 'someone-else');
-    await waitFor(() => stolen!.lost.aborted, 1_000, 'the holder to notice');
+    const stopping = await leaseOf(60_000);
+    await stopping.acquire(k2);
+    await stopping.stop();
+    expect(await survivor.acquire(k2)).toBeDefined();
+    await survivor.stop();
+  });
+
+  it('a lock taken away or a lease that expired aborts its holder', async () => {
+    const lease = await leaseOf(300);
+    const k = key();
+    const stolen = await lease.acquire(k);
+    await redis.set(k, 'someone-else');
+    await until('the holder to notice the theft', () => stolen!.lost.aborted, 1_000, 25);
     await stolen!.release();
-    expect(await redis.get(k2)).toBe('someone-else');
+    expect(await redis.get(k)).toBe('someone-else');
+    // the lease deleted behind its back (expired while the process stalled): every lock is lost
+    const held = await lease.acquire(key());
+    await redis.del(...(await redis.keys(`${prefix}:lease:*`)));
+    await until('the holder to notice its lease is gone', () => held!.lost.aborted, 1_000, 25);
+    // and a new lease takes new locks
+    expect(await lease.acquire(key())).toBeDefined();
+    await lease.stop();
+  });
+
+  it('a holder cut off from Redis stops as soon as its lease TTL passes, before anyone could take over', async () => {
+    const connection = new Redis(server.url);
+    const lease = await leaseOf(300, connection);
+    const held = await lease.acquire(key());
+    connection.disconnect();
+    const cutAt = Date.now();
+    await until('the holder to give its lock up', () => held!.lost.aborted, 2_000, 10);
+    // the lease TTL (300 ms) and at most one renewal tick (100 ms)
+    expect(Date.now() - cutAt).toBeLessThan(1_000);
+    await lease.stop();
   });
 
   const req = (trigger: SyncTrigger, revision: string, requestedAt = 1) => ({ trigger, revision, requestedAt });

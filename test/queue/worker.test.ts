@@ -5,8 +5,9 @@ import { OperationError } from '../../src/queue/errors.ts';
 import { SluiceQueue } from '../../src/queue/producer.ts';
 import type { Operation } from '../../src/queue/types.ts';
 import { startWorker, type SluiceWorker } from '../../src/queue/worker.ts';
+import { until } from '../support/wait.ts';
 import { redisAvailable, startRedis, type TestRedis } from '../support/redis.ts';
-import { completedRuns, overlaps, queueIdle, recordingHandler, runEvents, sleep, waitFor } from './recorder.ts';
+import { completedRuns, overlaps, queueIdle, recordingHandler, runEvents, sleep } from './recorder.ts';
 
 describe.skipIf(!redisAvailable())('queue workers (real redis-server)', () => {
   let server: TestRedis;
@@ -47,9 +48,10 @@ describe.skipIf(!redisAvailable())('queue workers (real redis-server)', () => {
 
   it('collapses a burst of 50 requests into at most two runs, the last with the newest revision', async () => {
     const { prefix, queue, worker } = setup();
-    await worker('w1', () => 150);
+    // each run outlasts the whole burst, even on a loaded machine
+    await worker('w1', () => 1_000);
     for (let i = 0; i < 50; i++) await queue.requestSync('guestbook', { revision: `r${i}`, trigger: 'webhook' });
-    await waitFor(async () => (await queueIdle(queue.bullQueue)) && (await completedRuns(redis, prefix)).length > 0, 10_000, 'the queue to drain');
+    await until('the queue to drain', async () => (await queueIdle(queue.bullQueue)) && (await completedRuns(redis, prefix)).length > 0, 10_000, 25);
     const runs = await completedRuns(redis, prefix);
     expect(runs.length).toBeGreaterThanOrEqual(1);
     expect(runs.length).toBeLessThanOrEqual(2);
@@ -61,9 +63,9 @@ describe.skipIf(!redisAvailable())('queue workers (real redis-server)', () => {
     const { prefix, queue, worker } = setup();
     await worker('w1', () => 400);
     await queue.requestSync('guestbook', { revision: 'first', trigger: 'manual' });
-    await waitFor(async () => (await redis.llen(`${prefix}:test:runs`)) > 0, 5_000, 'the first run to start');
+    await until('the first run to start', async () => (await redis.llen(`${prefix}:test:runs`)) > 0, 5_000, 25);
     for (let i = 0; i < 50; i++) await queue.requestSync('guestbook', { revision: `r${i}`, trigger: 'webhook' });
-    await waitFor(async () => (await completedRuns(redis, prefix)).length >= 2 && (await queueIdle(queue.bullQueue)), 10_000, 'two runs');
+    await until('two runs', async () => (await completedRuns(redis, prefix)).length >= 2 && (await queueIdle(queue.bullQueue)), 10_000, 25);
     const runs = await completedRuns(redis, prefix);
     expect(runs.map((r) => r.revision)).toEqual(['first', 'r49']);
     expect(overlaps(runs)).toEqual([]);
@@ -79,7 +81,7 @@ describe.skipIf(!redisAvailable())('queue workers (real redis-server)', () => {
     await queue.requestSync('polled', { trigger: 'poll' });
     expect((await queue.requestSync('polled', { revision: 'abc', trigger: 'webhook' })).stored).toBe(true);
     await worker('w1', () => 20);
-    await waitFor(async () => (await completedRuns(redis, prefix)).length >= 2 && (await queueIdle(queue.bullQueue)), 10_000, 'both apps');
+    await until('both apps', async () => (await completedRuns(redis, prefix)).length >= 2 && (await queueIdle(queue.bullQueue)), 10_000, 25);
     const runs = await completedRuns(redis, prefix);
     expect(runs.map((r) => [r.app, r.revision, r.trigger]).sort()).toEqual([
       ['polled', 'abc', 'webhook'],
@@ -97,7 +99,7 @@ describe.skipIf(!redisAvailable())('queue workers (real redis-server)', () => {
       for (const app of apps) await queue.requestSync(app, { revision: `${app}-${round}`, trigger: 'webhook' });
       await sleep(10);
     }
-    await waitFor(async () => (await queueIdle(queue.bullQueue)) && (await redis.exists(...apps.map((a) => `${prefix}:req:pending:${a}`))) === 0, 15_000, 'all apps');
+    await until('all apps', async () => (await queueIdle(queue.bullQueue)) && (await redis.exists(...apps.map((a) => `${prefix}:req:pending:${a}`))) === 0, 15_000, 25);
     await sleep(100);
     expect(await queueIdle(queue.bullQueue)).toBe(true);
     const runs = await completedRuns(redis, prefix);
@@ -119,7 +121,7 @@ describe.skipIf(!redisAvailable())('queue workers (real redis-server)', () => {
     await worker('w2', () => 300);
     await queue.requestSync('shop', { revision: 'r1', trigger: 'manual' });
     await queue.requestRefresh('shop');
-    await waitFor(async () => (await completedRuns(redis, prefix)).length >= 2 && (await queueIdle(queue.bullQueue)), 10_000, 'sync and refresh');
+    await until('sync and refresh', async () => (await completedRuns(redis, prefix)).length >= 2 && (await queueIdle(queue.bullQueue)), 10_000, 25);
     const runs = await completedRuns(redis, prefix);
     expect(runs.map((r) => r.kind).sort()).toEqual(['refresh', 'sync']);
     expect(overlaps(runs)).toEqual([]);
@@ -147,7 +149,7 @@ describe.skipIf(!redisAvailable())('queue workers (real redis-server)', () => {
     const flaky = await queue.requestSync('flaky', { trigger: 'manual' });
     const broken = await queue.requestSync('broken', { trigger: 'manual' });
     const terminal = await queue.requestSync('terminal', { trigger: 'manual' });
-    await waitFor(async () => (await queueIdle(queue.bullQueue)) && seen.length >= 5, 10_000, 'retries');
+    await until('retries', async () => (await queueIdle(queue.bullQueue)) && seen.length >= 5, 10_000, 25);
     const flakyRuns = seen.filter((s) => s.app === 'flaky');
     expect(flakyRuns.map((s) => s.attempt)).toEqual([1, 2, 3]);
     const gap1 = flakyRuns[1]!.at - flakyRuns[0]!.at;
@@ -167,7 +169,7 @@ describe.skipIf(!redisAvailable())('queue workers (real redis-server)', () => {
     const { prefix, queue, worker } = setup();
     await worker('w1', () => 10);
     const job = await queue.bullQueue.add('sync', { app: 'Not A Name!' }, { attempts: 5 });
-    await waitFor(async () => (await queue.bullQueue.getJobState(job.id!)) === 'failed', 5_000, 'the job to fail');
+    await until('the job to fail', async () => (await queue.bullQueue.getJobState(job.id!)) === 'failed', 5_000, 25);
     const failed = await queue.bullQueue.getJob(job.id!);
     expect(failed?.attemptsMade).toBe(1);
     expect(failed?.failedReason).toMatch(/invalid job payload/);
@@ -178,7 +180,7 @@ describe.skipIf(!redisAvailable())('queue workers (real redis-server)', () => {
     const { prefix, queue, worker } = setup();
     const w = await worker('w1', () => 300);
     await queue.requestSync('guestbook', { revision: 'r1', trigger: 'manual' });
-    await waitFor(async () => (await redis.llen(`${prefix}:test:runs`)) > 0, 5_000, 'the run to start');
+    await until('the run to start', async () => (await redis.llen(`${prefix}:test:runs`)) > 0, 5_000, 25);
     const report = await w.close({ timeoutMs: 3_000 });
     expect(report.handedBack).toEqual([]);
     const runs = await completedRuns(redis, prefix);
@@ -189,16 +191,33 @@ describe.skipIf(!redisAvailable())('queue workers (real redis-server)', () => {
     const { prefix, queue, worker } = setup();
     const w1 = await worker('w1', () => 60_000);
     const job = await queue.requestSync('guestbook', { revision: 'r1', trigger: 'manual' });
-    await waitFor(async () => (await redis.llen(`${prefix}:test:runs`)) > 0, 5_000, 'the run to start');
+    await until('the run to start', async () => (await redis.llen(`${prefix}:test:runs`)) > 0, 5_000, 25);
     const started = Date.now();
     const report = await w1.close({ timeoutMs: 200 });
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(report.handedBack).toEqual([job.jobId]);
     expect(await completedRuns(redis, prefix)).toEqual([]);
-    await waitFor(async () => (await runEvents(redis, prefix, 'aborted')).length === 1, 2_000, 'the handler to see the abort');
+    await until('the handler to see the abort', async () => (await runEvents(redis, prefix, 'aborted')).length === 1, 2_000, 25);
     await worker('w2', () => 50);
-    await waitFor(async () => (await completedRuns(redis, prefix)).length > 0, 8_000, 'w2 to run the handed-back job');
+    await until('w2 to run the handed-back job', async () => (await completedRuns(redis, prefix)).length > 0, 8_000, 25);
     const runs = await completedRuns(redis, prefix);
     expect(runs.map((r) => [r.worker, r.jobId, r.revision])).toEqual([['w2', job.jobId, 'r1']]);
+  });
+
+  it('a handler whose app lock is lost (its lease expired) is aborted at once and its job runs again', async () => {
+    const { prefix, queue, worker } = setup();
+    let runs = 0;
+    await worker('w1', () => (++runs === 1 ? 60_000 : 50));
+    const job = await queue.requestSync('guestbook', { revision: 'r1', trigger: 'manual' });
+    await until('the run to start', async () => (await redis.llen(`${prefix}:test:runs`)) > 0, 5_000, 25);
+    // what a process that stalled past its lease TTL finds: its lease gone, maybe its locks taken
+    const lostAt = Date.now();
+    await redis.del(...(await redis.keys(`${prefix}:lease:*`)));
+    await until('the handler to see the abort', async () => (await runEvents(redis, prefix, 'aborted')).length === 1, 3_000, 25);
+    // a renewal tick (a third of the 2 s TTL) notices
+    expect(Date.now() - lostAt).toBeLessThan(1_500);
+    await until('the job to run again', async () => (await completedRuns(redis, prefix)).length > 0, 8_000, 25);
+    expect((await completedRuns(redis, prefix)).map((r) => [r.jobId, r.revision])).toEqual([[job.jobId, 'r1']]);
+    await until('the job to complete', async () => (await queue.bullQueue.getJobState(job.jobId)) === 'completed', 3_000, 25);
   });
 });

@@ -4,7 +4,8 @@ import { SimApiServer, type PatchType } from '../../src/sim/apiserver.ts';
 import { StatusError } from '../../src/sim/errors.ts';
 import { GarbageCollector } from '../../src/sim/garbage-collector.ts';
 import { ObjectStore } from '../../src/sim/store.ts';
-import { eventually, newConfigMap, newCrd, newDeployment, typeOf } from '../support/sim.ts';
+import { newConfigMap, newCrd, newDeployment, typeOf } from '../support/sim.ts';
+import { until } from '../support/wait.ts';
 
 function statusOf(fn: () => unknown): { code: number; reason: string; message: string; causes: string[] } {
   try {
@@ -347,14 +348,14 @@ describe('delete, finalizers and garbage collection', () => {
     const owner = api.create(deploy(), 'default', newDeployment('o'));
     api.create(cm(), 'default', owned('dep', owner));
     api.delete(deploy(), 'default', 'o');
-    await eventually(() => !exists(cm(), 'default', 'dep'));
+    await until('the condition', () => !exists(cm(), 'default', 'dep'), 2_000, 5);
   });
 
   it('orphans dependents with propagationPolicy Orphan', async () => {
     const owner = api.create(deploy(), 'default', newDeployment('o'));
     api.create(cm(), 'default', owned('dep', owner));
     api.delete(deploy(), 'default', 'o', { propagationPolicy: 'Orphan' });
-    await eventually(() => !exists(deploy(), 'default', 'o'));
+    await until('the condition', () => !exists(deploy(), 'default', 'o'), 2_000, 5);
     expect(meta(api.get(cm(), 'default', 'dep')).ownerReferences).toBeUndefined();
   });
 
@@ -362,16 +363,16 @@ describe('delete, finalizers and garbage collection', () => {
     const owner = api.create(deploy(), 'default', newDeployment('o'));
     api.create(cm(), 'default', { ...owned('dep', owner, true), metadata: { ...meta(owned('dep', owner, true)), finalizers: ['example.com/slow'] } });
     api.delete(deploy(), 'default', 'o', { propagationPolicy: 'Foreground' });
-    await eventually(() => meta(api.get(cm(), 'default', 'dep')).deletionTimestamp !== undefined);
+    await until('the condition', () => meta(api.get(cm(), 'default', 'dep')).deletionTimestamp !== undefined, 2_000, 5);
     expect(meta(api.get(deploy(), 'default', 'o')).finalizers).toEqual(['foregroundDeletion']);
     const dep = api.get(cm(), 'default', 'dep');
     api.update(cm(), 'default', 'dep', { ...dep, metadata: { ...meta(dep), finalizers: [] } });
-    await eventually(() => !exists(deploy(), 'default', 'o'));
+    await until('the condition', () => !exists(deploy(), 'default', 'o'), 2_000, 5);
   });
 
   it('collects an object whose owner never existed', async () => {
     api.create(cm(), 'default', owned('stray', { metadata: { name: 'ghost', uid: '00000000-0000-0000-0000-000000000000' } }));
-    await eventually(() => !exists(cm(), 'default', 'stray'));
+    await until('the condition', () => !exists(cm(), 'default', 'stray'), 2_000, 5);
   });
 
   it('terminates a namespace: refuses new content, empties it, then removes it', async () => {
@@ -380,11 +381,11 @@ describe('delete, finalizers and garbage collection', () => {
     api.delete(ns(), '', 'doomed');
     expect((api.get(ns(), '', 'doomed').status as JsonObject).phase).toBe('Terminating');
     expect(statusOf(() => api.create(cm(), 'doomed', newConfigMap('late'))).code).toBe(403);
-    await eventually(() => meta(api.get(cm(), 'doomed', 'held')).deletionTimestamp !== undefined);
+    await until('the condition', () => meta(api.get(cm(), 'doomed', 'held')).deletionTimestamp !== undefined, 2_000, 5);
     expect(exists(ns(), '', 'doomed')).toBe(true);
     const held = api.get(cm(), 'doomed', 'held');
     api.update(cm(), 'doomed', 'held', { ...held, metadata: { ...meta(held), finalizers: [] } });
-    await eventually(() => !exists(ns(), '', 'doomed'));
+    await until('the condition', () => !exists(ns(), '', 'doomed'), 2_000, 5);
   });
 });
 

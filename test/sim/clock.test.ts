@@ -1,18 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { rfc3339, ScaledClock, systemClock, VirtualClock } from '../../src/sim/clock.ts';
+import { until } from '../support/wait.ts';
 
 const START = new Date('2025-01-01T00:00:00Z');
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Resolves when check passes, polling every few ms; fails after timeoutMs of wall time. */
-async function waitFor(check: () => boolean, timeoutMs = 1000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error('condition not met in time');
-    await sleep(2);
-  }
-}
 
 describe('rfc3339', () => {
   it.each([
@@ -271,7 +263,7 @@ describe('ScaledClock', () => {
       firedAt = clock.now().getTime();
       wallElapsed = performance.now() - wallStart;
     });
-    await waitFor(() => firedAt !== undefined, 1000);
+    await until('the condition', () => firedAt !== undefined, 1000, 2);
     expect(firedAt).toBeGreaterThanOrEqual(scheduledAt + 2000);
     // 2000 ms at speed 100 is 20 ms of wall time; allow generous scheduling slack on a busy CI box
     expect(wallElapsed).toBeGreaterThanOrEqual(19);
@@ -284,7 +276,7 @@ describe('ScaledClock', () => {
     clock.setTimer(1500, () => fired.push('late'));
     clock.setTimer(500, () => fired.push('early'));
     clock.setTimer(1000, () => fired.push('middle'));
-    await waitFor(() => fired.length === 3);
+    await until('the condition', () => fired.length === 3, 1_000, 2);
     expect(fired).toEqual(['early', 'middle', 'late']);
   });
 
@@ -295,7 +287,7 @@ describe('ScaledClock', () => {
     clock.setTimer(1500, () => fired.push('kept'));
     cancel();
     cancel();
-    await waitFor(() => fired.length > 0);
+    await until('the condition', () => fired.length > 0, 1_000, 2);
     await sleep(10);
     expect(fired).toEqual(['kept']);
   });

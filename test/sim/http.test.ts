@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimCluster, type SimCluster } from '../../src/sim/index.ts';
+import { sluiceArgs } from '../support/cli.ts';
 
 let cluster: SimCluster;
 
@@ -116,7 +117,7 @@ describe('the sluice sim command', () => {
   it('serves on the given port, writes a kubeconfig, and stops on SIGTERM', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sluice-cli-'));
     const kubeconfig = join(dir, 'kubeconfig');
-    const child = spawn(process.execPath, ['bin/sluice.js', 'sim', '--port', '0', '--kubeconfig', kubeconfig], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, sluiceArgs('sim', '--port', '0', '--kubeconfig', kubeconfig), { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = '';

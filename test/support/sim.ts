@@ -56,15 +56,6 @@ export async function settle(rounds = 5): Promise<void> {
   for (let i = 0; i < rounds; i++) await new Promise((r) => setImmediate(r));
 }
 
-/** Polls until check returns true (controllers are asynchronous), failing after timeoutMs. */
-export async function eventually(check: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 /** What every in-process controller test starts from: a virtual clock, an API server on it, an event recorder. */
 export function controllerContext(start: Date): ControllerContext & { readonly clock: VirtualClock } {
   const clock = new VirtualClock(start);

@@ -1,9 +1,9 @@
 /**
  * Polls `probe` every `intervalMs` until it answers something other than undefined or false,
  * and returns that; fails naming `what` after `timeoutMs`. For waiting on controllers, which
- * act when they act: never a fixed sleep.
+ * act when they act: never a fixed sleep. The one wait helper of the suite.
  */
-export async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 10_000, intervalMs = 50): Promise<T> {
+export async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000, intervalMs = 50): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

@@ -2,7 +2,7 @@ import { isJsonObject, type JsonObject } from '../../json.ts';
 import { StatusError } from '../errors.ts';
 import { labelsOf, metadataOf, nameOf, namespaceOf, uidOf, withMetadata } from '../object-meta.ts';
 import type { ResourceType } from '../resources.ts';
-import { labelSelectorFromJson, SelectorError, type LabelRequirement } from '../selectors.ts';
+import type { LabelRequirement } from '../selectors.ts';
 import type { StoreEvent } from '../store.ts';
 import {
   CONTROLLER_REVISION_HASH_LABEL, controllerRevisionBody, nextRevisionNumber, revisionNumber, revisionsToPrune,
@@ -14,7 +14,7 @@ import {
 } from './daemonset-plan.ts';
 import { newDaemonPod, nodeFit, type NodeFit } from './daemonset-scheduling.ts';
 import { podTemplateHash } from './deployment-math.ts';
-import { claim, selects } from './ownership.ts';
+import { claim, selectorOf, selects } from './ownership.ts';
 import { controllerRef, nextAvailableIn } from './pods.ts';
 import { keyOf, splitKey, type Controller, type ControllerContext, keysOf } from './types.ts';
 import type { ReconcileResult } from './work-queue.ts';
@@ -257,11 +257,3 @@ export function createDaemonSetController(ctx: ControllerContext): Controller {
   };
 }
 
-function selectorOf(ds: JsonObject): LabelRequirement[] {
-  try {
-    return labelSelectorFromJson(isJsonObject(ds.spec) ? ds.spec.selector : undefined);
-  } catch (e) {
-    if (e instanceof SelectorError) return [];
-    throw e;
-  }
-}

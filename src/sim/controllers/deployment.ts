@@ -1,7 +1,6 @@
 import { isJsonObject, jsonEqual, type JsonObject } from '../../json.ts';
 import { StatusError } from '../errors.ts';
 import { metadataOf, nameOf, namespaceOf, uidOf } from '../object-meta.ts';
-import { labelSelectorFromJson } from '../selectors.ts';
 import type { StoreEvent } from '../store.ts';
 import {
   calculateStatus, deploymentComplete, deploymentLimits, DESIRED_REPLICAS_ANNOTATION, getDeploymentCondition, isScalingEvent,
@@ -10,7 +9,7 @@ import {
   REVISION_ANNOTATION, revisionOf, rolloutStatus, setDeploymentCondition, templatesEqualIgnoringHash,
   type DeploymentCondition, type DeploymentStatus, type DeploymentStrategyType,
 } from './deployment-math.ts';
-import { claim, selects } from './ownership.ts';
+import { claim, selectorOf, selects } from './ownership.ts';
 import { controllerRef, isPodActive, ownerReferenceTo } from './pods.ts';
 import { keyOf, splitKey, type Controller, type ControllerContext, keysOf } from './types.ts';
 import type { ReconcileResult } from './work-queue.ts';
@@ -281,9 +280,6 @@ export function createDeploymentController(ctx: ControllerContext): Controller {
   };
 }
 
-function selectorOf(d: JsonObject) {
-  return labelSelectorFromJson(isJsonObject(d.spec) ? d.spec.selector : undefined);
-}
 
 function progressDeadline(r: Rollout): { progressDeadlineSeconds?: number } {
   const v = r.spec.progressDeadlineSeconds;

@@ -1,7 +1,6 @@
 import { isJsonObject, jsonEqual, type JsonObject } from '../../json.ts';
 import { rfc3339 } from '../clock.ts';
 import { deletionTimestampOf, finalizersOf, labelsOf, metadataOf, nameOf, namespaceOf, uidOf, withMetadata } from '../object-meta.ts';
-import { labelSelectorFromJson, SelectorError, type LabelRequirement } from '../selectors.ts';
 import type { StoreEvent } from '../store.ts';
 import {
   completionIndexOf, condition, countUncounted, ensureCondition, finishedAt, firstPendingIndexes, formatIndexes, isPodFailed,
@@ -9,7 +8,7 @@ import {
   pastBackoffLimitOnFailure, readStatus, remainingBackoffMs, statusJson, terminalCondition, validIndex, wantedActive,
   type BackoffRecord, type JobCondition, type JobSpecView, type WorkingStatus,
 } from './job-status.ts';
-import { claim, selects } from './ownership.ts';
+import { claim, selectorOf, selects } from './ownership.ts';
 import { controllerRef, isPodActive, isPodReady, podFromTemplate, podPhase } from './pods.ts';
 import { podsToDelete } from './replicaset.ts';
 import { keyOf, splitKey, type Controller, type ControllerContext, keysOf } from './types.ts';
@@ -288,14 +287,6 @@ export function createJobController(ctx: ControllerContext): Controller {
 
 // ---- pure helpers ----
 
-function selectorOf(job: JsonObject): LabelRequirement[] {
-  try {
-    return labelSelectorFromJson(isJsonObject(job.spec) ? job.spec.selector : undefined);
-  } catch (e) {
-    if (e instanceof SelectorError) return [];
-    throw e;
-  }
-}
 
 function newlySucceeded(sync: Sync): number {
   return sync.pods.filter((p) => finalizersOf(p).includes(JOB_TRACKING_FINALIZER) && podPhase(p) === 'Succeeded' && !sync.status.uncounted.succeeded.includes(uidOf(p))).length;

@@ -1,8 +1,8 @@
-import type { JsonObject } from '../../json.ts';
+import { isJsonObject, type JsonObject } from '../../json.ts';
 import type { SimApiServer } from '../apiserver.ts';
 import { labelsOf, metadataOf, nameOf, namespaceOf, ownerReferencesOf, uidOf, withMetadata } from '../object-meta.ts';
 import type { ResourceType } from '../resources.ts';
-import { matchesLabels, type LabelRequirement } from '../selectors.ts';
+import { labelSelectorFromJson, matchesLabels, SelectorError, type LabelRequirement } from '../selectors.ts';
 import { controllerRef, ownerReferenceTo } from './pods.ts';
 
 /** A workload selector: empty selects nothing (validation requires one anyway). */
@@ -38,4 +38,18 @@ export function claim(input: {
     }
   }
   return claimed;
+}
+
+/**
+ * A workload's spec.selector (Deployment, ReplicaSet, StatefulSet, DaemonSet, Job). One the
+ * API server would reject — only an object stored before validation could have it — selects
+ * nothing, rather than stopping the controller.
+ */
+export function selectorOf(workload: JsonObject): LabelRequirement[] {
+  try {
+    return labelSelectorFromJson(isJsonObject(workload.spec) ? workload.spec.selector : undefined);
+  } catch (e) {
+    if (e instanceof SelectorError) return [];
+    throw e;
+  }
 }

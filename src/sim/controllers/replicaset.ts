@@ -1,8 +1,7 @@
 import { isJsonObject, jsonEqual, type JsonObject } from '../../json.ts';
 import { labelsOf, metadataOf, nameOf, namespaceOf } from '../object-meta.ts';
-import { claim, selects } from './ownership.ts';
+import { claim, selectorOf, selects } from './ownership.ts';
 import type { ResourceType } from '../resources.ts';
-import { labelSelectorFromJson, type LabelRequirement } from '../selectors.ts';
 import type { StoreEvent } from '../store.ts';
 import { controllerRef, isPodActive, isPodAvailable, isPodReady, podCondition, nextAvailableIn, podFromTemplate, podPhase } from './pods.ts';
 import { keyOf, splitKey, type Controller, type ControllerContext, keysOf } from './types.ts';
@@ -23,7 +22,6 @@ export function createReplicaSetController(ctx: ControllerContext): Controller {
   const pods = api.registry.lookup('', 'v1', 'pods')!;
   const replicaSets = api.registry.lookup('apps', 'v1', 'replicasets')!;
 
-  const selectorOf = (rs: JsonObject): LabelRequirement[] => labelSelectorFromJson(isJsonObject(rs.spec) ? rs.spec.selector : undefined);
 
   function keysFor(e: StoreEvent): string[] {
     if (e.resource === 'apps/replicasets') return [keyOf(e.namespace, nameOf(e.object))];

@@ -2,14 +2,14 @@ import { isJsonObject, jsonEqual, type JsonObject } from '../../json.ts';
 import { StatusError } from '../errors.ts';
 import { deletionTimestampOf, labelsOf, nameOf, namespaceOf, uidOf, withMetadata } from '../object-meta.ts';
 import type { ResourceType } from '../resources.ts';
-import { labelSelectorFromJson, SelectorError, type LabelRequirement } from '../selectors.ts';
+import type { LabelRequirement } from '../selectors.ts';
 import type { StoreEvent } from '../store.ts';
 import {
   controllerRevisionBody, controllerRevisionName, hashRevisionData, HISTORY_HASH_LABEL, nextRevisionNumber,
   revisionsToPrune, sameRevisionData, sortByRevision, templateLabels, templateOfRevision, templateRevisionData,
   CONTROLLER_REVISION_HASH_LABEL,
 } from './controller-history.ts';
-import { claim, selects } from './ownership.ts';
+import { claim, selectorOf, selects } from './ownership.ts';
 import { controllerRef, nextAvailableIn } from './pods.ts';
 import { claimIsStale, claimOwnersFor, claimsFor, labelsWithIdentity, newStatefulSetPod } from './statefulset-objects.ts';
 import {
@@ -258,14 +258,6 @@ export function createStatefulSetController(ctx: ControllerContext): Controller 
   };
 }
 
-function selectorOf(set: JsonObject): LabelRequirement[] {
-  try {
-    return labelSelectorFromJson(isJsonObject(set.spec) ? set.spec.selector : undefined);
-  } catch (e) {
-    if (e instanceof SelectorError) return [];
-    throw e;
-  }
-}
 
 function selectorLabels(set: JsonObject): Record<string, string> {
   const selector = isJsonObject(set.spec) && isJsonObject(set.spec.selector) ? set.spec.selector : {};

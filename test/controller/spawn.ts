@@ -1,0 +1,19 @@
+/** Starts test/controller/controller-process.ts in a process of its own (see its header for the env). */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const SCRIPT = fileURLToPath(new URL('./controller-process.ts', import.meta.url));
+
+/** Resolves once the controller prints `ready`; rejects if it exits first. */
+export function startControllerProcess(env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number | null): void => reject(new Error(`controller process exited with ${code} before it was ready`));
+    child.once('exit', onExit);
+    createInterface({ input: child.stdout! }).once('line', () => {
+      child.off('exit', onExit);
+      resolve(child);
+    });
+  });
+}
