@@ -141,7 +141,7 @@ describe('Endpoints controller', () => {
     api.create(services(), 'default', newService('external', { ports: [{ port: 5432 }] }));
     api.create(endpointsType(), 'default', { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'external' }, subsets: [{ addresses: [{ ip: '192.0.2.10' }], ports: [{ port: 5432 }] }] });
     await manager.advance(clock, 1_000);
-    expect(endpoints('external')?.subsets).toEqual([{ addresses: [{ ip: '192.0.2.10' }], ports: [{ port: 5432 }] }]);
+    expect(endpoints('external')?.subsets).toEqual([{ addresses: [{ ip: '192.0.2.10' }], ports: [{ port: 5432, protocol: 'TCP' }] }]);
     expect(endpoints('kubernetes')).toBeUndefined();
   });
 

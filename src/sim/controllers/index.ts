@@ -5,6 +5,7 @@ import { SimControl } from './control.ts';
 import { createCronJobController } from './cronjob.ts';
 import { createDaemonSetController } from './daemonset.ts';
 import { createDeploymentController } from './deployment.ts';
+import { createDisruptionController } from './disruption.ts';
 import { createEndpointsController } from './endpoints.ts';
 import { EventRecorder } from './events.ts';
 import { createJobController } from './job.ts';
@@ -47,6 +48,7 @@ export function startControllers(api: SimApiServer, gc: GarbageCollector, option
     createEndpointsController(context),
     createLoadBalancerController(context),
     createPvcBinder(context),
+    createDisruptionController(context),
   ];
   const manager = new ControllerManager(context, controllers, [gc]);
   manager.start();
