@@ -37,6 +37,25 @@ export function withLastApplied(desired: JsonObject, annotation = lastAppliedAnn
   return { ...desired, metadata: { ...meta, annotations: { ...annotations, [LAST_APPLIED_ANNOTATION]: annotation } } };
 }
 
+/** kube-apiserver's limit on the total size of an object's annotations (keys and values). */
+export const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
+
+/**
+ * What Sluice sends under ServerSideApply: `desired` with its last-applied annotation (kept
+ * for the three-way diff), unless the annotation would break the API server's limit on
+ * annotations — a large CRD (Argo CD's ApplicationSet) is why its projects tell users to
+ * `kubectl apply --server-side`, which writes no annotation at all. Such an object is then
+ * compared without an original, as an adopted one is.
+ */
+export function forServerSideApply(desired: JsonObject): JsonObject {
+  const annotation = lastAppliedAnnotation(desired);
+  const meta = isJsonObject(desired.metadata) ? desired.metadata : {};
+  const others = isJsonObject(meta.annotations) ? Object.entries(meta.annotations).filter(([k]) => k !== LAST_APPLIED_ANNOTATION) : [];
+  const size = others.reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(String(v)), 0) + Buffer.byteLength(LAST_APPLIED_ANNOTATION) + Buffer.byteLength(annotation);
+  if (size <= TOTAL_ANNOTATION_SIZE_LIMIT) return withLastApplied(desired, annotation);
+  return { ...desired, metadata: { ...meta, annotations: Object.fromEntries(others) } };
+}
+
 /** The object recorded in a live object's last-applied annotation, if it has a readable one. */
 export function originalFromLive(live: JsonObject): JsonObject | undefined {
   const text = lastAppliedText(live);

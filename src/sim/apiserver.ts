@@ -296,6 +296,8 @@ export class SimApiServer {
   private checkBody(rt: ResourceType, namespace: string, body: JsonValue, name?: string): JsonObject {
     if (!isJsonObject(body)) throw errors.badRequest(`the body must be a ${rt.kind} object`);
     const obj = structuredClone(body);
+    // a built-in kind is decoded into Go structs, where a null field is simply absent (`data: null`)
+    if (!rt.custom) dropNullFields(obj);
     if (obj.kind !== undefined && obj.kind !== rt.kind) {
       throw errors.badRequest(`the kind of the provided object (${String(obj.kind)}) does not match the URL (${rt.kind})`);
     }
@@ -518,6 +520,17 @@ function patchMetaOf(rt: ResourceType): PatchMeta | undefined {
 function present(rt: ResourceType, obj: JsonObject): JsonObject {
   const apiVersion = apiVersionOf(rt.group, rt.version);
   return obj.apiVersion === apiVersion ? obj : { ...obj, apiVersion };
+}
+
+function dropNullFields(value: JsonValue): void {
+  if (Array.isArray(value)) {
+    for (const item of value) dropNullFields(item);
+  } else if (isJsonObject(value)) {
+    for (const [k, v] of Object.entries(value)) {
+      if (v === null) delete value[k];
+      else dropNullFields(v);
+    }
+  }
 }
 
 function generateName(prefix: string): string {

@@ -9,7 +9,7 @@
  * outcome lists exactly what was applied.
  */
 import { diffResource, type ResourceDiff } from '../diff/resource-diff.ts';
-import { withLastApplied } from '../diff/three-way.ts';
+import { forServerSideApply, withLastApplied } from '../diff/three-way.ts';
 import type { IgnoreDifference } from '../app/types.ts';
 import { assessHealth } from '../health/index.ts';
 import { KubeError } from '../kube/errors.ts';
@@ -74,6 +74,10 @@ async function applyOnce(kube: KubeClient, task: ApplyTask, opts: ExecuteOptions
   const ref = refOf(task.desired);
   const compared = opts.diffs?.get(keyString(task.key));
   try {
+    if (task.live === undefined && opts.serverSideApply) {
+      await kube.patch(ref, forServerSideApply(task.desired), { type: 'apply', force: true });
+      return { key: task.key, action: 'created' };
+    }
     if (task.live === undefined) {
       try {
         await kube.create(compared?.status === 'Missing' && compared.predicted !== undefined ? compared.predicted : withLastApplied(task.desired));
@@ -97,7 +101,7 @@ async function patchOne(kube: KubeClient, task: ApplyTask, diff: ResourceDiff, o
   if (diff.status === 'Synced') return { key: task.key, action: 'unchanged' };
   const ref = refOf(task.desired);
   if (opts.serverSideApply) {
-    await kube.patch(ref, withLastApplied(task.desired), { type: 'apply', force: true });
+    await kube.patch(ref, forServerSideApply(task.desired), { type: 'apply', force: true });
   } else {
     if (diff.patch === undefined || Object.keys(diff.patch).length === 0) return { key: task.key, action: 'unchanged' };
     await kube.patch(ref, diff.patch, { type: diff.patchType });
