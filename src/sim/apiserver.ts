@@ -13,6 +13,7 @@ import {
   deletionTimestampOf, finalizersOf, metadataOf, nameOf, namespaceOf, resourceVersionOf, withMetadata,
 } from './object-meta.ts';
 import { decodeContinue, encodeContinue, firstAfter, itemKey } from './list-pages.ts';
+import { admitCreate } from './quota.ts';
 import { ResourceRegistry } from './registry.ts';
 import { apiVersionOf, storageKey, type ResourceType } from './resources.ts';
 import { setPath, toScale } from './scale.ts';
@@ -151,6 +152,7 @@ export class SimApiServer {
     applyDefaults(created);
     hooksFor(rt)?.prepareCreate?.(created, this);
     this.validate(rt, created, undefined);
+    admitCreate(this.store, rt, created);
     if (this.store.get(storageKey(rt), ns, nameOf(created))) throw errors.alreadyExists(subject(rt, nameOf(created)));
     metadataOf(created).managedFields =
       managedFields ?? managedFieldsAfterUpdate(undefined, created, this.writeContext(rt, options, this.scopeOf(rt), patchMetaOf(rt)));

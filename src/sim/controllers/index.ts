@@ -15,6 +15,7 @@ import { ControllerManager } from './manager.ts';
 import { createNodes } from './nodes.ts';
 import { createPvcBinder } from './pvc-binder.ts';
 import { createReplicaSetController } from './replicaset.ts';
+import { createResourceQuotaController } from './resource-quota.ts';
 import { createScheduler } from './scheduler.ts';
 import { createStatefulSetController } from './statefulset.ts';
 import type { Controller, ControllerContext } from './types.ts';
@@ -49,6 +50,7 @@ export function startControllers(api: SimApiServer, gc: GarbageCollector, option
     createLoadBalancerController(context),
     createPvcBinder(context),
     createDisruptionController(context),
+    createResourceQuotaController(context),
   ];
   const manager = new ControllerManager(context, controllers, [gc]);
   manager.start();
