@@ -18,6 +18,7 @@ import { createReplicaSetController } from './replicaset.ts';
 import { createResourceQuotaController } from './resource-quota.ts';
 import { createScheduler } from './scheduler.ts';
 import { createStatefulSetController } from './statefulset.ts';
+import { ensureStandardStorageClass } from '../storage-classes.ts';
 import type { Controller, ControllerContext } from './types.ts';
 
 export interface ControllerOptions {
@@ -37,6 +38,7 @@ export interface RunningControllers {
 export function startControllers(api: SimApiServer, gc: GarbageCollector, options: ControllerOptions): RunningControllers {
   const context: ControllerContext = { api, clock: options.clock, events: new EventRecorder(api, options.clock) };
   createNodes(context, options.nodes === undefined ? {} : { count: options.nodes });
+  ensureStandardStorageClass(api);
   const controllers: Controller[] = [
     createScheduler(context),
     createKubelet(context),
