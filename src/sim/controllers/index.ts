@@ -6,6 +6,7 @@ import { createCronJobController } from './cronjob.ts';
 import { createDaemonSetController } from './daemonset.ts';
 import { createDeploymentController } from './deployment.ts';
 import { createDisruptionController } from './disruption.ts';
+import { createEndpointSliceController } from './endpoint-slices.ts';
 import { createEndpointsController } from './endpoints.ts';
 import { EventRecorder } from './events.ts';
 import { createJobController } from './job.ts';
@@ -49,6 +50,7 @@ export function startControllers(api: SimApiServer, gc: GarbageCollector, option
     createJobController(context),
     createCronJobController(context),
     createEndpointsController(context),
+    createEndpointSliceController(context),
     createLoadBalancerController(context),
     createPvcBinder(context),
     createDisruptionController(context),
