@@ -13,6 +13,7 @@ import { goJson } from './go-json.ts';
 import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from '../json.ts';
 import { LAST_APPLIED_ANNOTATION } from './normalize.ts';
 import type { PatchMeta } from './patch-meta.ts';
+import { TOTAL_ANNOTATION_SIZE_LIMIT } from '../sim/validation/meta.ts';
 import { DELETE_FROM_LIST, diffMaps, RETAIN_KEYS, SET_ORDER } from './smp-diff.ts';
 
 export { LAST_APPLIED_ANNOTATION } from './normalize.ts';
@@ -36,9 +37,6 @@ export function withLastApplied(desired: JsonObject, annotation = lastAppliedAnn
   const annotations = isJsonObject(meta.annotations) ? meta.annotations : {};
   return { ...desired, metadata: { ...meta, annotations: { ...annotations, [LAST_APPLIED_ANNOTATION]: annotation } } };
 }
-
-/** kube-apiserver's limit on the total size of an object's annotations (keys and values). */
-export const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
 
 /**
  * What Sluice sends under ServerSideApply: `desired` with its last-applied annotation (kept

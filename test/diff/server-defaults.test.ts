@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { diffResource } from '../../src/diff/resource-diff.ts';
-import { withLastApplied } from '../../src/diff/three-way.ts';
+import { forServerSideApply, LAST_APPLIED_ANNOTATION, withLastApplied } from '../../src/diff/three-way.ts';
 import type { JsonObject } from '../../src/json.ts';
 import { SimApiServer } from '../../src/sim/apiserver.ts';
 import { splitApiVersion } from '../../src/sim/resources.ts';
@@ -97,5 +97,17 @@ describe('server defaults are not drift', () => {
     const live = structuredClone(applied(api, desired));
     delete ((live.spec as JsonObject).strategy as JsonObject).rollingUpdate;
     expect(diffResource({ desired, live, ignore: [] }).status).toBe('Synced');
+  });
+});
+
+describe('forServerSideApply', () => {
+  const configMap = (size: number): JsonObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', annotations: { team: 'web' } }, data: { blob: 'x'.repeat(size) } });
+
+  it('carries the last-applied annotation for the diff', () => {
+    expect((forServerSideApply(configMap(10)).metadata as JsonObject).annotations).toEqual({ team: 'web', [LAST_APPLIED_ANNOTATION]: expect.any(String) });
+  });
+
+  it('leaves it out when it would pass the API server limit of 256 KiB of annotations', () => {
+    expect((forServerSideApply(configMap(300 * 1024)).metadata as JsonObject).annotations).toEqual({ team: 'web' });
   });
 });
