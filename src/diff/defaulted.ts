@@ -12,8 +12,52 @@
  * remove it: the server or another writer set it), the live list is what the server ends up
  * storing, and the prediction keeps it.
  */
-import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from '../json.ts';
+import { deepCopy, isJsonObject, jsonEqual, type JsonObject, type JsonValue } from '../json.ts';
+import { applyDefaults } from '../sim/defaults.ts';
 import type { PatchMeta } from './patch-meta.ts';
+
+/**
+ * The prediction as the API server stores it: SetDefaults_* fill absent fields. A patch may
+ * drop a defaulted field the manifest never had (a Deployment's `strategy: {type:
+ * RollingUpdate}` carries `$retainKeys`, which removes rollingUpdate) and the server puts it
+ * straight back, so without this the object would read OutOfSync for ever. The defaults are
+ * the embedded cluster's own table (src/sim/defaults.ts). A default is put back only where
+ * the live object has the field, i.e. where the server does set it: a server of another
+ * version that does not is not credited with it. A live value someone changed is predicted
+ * back at the default, as the apply really resets it.
+ * Returns `predicted` itself when nothing changes; never mutates.
+ */
+export function keepServerDefaults(predicted: JsonObject, live: JsonObject): JsonObject {
+  const defaulted = deepCopy(predicted);
+  applyDefaults(defaulted);
+  return restoreDefaults(predicted, defaulted, live) as JsonObject;
+}
+
+/** The default, when the live object shows the server sets this field (the live value itself when equal). */
+function defaultIfServerSetsIt(live: JsonValue | undefined, value: JsonValue): JsonValue | undefined {
+  if (live === undefined) return undefined;
+  return jsonEqual(live, value) ? live : value;
+}
+
+function restoreDefaults(predicted: JsonValue, defaulted: JsonValue, live: JsonValue | undefined): JsonValue {
+  if (Array.isArray(predicted) && Array.isArray(defaulted)) {
+    let out: JsonValue[] | undefined;
+    predicted.forEach((item, i) => {
+      const next = restoreDefaults(item, defaulted[i] as JsonValue, Array.isArray(live) ? live[i] : undefined);
+      if (next !== item) (out ??= [...predicted])[i] = next;
+    });
+    return out ?? predicted;
+  }
+  if (!isJsonObject(predicted) || !isJsonObject(defaulted)) return predicted;
+  const liveObj = isJsonObject(live) ? live : undefined;
+  let out: JsonObject | undefined;
+  for (const [key, value] of Object.entries(defaulted)) {
+    const had = predicted[key];
+    const next = had === undefined ? defaultIfServerSetsIt(liveObj?.[key], value) : restoreDefaults(had, value, liveObj?.[key]);
+    if (next !== undefined && next !== had) (out ??= { ...predicted })[key] = next;
+  }
+  return out ?? predicted;
+}
 
 /** `part` is `whole` minus some map fields (at any depth), none of which `original` has. */
 function containedBesidesDefaults(part: JsonValue, whole: JsonValue, original: JsonValue | undefined): boolean {

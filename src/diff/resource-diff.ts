@@ -5,7 +5,7 @@
  */
 import jsonPatch, { type Operation } from 'fast-json-patch';
 import type { IgnoreDifference } from '../app/types.ts';
-import { keepDefaultedLists } from './defaulted.ts';
+import { keepDefaultedLists, keepServerDefaults } from './defaulted.ts';
 import { applyIgnoreRules, managedFieldSets, ruleMatches } from './ignore.ts';
 import { deepCopy, isEmptyObject, jsonEqual, type JsonObject } from '../json.ts';
 import { applyMergePatch } from './merge-patch.ts';
@@ -71,8 +71,8 @@ export function diffResource(input: DiffInput): ResourceDiff {
   // nothing to send: the prediction is the live object itself, in sync whatever the rules say
   if (isEmptyObject(patch)) return { status: 'Synced', patchType, patch, predicted: live, jsonPatch: [] };
   const applied = meta === undefined ? (applyMergePatch(live, patch) as JsonObject) : applyStrategicMergePatch(live, patch, meta, { share: true });
-  // atomic lists sent whole come back re-defaulted by the server (defaulted.ts)
-  const predicted = keepDefaultedLists(applied, live, lastApplied, meta);
+  // built-in kinds come back defaulted, and atomic lists sent whole re-defaulted, by the server (defaulted.ts)
+  const predicted = keepDefaultedLists(meta === undefined ? applied : keepServerDefaults(applied, live), live, lastApplied, meta);
 
   const rules = input.ignore.filter((r) => ruleMatches(r, live));
   const managers = rules.flatMap((r) => r.managedFieldsManagers);

@@ -13,6 +13,7 @@ import { goJson } from './go-json.ts';
 import { isJsonObject, jsonEqual, type JsonObject, type JsonValue } from '../json.ts';
 import { LAST_APPLIED_ANNOTATION } from './normalize.ts';
 import type { PatchMeta } from './patch-meta.ts';
+import { TOTAL_ANNOTATION_SIZE_LIMIT } from '../sim/validation/meta.ts';
 import { DELETE_FROM_LIST, diffMaps, RETAIN_KEYS, SET_ORDER } from './smp-diff.ts';
 
 export { LAST_APPLIED_ANNOTATION } from './normalize.ts';
@@ -35,6 +36,22 @@ export function withLastApplied(desired: JsonObject, annotation = lastAppliedAnn
   const meta = isJsonObject(desired.metadata) ? desired.metadata : {};
   const annotations = isJsonObject(meta.annotations) ? meta.annotations : {};
   return { ...desired, metadata: { ...meta, annotations: { ...annotations, [LAST_APPLIED_ANNOTATION]: annotation } } };
+}
+
+/**
+ * What Sluice sends under ServerSideApply: `desired` with its last-applied annotation (kept
+ * for the three-way diff), unless the annotation would break the API server's limit on
+ * annotations — a large CRD (Argo CD's ApplicationSet) is why its projects tell users to
+ * `kubectl apply --server-side`, which writes no annotation at all. Such an object is then
+ * compared without an original, as an adopted one is.
+ */
+export function forServerSideApply(desired: JsonObject): JsonObject {
+  const annotation = lastAppliedAnnotation(desired);
+  const meta = isJsonObject(desired.metadata) ? desired.metadata : {};
+  const others = isJsonObject(meta.annotations) ? Object.entries(meta.annotations).filter(([k]) => k !== LAST_APPLIED_ANNOTATION) : [];
+  const size = others.reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(String(v)), 0) + Buffer.byteLength(LAST_APPLIED_ANNOTATION) + Buffer.byteLength(annotation);
+  if (size <= TOTAL_ANNOTATION_SIZE_LIMIT) return withLastApplied(desired, annotation);
+  return { ...desired, metadata: { ...meta, annotations: Object.fromEntries(others) } };
 }
 
 /** The object recorded in a live object's last-applied annotation, if it has a readable one. */

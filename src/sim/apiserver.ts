@@ -13,6 +13,7 @@ import {
   deletionTimestampOf, finalizersOf, metadataOf, nameOf, namespaceOf, resourceVersionOf, withMetadata,
 } from './object-meta.ts';
 import { decodeContinue, encodeContinue, firstAfter, itemKey } from './list-pages.ts';
+import { admitCreate } from './quota.ts';
 import { ResourceRegistry } from './registry.ts';
 import { apiVersionOf, storageKey, type ResourceType } from './resources.ts';
 import { setPath, toScale } from './scale.ts';
@@ -153,6 +154,7 @@ export class SimApiServer {
     applyDefaults(created);
     hooksFor(rt)?.prepareCreate?.(created, this);
     this.validate(rt, created, undefined);
+    admitCreate(this.store, rt, created);
     if (this.store.get(storageKey(rt), ns, nameOf(created))) throw errors.alreadyExists(subject(rt, nameOf(created)));
     metadataOf(created).managedFields =
       managedFields ?? managedFieldsAfterUpdate(undefined, created, this.writeContext(rt, options, this.scopeOf(rt), patchMetaOf(rt)));
@@ -300,6 +302,8 @@ export class SimApiServer {
   private checkBody(rt: ResourceType, namespace: string, body: JsonValue, name?: string): JsonObject {
     if (!isJsonObject(body)) throw errors.badRequest(`the body must be a ${rt.kind} object`);
     const obj = structuredClone(body);
+    // a built-in kind is decoded into Go structs, where a null field is simply absent (`data: null`)
+    if (!rt.custom) dropNullFields(obj);
     if (obj.kind !== undefined && obj.kind !== rt.kind) {
       throw errors.badRequest(`the kind of the provided object (${String(obj.kind)}) does not match the URL (${rt.kind})`);
     }
@@ -524,6 +528,17 @@ function patchMetaOf(rt: ResourceType): PatchMeta | undefined {
 function present(rt: ResourceType, obj: JsonObject): JsonObject {
   const apiVersion = apiVersionOf(rt.group, rt.version);
   return obj.apiVersion === apiVersion ? obj : { ...obj, apiVersion };
+}
+
+function dropNullFields(value: JsonValue): void {
+  if (Array.isArray(value)) {
+    for (const item of value) dropNullFields(item);
+  } else if (isJsonObject(value)) {
+    for (const [k, v] of Object.entries(value)) {
+      if (v === null) delete value[k];
+      else dropNullFields(v);
+    }
+  }
 }
 
 function generateName(prefix: string): string {

@@ -1,26 +1,18 @@
 import { ensureObject, isJsonObject, type JsonObject, type JsonValue } from '../json.ts';
+import { GROUP_DEFAULTERS, objects, setDefault, type Defaulter } from './defaults-groups.ts';
 
 /**
  * Server-side defaulting, as the real API server's SetDefaults_* functions do it. It only
  * fills fields that are absent, so defaulting an already-defaulted object changes nothing:
  * `kubectl rollout undo` relies on that to find an old ReplicaSet by template equality.
- * Works on the server's own copy of the object, in place.
+ * Works on the server's own copy of the object, in place. The diff (src/diff/three-way.ts)
+ * runs the same defaulting over its prediction, so a default is never read as drift.
  */
 export function applyDefaults(obj: JsonObject): void {
   const defaulter = DEFAULTERS[`${String(obj.apiVersion)}/${String(obj.kind)}`];
   if (defaulter) defaulter(obj);
 }
 
-type Defaulter = (obj: JsonObject) => void;
-
-
-function setDefault(target: JsonObject, key: string, value: JsonValue): void {
-  if (target[key] === undefined || target[key] === null) target[key] = value;
-}
-
-function objects(v: JsonValue | undefined): JsonObject[] {
-  return Array.isArray(v) ? v.filter(isJsonObject) : [];
-}
 
 function imagePullPolicy(image: string): string {
   // the tag is what follows the last ':' after the last '/'; no tag or ":latest" means Always
@@ -44,7 +36,41 @@ function defaultContainer(c: JsonObject): void {
     setDefault(pr, 'periodSeconds', 10);
     setDefault(pr, 'successThreshold', 1);
     setDefault(pr, 'failureThreshold', 3);
-    if (isJsonObject(pr.httpGet)) setDefault(pr.httpGet, 'scheme', 'HTTP');
+    defaultHandler(pr);
+  }
+  const lifecycle = c.lifecycle;
+  if (isJsonObject(lifecycle)) for (const hook of ['postStart', 'preStop']) if (isJsonObject(lifecycle[hook])) defaultHandler(lifecycle[hook]);
+  for (const env of objects(c.env)) {
+    const fieldRef = isJsonObject(env.valueFrom) ? env.valueFrom.fieldRef : undefined;
+    if (isJsonObject(fieldRef)) setDefault(fieldRef, 'apiVersion', 'v1');
+  }
+}
+
+/** A probe's or lifecycle hook's handler: SetDefaults_HTTPGetAction. */
+function defaultHandler(handler: JsonObject): void {
+  if (!isJsonObject(handler.httpGet)) return;
+  if (handler.httpGet.path === undefined || handler.httpGet.path === '') handler.httpGet.path = '/';
+  setDefault(handler.httpGet, 'scheme', 'HTTP');
+}
+
+/** SetDefaults_Volume and the per-source defaults (file modes, token lifetimes, host path type). */
+function defaultVolume(v: JsonObject): void {
+  if (Object.keys(v).every((k) => k === 'name')) v.emptyDir = {};
+  for (const source of ['configMap', 'secret', 'downwardAPI', 'projected']) {
+    if (isJsonObject(v[source])) setDefault(v[source], 'defaultMode', 420);
+  }
+  if (isJsonObject(v.hostPath)) setDefault(v.hostPath, 'type', '');
+  for (const item of objects(isJsonObject(v.downwardAPI) ? v.downwardAPI.items : undefined)) {
+    if (isJsonObject(item.fieldRef)) setDefault(item.fieldRef, 'apiVersion', 'v1');
+  }
+  for (const projection of objects(isJsonObject(v.projected) ? v.projected.sources : undefined)) {
+    if (isJsonObject(projection.serviceAccountToken)) setDefault(projection.serviceAccountToken, 'expirationSeconds', 3600);
+    for (const item of objects(isJsonObject(projection.downwardAPI) ? projection.downwardAPI.items : undefined)) {
+      if (isJsonObject(item.fieldRef)) setDefault(item.fieldRef, 'apiVersion', 'v1');
+    }
+  }
+  if (isJsonObject(v.ephemeral) && isJsonObject(v.ephemeral.volumeClaimTemplate)) {
+    setDefault(ensureObject(v.ephemeral.volumeClaimTemplate, 'spec'), 'volumeMode', 'Filesystem');
   }
 }
 
@@ -55,17 +81,23 @@ function defaultPodSpec(spec: JsonObject): void {
   setDefault(spec, 'schedulerName', 'default-scheduler');
   setDefault(spec, 'securityContext', {});
   for (const c of [...objects(spec.containers), ...objects(spec.initContainers)]) defaultContainer(c);
-  for (const v of objects(spec.volumes)) {
-    if (isJsonObject(v.configMap)) setDefault(v.configMap, 'defaultMode', 420);
-    if (isJsonObject(v.secret)) setDefault(v.secret, 'defaultMode', 420);
-  }
+  for (const v of objects(spec.volumes)) defaultVolume(v);
 }
 
 function defaultPodTemplate(template: JsonValue | undefined): void {
   if (isJsonObject(template)) defaultPodSpec(ensureObject(template, 'spec'));
 }
 
+/** SetDefaults_HorizontalPodAutoscalerBehavior: a direction's rules are filled in field by field. */
+function defaultScalingRules(behavior: JsonObject, direction: string, window: number, policies: JsonObject[]): void {
+  const rules = ensureObject(behavior, direction);
+  setDefault(rules, 'stabilizationWindowSeconds', window);
+  setDefault(rules, 'selectPolicy', 'Max');
+  setDefault(rules, 'policies', policies);
+}
+
 const DEFAULTERS: Record<string, Defaulter> = {
+  ...GROUP_DEFAULTERS,
   'v1/Pod': (o) => {
     const spec = ensureObject(o, 'spec');
     defaultPodSpec(spec);
@@ -89,6 +121,8 @@ const DEFAULTERS: Record<string, Defaulter> = {
       setDefault(spec, 'ipFamilyPolicy', 'SingleStack');
     }
     if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') setDefault(spec, 'externalTrafficPolicy', 'Cluster');
+    if (spec.type === 'LoadBalancer') setDefault(spec, 'allocateLoadBalancerNodePorts', true);
+    if (spec.sessionAffinity === 'ClientIP') setDefault(ensureObject(ensureObject(spec, 'sessionAffinityConfig'), 'clientIP'), 'timeoutSeconds', 10800);
     for (const p of objects(spec.ports)) {
       setDefault(p, 'protocol', 'TCP');
       if (p.port !== undefined) setDefault(p, 'targetPort', p.port);
@@ -174,7 +208,17 @@ const DEFAULTERS: Record<string, Defaulter> = {
     setDefault(jobSpec, 'backoffLimit', 6);
     defaultPodTemplate(jobSpec.template);
   },
-  'autoscaling/v2/HorizontalPodAutoscaler': (o) => setDefault(ensureObject(o, 'spec'), 'minReplicas', 1),
+  'autoscaling/v2/HorizontalPodAutoscaler': (o) => {
+    const spec = ensureObject(o, 'spec');
+    setDefault(spec, 'minReplicas', 1);
+    if (!Array.isArray(spec.metrics) || spec.metrics.length === 0) {
+      spec.metrics = [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }];
+    }
+    if (isJsonObject(spec.behavior)) {
+      defaultScalingRules(spec.behavior, 'scaleUp', 0, [{ type: 'Pods', value: 4, periodSeconds: 15 }, { type: 'Percent', value: 100, periodSeconds: 15 }]);
+      defaultScalingRules(spec.behavior, 'scaleDown', 300, [{ type: 'Percent', value: 100, periodSeconds: 15 }]);
+    }
+  },
   'apiextensions.k8s.io/v1/CustomResourceDefinition': (o) => {
     const spec = ensureObject(o, 'spec');
     setDefault(spec, 'conversion', { strategy: 'None' });

@@ -1,6 +1,6 @@
 import type { JsonObject } from '../json.ts';
 import type { ResourceRegistry } from './registry.ts';
-import { apiVersionOf, STANDARD_VERBS, SUBRESOURCE_VERBS, type ResourceType } from './resources.ts';
+import { apiVersionOf, REVIEW_VERBS, STANDARD_VERBS, SUBRESOURCE_VERBS, type ResourceType } from './resources.ts';
 
 /** Version the embedded cluster reports; kubectl's dispatcher picks its client by this minor. */
 export const SERVER_VERSION = { major: '1', minor: '30', gitVersion: 'v1.30.0-sluice.0' } as const;
@@ -55,7 +55,7 @@ function resourceEntries(rt: ResourceType): JsonObject[] {
     singularName: rt.singular,
     namespaced: rt.namespaced,
     kind: rt.kind,
-    verbs: [...STANDARD_VERBS],
+    verbs: rt.review ? [...REVIEW_VERBS] : [...STANDARD_VERBS],
     ...(rt.shortNames.length ? { shortNames: [...rt.shortNames] } : {}),
     ...(rt.categories.length ? { categories: [...rt.categories] } : {}),
   };
@@ -70,6 +70,10 @@ function resourceEntries(rt: ResourceType): JsonObject[] {
   }
   if (rt.group === '' && rt.kind === 'Namespace') {
     entries.push({ name: 'namespaces/finalize', singularName: '', namespaced: false, kind: 'Namespace', verbs: ['update'] });
+  }
+  // kubectl drain looks for pods/eviction here to learn which policy version evicts
+  if (rt.group === '' && rt.kind === 'Pod') {
+    entries.push({ name: 'pods/eviction', singularName: '', namespaced: true, group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'] });
   }
   return entries;
 }

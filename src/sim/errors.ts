@@ -16,6 +16,7 @@ export const STATUS_CODES = {
   RequestEntityTooLarge: 413,
   UnsupportedMediaType: 415,
   Invalid: 422,
+  TooManyRequests: 429,
   InternalError: 500,
   /** an error that is no metav1.Status (ErrorToAPIStatus): 500, and no reason on the wire */
   Unknown: 500,

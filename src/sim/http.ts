@@ -1,14 +1,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { JsonObject, JsonValue } from '../json.ts';
+import { isJsonObject, type JsonObject, type JsonValue } from '../json.ts';
 import type { DeleteOptions, PropagationPolicy, SimApiServer, Subresource, WriteOptions } from './apiserver.ts';
 import { coreVersions, groupInfo, groupList, resourceList, versionInfo } from './discovery.ts';
 import { errors, StatusError } from './errors.ts';
+import { evictPod } from './eviction.ts';
 import { OPENAPI_PROTOBUF_TYPE, openApiV2Json, openApiV2Protobuf, openApiV3Root } from './openapi.ts';
 import { apiVersionOf, type ResourceType } from './resources.ts';
 import {
   decodeBody, managerFromUserAgent, parseRoute, patchTypeOf, readBody, representationOf, SUBRESOURCES, type Representation, type Route,
 } from './request.ts';
+import { answerReview } from './reviews.ts';
 import { toTable, type IncludeObject } from './table.ts';
 import { serveWatch } from './watch-stream.ts';
 
@@ -102,6 +104,7 @@ export class SimHttpServer {
     const rt = this.api.registry.lookup(route.group, route.version, route.plural);
     if (!rt) throw new StatusError('NotFound', 'the server could not find the requested resource');
     if (route.namespace !== undefined && !rt.namespaced) throw new StatusError('NotFound', 'the server could not find the requested resource');
+    if (rt.review || route.subresource === 'eviction') return this.handleCreateOnly(req, res, rt, route, query, method);
     const subresource = this.subresourceOf(rt, route);
     const namespace = route.namespace ?? '';
     const representation = representationOf(req.headers.accept);
@@ -120,10 +123,13 @@ export class SimHttpServer {
       };
       if (method === 'GET') {
         if (route.watchPath || isTrue(query.get('watch'))) {
+          const sendInitialEvents = isTrue(query.get('sendInitialEvents'));
           return serveWatch(this.api, rt, req, res, {
             namespace: route.namespace,
-            watch: { ...listOptions, resourceVersion: query.get('resourceVersion') ?? undefined },
+            // a streaming list starts from the current state whatever resourceVersion it names (NotOlderThan)
+            watch: { ...listOptions, resourceVersion: sendInitialEvents ? undefined : query.get('resourceVersion') ?? undefined },
             allowBookmarks: isTrue(query.get('allowWatchBookmarks')),
+            sendInitialEvents,
             bookmarkIntervalMs: this.options.bookmarkIntervalMs ?? 15_000,
             timeoutSeconds: Number(query.get('timeoutSeconds') ?? 0),
             encode: (obj) => this.represent(rt, [obj], representation, query, undefined, false),
@@ -181,6 +187,19 @@ export class SimHttpServer {
       default:
         throw errors.methodNotAllowed(method);
     }
+  }
+
+  /** Reviews (answered, never stored) and pod evictions: POST only, answered 201. */
+  private async handleCreateOnly(req: IncomingMessage, res: ServerResponse, rt: ResourceType, route: ResourceRoute, query: URLSearchParams, method: string): Promise<void> {
+    const eviction = route.subresource === 'eviction';
+    if (eviction ? rt.group !== '' || rt.kind !== 'Pod' || route.name === undefined : route.name !== undefined || route.subresource !== undefined) {
+      throw new StatusError('NotFound', 'the server could not find the requested resource');
+    }
+    if (method !== 'POST') throw errors.methodNotAllowed(method);
+    const body = decodeBody(await readBody(req), req.headers['content-type']);
+    if (eviction) return sendJson(res, 201, evictPod(this.api, route.namespace ?? '', route.name!, body, query.getAll('dryRun').includes('All')));
+    if (!isJsonObject(body)) throw errors.badRequest(`the body must be a ${rt.kind} object`);
+    return sendJson(res, 201, answerReview(rt, body, apiVersionOf(rt.group, rt.version)));
   }
 
   private subresourceOf(rt: ResourceType, route: ResourceRoute): Subresource | undefined {

@@ -4,6 +4,7 @@ import { rfc3339 } from './clock.ts';
 import { resourceTypesOfCrd } from './crd.ts';
 import { metadataOf, nameOf, uidOf } from './object-meta.ts';
 import { storageKey, type ResourceType } from './resources.ts';
+import { defaultStorageClass } from './storage-classes.ts';
 import type { FieldCause } from './validation.ts';
 
 /**
@@ -235,6 +236,14 @@ const HOOKS: Record<string, KindHooks> = {
     },
   },
   'batch/Job': { prepareCreate: generateJobSelector },
+  // the DefaultStorageClass admission plugin
+  '/PersistentVolumeClaim': {
+    prepareCreate: (obj, server) => {
+      const spec = ensureObject(obj, 'spec');
+      const defaultClass = spec.storageClassName === undefined ? defaultStorageClass(server.store) : undefined;
+      if (defaultClass) spec.storageClassName = nameOf(defaultClass);
+    },
+  },
   'apiextensions.k8s.io/CustomResourceDefinition': {
     prepareCreate: (obj, server) => {
       obj.status = crdStatus(obj, rfc3339(server.clock.now()));

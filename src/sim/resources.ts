@@ -16,6 +16,8 @@ export interface ResourceType {
   readonly custom: boolean;
   /** CRD additionalPrinterColumns, kept for Table output */
   readonly printerColumns?: readonly PrinterColumn[];
+  /** a review (SelfSubjectAccessReview, TokenReview…): create only, answered with a status and never stored */
+  readonly review?: boolean;
 }
 
 export interface ScaleSubresource {
@@ -59,7 +61,9 @@ interface BuiltinSpec {
   status?: boolean;
   scale?: boolean;
   all?: boolean;
+  categories?: string[];
   generation?: boolean;
+  review?: boolean;
 }
 
 function builtins(group: string, version: string, specs: BuiltinSpec[]): ResourceType[] {
@@ -72,15 +76,21 @@ function builtins(group: string, version: string, specs: BuiltinSpec[]): Resourc
     singular: s.singular ?? s.kind.toLowerCase(),
     namespaced: s.namespaced ?? true,
     shortNames: s.shortNames ?? [],
-    categories: s.all ? ['all'] : [],
+    categories: s.categories ?? (s.all ? ['all'] : []),
     subresources: {
       status: s.status ?? false,
       ...(s.scale ? { scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' } } : {}),
     },
     hasGeneration: s.generation ?? false,
     custom: false,
+    ...(s.review ? { review: true } : {}),
   }));
 }
+
+/** Discovery's verbs for a review resource: it can only be created. */
+export const REVIEW_VERBS = ['create'] as const;
+
+const API_EXTENSIONS = ['api-extensions'];
 
 /** The built-in kinds the embedded cluster serves, as a real 1.30-era API server lists them. */
 export const BUILTIN_RESOURCES: readonly ResourceType[] = [
@@ -96,6 +106,8 @@ export const BUILTIN_RESOURCES: readonly ResourceType[] = [
     { kind: 'PersistentVolume', namespaced: false, shortNames: ['pv'], status: true },
     { kind: 'PersistentVolumeClaim', shortNames: ['pvc'], status: true },
     { kind: 'Node', namespaced: false, shortNames: ['no'], status: true },
+    { kind: 'ResourceQuota', shortNames: ['quota'], status: true },
+    { kind: 'LimitRange', shortNames: ['limits'] },
   ]),
   ...builtins('apps', 'v1', [
     { kind: 'ReplicaSet', shortNames: ['rs'], status: true, scale: true, all: true, generation: true },
@@ -111,7 +123,32 @@ export const BUILTIN_RESOURCES: readonly ResourceType[] = [
   ...builtins('networking.k8s.io', 'v1', [
     { kind: 'Ingress', plural: 'ingresses', shortNames: ['ing'], status: true, generation: true },
     { kind: 'NetworkPolicy', plural: 'networkpolicies', shortNames: ['netpol'], generation: true },
+    { kind: 'IngressClass', plural: 'ingressclasses', namespaced: false, generation: true },
   ]),
+  ...builtins('policy', 'v1', [{ kind: 'PodDisruptionBudget', shortNames: ['pdb'], status: true, generation: true }]),
+  ...builtins('scheduling.k8s.io', 'v1', [{ kind: 'PriorityClass', plural: 'priorityclasses', namespaced: false, shortNames: ['pc'] }]),
+  ...builtins('storage.k8s.io', 'v1', [
+    { kind: 'StorageClass', plural: 'storageclasses', namespaced: false, shortNames: ['sc'] },
+    { kind: 'CSIDriver', namespaced: false },
+    { kind: 'CSINode', namespaced: false },
+  ]),
+  ...builtins('discovery.k8s.io', 'v1', [{ kind: 'EndpointSlice' }]),
+  ...builtins('admissionregistration.k8s.io', 'v1', [
+    { kind: 'MutatingWebhookConfiguration', namespaced: false, categories: API_EXTENSIONS, generation: true },
+    { kind: 'ValidatingWebhookConfiguration', namespaced: false, categories: API_EXTENSIONS, generation: true },
+  ]),
+  ...builtins('apiregistration.k8s.io', 'v1', [{ kind: 'APIService', namespaced: false, status: true, categories: API_EXTENSIONS }]),
+  ...builtins('authentication.k8s.io', 'v1', [
+    { kind: 'TokenReview', namespaced: false, review: true },
+    { kind: 'SelfSubjectReview', namespaced: false, review: true },
+  ]),
+  ...builtins('authorization.k8s.io', 'v1', [
+    { kind: 'SelfSubjectAccessReview', namespaced: false, review: true },
+    { kind: 'SelfSubjectRulesReview', namespaced: false, review: true },
+    { kind: 'SubjectAccessReview', namespaced: false, review: true },
+    { kind: 'LocalSubjectAccessReview', review: true },
+  ]),
+  ...builtins('certificates.k8s.io', 'v1', [{ kind: 'CertificateSigningRequest', shortNames: ['csr'], namespaced: false, status: true }]),
   ...builtins('autoscaling', 'v2', [{ kind: 'HorizontalPodAutoscaler', shortNames: ['hpa'], status: true, all: true, generation: true }]),
   ...builtins('rbac.authorization.k8s.io', 'v1', [
     { kind: 'Role' },

@@ -1,4 +1,5 @@
 import type { JsonObject } from '../json.ts';
+import { PRINTERS as ADMIN } from './table/admin.ts';
 import { at, CREATION_DESCRIPTION, NAME_COLUMN, nameOf, type Column, type Printer, type Row } from './table/cells.ts';
 import { createdAt, PRINTERS as CLUSTER } from './table/cluster.ts';
 import { PRINTERS as CORE } from './table/core.ts';
@@ -39,7 +40,9 @@ const PRINTERS: Record<string, Printer> = {
   ...WORKLOADS,
   ...CORE,
   ...CLUSTER,
+  ...ADMIN,
   CustomResourceDefinition: DEFAULT_PRINTER,
+  LimitRange: DEFAULT_PRINTER,
 };
 
 function printerFor(kind: string, printerColumns: readonly CustomColumn[] | undefined): Printer {

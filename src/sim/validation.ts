@@ -6,6 +6,9 @@ import { validateCrd } from './validation/crd.ts';
 import type { FieldCause } from './validation/field.ts';
 import { nameIsDNSLabel, nameIsDNSSubdomain, nameIsPathSegment, validateObjectMeta, validateObjectMetaUpdate, type NameFn } from './validation/meta.ts';
 import { validatePod } from './validation/pod.ts';
+import {
+  validateIngressClass, validatePodDisruptionBudget, validatePriorityClass, validateStorageClass, webhookConfigurationValidator,
+} from './validation/policy.ts';
 
 export type { CauseReason, FieldCause } from './validation/field.ts';
 
@@ -43,6 +46,12 @@ const VALIDATORS: Record<string, KindValidator> = {
   'rbac.authorization.k8s.io/RoleBinding': rbacName(true, nameIsPathSegment),
   'rbac.authorization.k8s.io/ClusterRole': rbacName(false, nameIsPathSegment),
   'rbac.authorization.k8s.io/ClusterRoleBinding': rbacName(false, nameIsPathSegment),
+  'policy/PodDisruptionBudget': validatePodDisruptionBudget,
+  'scheduling.k8s.io/PriorityClass': validatePriorityClass,
+  'admissionregistration.k8s.io/MutatingWebhookConfiguration': webhookConfigurationValidator(true),
+  'admissionregistration.k8s.io/ValidatingWebhookConfiguration': webhookConfigurationValidator(false),
+  'storage.k8s.io/StorageClass': validateStorageClass,
+  'networking.k8s.io/IngressClass': validateIngressClass,
 };
 
 /** Validate an object about to be created (old undefined) or updated. Returns causes; empty = valid. */

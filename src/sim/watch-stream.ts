@@ -9,6 +9,8 @@ export interface WatchStreamOptions {
   readonly namespace: string | undefined;
   readonly watch: WatchOptions;
   readonly allowBookmarks: boolean;
+  /** a streaming list (sendInitialEvents, client-go's WatchListClient): current objects, then a bookmark marking their end */
+  readonly sendInitialEvents: boolean;
   readonly bookmarkIntervalMs: number;
   readonly timeoutSeconds: number;
   /** the object as the client wants it in each event (plain, Table, metadata) */
@@ -64,8 +66,13 @@ export function serveWatch(api: SimApiServer, rt: ResourceType, req: IncomingMes
     close();
     return;
   }
+  const bookmark = { kind: rt.kind, apiVersion: apiVersionOf(rt.group, rt.version) };
+  if (options.sendInitialEvents) {
+    // kubectl 1.35's informers wait for this bookmark before they count as synced
+    const metadata = { resourceVersion: String(api.store.currentRevision), annotations: { 'k8s.io/initial-events-end': 'true' } };
+    write(`{"type":"BOOKMARK","object":${JSON.stringify({ ...bookmark, metadata })}}\n`);
+  }
   if (options.allowBookmarks) {
-    const bookmark = { kind: rt.kind, apiVersion: apiVersionOf(rt.group, rt.version) };
     timers.push(
       setInterval(() => {
         if (Date.now() - lastSent < options.bookmarkIntervalMs) return;

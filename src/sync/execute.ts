@@ -9,7 +9,7 @@
  * outcome lists exactly what was applied.
  */
 import { diffResource, type ResourceDiff } from '../diff/resource-diff.ts';
-import { withLastApplied } from '../diff/three-way.ts';
+import { forServerSideApply, withLastApplied } from '../diff/three-way.ts';
 import type { IgnoreDifference } from '../app/types.ts';
 import { assessHealth } from '../health/index.ts';
 import { KubeError, UnservedKindError } from '../kube/errors.ts';
@@ -88,6 +88,8 @@ export type ApplyRequest = { readonly verb: 'create'; readonly body: JsonObject 
 export function applyRequest(task: ApplyTask, opts: Pick<ExecuteOptions, 'ignore' | 'diffs' | 'serverSideApply'>): ApplyRequest {
   const compared = opts.diffs?.get(keyString(task.key));
   if (task.live === undefined) {
+    // Server-side apply creates too, so that the object's fields are owned by Sluice's apply from the start.
+    if (opts.serverSideApply) return { verb: 'patch', ref: refOf(task.desired), body: forServerSideApply(task.desired), options: { type: 'apply', force: true } };
     return { verb: 'create', body: compared?.status === 'Missing' && compared.predicted !== undefined ? compared.predicted : withLastApplied(task.desired) };
   }
   const diff = compared !== undefined && compared.status !== 'Missing' ? compared : diffResource({ desired: task.desired, live: task.live, ignore: opts.ignore });
@@ -97,14 +99,17 @@ export function applyRequest(task: ApplyTask, opts: Pick<ExecuteOptions, 'ignore
 function patchRequest(task: ApplyTask, diff: ResourceDiff, serverSideApply: boolean): PatchRequest {
   if (diff.status === 'Synced') return { verb: 'none' };
   const ref = refOf(task.desired);
-  if (serverSideApply) return { verb: 'patch', ref, body: withLastApplied(task.desired), options: { type: 'apply', force: true } };
+  if (serverSideApply) return { verb: 'patch', ref, body: forServerSideApply(task.desired), options: { type: 'apply', force: true } };
   if (diff.patch === undefined || Object.keys(diff.patch).length === 0) return { verb: 'none' };
   return { verb: 'patch', ref, body: diff.patch, options: { type: diff.patchType } };
 }
 
 async function applyOnce(kube: KubeClient, task: ApplyTask, opts: ExecuteOptions): Promise<ResourceOutcome> {
   const request = applyRequest(task, opts);
-  if (request.verb !== 'create') return send(kube, task, request);
+  if (request.verb !== 'create') {
+    const outcome = await send(kube, task, request);
+    return task.live === undefined && outcome.action === 'configured' ? { ...outcome, action: 'created' } : outcome;
+  }
   try {
     await kube.create(request.body);
     return { key: task.key, action: 'created' };

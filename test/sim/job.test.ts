@@ -194,7 +194,8 @@ describe('Job controller', () => {
     }));
     expect(first.sort((a, b) => String(a.index).localeCompare(String(b.index)))).toEqual([0, 1].map((i) => ({
       generateName: `pi-${i}-`, index: String(i), hostname: `pi-${i}`,
-      env: { name: 'JOB_COMPLETION_INDEX', valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${JOB_COMPLETION_INDEX}']` } } },
+      // the pod's fieldRef gains apiVersion v1 from the API server's defaulting
+      env: { name: 'JOB_COMPLETION_INDEX', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: `metadata.annotations['${JOB_COMPLETION_INDEX}']` } } },
     })));
     await manager.advance(clock, 60_000);
     expect(status()).toMatchObject({ completedIndexes: '0-2', succeeded: 3, failed: 1 });

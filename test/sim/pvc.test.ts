@@ -8,6 +8,7 @@ import {
   ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_PROVISIONED_BY, bestVolumeFor, createPvcBinder, PROVISIONER,
 } from '../../src/sim/controllers/pvc-binder.ts';
 import { metadataOf, nameOf } from '../../src/sim/object-meta.ts';
+import { ensureStandardStorageClass } from '../../src/sim/storage-classes.ts';
 import { typeOf } from '../support/sim.ts';
 
 let clock: VirtualClock;
@@ -17,6 +18,7 @@ let manager: ControllerManager;
 beforeEach(() => {
   clock = new VirtualClock(new Date('2026-01-01T00:00:00Z'));
   api = new SimApiServer({ clock });
+  ensureStandardStorageClass(api);
   const ctx = { api, clock, events: new EventRecorder(api, clock) };
   manager = new ControllerManager(ctx, [createPvcBinder(ctx)]);
   manager.start();
@@ -62,6 +64,35 @@ function newVolume(name: string, options: { storage: string; modes?: string[]; s
 }
 
 describe('PersistentVolume binder', () => {
+  const storageClasses = () => typeOf(api, 'storage.k8s.io', 'v1', 'storageclasses');
+  const newClass = (name: string, provisioner: string, isDefault: boolean, reclaimPolicy = 'Delete'): JsonObject => ({
+    apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', provisioner, reclaimPolicy,
+    metadata: { name, ...(isDefault ? { annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } } : {}) },
+  });
+
+  it('gives a claim without a class the default StorageClass on create, and provisions with its reclaim policy', async () => {
+    api.patch(storageClasses(), '', 'standard', 'merge', { metadata: { annotations: { 'storageclass.kubernetes.io/is-default-class': 'false' } } });
+    clock.advance(1000);
+    api.create(storageClasses(), '', newClass('local-keep', PROVISIONER, true, 'Retain'));
+    api.create(claims(), 'default', newClaim('data'));
+    expect(spec(claim())).toMatchObject({ storageClassName: 'local-keep' });
+    await manager.advance(clock, 1);
+    expect(spec(volume(String(spec(claim()).volumeName)))).toMatchObject({ storageClassName: 'local-keep', persistentVolumeReclaimPolicy: 'Retain' });
+  });
+
+  it('leaves a claim of another provisioner waiting for it, and binds one whose class appears later', async () => {
+    api.create(storageClasses(), '', newClass('ebs', 'ebs.csi.aws.com', false));
+    api.create(claims(), 'default', newClaim('cloud', { storageClassName: 'ebs' }));
+    api.create(claims(), 'default', newClaim('later', { storageClassName: 'fast' }));
+    await manager.advance(clock, 1);
+    expect(status(claim('cloud')).phase).toBe('Pending');
+    expect(eventsOf('ExternalProvisioning').map((e) => e.message)).toEqual([expect.stringContaining("external provisioner 'ebs.csi.aws.com'")]);
+    expect(eventsOf('ProvisioningFailed').map((e) => e.message)).toEqual(['storageclass.storage.k8s.io "fast" not found']);
+    api.create(storageClasses(), '', newClass('fast', PROVISIONER, false));
+    await manager.advance(clock, 1);
+    expect(status(claim('later')).phase).toBe('Bound');
+  });
+
   it('provisions a pvc-<uid> volume for a claim of the default class and binds both', async () => {
     api.create(claims(), 'default', newClaim('data', { storage: '2Gi', modes: ['ReadWriteOnce'] }));
     await manager.advance(clock, 1);

@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../src/json.ts';
 import { SimApiServer } from '../../src/sim/apiserver.ts';
 import { rfc3339, VirtualClock, type SchedulingClock } from '../../src/sim/clock.ts';
+import { createEndpointSliceController } from '../../src/sim/controllers/endpoint-slices.ts';
 import { createEndpointsController, endpointSubsets, HEADLESS_SERVICE_LABEL } from '../../src/sim/controllers/endpoints.ts';
 import { EventRecorder } from '../../src/sim/controllers/events.ts';
 import { allocateAddress, createLoadBalancerController, LOAD_BALANCER_FINALIZER } from '../../src/sim/controllers/load-balancer.ts';
@@ -45,7 +46,7 @@ beforeEach(() => {
   clock = new VirtualClock(new Date('2026-01-01T00:00:00Z'));
   api = new SimApiServer({ clock });
   const ctx = { api, clock, events: new EventRecorder(api, clock) };
-  manager = new ControllerManager(ctx, [createEndpointsController(ctx), createLoadBalancerController(ctx)]);
+  manager = new ControllerManager(ctx, [createEndpointsController(ctx), createEndpointSliceController(ctx), createLoadBalancerController(ctx)]);
   manager.start();
   kubelet = fakeNetworkKubelet(api, clock);
   return () => {
@@ -80,6 +81,39 @@ function newService(name: string, spec: JsonObject): JsonObject {
 const webService = newService('web', {
   selector: { app: 'web' },
   ports: [{ name: 'http', port: 80, targetPort: 'http' }, { name: 'metrics', port: 9090, targetPort: 9090 }],
+});
+
+describe('EndpointSlice controller', () => {
+  const slices = () => api.store.list('discovery.k8s.io/endpointslices', 'default');
+
+  it('keeps one IPv4 slice per Service beside its Endpoints, owned by the Service, with pod conditions', async () => {
+    const service = api.create(services(), 'default', webService);
+    api.create(podType(), 'default', newPod('web-1', { app: 'web' }));
+    api.create(podType(), 'default', newPod('web-2', { app: 'web' }, { notReady: true }));
+    await manager.advance(clock, 1_500);
+    expect(slices()).toHaveLength(1);
+    const [slice] = slices();
+    expect(slice).toMatchObject({
+      metadata: {
+        labels: { team: 'web', 'kubernetes.io/service-name': 'web', 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' },
+        ownerReferences: [{ kind: 'Service', name: 'web', uid: metadataOf(service).uid, controller: true }],
+      },
+      addressType: 'IPv4',
+      ports: [{ name: 'http', port: 8080, protocol: 'TCP' }, { name: 'metrics', port: 9090, protocol: 'TCP' }],
+      endpoints: [
+        { addresses: ['10.244.1.1'], conditions: { ready: true, serving: true, terminating: false }, nodeName: 'sim-node-1', targetRef: { kind: 'Pod', name: 'web-1' } },
+        { addresses: ['10.244.1.2'], conditions: { ready: false, serving: false, terminating: false }, targetRef: { kind: 'Pod', name: 'web-2' } },
+      ],
+    });
+    expect(String(metadataOf(slice!).name)).toMatch(/^web-[a-z0-9]{5}$/);
+
+    api.delete(podType(), 'default', 'web-2');
+    await manager.advance(clock, 1);
+    expect(slices().map((s) => (s.endpoints as JsonObject[]).length)).toEqual([1]);
+    api.create(services(), 'default', newService('external', { ports: [{ port: 5432 }] }));
+    await manager.advance(clock, 1);
+    expect(slices().map((s) => metadataOf(s).labels)).toEqual([expect.objectContaining({ 'kubernetes.io/service-name': 'web' })]);
+  });
 });
 
 describe('Endpoints controller', () => {
@@ -141,7 +175,7 @@ describe('Endpoints controller', () => {
     api.create(services(), 'default', newService('external', { ports: [{ port: 5432 }] }));
     api.create(endpointsType(), 'default', { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'external' }, subsets: [{ addresses: [{ ip: '192.0.2.10' }], ports: [{ port: 5432 }] }] });
     await manager.advance(clock, 1_000);
-    expect(endpoints('external')?.subsets).toEqual([{ addresses: [{ ip: '192.0.2.10' }], ports: [{ port: 5432 }] }]);
+    expect(endpoints('external')?.subsets).toEqual([{ addresses: [{ ip: '192.0.2.10' }], ports: [{ port: 5432, protocol: 'TCP' }] }]);
     expect(endpoints('kubernetes')).toBeUndefined();
   });
 

@@ -73,6 +73,18 @@ describe('columns', () => {
     ['Lease', ['Name', 'Holder', 'Age']],
     ['CustomResourceDefinition', ['Name', 'Created At']],
     ['Widget', ['Name', 'Age']],
+    ['ResourceQuota', ['Name', 'Age', 'Request', 'Limit']],
+    ['LimitRange', ['Name', 'Created At']],
+    ['MutatingWebhookConfiguration', ['Name', 'Webhooks', 'Age']],
+    ['ValidatingWebhookConfiguration', ['Name', 'Webhooks', 'Age']],
+    ['CSIDriver', ['Name', 'AttachRequired', 'PodInfoOnMount', 'StorageCapacity', 'TokenRequests', 'RequiresRepublish', 'Modes', 'Age']],
+    ['CSINode', ['Name', 'Drivers', 'Age']],
+    ['CertificateSigningRequest', ['Name', 'Age', 'SignerName', 'Requestor', 'RequestedDuration', 'Condition']],
+    ['APIService', ['Name', 'Service', 'Available', 'Age']],
+    ['PodDisruptionBudget', ['Name', 'Min Available', 'Max Unavailable', 'Allowed Disruptions', 'Age']],
+    ['PriorityClass', ['Name', 'Value', 'Global-Default', 'Age', 'PreemptionPolicy']],
+    ['StorageClass', ['Name', 'Provisioner', 'ReclaimPolicy', 'VolumeBindingMode', 'AllowVolumeExpansion', 'Age']],
+    ['IngressClass', ['Name', 'Controller', 'Parameters', 'Age']],
   ])('%s', (kind, want) => {
     expect(columnNames(kind)).toEqual(want);
   });
@@ -378,6 +390,22 @@ describe('core and cluster kinds', () => {
     },
     { kind: 'CustomResourceDefinition', obj: { metadata: { name: 'widgets.example.com', creationTimestamp: '2024-04-01T08:30:00Z' } }, want: ['widgets.example.com', '2024-04-01T08:30:00Z'] },
     { kind: 'Widget', obj: { metadata: meta('w1') }, want: ['w1', '3d'] },
+    {
+      kind: 'ResourceQuota',
+      obj: { metadata: meta('small'), status: { hard: { pods: '10', 'limits.cpu': '4', 'requests.cpu': '2' }, used: { pods: '3', 'requests.cpu': '500m' } } },
+      want: ['small', '3d', 'pods: 3/10, requests.cpu: 500m/2', 'limits.cpu: 0/4'],
+    },
+    { kind: 'ValidatingWebhookConfiguration', obj: { metadata: meta('policy'), webhooks: [{ name: 'a.b.c' }, { name: 'd.e.f' }] }, want: ['policy', 2, '3d'] },
+    {
+      kind: 'CSIDriver',
+      obj: { metadata: meta('csi.example.com'), spec: { attachRequired: true, podInfoOnMount: false, storageCapacity: false, requiresRepublish: false, volumeLifecycleModes: ['Persistent', 'Ephemeral'] } },
+      want: ['csi.example.com', true, false, false, '<unset>', false, 'Persistent,Ephemeral', '3d'],
+    },
+    {
+      kind: 'APIService',
+      obj: { metadata: meta('v1beta1.metrics.k8s.io'), spec: { service: { name: 'metrics-server', namespace: 'kube-system' } }, status: { conditions: [{ type: 'Available', status: 'False', reason: 'MissingEndpoints' }] } },
+      want: ['v1beta1.metrics.k8s.io', 'kube-system/metrics-server', 'False (MissingEndpoints)', '3d'],
+    },
   ])('$kind $obj.metadata.name', ({ kind, obj, want }) => {
     expect(cells(kind, obj)).toEqual(want);
   });

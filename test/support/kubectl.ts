@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { layerBinary } from './layer-binaries.ts';
 
 export interface KubectlResult {
   readonly code: number;
@@ -21,16 +22,18 @@ export function findKubectl(): string | undefined {
 
 /**
  * The kubectl binaries to test against: the one on PATH (on these machines a dispatcher that
- * picks the client matching the server's minor version), plus the oldest and newest pinned
- * versions the Google Cloud SDK layout ships beside it.
+ * picks the client matching the server's minor version), the oldest pinned version the Google
+ * Cloud SDK layout ships beside it, and 1.33 and 1.35 from the npm kubectl layer packages.
  */
 export function kubectlBinaries(): { label: string; path: string }[] {
+  const found: { label: string; path: string }[] = [];
   const onPath = findKubectl();
-  if (!onPath) return [];
-  const found = [{ label: 'kubectl', path: onPath }];
-  for (const version of ['1.27', '1.33']) {
-    const pinned = `/usr/lib/google-cloud-sdk/bin/kubectl.${version}`;
-    if (existsSync(pinned)) found.push({ label: `kubectl ${version}`, path: pinned });
+  if (onPath) found.push({ label: 'kubectl', path: onPath });
+  const oldest = '/usr/lib/google-cloud-sdk/bin/kubectl.1.27';
+  if (existsSync(oldest)) found.push({ label: 'kubectl 1.27', path: oldest });
+  for (const [label, version] of [['kubectl 1.33', 'v33'], ['kubectl 1.35', 'v35']] as const) {
+    const path = layerBinary(version, 'kubectl');
+    if (path) found.push({ label, path });
   }
   return found;
 }

@@ -5,6 +5,8 @@ import { SimControl } from './control.ts';
 import { createCronJobController } from './cronjob.ts';
 import { createDaemonSetController } from './daemonset.ts';
 import { createDeploymentController } from './deployment.ts';
+import { createDisruptionController } from './disruption.ts';
+import { createEndpointSliceController } from './endpoint-slices.ts';
 import { createEndpointsController } from './endpoints.ts';
 import { EventRecorder } from './events.ts';
 import { createJobController } from './job.ts';
@@ -14,8 +16,10 @@ import { ControllerManager } from './manager.ts';
 import { createNodes } from './nodes.ts';
 import { createPvcBinder } from './pvc-binder.ts';
 import { createReplicaSetController } from './replicaset.ts';
+import { createResourceQuotaController } from './resource-quota.ts';
 import { createScheduler } from './scheduler.ts';
 import { createStatefulSetController } from './statefulset.ts';
+import { ensureStandardStorageClass } from '../storage-classes.ts';
 import type { Controller, ControllerContext } from './types.ts';
 
 export interface ControllerOptions {
@@ -35,6 +39,7 @@ export interface RunningControllers {
 export function startControllers(api: SimApiServer, gc: GarbageCollector, options: ControllerOptions): RunningControllers {
   const context: ControllerContext = { api, clock: options.clock, events: new EventRecorder(api, options.clock) };
   createNodes(context, options.nodes === undefined ? {} : { count: options.nodes });
+  ensureStandardStorageClass(api);
   const controllers: Controller[] = [
     createScheduler(context),
     createKubelet(context),
@@ -45,8 +50,11 @@ export function startControllers(api: SimApiServer, gc: GarbageCollector, option
     createJobController(context),
     createCronJobController(context),
     createEndpointsController(context),
+    createEndpointSliceController(context),
     createLoadBalancerController(context),
     createPvcBinder(context),
+    createDisruptionController(context),
+    createResourceQuotaController(context),
   ];
   const manager = new ControllerManager(context, controllers, [gc]);
   manager.start();

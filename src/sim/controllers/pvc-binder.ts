@@ -4,12 +4,12 @@ import { deletionTimestampOf, labelsOf, metadataOf, nameOf, namespaceOf, resourc
 import { labelSelectorFromJson, matchesLabels, SelectorError } from '../selectors.ts';
 import type { StoreEvent } from '../store.ts';
 import { parseQuantity } from './nodes.ts';
+import { defaultStorageClass, LOCAL_PATH_PROVISIONER } from '../storage-classes.ts';
 import { keyOf, splitKey, type Controller, type ControllerContext } from './types.ts';
 
 const NAME = 'persistentvolume-binder-controller';
-/** the cluster's one StorageClass, as in kind: provisioned by rancher's local-path provisioner */
-export const DEFAULT_STORAGE_CLASS = 'standard';
-export const PROVISIONER = 'rancher.io/local-path';
+/** the one provisioner the cluster runs, as kind's: rancher's local-path provisioner */
+export const PROVISIONER = LOCAL_PATH_PROVISIONER;
 export const ANN_BIND_COMPLETED = 'pv.kubernetes.io/bind-completed';
 export const ANN_BOUND_BY_CONTROLLER = 'pv.kubernetes.io/bound-by-controller';
 export const ANN_PROVISIONED_BY = 'pv.kubernetes.io/provisioned-by';
@@ -18,9 +18,10 @@ const ANN_BETA_STORAGE_PROVISIONER = 'volume.beta.kubernetes.io/storage-provisio
 
 /**
  * The PersistentVolume controller (pkg/controller/volume/persistentvolume) with a dynamic
- * provisioner for the `standard` class: a Pending claim binds to the smallest matching
- * Available volume, else gets a new `pvc-<claim uid>` hostPath volume (reclaim Delete);
- * claims without a class get the default one. A volume whose claim is gone is deleted
+ * provisioner for StorageClasses of the local-path provisioner (the `standard` class): a
+ * Pending claim binds to the smallest matching Available volume, else gets a new
+ * `pvc-<claim uid>` hostPath volume (the class's reclaim policy); claims without a class get
+ * the default StorageClass, if there is one. A class of another provisioner waits for it. A volume whose claim is gone is deleted
  * (Delete) or Released (Retain / Recycle). Keys are `claim:<ns>/<name>` and `volume:<name>`.
  */
 export function createPvcBinder(ctx: ControllerContext): Controller {
@@ -35,6 +36,8 @@ export function createPvcBinder(ctx: ControllerContext): Controller {
       const volume = e.type === 'DELETED' ? stringAt(e.object.spec, 'volumeName') || undefined : undefined;
       return [claimKey(e.namespace, nameOf(e.object)), ...(volume ? [`volume:${volume}`] : [])];
     }
+    // a class created or made the default may let waiting claims go on
+    if (e.resource === 'storage.k8s.io/storageclasses') return pendingClaimKeys();
     if (e.resource !== '/persistentvolumes') return [];
     const ref = claimRefOf(e.object);
     // a volume that may now be free can satisfy any waiting claim
@@ -68,21 +71,26 @@ export function createPvcBinder(ctx: ControllerContext): Controller {
       if (!ref || (ref.name === nameOf(claim) && ref.namespace === namespaceOf(claim) && (!ref.uid || ref.uid === uidOf(claim)))) bind(claim, volume);
       return;
     }
-    if (stringAt(claim.spec, 'storageClassName') === undefined) {
+    const defaultClass = defaultStorageClass(api.store);
+    if (stringAt(claim.spec, 'storageClassName') === undefined && defaultClass) {
       // retroactive default StorageClass assignment (GA in 1.28)
-      const spec = { ...(isJsonObject(claim.spec) ? claim.spec : {}), storageClassName: DEFAULT_STORAGE_CLASS };
+      const spec = { ...(isJsonObject(claim.spec) ? claim.spec : {}), storageClassName: nameOf(defaultClass) };
       claim = api.update(claimsType, namespaceOf(claim), nameOf(claim), { ...claim, spec }, { fieldManager: NAME });
     }
     const match = bestVolumeFor(claim, api.store.list('/persistentvolumes'));
     if (match) return bind(claim, match);
     const className = stringAt(claim.spec, 'storageClassName') ?? '';
-    if (className === DEFAULT_STORAGE_CLASS && !isJsonObject(isJsonObject(claim.spec) ? claim.spec.selector : undefined)) return provision(claim);
+    const storageClass = className ? api.store.get('storage.k8s.io/storageclasses', '', className) : undefined;
     if (className === '') events.record(claim, 'Normal', 'FailedBinding', 'no persistent volumes available for this claim and no storage class is set', NAME);
-    else if (className !== DEFAULT_STORAGE_CLASS) events.record(claim, 'Warning', 'ProvisioningFailed', `storageclass.storage.k8s.io "${className}" not found`, NAME);
+    else if (!storageClass) events.record(claim, 'Warning', 'ProvisioningFailed', `storageclass.storage.k8s.io "${className}" not found`, NAME);
+    else if (storageClass.provisioner !== PROVISIONER) {
+      const provisioner = String(storageClass.provisioner);
+      events.record(claim, 'Normal', 'ExternalProvisioning', `Waiting for a volume to be created either by the external provisioner '${provisioner}' or manually by the system administrator. If volume creation is delayed, please verify that the provisioner is running and correctly registered.`, NAME);
+    } else if (!isJsonObject(isJsonObject(claim.spec) ? claim.spec.selector : undefined)) return provision(claim, storageClass);
   }
 
   /** What the local-path provisioner does: a hostPath volume the size asked for, already claimed. */
-  function provision(claim: JsonObject): void {
+  function provision(claim: JsonObject, storageClass: JsonObject): void {
     const spec = isJsonObject(claim.spec) ? claim.spec : {};
     const name = `pvc-${uidOf(claim)}`;
     events.record(claim, 'Normal', 'Provisioning', `External provisioner is provisioning volume for claim "${namespaceOf(claim)}/${nameOf(claim)}"`, PROVISIONER);
@@ -93,8 +101,8 @@ export function createPvcBinder(ctx: ControllerContext): Controller {
       spec: {
         capacity: { storage: requestedStorage(claim) ?? '0' },
         accessModes: structuredClone(Array.isArray(spec.accessModes) ? spec.accessModes : []),
-        persistentVolumeReclaimPolicy: 'Delete',
-        storageClassName: DEFAULT_STORAGE_CLASS,
+        persistentVolumeReclaimPolicy: typeof storageClass.reclaimPolicy === 'string' ? storageClass.reclaimPolicy : 'Delete',
+        storageClassName: nameOf(storageClass),
         volumeMode: spec.volumeMode ?? 'Filesystem',
         claimRef: claimRefTo(claim),
         hostPath: { path: `/var/local-path-provisioner/${name}_${namespaceOf(claim)}_${nameOf(claim)}`, type: 'DirectoryOrCreate' },

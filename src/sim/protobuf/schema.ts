@@ -1,6 +1,6 @@
 import { corev1 } from './tables/core.ts';
 import { corev1Pod } from './tables/core-pod.ts';
-import { authenticationv1, coordinationv1, networkingv1, policyv1, rbacv1, schedulingv1 } from './tables/groups.ts';
+import { authenticationv1, authorizationv1, coordinationv1, networkingv1, policyv1, rbacv1, schedulingv1 } from './tables/groups.ts';
 import { metav1 } from './tables/meta.ts';
 import { appsv1, autoscalingv1, autoscalingv2, batchv1 } from './tables/workloads.ts';
 
@@ -63,6 +63,7 @@ const PACKAGES: Readonly<Record<string, readonly Table[]>> = {
   schedulingv1: [schedulingv1],
   coordinationv1: [coordinationv1],
   authenticationv1: [authenticationv1],
+  authorizationv1: [authorizationv1],
 };
 
 /** apiVersion → package, for the kinds a protobuf client may send. */
@@ -78,6 +79,7 @@ const GROUP_VERSIONS: Readonly<Record<string, string>> = {
   'scheduling.k8s.io/v1': 'schedulingv1',
   'coordination.k8s.io/v1': 'coordinationv1',
   'authentication.k8s.io/v1': 'authenticationv1',
+  'authorization.k8s.io/v1': 'authorizationv1',
 };
 
 /** meta/v1 kinds that every group version carries (client-go sends DeleteOptions with the client's version). */

@@ -1,6 +1,6 @@
 import type { Table } from '../schema.ts';
 
-// rbac, networking, policy, scheduling, coordination and authentication v1.
+// rbac, networking, policy, scheduling, coordination, authentication and authorization v1.
 // Field numbers from k8s.io/api and k8s.io/apimachinery v0.33 generated.proto; JSON names, omitempty
 // and pointers from the Go structs. The notation is described in ../schema.ts.
 
@@ -51,6 +51,7 @@ export const policyv1: Table = {
   PodDisruptionBudgetStatus: `1 observedGeneration int64; 2 disruptedPods map[string]Time;
     3 disruptionsAllowed int32!; 4 currentHealthy int32!; 5 desiredHealthy int32!; 6 expectedPods int32!;
     7 conditions []metav1.Condition`,
+  Eviction: '1 metadata metav1.ObjectMeta; 2 deleteOptions *metav1.DeleteOptions',
 };
 
 export const schedulingv1: Table = {
@@ -69,4 +70,24 @@ export const authenticationv1: Table = {
   TokenRequestSpec: '1 audiences []string!; 4 expirationSeconds *int64!; 3 boundObjectRef *BoundObjectReference!',
   BoundObjectReference: '1 kind string; 2 apiVersion string; 3 name string; 4 uid string',
   TokenRequestStatus: '1 token string!; 2 expirationTimestamp Time',
+  SelfSubjectReview: '1 metadata metav1.ObjectMeta; 2 status SelfSubjectReviewStatus',
+  SelfSubjectReviewStatus: '1 userInfo UserInfo',
+  UserInfo: '1 username string; 2 uid string; 3 groups []string; 4 extra map[string]ExtraValue',
+  ExtraValue: '1 items []string',
+};
+
+// selectors in ResourceAttributes (fields 8, 9) are left out: kubectl sends them only when asked
+export const authorizationv1: Table = {
+  SelfSubjectAccessReview: '1 metadata metav1.ObjectMeta; 2 spec SelfSubjectAccessReviewSpec; 3 status SubjectAccessReviewStatus',
+  SelfSubjectAccessReviewSpec: '1 resourceAttributes *ResourceAttributes; 2 nonResourceAttributes *NonResourceAttributes',
+  ResourceAttributes: `1 namespace string; 2 verb string; 3 group string; 4 version string; 5 resource string;
+    6 subresource string; 7 name string`,
+  NonResourceAttributes: '1 path string; 2 verb string',
+  SubjectAccessReviewStatus: '1 allowed bool!; 4 denied bool; 2 reason string; 3 evaluationError string',
+  SelfSubjectRulesReview: '1 metadata metav1.ObjectMeta; 2 spec SelfSubjectRulesReviewSpec; 3 status SubjectRulesReviewStatus',
+  SelfSubjectRulesReviewSpec: '1 namespace string',
+  SubjectRulesReviewStatus: `1 resourceRules []ResourceRule!; 2 nonResourceRules []NonResourceRule!; 3 incomplete bool!;
+    4 evaluationError string`,
+  ResourceRule: '1 verbs []string!; 2 apiGroups []string; 3 resources []string; 4 resourceNames []string',
+  NonResourceRule: '1 verbs []string!; 2 nonResourceURLs []string',
 };
