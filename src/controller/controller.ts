@@ -116,7 +116,7 @@ export class Controller {
       connection: opts.redisUrl,
       prefix,
       concurrency: opts.concurrency ?? 4,
-      handle: (op) => controller.handle(op),
+      handle: (op, { signal }) => controller.handle(op, signal),
       ...(opts.lockDurationMs === undefined ? {} : { lockDurationMs: opts.lockDurationMs }),
       ...(opts.stalledIntervalMs === undefined ? {} : { stalledIntervalMs: opts.stalledIntervalMs }),
       onError: (e) => controller.log(`queue: ${e.message}`),
@@ -198,10 +198,12 @@ export class Controller {
     (this.opts.log ?? ((l: string) => console.log(l)))(line);
   }
 
-  private get ctx(): SyncContext {
+  /** What an operation runs with: its kube client bound to the job's signal, so a stopped job writes nothing more. */
+  private ctx(signal: AbortSignal): SyncContext {
     return {
       git: this.opts.git,
-      kube: this.opts.kube,
+      kube: this.opts.kube.withSignal(signal),
+      signal,
       liveSource: this.tracked,
       renderCache: this.renderCache,
       ...(this.opts.ignoreDifferences === undefined ? {} : { ignoreDifferences: this.opts.ignoreDifferences }),
@@ -222,7 +224,7 @@ export class Controller {
     );
   }
 
-  private async handle(op: Operation): Promise<OperationResult | AppState | undefined> {
+  private async handle(op: Operation, signal: AbortSignal): Promise<OperationResult | AppState | undefined> {
     const app = this.apps.get(op.app);
     if (app === undefined) return undefined;
     const previous = await this.state(app.name);
@@ -236,16 +238,16 @@ export class Controller {
         if (previous !== undefined && this.unchangedSince(app.name, inputs, previous)) {
           this.compares.reused++;
           const state = { ...previous, comparedAt: new Date().toISOString() };
-          await this.saveState(app, state);
+          await this.saveState(app, state, signal);
           return state;
         }
       }
       this.compares.full++;
       // kinds this process watches, and those the app had objects of (a restarted process may watch none yet)
-      compared = await compareApp({ ...this.ctx, previousKinds: [...new Set([...this.tracked.kinds, ...(previous?.kinds ?? [])])] }, app, revision);
+      compared = await compareApp({ ...this.ctx(signal), previousKinds: [...new Set([...this.tracked.kinds, ...(previous?.kinds ?? [])])] }, app, revision);
     } catch (e) {
       if (!(e instanceof GitError || e instanceof KubeError)) throw e;
-      await this.saveState(app, stateFromError(app.name, e.message, previous, new Date()));
+      await this.saveState(app, stateFromError(app.name, e.message, previous, new Date()), signal);
       // Background work retries by itself at the next poll or change; asked-for syncs retry now.
       if (trigger !== 'refresh' && !isBackgroundTrigger(trigger)) throw OperationError.retryable(e.message, e);
       return undefined;
@@ -256,30 +258,32 @@ export class Controller {
     else this.syncedInputs.delete(app.name);
 
     if (!this.shouldSync(app, trigger, compared, state)) {
-      await this.saveState(app, state);
+      await this.saveState(app, state, signal);
       if (trigger === 'refresh' && state.sync === 'OutOfSync' && app.spec.syncPolicy.automated?.selfHeal) this.scheduleHeal(app.name, 0);
       return state;
     }
     if (isDriftHeal(trigger, compared, state)) {
       const wait = await this.healBackoff(app.name);
       if (wait > 0) {
-        await this.saveState(app, state);
+        await this.saveState(app, state, signal);
         this.log(`${app.name}: drifted again; self-heal in ${Math.ceil(wait / 1000)} s`);
         this.scheduleHeal(app.name, wait);
         return state;
       }
       await this.noteHeal(app.name);
     }
-    const result = await syncApp(this.ctx, app, { trigger: trigger === 'refresh' ? 'self-heal' : trigger, ...(revision === undefined ? {} : { revision }) }, compared);
+    const result = await syncApp(this.ctx(signal), app, { trigger: trigger === 'refresh' ? 'self-heal' : trigger, ...(revision === undefined ? {} : { revision }) }, compared);
+    signal.throwIfAborted();
     await this.history.record(app.name, historyEntry(op.jobId, result));
     state = withSyncedRevision({ ...state, ...(result.phase === 'Succeeded' ? {} : { message: result.message }) }, result);
     if (this.opts.mirrorStatus) this.mirrored.set(app.name, statusAfterOperation(app, result, this.mirroredStatus(app)));
-    await this.saveState(app, state);
+    await this.saveState(app, state, signal);
     this.log(`${app.name}: ${result.trigger} sync ${result.phase}: ${result.message}`);
     return result;
   }
 
-  private async saveState(app: Application, state: AppState): Promise<void> {
+  private async saveState(app: Application, state: AppState, signal: AbortSignal): Promise<void> {
+    signal.throwIfAborted();
     await this.history.setState(app.name, state);
     // An app removed meanwhile (deleted, or its spec now invalid) keeps the status it has now.
     if (!this.opts.mirrorStatus || !this.apps.has(app.name)) return;
@@ -290,7 +294,7 @@ export class Controller {
     const fingerprint = JSON.stringify(content);
     if (this.written.get(app.name) === fingerprint) return;
     try {
-      await this.opts.kube.patch(
+      await this.opts.kube.withSignal(signal).patch(
         { apiVersion: APPLICATION_API_VERSION, kind: APPLICATION_KIND, namespace: app.namespace, name: app.name },
         statusPatch(status),
         { type: 'merge', subresource: 'status' },

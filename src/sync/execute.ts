@@ -14,6 +14,7 @@ import type { IgnoreDifference } from '../app/types.ts';
 import { assessHealth } from '../health/index.ts';
 import { KubeError } from '../kube/errors.ts';
 import { refOf, type KubeClient } from '../kube/client.ts';
+import { isAbortError } from '../kube/transport.ts';
 import type { ObjectRef } from '../kube/types.ts';
 import { forEachLimited } from './compare.ts';
 import type { ApplyTask, PruneTask, SyncPlan } from './plan.ts';
@@ -30,6 +31,8 @@ export interface ExecuteOptions {
   readonly waveTimeoutMs: number;
   readonly pollIntervalMs: number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** The operation's signal: no step starts and no wait goes on once it fires (the kube client should be bound to it too). */
+  readonly signal?: AbortSignal;
 }
 
 export async function executePlan(kube: KubeClient, plan: SyncPlan, opts: ExecuteOptions): Promise<{ outcomes: ResourceOutcome[]; failure?: string }> {
@@ -37,6 +40,7 @@ export async function executePlan(kube: KubeClient, plan: SyncPlan, opts: Execut
   const appliedThisWave: { ref: ObjectRef; key: ResourceKey }[] = [];
   let currentWave: number | undefined;
   for (const step of plan.steps) {
+    opts.signal?.throwIfAborted();
     if (currentWave !== undefined && step.wave !== currentWave && appliedThisWave.length > 0) {
       const unhealthy = await waitHealthy(kube, appliedThisWave.splice(0), opts);
       if (unhealthy !== undefined) return { outcomes, failure: `wave ${currentWave} did not become healthy: ${unhealthy}` };
@@ -55,14 +59,29 @@ export async function executePlan(kube: KubeClient, plan: SyncPlan, opts: Execut
   return { outcomes };
 }
 
-const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** A sleep that ends early, rejecting, when the signal fires. */
+function abortableSleep(signal: AbortSignal | undefined): (ms: number) => Promise<void> {
+  return (ms) =>
+    new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        reject(signal?.reason);
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+}
 
 /** A CRD applied a moment ago may not be served yet (real API servers establish it asynchronously). */
 const UNSERVED_KIND_RETRIES = 20;
 const UNSERVED_KIND_DELAY_MS = 500;
 
 async function applyOne(kube: KubeClient, task: ApplyTask, opts: ExecuteOptions): Promise<ResourceOutcome> {
-  const sleep = opts.sleep ?? defaultSleep;
+  const sleep = opts.sleep ?? abortableSleep(opts.signal);
   for (let attempt = 0; ; attempt++) {
     const outcome = await applyOnce(kube, task, opts);
     if (outcome.action !== 'failed' || !outcome.message?.includes('does not serve') || attempt >= UNSERVED_KIND_RETRIES) return outcome;
@@ -89,6 +108,7 @@ async function applyOnce(kube: KubeClient, task: ApplyTask, opts: ExecuteOptions
     const diff = compared !== undefined && compared.status !== 'Missing' ? compared : undefined;
     return await patchOne(kube, task, diff ?? diffResource({ desired: task.desired, live: task.live, ignore: opts.ignore }), opts);
   } catch (e) {
+    if (isAbortError(e)) throw e;
     return { key: task.key, action: 'failed', message: e instanceof Error ? e.message : String(e) };
   }
 }
@@ -110,13 +130,14 @@ async function pruneOne(kube: KubeClient, task: PruneTask): Promise<ResourceOutc
     await kube.delete(refOf(task.live), { propagationPolicy: 'Background' });
     return { key: task.key, action: 'pruned' };
   } catch (e) {
+    if (isAbortError(e)) throw e;
     return { key: task.key, action: 'failed', message: e instanceof Error ? e.message : String(e) };
   }
 }
 
 /** Polls the objects until all are Healthy or Suspended; the reason they are not, or undefined. */
 async function waitHealthy(kube: KubeClient, applied: readonly { ref: ObjectRef; key: ResourceKey }[], opts: ExecuteOptions): Promise<string | undefined> {
-  const sleep = opts.sleep ?? defaultSleep;
+  const sleep = opts.sleep ?? abortableSleep(opts.signal);
   const deadline = Date.now() + opts.waveTimeoutMs;
   for (;;) {
     const problems: string[] = [];
