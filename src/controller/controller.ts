@@ -27,7 +27,10 @@ import type { RenderResult } from '../render/types.ts';
 import { HistoryStore } from '../store/history.ts';
 import type { HistoryEntry } from '../store/types.ts';
 import { appRef, compareApp, type RenderCache } from '../sync/compare.ts';
-import { syncApp, type SyncContext } from '../sync/operation.ts';
+import { syncApp, type SyncContext, type SyncOptions } from '../sync/operation.ts';
+import { rolloutCandidates, type RolloutCandidate } from '../rollout/driver.ts';
+import type { RolloutState } from '../rollout/types.ts';
+import { Rollouts, type ControllerClock } from './rollouts.ts';
 import { appLabelValue } from '../sync/tracking.ts';
 import type { Comparison, OperationResult, RenderFailure } from '../sync/types.ts';
 import { historyEntry, isAppState, stateFromComparison, stateFromError, withSyncedRevision, type AppState } from './state.ts';
@@ -52,6 +55,8 @@ export interface ControllerOptions {
   readonly ignoreDifferences?: readonly IgnoreDifference[];
   /** Write each app's status to its Application resource (apps that come from the cluster). */
   readonly mirrorStatus?: boolean;
+  /** The cluster's clock for rollout timing (default real time); tests pass the embedded cluster's. */
+  readonly clock?: ControllerClock;
   readonly log?: (line: string) => void;
 }
 
@@ -83,6 +88,7 @@ export class Controller {
   private readonly renderCache: LruRenderCache;
   private worker: SluiceWorker | undefined;
   private stopped = false;
+  readonly rollouts: Rollouts;
 
   private constructor(
     private readonly opts: ControllerOptions,
@@ -96,6 +102,14 @@ export class Controller {
     // Room for every app's current revision and the next one, so a steady fleet never re-renders.
     this.renderCache = new LruRenderCache(Math.max(64, opts.apps.length * 2));
     this.appByLabel = new Map(opts.apps.map((a) => [appLabelValue(appRef(a)), a.name]));
+    this.rollouts = new Rollouts(redis, opts.prefix ?? 'sluice', {
+      kube: opts.kube,
+      git: opts.git,
+      queue,
+      clock: opts.clock ?? { now: () => new Date() },
+      events: opts.mirrorStatus ?? false,
+      log: (line) => this.log(line),
+    });
   }
 
   static async start(opts: ControllerOptions): Promise<Controller> {
@@ -224,12 +238,15 @@ export class Controller {
     );
   }
 
-  private async handle(op: Operation, signal: AbortSignal): Promise<OperationResult | AppState | undefined> {
+  private async handle(op: Operation, signal: AbortSignal): Promise<OperationResult | AppState | RolloutState | undefined> {
     const app = this.apps.get(op.app);
     if (app === undefined) return undefined;
+    const active = await this.rollouts.active(app.name);
+    // a refresh (the watch, or a look the rollout asked for) of an app mid-rollout moves the rollout on
+    if (op.kind === 'refresh' && active !== undefined) return this.rollouts.look(app, active, this.opts.kube.withSignal(signal), this.rollbackSync(app, active.id, signal));
     const previous = await this.state(app.name);
-    const revision = op.kind === 'sync' ? op.request.revision : undefined;
     const trigger: SyncTrigger | 'refresh' = op.kind === 'sync' ? op.request.trigger : 'refresh';
+    const revision = op.kind === 'sync' && op.request.revision !== undefined ? op.request.revision : trigger === 'refresh' ? undefined : await this.rollouts.pinnedRevision(app);
     let compared: Comparison | RenderFailure;
     let inputs: CompareInputs | undefined;
     try {
@@ -257,6 +274,16 @@ export class Controller {
     if (inputs !== undefined && state.sync === 'Synced' && state.message === undefined) this.syncedInputs.set(app.name, inputs.key);
     else this.syncedInputs.delete(app.name);
 
+    // the revision a rollout is carrying out is applied already: a sync of it would only undo its pacing
+    if (active !== undefined && compared.revision === active.revision) {
+      await this.saveState(app, state, signal);
+      return this.rollouts.look(app, active, this.opts.kube.withSignal(signal), this.rollbackSync(app, active.id, signal));
+    }
+    if (active === undefined && 'kinds' in compared && state.sync === 'Synced' && state.health === 'Healthy') await this.rollouts.noteHealthy(app.name, compared.revision);
+    if ((trigger === 'refresh' || isBackgroundTrigger(trigger)) && (await this.rollouts.store.isBad(app.name, compared.revision))) {
+      await this.saveState(app, { ...state, message: `revision ${compared.revision.slice(0, 7)} was rolled back and is not applied again; waiting for a newer commit` }, signal);
+      return state;
+    }
     if (!this.shouldSync(app, trigger, compared, state)) {
       await this.saveState(app, state, signal);
       if (trigger === 'refresh' && state.sync === 'OutOfSync' && app.spec.syncPolicy.automated?.selfHeal) this.scheduleHeal(app.name, 0);
@@ -272,14 +299,42 @@ export class Controller {
       }
       await this.noteHeal(app.name);
     }
-    const result = await syncApp(this.ctx(signal), app, { trigger: trigger === 'refresh' ? 'self-heal' : trigger, ...(revision === undefined ? {} : { revision }) }, compared);
+    const { candidates, problems } = 'kinds' in compared ? rolloutCandidates(app, compared) : { candidates: [], problems: [] };
+    if (problems.length > 0) {
+      await this.saveState(app, { ...state, message: `nothing was applied: ${problems.join('; ')}` }, signal);
+      return state;
+    }
+    // a manual rollback goes straight back, gated on health but in one step
+    const paced: RolloutCandidate[] = trigger === 'rollback' ? candidates.map(({ hold: _, ...c }) => ({ ...c, steps: [100] })) : candidates;
+    const holds = new Map(paced.flatMap((c) => (c.hold === undefined ? [] : [[c.key, c.hold] as const])));
+    const syncTrigger = trigger === 'refresh' ? 'self-heal' : trigger;
+    const result = await this.runSync(app, op.jobId, { trigger: syncTrigger, ...(revision === undefined ? {} : { revision }), holds }, signal, { state, compared });
+    const started = await this.rollouts.start(app, op.jobId, result, paced, this.opts.kube.withSignal(signal), this.rollbackSync(app, op.jobId, signal));
+    return started ?? result;
+  }
+
+  /** Syncs and records the operation (history, state, the Application's status). */
+  private async runSync(
+    app: Application,
+    id: string,
+    opts: SyncOptions,
+    signal: AbortSignal,
+    known?: { state: AppState; compared: Comparison | RenderFailure },
+  ): Promise<OperationResult> {
+    const result = await syncApp(this.ctx(signal), app, opts, known?.compared);
     signal.throwIfAborted();
-    await this.history.record(app.name, historyEntry(op.jobId, result));
-    state = withSyncedRevision({ ...state, ...(result.phase === 'Succeeded' ? {} : { message: result.message }) }, result);
+    await this.history.record(app.name, historyEntry(id, result));
+    const base = known?.state ?? (await this.state(app.name)) ?? stateFromError(app.name, result.message, undefined, new Date());
+    const state = withSyncedRevision({ ...base, ...(result.phase === 'Succeeded' ? {} : { message: result.message }) }, result);
     if (this.opts.mirrorStatus) this.mirrored.set(app.name, statusAfterOperation(app, result, this.mirroredStatus(app)));
     await this.saveState(app, state, signal);
     this.log(`${app.name}: ${result.trigger} sync ${result.phase}: ${result.message}`);
     return result;
+  }
+
+  /** How a rollout's rollback syncs the whole app: a recorded sync with trigger rollback, one history entry per rollout. */
+  private rollbackSync(app: Application, rolloutId: string, signal: AbortSignal): (revision: string) => Promise<OperationResult> {
+    return (revision) => this.runSync(app, `${rolloutId}-rollback`, { trigger: 'rollback', revision }, signal);
   }
 
   private async saveState(app: Application, state: AppState, signal: AbortSignal): Promise<void> {

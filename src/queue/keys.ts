@@ -21,6 +21,16 @@ export function keys(options: KeyOptions = {}) {
     appLock: (app: string) => `${p}:lock:${app}`,
     /** who polls an app this round: SET NX PX interval */
     pollTurn: (app: string) => `${p}:poll:${app}`,
+    /** the app's current or last rollout (JSON RolloutState, src/rollout) */
+    rollout: (app: string) => `${p}:rollout:${app}`,
+    /** the app's rollout events, newest first (JSON lines, capped) */
+    rolloutEvents: (app: string) => `${p}:rollout-events:${app}`,
+    /** the last revision the app ran Healthy: what an automatic rollback returns to */
+    healthyRevision: (app: string) => `${p}:healthy:${app}`,
+    /** revisions auto-sync will not apply again (a SET) */
+    badRevisions: (app: string) => `${p}:bad:${app}`,
+    /** a manual rollback's pin (JSON) */
+    pin: (app: string) => `${p}:pin:${app}`,
     /** BullMQ deduplication id of an app's job of one kind */
     dedupId: (kind: string, app: string) => `${kind}:${app}`,
   };

@@ -68,6 +68,8 @@ export interface RolloutState {
   readonly message: string;
   /** why the rollout failed or was aborted (kept through the rollback) */
   readonly reason?: string;
+  /** RollingBack: the sync to fromRevision is done (a restart then only waits for health) */
+  readonly rollbackApplied?: boolean;
   readonly workloads: readonly WorkloadProgress[];
   readonly finishedAt?: string;
 }

@@ -9,7 +9,9 @@
  * outcome lists exactly what was applied.
  */
 import { diffResource, type ResourceDiff } from '../diff/resource-diff.ts';
+import { applyMergePatch } from '../diff/merge-patch.ts';
 import { withLastApplied } from '../diff/three-way.ts';
+import type { JsonObject } from '../json.ts';
 import type { IgnoreDifference } from '../app/types.ts';
 import { assessHealth } from '../health/index.ts';
 import { KubeError } from '../kube/errors.ts';
@@ -31,6 +33,11 @@ export interface ExecuteOptions {
   readonly waveTimeoutMs: number;
   readonly pollIntervalMs: number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * By keyString: an extra merge into the patch of a changed object (a rollout holds a
+   * Deployment paused, a StatefulSet behind its partition, from the write that changes it).
+   */
+  readonly holds?: ReadonlyMap<string, JsonObject>;
   /** The operation's signal: no step starts and no wait goes on once it fires (the kube client should be bound to it too). */
   readonly signal?: AbortSignal;
 }
@@ -120,7 +127,8 @@ async function patchOne(kube: KubeClient, task: ApplyTask, diff: ResourceDiff, o
     await kube.patch(ref, withLastApplied(task.desired), { type: 'apply', force: true });
   } else {
     if (diff.patch === undefined || Object.keys(diff.patch).length === 0) return { key: task.key, action: 'unchanged' };
-    await kube.patch(ref, diff.patch, { type: diff.patchType });
+    const hold = opts.holds?.get(keyString(task.key));
+    await kube.patch(ref, hold === undefined ? diff.patch : applyMergePatch(diff.patch, hold), { type: diff.patchType });
   }
   return { key: task.key, action: 'configured' };
 }

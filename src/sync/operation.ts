@@ -31,6 +31,8 @@ export interface SyncOptions {
   readonly prune?: boolean;
   /** Selective sync: keyStrings of the resources to sync. */
   readonly only?: ReadonlySet<string>;
+  /** Extra patches by keyString that hold workloads for a rollout (see ExecuteOptions.holds). */
+  readonly holds?: ReadonlyMap<string, JsonObject>;
 }
 
 /** `compared`: a comparison the caller already made for this revision (a controller compares before deciding to sync). */
@@ -110,6 +112,7 @@ export async function syncApp(unbound: SyncContext, app: Application, opts: Sync
     waveTimeoutMs: ctx.waveTimeoutMs ?? 5 * 60_000,
     pollIntervalMs: ctx.pollIntervalMs ?? 1_000,
     ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+    ...(opts.holds === undefined ? {} : { holds: opts.holds }),
   });
   if (failure !== undefined) return finish({ ...revision, phase: 'Failed', message: `sync failed: ${failure} (${summarize(outcomes)})`, resources: outcomes });
   return finish({ ...revision, phase: 'Succeeded', message: `synced ${comparison.revision.slice(0, 7)}: ${summarize(outcomes)}`, resources: outcomes });

@@ -1,0 +1,169 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Controller } from '../../src/controller/controller.ts';
+import { GitSource } from '../../src/git/index.ts';
+import type { JsonObject } from '../../src/json.ts';
+import { kubeClientFor, type KubeClient } from '../../src/kube/client.ts';
+import { Informer } from '../../src/kube/watch.ts';
+import { ScaledClock } from '../../src/sim/clock.ts';
+import { startSimCluster, type SimCluster } from '../../src/sim/index.ts';
+import { testApplication } from '../support/apps.ts';
+import { gitAvailable, startGitServer, type GitServer, type TestRepo } from '../support/git-server.ts';
+import { redisAvailable, startRedis, type TestRedis } from '../support/redis.ts';
+import { until } from '../support/wait.ts';
+
+/** Cluster time runs this much faster than the wall clock. */
+const SPEED = 10;
+
+function deployment(opts: { image: string; replicas?: number; annotations?: Record<string, string> }): string {
+  const annotations = { 'sim.sluice.dev/ready-after': '5s', ...opts.annotations };
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: ${opts.replicas ?? 10}
+  strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 2, maxUnavailable: 0}}
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata:
+      labels: {app: web}
+      annotations: ${JSON.stringify(annotations)}
+    spec:
+      containers: [{name: web, image: "${opts.image}"}]
+`;
+}
+const config = (color: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {color: ${color}}\n`;
+
+interface PodCount {
+  readonly at: string;
+  readonly running: number;
+  readonly available: number;
+}
+
+describe.skipIf(!gitAvailable() || !redisAvailable())('progressive rollouts on the embedded cluster', () => {
+  let cluster: SimCluster;
+  let git: GitServer;
+  let redis: TestRedis;
+  let kube: KubeClient;
+  let repo: TestRepo;
+  let controller: Controller;
+  
+  beforeAll(async () => {
+    [cluster, git, redis] = await Promise.all([startSimCluster({ port: 0, clock: new ScaledClock({ speed: SPEED }) }), startGitServer(), startRedis()]);
+    kube = await kubeClientFor(cluster.url);
+    repo = await git.createRepo('rollouts');
+    await repo.commit(
+      {
+        'steps/deploy.yaml': deployment({ image: 'web:1' }),
+        'steps/config.yaml': config('blue'),
+        'bad/deploy.yaml': deployment({ image: 'web:1', replicas: 4 }),
+        'bad/config.yaml': config('blue'),
+      },
+      'first',
+    );
+    const apps = [
+      testApplication({ name: 'steps', repoURL: repo.url, path: 'steps', intervalMs: 400, rollout: { steps: [20, 50, 100], stepHoldMs: 10_000 } }),
+      testApplication({ name: 'bad', repoURL: repo.url, path: 'bad', intervalMs: 400, rollout: { steps: [50, 100], stepHoldMs: 5_000, failure: { restarts: 1, notReadyForMs: 30_000 } } }),
+    ];
+    controller = await Controller.start({
+      apps,
+      git: new GitSource({ cacheDir: await mkdtemp(path.join(tmpdir(), 'sluice-rollout-git-')) }),
+      kube,
+      redisUrl: redis.url,
+      prefix: 'rollout',
+      selfHealDebounceMs: 50,
+      clock: cluster.clock as ScaledClock,
+      log: () => undefined,
+    });
+  });
+  afterAll(async () => {
+    await controller?.stop();
+    await kube?.close();
+    await Promise.all([cluster?.stop(), git?.stop(), redis?.stop()]);
+  });
+
+  const get = (kind: string, ns: string, name: string) => kube.get({ apiVersion: kind === 'ConfigMap' ? 'v1' : 'apps/v1', kind, namespace: ns, name });
+  const image = async (ns: string) => (((await get('Deployment', ns, 'web'))?.['spec'] as JsonObject)['template'] as { spec: { containers: { image: string }[] } }).spec.containers[0]!.image;
+  const complete = async (ns: string, replicas: number) => {
+    const status = (await get('Deployment', ns, 'web'))?.['status'] as { updatedReplicas?: number; availableReplicas?: number; replicas?: number } | undefined;
+    return status?.updatedReplicas === replicas && status.availableReplicas === replicas && status.replicas === replicas;
+  };
+
+  it('rolls a Deployment out in steps within maxSurge/maxUnavailable, holding each step (must-show 1)', async () => {
+    await until('first revision running', () => complete('steps', 10), 30_000);
+    await until('first revision recorded healthy', async () => (await controller.rollouts.store.healthyRevision('steps')) !== undefined, 10_000);
+    const counts: PodCount[] = [];
+    const pods = new Informer(kube, { apiVersion: 'v1', kind: 'Pod', namespace: 'steps' });
+    let listed = false;
+    pods.onChange(() => {
+      if (!listed) return; // the first list arrives one pod at a time
+      const live = pods.list().filter((p) => (p['metadata'] as JsonObject)['deletionTimestamp'] === undefined);
+      const available = live.filter((p) => ((p['status'] as JsonObject | undefined)?.['conditions'] as JsonObject[] | undefined)?.some((c) => c['type'] === 'Ready' && c['status'] === 'True'));
+      counts.push({ at: cluster.clock.now().toISOString(), running: live.length, available: available.length });
+    });
+    await pods.start();
+    listed = true;
+    const revision = await repo.commit({ 'steps/deploy.yaml': deployment({ image: 'web:2' }) }, 'web:2');
+    const done = await until('the rollout to succeed', async () => {
+      const state = await controller.rollouts.store.get('steps');
+      return state?.revision === revision && state.phase === 'Succeeded' ? state : undefined;
+    }, 60_000);
+    await pods.stop();
+    expect(await image('steps')).toBe('web:2');
+    expect(await complete('steps', 10)).toBe(true);
+    expect(counts.length).toBeGreaterThan(20);
+    expect(Math.max(...counts.map((c) => c.running))).toBeLessThanOrEqual(12);
+    expect(Math.min(...counts.map((c) => c.available))).toBeGreaterThanOrEqual(10);
+    // the timeline, on the cluster clock: each step passes no sooner than stepHold after the one before started
+    const events = (await controller.rollouts.store.events('steps')).filter((e) => e.revision === revision).reverse();
+    expect(events.map((e) => e.type)).toEqual(['Started', 'StepPassed', 'StepPassed', 'Succeeded']);
+    for (let i = 1; i < events.length; i++) expect(Date.parse(events[i]!.at) - Date.parse(events[i - 1]!.at)).toBeGreaterThanOrEqual(10_000);
+    expect(done.workloads[0]).toMatchObject({ desired: 10, updated: 10, stepTarget: 10, maxSurge: 2, maxUnavailable: 0 });
+  }, 90_000);
+
+  it('rolls the whole app back from a crash-looping image through the failure budget, and never re-applies it (must-shows 2, 3)', async () => {
+    await until('first revision running', () => complete('bad', 4), 30_000);
+    await until('first revision recorded healthy', async () => (await controller.rollouts.store.healthyRevision('bad')) !== undefined, 10_000);
+    const good = await controller.rollouts.store.healthyRevision('bad');
+    const badRevision = await repo.commit({ 'bad/deploy.yaml': deployment({ image: 'web:broken', replicas: 4, annotations: { 'sim.sluice.dev/fault': 'crash-loop' } }), 'bad/config.yaml': config('red') }, 'broken');
+    const rolledBack = await until('the rollback', async () => {
+      const state = await controller.rollouts.store.get('bad');
+      return state?.revision === badRevision && (state.phase === 'RolledBack' || state.phase === 'Failed') ? state : undefined;
+    }, 60_000);
+    expect(rolledBack.phase).toBe('RolledBack');
+    expect(rolledBack.message).toMatch(new RegExp(`^web: \\d/4 new pods? CrashLoopBackOff after \\d+ s.*; rolled back to ${good!.slice(0, 7)}$`));
+    // failed on the budget, long before the 10-minute progress deadline
+    expect(Date.parse(rolledBack.finishedAt!) - Date.parse(rolledBack.startedAt)).toBeLessThan(120_000);
+    expect((await get('ConfigMap', 'bad', 'settings'))?.['data']).toEqual({ color: 'blue' });
+    expect(await image('bad')).toBe('web:1');
+    await until('the app Healthy again on the good revision', async () => (await complete('bad', 4)) && (await controller.state('bad'))?.health === 'Healthy', 30_000);
+    expect(await controller.rollouts.store.badRevisions('bad')).toEqual([badRevision]);
+
+    const polled = controller.compareCounts.full + controller.compareCounts.reused;
+    await until('three more polls', async () => controller.compareCounts.full + controller.compareCounts.reused >= polled + 3, 10_000);
+    const applied = (await controller.operations('bad')).filter((h) => h.revision === badRevision);
+    expect(applied.map((h) => h.trigger)).toEqual(['poll']);
+    expect(await image('bad')).toBe('web:1');
+
+    const fixed = await repo.commit({ 'bad/deploy.yaml': deployment({ image: 'web:3', replicas: 4 }), 'bad/config.yaml': config('green') }, 'fixed');
+    await until('the next good commit rolled out', async () => {
+      const state = await controller.rollouts.store.get('bad');
+      return state?.revision === fixed && state.phase === 'Succeeded';
+    }, 60_000);
+    expect(await image('bad')).toBe('web:3');
+    expect((await get('ConfigMap', 'bad', 'settings'))?.['data']).toEqual({ color: 'green' });
+
+    // a never-ready image fails on notReadyFor (30 s here) and goes back to the commit that just succeeded
+    const neverReady = await repo.commit({ 'bad/deploy.yaml': deployment({ image: 'web:4', replicas: 4, annotations: { 'sim.sluice.dev/fault': 'never-ready' } }), 'bad/config.yaml': config('yellow') }, 'never ready');
+    const back = await until('the second rollback', async () => {
+      const state = await controller.rollouts.store.get('bad');
+      return state?.revision === neverReady && !['Progressing', 'RollingBack'].includes(state.phase) ? state : undefined;
+    }, 60_000);
+    expect(back).toMatchObject({ phase: 'RolledBack', fromRevision: fixed });
+    expect(back.message).toMatch(/^web: 2\/4 new pods not Ready after 3\d s; rolled back to /);
+    expect(await image('bad')).toBe('web:3');
+    expect((await get('ConfigMap', 'bad', 'settings'))?.['data']).toEqual({ color: 'green' });
+  }, 150_000);
+});
