@@ -3,6 +3,7 @@ import { ScaledClock } from './sim/clock.ts';
 import { startSimCluster } from './sim/index.ts';
 import { APP_USAGE, diffCommand, syncCommand } from './cli/app-commands.ts';
 import { RENDER_USAGE, renderCommand } from './cli/render.ts';
+import { ROLLOUT_USAGE, rolloutCommand } from './cli/rollout-commands.ts';
 import { START_USAGE, startCommand } from './cli/start.ts';
 import { runDemo } from './demo/demo.ts';
 
@@ -15,7 +16,7 @@ commands:
         --nodes N         simulated nodes (default 3)
         --speed X         run cluster time X times faster than real time (default 1)
         --api-only        serve the API alone: no controllers, scheduler or kubelets
-${RENDER_USAGE}${APP_USAGE}${START_USAGE}  demo    the embedded cluster, the example repository and the controller (npm start)
+${RENDER_USAGE}${APP_USAGE}${ROLLOUT_USAGE}${START_USAGE}  demo    the embedded cluster, the example repository and the controller (npm start)
         sluice demo [--port N]
 `;
 
@@ -107,6 +108,10 @@ export async function main(argv: string[]): Promise<number> {
         return await diffCommand(rest);
       case 'sync':
         return await syncCommand(rest);
+      case 'rollback':
+      case 'unpin':
+      case 'rollout':
+        return await rolloutCommand(command, rest);
       case undefined:
       case 'help':
       case '--help':

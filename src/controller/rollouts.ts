@@ -9,7 +9,7 @@ import { APPLICATION_API_VERSION, APPLICATION_KIND, type Application } from '../
 import type { GitSource } from '../git/index.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { SluiceQueue } from '../queue/producer.ts';
-import { advance, newRollout, type RolloutCandidate } from '../rollout/driver.ts';
+import { advance, fail, newRollout, type RolloutCandidate } from '../rollout/driver.ts';
 import { short } from '../rollout/plan.ts';
 import { RolloutStore } from '../rollout/store.ts';
 import { isActivePhase, type RolloutState } from '../rollout/types.ts';
@@ -91,10 +91,12 @@ export class Rollouts {
 
   /** One look at a running rollout; schedules the next. */
   async look(app: Application, state: RolloutState, kube: KubeClient, syncTo: (revision: string) => Promise<OperationResult>): Promise<RolloutState> {
-    const result = await advance(
-      { kube, store: this.store, now: this.now(), syncTo, notify: (type, reason, message) => this.notify(app, type, reason, message, kube) },
-      state,
-    );
+    const ctx = { kube, store: this.store, now: this.now(), syncTo, notify: (type: 'Normal' | 'Warning', reason: string, message: string) => this.notify(app, type, reason, message, kube) };
+    const controls = await this.store.controls(app.name, state.id);
+    const result =
+      controls.abort && state.phase !== 'RollingBack'
+        ? await fail(ctx, state, `rollout of ${short(state.revision)} aborted on request at step ${state.step + 1}/${state.steps}`)
+        : await advance(ctx, { ...state, held: controls.pause, promoted: state.promoted || controls.promote });
     if (isActivePhase(result.state.phase) && result.state.phase !== 'Paused') {
       // pods restarting change no workload status the watch would see: look again soon regardless
       const now = this.now().getTime();

@@ -29,6 +29,8 @@ export function keys(options: KeyOptions = {}) {
     healthyRevision: (app: string) => `${p}:healthy:${app}`,
     /** revisions auto-sync will not apply again (a SET) */
     badRevisions: (app: string) => `${p}:bad:${app}`,
+    /** requests to a running rollout (a HASH: promote, pause, abort → the rollout's id) */
+    rolloutControl: (app: string) => `${p}:rollout-control:${app}`,
     /** a manual rollback's pin (JSON) */
     pin: (app: string) => `${p}:pin:${app}`,
     /** BullMQ deduplication id of an app's job of one kind */

@@ -28,6 +28,12 @@ export interface Pin {
   readonly by?: string;
 }
 
+export interface RolloutControls {
+  readonly promote: boolean;
+  readonly pause: boolean;
+  readonly abort: boolean;
+}
+
 export class RolloutStore {
   private readonly k: Keys;
 
@@ -76,6 +82,17 @@ export class RolloutStore {
 
   async markBad(app: string, revision: string): Promise<void> {
     await this.redis.sadd(this.k.badRevisions(app), revision);
+  }
+
+  /** What `promote`, `pause` and `abort` asked of the rollout with this id (each request names the rollout it was meant for). */
+  async controls(app: string, id: string): Promise<RolloutControls> {
+    const fields = await this.redis.hgetall(this.k.rolloutControl(app));
+    return { promote: fields['promote'] === id, pause: fields['pause'] === id, abort: fields['abort'] === id };
+  }
+
+  async setControl(app: string, control: keyof RolloutControls, id: string | undefined): Promise<void> {
+    if (id === undefined) await this.redis.hdel(this.k.rolloutControl(app), control);
+    else await this.redis.hset(this.k.rolloutControl(app), control, id);
   }
 
   async pin(app: string): Promise<Pin | undefined> {

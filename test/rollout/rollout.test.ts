@@ -2,7 +2,13 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import type { Application } from '../../src/app/types.ts';
+import { rolloutCommand } from '../../src/cli/rollout-commands.ts';
 import { Controller } from '../../src/controller/controller.ts';
+import { SluiceQueue } from '../../src/queue/producer.ts';
+import { rollback, rolloutView, unpin, type CommandContext } from '../../src/rollout/commands.ts';
+import { HistoryStore } from '../../src/store/history.ts';
 import { GitSource } from '../../src/git/index.ts';
 import type { JsonObject } from '../../src/json.ts';
 import { kubeClientFor, type KubeClient } from '../../src/kube/client.ts';
@@ -49,6 +55,7 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('progressive rollouts on t
   let kube: KubeClient;
   let repo: TestRepo;
   let controller: Controller;
+  let apps: Application[];
   
   beforeAll(async () => {
     [cluster, git, redis] = await Promise.all([startSimCluster({ port: 0, clock: new ScaledClock({ speed: SPEED }) }), startGitServer(), startRedis()]);
@@ -60,12 +67,14 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('progressive rollouts on t
         'steps/config.yaml': config('blue'),
         'bad/deploy.yaml': deployment({ image: 'web:1', replicas: 4 }),
         'bad/config.yaml': config('blue'),
+        'pinned/config.yaml': config('blue'),
       },
       'first',
     );
-    const apps = [
+    apps = [
       testApplication({ name: 'steps', repoURL: repo.url, path: 'steps', intervalMs: 400, rollout: { steps: [20, 50, 100], stepHoldMs: 10_000 } }),
       testApplication({ name: 'bad', repoURL: repo.url, path: 'bad', intervalMs: 400, rollout: { steps: [50, 100], stepHoldMs: 5_000, failure: { restarts: 1, notReadyForMs: 30_000 } } }),
+      testApplication({ name: 'pinned', repoURL: repo.url, path: 'pinned', intervalMs: 400 }),
     ];
     controller = await Controller.start({
       apps,
@@ -166,4 +175,45 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('progressive rollouts on t
     expect(await image('bad')).toBe('web:3');
     expect((await get('ConfigMap', 'bad', 'settings'))?.['data']).toEqual({ color: 'green' });
   }, 150_000);
+
+  it('keeps a manual rollback pinned through polls with auto-sync on, until unpin or a newer commit (must-show 6)', async () => {
+    const app = apps.find((a) => a.name === 'pinned')!;
+    const client = new Redis(redis.url);
+    const queue = new SluiceQueue({ connection: redis.url, prefix: 'rollout' });
+    const ctx: CommandContext = { store: controller.rollouts.store, history: new HistoryStore(client, { prefix: 'rollout' }), queue, git: new GitSource({ cacheDir: await mkdtemp(path.join(tmpdir(), 'sluice-pin-git-')) }) };
+    const color = async () => ((await get('ConfigMap', 'pinned', 'settings'))?.['data'] as { color?: string } | undefined)?.color;
+    try {
+      await until('first commit synced', async () => (await color()) === 'blue', 20_000);
+      const first = (await controller.operations('pinned')).find((h) => h.phase === 'Succeeded')!;
+      await repo.commit({ 'pinned/config.yaml': config('green') }, 'green');
+      await until('the newer commit synced', async () => (await color()) === 'green', 20_000);
+
+      // back to the first sync, by its history id
+      const revision = await rollback(ctx, app, first.id, 'tester');
+      expect(revision).toBe(first.revision);
+      await until('rolled back', async () => (await color()) === 'blue', 20_000);
+      const polled = controller.compareCounts.full + controller.compareCounts.reused;
+      await until('three more polls', async () => controller.compareCounts.full + controller.compareCounts.reused >= polled + 3, 10_000);
+      expect(await color()).toBe('blue');
+      expect((await rolloutView(ctx, 'pinned')).pinned).toMatchObject({ revision, by: 'tester' });
+
+      expect(await unpin(ctx, app)).toBe(true);
+      await until('the branch again after unpin', async () => (await color()) === 'green', 20_000);
+
+      // the same through the CLI, then a newer commit releases the pin
+      const out: string[] = [];
+      const io = { out: { write: (t: string) => out.push(t) } as unknown as NodeJS.WritableStream, err: { write: (t: string) => out.push(t) } as unknown as NodeJS.WritableStream };
+      const appsFile = path.join(await mkdtemp(path.join(tmpdir(), 'sluice-pin-apps-')), 'apps.yaml');
+      await (await import('node:fs/promises')).writeFile(appsFile, `apiVersion: sluice.dev/v1alpha1\nkind: Application\nmetadata: {name: pinned}\nspec:\n  source: {repoURL: "${repo.url}", targetRevision: main, path: pinned}\n  destination: {namespace: pinned}\n  syncPolicy: {automated: {prune: true}}\n`);
+      expect(await rolloutCommand('rollback', ['--apps', appsFile, '--app', 'pinned', '--to', revision.slice(0, 12), '--redis', redis.url, '--prefix', 'rollout', '--cache-dir', path.dirname(appsFile)], io), out.join('')).toBe(0);
+      await until('rolled back from the CLI', async () => (await color()) === 'blue', 20_000);
+      await repo.commit({ 'pinned/config.yaml': config('yellow') }, 'yellow');
+      await until('the newer commit released the pin', async () => (await color()) === 'yellow', 20_000);
+      expect((await rolloutView(ctx, 'pinned')).pinned).toBeUndefined();
+      expect((await controller.rollouts.store.events('pinned')).map((e) => e.type)).toEqual(['Unpinned', 'Pinned', 'Unpinned', 'Pinned']);
+    } finally {
+      await queue.close();
+      client.disconnect();
+    }
+  }, 120_000);
 });
