@@ -246,7 +246,7 @@ export class Controller {
     if (op.kind === 'refresh' && active !== undefined) return this.rollouts.look(app, active, this.opts.kube.withSignal(signal), this.rollbackSync(app, active.id, signal));
     const previous = await this.state(app.name);
     const trigger: SyncTrigger | 'refresh' = op.kind === 'sync' ? op.request.trigger : 'refresh';
-    const revision = op.kind === 'sync' && op.request.revision !== undefined ? op.request.revision : trigger === 'refresh' ? undefined : await this.rollouts.pinnedRevision(app);
+    const revision = op.kind === 'sync' && op.request.revision !== undefined ? op.request.revision : await this.rollouts.pinnedRevision(app);
     let compared: Comparison | RenderFailure;
     let inputs: CompareInputs | undefined;
     try {
