@@ -55,6 +55,9 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('progressive rollouts on t
   let kube: KubeClient;
   let repo: TestRepo;
   let controller: Controller;
+  /** a second controller process's worth on the same Redis (must-show 5): the app lock gives each app one driver */
+  let second: Controller;
+  const compares = () => [controller, second].reduce((n, c) => n + c.compareCounts.full + c.compareCounts.reused, 0);
   let apps: Application[];
   
   beforeAll(async () => {
@@ -76,19 +79,21 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('progressive rollouts on t
       testApplication({ name: 'bad', repoURL: repo.url, path: 'bad', intervalMs: 400, rollout: { steps: [50, 100], stepHoldMs: 5_000, failure: { restarts: 1, notReadyForMs: 30_000 } } }),
       testApplication({ name: 'pinned', repoURL: repo.url, path: 'pinned', intervalMs: 400 }),
     ];
-    controller = await Controller.start({
-      apps,
-      git: new GitSource({ cacheDir: await mkdtemp(path.join(tmpdir(), 'sluice-rollout-git-')) }),
-      kube,
-      redisUrl: redis.url,
-      prefix: 'rollout',
-      selfHealDebounceMs: 50,
-      clock: cluster.clock as ScaledClock,
-      log: () => undefined,
-    });
+    const start = async () =>
+      Controller.start({
+        apps,
+        git: new GitSource({ cacheDir: await mkdtemp(path.join(tmpdir(), 'sluice-rollout-git-')) }),
+        kube,
+        redisUrl: redis.url,
+        prefix: 'rollout',
+        selfHealDebounceMs: 50,
+        clock: cluster.clock as ScaledClock,
+        log: () => undefined,
+      });
+    [controller, second] = [await start(), await start()];
   });
   afterAll(async () => {
-    await controller?.stop();
+    await Promise.all([controller?.stop(), second?.stop()]);
     await kube?.close();
     await Promise.all([cluster?.stop(), git?.stop(), redis?.stop()]);
   });
@@ -100,7 +105,7 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('progressive rollouts on t
     return status?.updatedReplicas === replicas && status.availableReplicas === replicas && status.replicas === replicas;
   };
 
-  it('rolls a Deployment out in steps within maxSurge/maxUnavailable, holding each step (must-show 1)', async () => {
+  it('rolls a Deployment out in steps within maxSurge/maxUnavailable, holding each step, one driver across two controllers (must-shows 1, 5)', async () => {
     await until('first revision running', () => complete('steps', 10), 30_000);
     await until('first revision recorded healthy', async () => (await controller.rollouts.store.healthyRevision('steps')) !== undefined, 10_000);
     const counts: PodCount[] = [];
@@ -150,8 +155,8 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('progressive rollouts on t
     await until('the app Healthy again on the good revision', async () => (await complete('bad', 4)) && (await controller.state('bad'))?.health === 'Healthy', 30_000);
     expect(await controller.rollouts.store.badRevisions('bad')).toEqual([badRevision]);
 
-    const polled = controller.compareCounts.full + controller.compareCounts.reused;
-    await until('three more polls', async () => controller.compareCounts.full + controller.compareCounts.reused >= polled + 3, 10_000);
+    const polled = compares();
+    await until('three more polls', async () => compares() >= polled + 3, 10_000);
     const applied = (await controller.operations('bad')).filter((h) => h.revision === badRevision);
     expect(applied.map((h) => h.trigger)).toEqual(['poll']);
     expect(await image('bad')).toBe('web:1');
@@ -192,8 +197,8 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('progressive rollouts on t
       const revision = await rollback(ctx, app, first.id, 'tester');
       expect(revision).toBe(first.revision);
       await until('rolled back', async () => (await color()) === 'blue', 20_000);
-      const polled = controller.compareCounts.full + controller.compareCounts.reused;
-      await until('three more polls', async () => controller.compareCounts.full + controller.compareCounts.reused >= polled + 3, 10_000);
+      const polled = compares();
+      await until('three more polls', async () => compares() >= polled + 3, 10_000);
       expect(await color()).toBe('blue');
       expect((await rolloutView(ctx, 'pinned')).pinned).toMatchObject({ revision, by: 'tester' });
 
