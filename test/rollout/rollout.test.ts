@@ -40,6 +40,36 @@ spec:
       containers: [{name: web, image: "${opts.image}"}]
 `;
 }
+function statefulSet(image: string): string {
+  return `apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
+  replicas: 4
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata:
+      labels: {app: db}
+      annotations: {sim.sluice.dev/ready-after: 3s}
+    spec:
+      containers: [{name: db, image: "${image}"}]
+`;
+}
+function daemonSet(image: string): string {
+  return `apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata:
+      labels: {app: agent}
+      annotations: {sim.sluice.dev/ready-after: 3s}
+    spec:
+      containers: [{name: agent, image: "${image}"}]
+`;
+}
 const config = (color: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {color: ${color}}\n`;
 
 interface PodCount {
@@ -71,6 +101,8 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('progressive rollouts on t
         'bad/deploy.yaml': deployment({ image: 'web:1', replicas: 4 }),
         'bad/config.yaml': config('blue'),
         'pinned/config.yaml': config('blue'),
+        'ordered/db.yaml': statefulSet('db:1'),
+        'ordered/agent.yaml': daemonSet('agent:1'),
       },
       'first',
     );
@@ -78,6 +110,7 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('progressive rollouts on t
       testApplication({ name: 'steps', repoURL: repo.url, path: 'steps', intervalMs: 400, rollout: { steps: [20, 50, 100], stepHoldMs: 10_000 } }),
       testApplication({ name: 'bad', repoURL: repo.url, path: 'bad', intervalMs: 400, rollout: { steps: [50, 100], stepHoldMs: 5_000, failure: { restarts: 1, notReadyForMs: 30_000 } } }),
       testApplication({ name: 'pinned', repoURL: repo.url, path: 'pinned', intervalMs: 400 }),
+      testApplication({ name: 'ordered', repoURL: repo.url, path: 'ordered', intervalMs: 400, rollout: { steps: [50, 100], stepHoldMs: 5_000 } }),
     ];
     const start = async () =>
       Controller.start({
@@ -221,4 +254,33 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('progressive rollouts on t
       client.disconnect();
     }
   }, 120_000);
+
+  it('rolls a StatefulSet through its partition and a DaemonSet gated the same way (must-show 7)', async () => {
+    const status = async (kind: string, name: string) => (await kube.get({ apiVersion: 'apps/v1', kind, namespace: 'ordered', name }))?.['status'] as Record<string, number | string> | undefined;
+    await until('first revision running', async () => (await status('StatefulSet', 'db'))?.['readyReplicas'] === 4 && (await status('DaemonSet', 'agent'))?.['numberReady'] === 3, 30_000);
+    await until('first revision recorded healthy', async () => (await controller.rollouts.store.healthyRevision('ordered')) !== undefined, 10_000);
+    const partitions: number[] = [];
+    const sets = new Informer(kube, { apiVersion: 'apps/v1', kind: 'StatefulSet', namespace: 'ordered' });
+    sets.onChange((o) => {
+      const partition = ((((o['spec'] as JsonObject)['updateStrategy'] as JsonObject | undefined)?.['rollingUpdate'] as JsonObject | undefined)?.['partition'] as number | undefined) ?? 0;
+      if (partitions.at(-1) !== partition) partitions.push(partition);
+    });
+    await sets.start();
+    const revision = await repo.commit({ 'ordered/db.yaml': statefulSet('db:2'), 'ordered/agent.yaml': daemonSet('agent:2') }, 'db:2, agent:2');
+    const done = await until('the rollout to succeed', async () => {
+      const state = await controller.rollouts.store.get('ordered');
+      return state?.revision === revision && !['Progressing', 'RollingBack'].includes(state.phase) ? state : undefined;
+    }, 60_000);
+    await sets.stop();
+    expect(done.phase).toBe('Succeeded');
+    // held behind the partition when the template changed, half the pods at step 1, then all
+    expect(partitions).toEqual([0, 4, 2, 0]);
+    expect(done.workloads.map((w) => [w.kind, w.updated, w.desired])).toEqual([
+      ['DaemonSet', 3, 3],
+      ['StatefulSet', 4, 4],
+    ]);
+    const events = (await controller.rollouts.store.events('ordered')).filter((e) => e.revision === revision).reverse();
+    expect(events.map((e) => e.type)).toEqual(['Started', 'StepPassed', 'Succeeded']);
+    expect(Date.parse(events[2]!.at) - Date.parse(events[1]!.at)).toBeGreaterThanOrEqual(5_000);
+  }, 90_000);
 });
