@@ -61,3 +61,20 @@ export function workloadPolicy(app: RolloutPolicy, workload: JsonObject): { poli
   if (problems.length > 0) return { problem: `annotation ${ROLLOUT_STEPS_ANNOTATION}: ${problems.map((p) => (p.index >= 0 ? `step ${p.index + 1} ${p.message}` : p.message)).join('; ')}` };
   return { policy: { ...app, steps }, skip: mode === 'skip' };
 }
+
+/**
+ * A Deployment or DaemonSet whose manifest sets no strategy of its own gets the policy's
+ * maxSurge/maxUnavailable (what the policy leaves out, Kubernetes defaults). A new object;
+ * the input is not changed.
+ */
+export function withRolloutStrategy(object: JsonObject, policy: RolloutPolicy): JsonObject {
+  const field = object['kind'] === 'Deployment' ? 'strategy' : object['kind'] === 'DaemonSet' ? 'updateStrategy' : undefined;
+  if (field === undefined || (policy.maxSurge === undefined && policy.maxUnavailable === undefined)) return object;
+  const spec = object['spec'];
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec) || spec[field] !== undefined) return object;
+  const rollingUpdate: JsonObject = {
+    ...(policy.maxSurge === undefined ? {} : { maxSurge: policy.maxSurge }),
+    ...(policy.maxUnavailable === undefined ? {} : { maxUnavailable: policy.maxUnavailable }),
+  };
+  return { ...object, spec: { ...spec, [field]: { type: 'RollingUpdate', rollingUpdate } } };
+}

@@ -23,15 +23,15 @@ import { until } from '../support/wait.ts';
 /** Cluster time runs this much faster than the wall clock. */
 const SPEED = 10;
 
-function deployment(opts: { image: string; replicas?: number; annotations?: Record<string, string> }): string {
+/** `ownStrategy: false` leaves the rolling-update bounds to the app's rollout policy. */
+function deployment(opts: { image: string; replicas?: number; annotations?: Record<string, string>; ownStrategy?: boolean }): string {
   const annotations = { 'sim.sluice.dev/ready-after': '5s', ...opts.annotations };
   return `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web}
 spec:
   replicas: ${opts.replicas ?? 10}
-  strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 2, maxUnavailable: 0}}
-  selector: {matchLabels: {app: web}}
+${opts.ownStrategy === false ? '' : '  strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 2, maxUnavailable: 0}}\n'}  selector: {matchLabels: {app: web}}
   template:
     metadata:
       labels: {app: web}
@@ -96,7 +96,7 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('progressive rollouts on t
     repo = await git.createRepo('rollouts');
     await repo.commit(
       {
-        'steps/deploy.yaml': deployment({ image: 'web:1' }),
+        'steps/deploy.yaml': deployment({ image: 'web:1', ownStrategy: false }),
         'steps/config.yaml': config('blue'),
         'bad/deploy.yaml': deployment({ image: 'web:1', replicas: 4 }),
         'bad/config.yaml': config('blue'),
@@ -107,7 +107,7 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('progressive rollouts on t
       'first',
     );
     apps = [
-      testApplication({ name: 'steps', repoURL: repo.url, path: 'steps', intervalMs: 400, rollout: { steps: [20, 50, 100], stepHoldMs: 10_000 } }),
+      testApplication({ name: 'steps', repoURL: repo.url, path: 'steps', intervalMs: 400, rollout: { steps: [20, 50, 100], stepHoldMs: 10_000, maxSurge: 2, maxUnavailable: 0 } }),
       testApplication({ name: 'bad', repoURL: repo.url, path: 'bad', intervalMs: 400, rollout: { steps: [50, 100], stepHoldMs: 5_000, failure: { restarts: 1, notReadyForMs: 30_000 } } }),
       testApplication({ name: 'pinned', repoURL: repo.url, path: 'pinned', intervalMs: 400 }),
       testApplication({ name: 'ordered', repoURL: repo.url, path: 'ordered', intervalMs: 400, rollout: { steps: [50, 100], stepHoldMs: 5_000 } }),
@@ -152,7 +152,7 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('progressive rollouts on t
     });
     await pods.start();
     listed = true;
-    const revision = await repo.commit({ 'steps/deploy.yaml': deployment({ image: 'web:2' }) }, 'web:2');
+    const revision = await repo.commit({ 'steps/deploy.yaml': deployment({ image: 'web:2', ownStrategy: false }) }, 'web:2');
     const done = await until('the rollout to succeed', async () => {
       const state = await controller.rollouts.store.get('steps');
       return state?.revision === revision && state.phase === 'Succeeded' ? state : undefined;
