@@ -24,8 +24,8 @@ describe('withRolloutStrategy', () => {
 });
 
 describe('workloadPolicy', () => {
-  it.each([
-    { name: 'no annotations: the app policy', annotations: {} as Record<string, string>, want: { policy: DEFAULT_ROLLOUT, skip: false } },
+  it.each<{ name: string; annotations: Record<string, string>; want: unknown }>([
+    { name: 'no annotations: the app policy', annotations: {}, want: { policy: DEFAULT_ROLLOUT, skip: false } },
     { name: 'skip', annotations: { 'sluice.dev/rollout': 'skip' }, want: { policy: DEFAULT_ROLLOUT, skip: true } },
     { name: 'steps of its own', annotations: { 'sluice.dev/rollout-steps': '25%, 100%' }, want: { policy: { ...DEFAULT_ROLLOUT, steps: [25, 100] }, skip: false } },
     { name: 'a bad mode', annotations: { 'sluice.dev/rollout': 'off' }, want: { problem: 'annotation sluice.dev/rollout must be "skip", not "off"' } },
