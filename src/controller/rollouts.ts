@@ -84,8 +84,9 @@ export class Rollouts {
     if (previous !== undefined) await this.tell(app, 'Superseded', 'Normal', `rollout of ${short(previous.revision)} superseded by ${short(result.revision)}`, previous.revision);
     const fromRevision = await this.store.healthyRevision(app.name);
     const state = newRollout({ id, app, revision: result.revision, fromRevision, candidates, now: this.now() });
-    await this.store.set(state);
-    await this.tell(app, 'Started', 'Normal', `rolling out ${short(result.revision)} to ${candidates.map((c) => c.ref.name).join(', ')} in ${state.steps} step${state.steps === 1 ? '' : 's'}`, result.revision);
+    const message = `rolling out ${short(result.revision)} to ${candidates.map((c) => c.ref.name).join(', ')} in ${state.steps} step${state.steps === 1 ? '' : 's'}`;
+    await this.store.set(state, [{ type: 'Started', revision: result.revision, message }], this.now());
+    await this.notify(app, 'Normal', 'RolloutStarted', message, kube);
     return this.look(app, state, kube, syncTo);
   }
 

@@ -17,8 +17,8 @@ import type { Comparison, OperationResult } from '../sync/types.ts';
 import { observeWorkload } from './observe.ts';
 import { look, short, type LookResult } from './plan.ts';
 import { isRolloutKind, workloadPolicy } from './policy.ts';
-import type { RolloutStore } from './store.ts';
-import { isActivePhase, workloadKey, type PaceAction, type RolloutState, type WorkloadProgress, type WorkloadRef } from './types.ts';
+import type { RolloutEventType, RolloutStore } from './store.ts';
+import { workloadKey, type PaceAction, type RolloutState, type WorkloadProgress, type WorkloadRef } from './types.ts';
 import type { JsonObject } from '../json.ts';
 
 export interface DriverContext {
@@ -108,20 +108,20 @@ export async function advance(ctx: DriverContext, state: RolloutState): Promise<
   if (result.failure !== undefined) {
     if (state.phase === 'RollingBack') {
       const failed = { ...result.state, phase: 'Failed' as const, message: `rollback to ${short(state.fromRevision)} failed: ${result.failure}`, finishedAt: ctx.now.toISOString() };
-      await ctx.store.set(failed);
-      await record(ctx, failed, 'RollbackFailed', 'Warning');
+      await save(ctx, failed, [['RollbackFailed', 'Warning']]);
       return { ...result, state: failed };
     }
     return fail(ctx, result.state, result.failure);
   }
-  await ctx.store.set(result.state);
-  if (result.state.step > state.step) await record(ctx, result.state, 'StepPassed', 'Normal', `step ${state.step + 1}/${state.steps} passed; step ${result.state.step + 1} started`);
-  if (result.state.phase !== state.phase && !isActivePhase(result.state.phase)) {
-    const reason = result.state.phase === 'Succeeded' ? 'Succeeded' : 'RolledBack';
-    await record(ctx, result.state, reason, reason === 'Succeeded' ? 'Normal' : 'Warning');
-    if (result.state.phase === 'Succeeded') await ctx.store.setHealthyRevision(state.app, state.revision);
-  }
-  if (result.state.phase === 'Paused' && state.phase !== 'Paused') await record(ctx, result.state, 'Paused', 'Normal');
+  const next = result.state;
+  const events: [RolloutEventType, Severity, string?][] = [];
+  if (next.step > state.step) events.push(['StepPassed', 'Normal', `step ${state.step + 1}/${state.steps} passed; step ${next.step + 1} started`]);
+  if (next.phase === 'Succeeded' && state.phase !== 'Succeeded') events.push(['Succeeded', 'Normal']);
+  if (next.phase === 'RolledBack' && state.phase !== 'RolledBack') events.push(['RolledBack', 'Warning']);
+  if (next.phase === 'Paused' && state.phase !== 'Paused') events.push(['Paused', 'Normal']);
+  // the healthy revision first: a crash after it repeats a look that finds the rollout done again
+  if (next.phase === 'Succeeded') await ctx.store.setHealthyRevision(state.app, state.revision);
+  await save(ctx, next, events);
   return result;
 }
 
@@ -132,13 +132,11 @@ export async function fail(ctx: DriverContext, state: RolloutState, reason: stri
   if (!state.policy.autoRollback || to === undefined || to === state.revision) {
     const why = !state.policy.autoRollback ? 'autoRollback is off; the workloads stay where they stopped' : 'no earlier healthy revision in history to roll back to';
     const failed = { ...state, phase: 'Failed' as const, reason, message: `${reason}; ${why}`, finishedAt: ctx.now.toISOString() };
-    await ctx.store.set(failed);
-    await record(ctx, failed, 'Failed', 'Warning');
+    await save(ctx, failed, [['Failed', 'Warning']]);
     return { state: failed, actions: [], failure: reason };
   }
   const rolling: RolloutState = { ...state, phase: 'RollingBack', reason, rollbackApplied: false, stepStartedAt: ctx.now.toISOString(), reachedAt: undefined, message: `${reason}; rolling back to ${short(to)}` };
-  await ctx.store.set(rolling);
-  await record(ctx, rolling, 'RollbackStarted', 'Warning');
+  await save(ctx, rolling, [['RollbackStarted', 'Warning']]);
   return rollBack(ctx, rolling, reason);
 }
 
@@ -147,8 +145,7 @@ async function rollBack(ctx: DriverContext, state: RolloutState, reason: string)
   const result = await ctx.syncTo(to);
   if (result.phase !== 'Succeeded') {
     const failed = { ...state, phase: 'Failed' as const, message: `${reason}; rollback to ${short(to)} failed: ${result.message}`, finishedAt: ctx.now.toISOString() };
-    await ctx.store.set(failed);
-    await record(ctx, failed, 'RollbackFailed', 'Warning');
+    await save(ctx, failed, [['RollbackFailed', 'Warning']]);
     return { state: failed, actions: [], failure: failed.message };
   }
   const applied = { ...state, rollbackApplied: true };
@@ -162,7 +159,10 @@ async function pace(kube: KubeClient, a: PaceAction): Promise<void> {
   await kube.patch(ref, body, { type: 'merge' });
 }
 
-async function record(ctx: DriverContext, state: RolloutState, type: Parameters<RolloutStore['event']>[1]['type'], severity: 'Normal' | 'Warning', message = state.message): Promise<void> {
-  await ctx.store.event(state.app, { type, revision: state.revision, message }, ctx.now);
-  await ctx.notify(severity, `Rollout${type}`, message);
+type Severity = 'Normal' | 'Warning';
+
+/** Stores the state with its events (atomically), then tells people: Kubernetes Events are best effort. */
+async function save(ctx: DriverContext, state: RolloutState, events: readonly (readonly [RolloutEventType, Severity, string?])[]): Promise<void> {
+  await ctx.store.set(state, events.map(([type, , message]) => ({ type, revision: state.revision, message: message ?? state.message })), ctx.now);
+  for (const [type, severity, message] of events) await ctx.notify(severity, `Rollout${type}`, message ?? state.message);
 }

@@ -51,8 +51,15 @@ export class RolloutStore {
     return isRolloutState(value) ? value : undefined;
   }
 
-  async set(state: RolloutState): Promise<void> {
-    await this.redis.set(this.k.rollout(state.app), JSON.stringify(state));
+  /** Stores the state and the events it came with in one transaction: a crash keeps both or neither. */
+  async set(state: RolloutState, events: readonly Omit<RolloutEvent, 'at'>[] = [], now?: Date): Promise<void> {
+    const tx = this.redis.multi().set(this.k.rollout(state.app), JSON.stringify(state));
+    if (events.length > 0) {
+      const key = this.k.rolloutEvents(state.app);
+      const at = (now ?? new Date()).toISOString();
+      tx.lpush(key, ...events.map((e) => JSON.stringify({ at, ...e }))).ltrim(key, 0, ROLLOUT_EVENT_LIMIT - 1);
+    }
+    await tx.exec();
   }
 
   async event(app: string, event: Omit<RolloutEvent, 'at'>, now: Date): Promise<void> {
