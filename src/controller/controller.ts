@@ -109,6 +109,7 @@ export class Controller {
       clock: opts.clock ?? { now: () => new Date() },
       events: opts.mirrorStatus ?? false,
       log: (line) => this.log(line),
+      onPodChange: (app) => this.noticeApp(app),
     });
   }
 
@@ -204,6 +205,7 @@ export class Controller {
     for (const timer of this.healTimers.values()) clearTimeout(timer);
     await this.worker?.close({ timeoutMs: 10_000 });
     this.tracked.stop();
+    this.rollouts.stop();
     await this.queue.close();
     this.redis.disconnect();
   }
@@ -228,7 +230,11 @@ export class Controller {
   /** A tracked object changed: refresh its app soon (events of one sync collapse into one refresh). */
   private noticeChange(label: string): void {
     const app = this.appByLabel.get(label);
-    if (app === undefined || this.stopped || this.debounce.has(app)) return;
+    if (app !== undefined) this.noticeApp(app);
+  }
+
+  private noticeApp(app: string): void {
+    if (this.stopped || this.debounce.has(app)) return;
     this.debounce.set(
       app,
       setTimeout(() => {

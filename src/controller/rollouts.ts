@@ -11,6 +11,7 @@ import type { KubeClient } from '../kube/client.ts';
 import type { SluiceQueue } from '../queue/producer.ts';
 import { advance, fail, newRollout, type RolloutCandidate } from '../rollout/driver.ts';
 import { short } from '../rollout/plan.ts';
+import { RolloutPodWatch } from '../rollout/pod-watch.ts';
 import { RolloutStore } from '../rollout/store.ts';
 import { isActivePhase, type RolloutState } from '../rollout/types.ts';
 import type { OperationResult } from '../sync/types.ts';
@@ -29,6 +30,8 @@ export interface RolloutHooks {
   /** write Kubernetes Events on the Application (apps from the cluster) */
   readonly events: boolean;
   readonly log: (line: string) => void;
+  /** a pod in a namespace where this process drives a rollout changed: look at the app soon */
+  readonly onPodChange: (app: string) => void;
 }
 
 /** Cluster time between looks at a running rollout when nothing else is due. */
@@ -38,6 +41,7 @@ export class Rollouts {
   readonly store: RolloutStore;
   /** by app: the revision last recorded healthy by this process (saves a write per compare) */
   private readonly healthy = new Map<string, string>();
+  private readonly pods: RolloutPodWatch;
 
   constructor(
     redis: Redis,
@@ -45,6 +49,11 @@ export class Rollouts {
     private readonly hooks: RolloutHooks,
   ) {
     this.store = new RolloutStore(redis, { prefix });
+    this.pods = new RolloutPodWatch(hooks.kube, hooks.onPodChange);
+  }
+
+  stop(): void {
+    this.pods.stop();
   }
 
   now(): Date {
@@ -104,6 +113,8 @@ export class Rollouts {
       const due = Math.min(now + RECHECK_MS, result.nextLookAt === undefined ? Infinity : Date.parse(result.nextLookAt));
       await this.hooks.queue.requestLook(app.name, (due - now) / (this.hooks.clock.speed ?? 1));
     }
+    const active = isActivePhase(result.state.phase);
+    await this.pods.watch(app.name, active ? [...new Set(result.state.workloads.map((w) => w.namespace))] : []);
     if (result.state.phase !== state.phase || result.state.step !== state.step) this.hooks.log(`${app.name}: rollout ${result.state.phase}: ${result.state.message}`);
     return result.state;
   }
