@@ -45,8 +45,10 @@ interface WorkloadLook {
   readonly timers: readonly number[];
 }
 
-export function look(state: RolloutState, snapshots: ReadonlyMap<string, WorkloadSnapshot>, now: Date): LookResult {
-  if (state.phase !== 'Progressing' && state.phase !== 'Paused' && state.phase !== 'RollingBack') return { state, actions: [] };
+export function look(asStored: RolloutState, snapshots: ReadonlyMap<string, WorkloadSnapshot>, now: Date): LookResult {
+  if (asStored.phase !== 'Progressing' && asStored.phase !== 'Paused' && asStored.phase !== 'RollingBack') return { state: asStored, actions: [] };
+  // resumed: progressing again (a request to pause sets Paused again below)
+  const state: RolloutState = asStored.phase === 'Paused' && !asStored.held ? { ...asStored, phase: 'Progressing' } : asStored;
   const rollingBack = state.phase === 'RollingBack';
   const nowMs = now.getTime();
   const stepStart = Date.parse(state.stepStartedAt);
@@ -70,6 +72,10 @@ export function look(state: RolloutState, snapshots: ReadonlyMap<string, Workloa
   const holdMs = rollingBack || state.promoted ? 0 : state.policy.stepHoldMs;
   const holdUntil = Date.parse(reachedAt) + holdMs;
   const final = rollingBack || state.step >= state.steps - 1;
+  // paused by request: the step's pods stay as they are, its hold goes on counting
+  if (state.held && !rollingBack && !final) {
+    return { state: { ...state, workloads, reachedAt, phase: 'Paused', message: `paused at step ${state.step + 1}/${state.steps}` }, actions };
+  }
   if (nowMs < holdUntil) {
     const held = workloads.map((w) => ({ ...w, holdUntil: new Date(holdUntil).toISOString() }));
     return { state: { ...state, workloads: held, reachedAt, message: `${stepLabel}: holding until ${new Date(holdUntil).toISOString()}` }, actions, nextLookAt: new Date(holdUntil).toISOString() };
@@ -78,9 +84,6 @@ export function look(state: RolloutState, snapshots: ReadonlyMap<string, Workloa
     const phase = rollingBack ? 'RolledBack' : 'Succeeded';
     const message = rollingBack ? `${state.reason ?? 'rollback'}; rolled back to ${short(state.fromRevision)}` : `rolled out ${short(state.revision)} in ${state.steps} step${state.steps === 1 ? '' : 's'}`;
     return { state: { ...state, workloads, reachedAt, phase, message, finishedAt: now.toISOString() }, actions };
-  }
-  if (state.held) {
-    return { state: { ...state, workloads, reachedAt, phase: 'Paused', message: `paused after step ${state.step + 1}/${state.steps}` }, actions };
   }
   // the next step starts now, from the same view of the cluster
   return look({ ...state, phase: 'Progressing', step: state.step + 1, stepStartedAt: now.toISOString(), reachedAt: undefined, workloads }, snapshots, now);

@@ -87,8 +87,13 @@ describe('look', () => {
   it('skips holds once promoted, and stops after a step while held by the user', () => {
     const met = snapshot({ held: true, allowedNew: 2, pods: pods(2, 0, 10) });
     expect(look(rollout({ promoted: true }), met, at(5)).state.step).toBe(1);
-    const paused = look(rollout({ held: true, reachedAt: iso(0) }), met, at(20));
+    const paused = look(rollout({ held: true, reachedAt: iso(0) }), met, at(5));
     expect(paused.state).toMatchObject({ phase: 'Paused', step: 0 });
+    expect(look(paused.state, met, at(20)).state).toMatchObject({ phase: 'Paused', step: 0 });
+    const resumed = look({ ...paused.state, held: false }, met, at(6));
+    expect(resumed.state).toMatchObject({ phase: 'Progressing', step: 0 });
+    expect(resumed.nextLookAt).toBe(iso(10));
+    expect(look({ ...paused.state, held: false }, met, at(10)).state).toMatchObject({ phase: 'Progressing', step: 1 });
   });
 
   it('succeeds when the last step has every pod new, Ready and available, and no old pod left', () => {

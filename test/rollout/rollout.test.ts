@@ -7,7 +7,7 @@ import type { Application } from '../../src/app/types.ts';
 import { rolloutCommand } from '../../src/cli/rollout-commands.ts';
 import { Controller } from '../../src/controller/controller.ts';
 import { SluiceQueue } from '../../src/queue/producer.ts';
-import { rollback, rolloutView, unpin, type CommandContext } from '../../src/rollout/commands.ts';
+import { requestRollout, rollback, rolloutView, unpin, type CommandContext } from '../../src/rollout/commands.ts';
 import { HistoryStore } from '../../src/store/history.ts';
 import { GitSource } from '../../src/git/index.ts';
 import type { JsonObject } from '../../src/json.ts';
@@ -103,6 +103,7 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('progressive rollouts on t
         'pinned/config.yaml': config('blue'),
         'ordered/db.yaml': statefulSet('db:1'),
         'ordered/agent.yaml': daemonSet('agent:1'),
+        'manual/deploy.yaml': deployment({ image: 'web:1', replicas: 4 }),
       },
       'first',
     );
@@ -110,6 +111,7 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('progressive rollouts on t
       testApplication({ name: 'steps', repoURL: repo.url, path: 'steps', intervalMs: 400, rollout: { steps: [20, 50, 100], stepHoldMs: 10_000, maxSurge: 2, maxUnavailable: 0 } }),
       testApplication({ name: 'bad', repoURL: repo.url, path: 'bad', intervalMs: 400, rollout: { steps: [50, 100], stepHoldMs: 5_000, failure: { restarts: 1, notReadyForMs: 30_000 } } }),
       testApplication({ name: 'pinned', repoURL: repo.url, path: 'pinned', intervalMs: 400 }),
+      testApplication({ name: 'manual', repoURL: repo.url, path: 'manual', intervalMs: 400, rollout: { steps: [50, 100], stepHoldMs: 3_600_000 } }),
       testApplication({ name: 'ordered', repoURL: repo.url, path: 'ordered', intervalMs: 400, rollout: { steps: [50, 100], stepHoldMs: 5_000 } }),
     ];
     const start = async () =>
@@ -283,4 +285,43 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('progressive rollouts on t
     expect(events.map((e) => e.type)).toEqual(['Started', 'StepPassed', 'Succeeded']);
     expect(Date.parse(events[2]!.at) - Date.parse(events[1]!.at)).toBeGreaterThanOrEqual(5_000);
   }, 90_000);
+
+  it('promotes past an hour-long hold, pauses and resumes, and aborts into a rollback, on request through Redis', async () => {
+    const queue = new SluiceQueue({ connection: redis.url, prefix: 'rollout' });
+    const ctx = { store: controller.rollouts.store, queue };
+    const stateOf = async (revision: string) => {
+      const state = await controller.rollouts.store.get('manual');
+      return state?.revision === revision ? state : undefined;
+    };
+    try {
+      await until('first revision running', () => complete('manual', 4), 30_000);
+      await until('first revision recorded healthy', async () => (await controller.rollouts.store.healthyRevision('manual')) !== undefined, 10_000);
+
+      const v2 = await repo.commit({ 'manual/deploy.yaml': deployment({ image: 'web:2', replicas: 4 }) }, 'v2');
+      await until('step 1 holding', async () => ((await stateOf(v2))?.reachedAt !== undefined ? true : undefined), 30_000);
+      await requestRollout(ctx, 'manual', 'promote');
+      await until('promoted to the end', async () => (await stateOf(v2))?.phase === 'Succeeded', 30_000);
+
+      const v3 = await repo.commit({ 'manual/deploy.yaml': deployment({ image: 'web:3', replicas: 4 }) }, 'v3');
+      await until('v3 started', async () => (await stateOf(v3)) !== undefined, 30_000);
+      await requestRollout(ctx, 'manual', 'pause');
+      const paused = await until('paused', async () => ((await stateOf(v3))?.phase === 'Paused' ? stateOf(v3) : undefined), 30_000);
+      expect(paused!.step).toBe(0);
+      await requestRollout(ctx, 'manual', 'resume');
+      await until('progressing again', async () => (await stateOf(v3))?.phase === 'Progressing', 30_000);
+      await requestRollout(ctx, 'manual', 'promote');
+      await until('v3 done', async () => (await stateOf(v3))?.phase === 'Succeeded', 30_000);
+
+      const v4 = await repo.commit({ 'manual/deploy.yaml': deployment({ image: 'web:4', replicas: 4 }) }, 'v4');
+      await until('v4 started', async () => (await stateOf(v4)) !== undefined, 30_000);
+      await requestRollout(ctx, 'manual', 'abort');
+      const aborted = await until('rolled back', async () => ((await stateOf(v4))?.phase === 'RolledBack' ? stateOf(v4) : undefined), 30_000);
+      expect(aborted!.message).toMatch(/^rollout of [0-9a-f]{7} aborted on request at step 1\/2; rolled back to /);
+      expect(aborted!.fromRevision).toBe(v3);
+      expect(await image('manual')).toBe('web:3');
+      await expect(requestRollout(ctx, 'manual', 'promote')).rejects.toThrow(/no rollout in progress \(the last one, of [0-9a-f]{7}, is RolledBack\)/);
+    } finally {
+      await queue.close();
+    }
+  }, 150_000);
 });
