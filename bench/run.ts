@@ -19,6 +19,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   diff: () => import('./diff.ts'),
   sync: () => import('./sync.ts'),
   controller: () => import('./controller.ts'),
+  rollout: () => import('./rollout.ts'),
 };
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -50,6 +50,8 @@ export interface ControllerOptions {
   /** Queue worker timing (tests shorten these). */
   readonly lockDurationMs?: number;
   readonly stalledIntervalMs?: number;
+  /** how soon a job whose app is busy is tried again (default 250 ms: a rollout's looks come close together) */
+  readonly appBusyRetryMs?: number;
   readonly sync?: Pick<SyncContext, 'waveTimeoutMs' | 'pollIntervalMs'>;
   /** ignoreDifferences for every app (`--ignore-differences FILE`). */
   readonly ignoreDifferences?: readonly IgnoreDifference[];
@@ -134,6 +136,7 @@ export class Controller {
       handle: (op, { signal }) => controller.handle(op, signal),
       ...(opts.lockDurationMs === undefined ? {} : { lockDurationMs: opts.lockDurationMs }),
       ...(opts.stalledIntervalMs === undefined ? {} : { stalledIntervalMs: opts.stalledIntervalMs }),
+      appBusyRetryMs: opts.appBusyRetryMs ?? 250,
       onError: (e) => controller.log(`queue: ${e.message}`),
     });
     for (const app of opts.apps) {
