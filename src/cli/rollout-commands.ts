@@ -22,7 +22,7 @@ export const ROLLOUT_USAGE = `  rollback  pin one app to an earlier revision and
   unpin     release a rollback's pin: the app follows its branch again
         sluice unpin (--apps FILE | --from-cluster) --app NAME [--redis URL]
   rollout   the app's progressive rollout: status waits like kubectl rollout status (exit 1 when
-            it fails or is rolled back); promote skips the remaining holds; pause holds after the
+            it fails or is rolled back); promote skips the remaining holds; pause holds at the
             current step; resume goes on; abort rolls back now
         sluice rollout status|promote|pause|resume|abort (--apps FILE | --from-cluster) --app NAME [--redis URL]
         Redis: --redis, else REDIS_URL (the controllers' Redis); --prefix P if they use one (default sluice).

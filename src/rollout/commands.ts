@@ -110,7 +110,7 @@ export async function unpin(ctx: CommandContext, app: Application): Promise<bool
 
 export type RolloutRequest = 'promote' | 'pause' | 'resume' | 'abort';
 
-/** Asks the app's running rollout to skip its holds, hold after the current step, go on, or roll back now. */
+/** Asks the app's running rollout to skip its holds, hold at the current step, go on, or roll back now. */
 export async function requestRollout(ctx: Pick<CommandContext, 'store' | 'queue'>, app: string, request: RolloutRequest): Promise<string> {
   const state = await ctx.store.get(app);
   if (state === undefined || !isActivePhase(state.phase) || state.phase === 'RollingBack') {
