@@ -22,6 +22,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   ui: () => import('./ui.ts'),
   webhook: () => import('./webhook.ts'),
   start: () => import('./start.ts'),
+  rollout: () => import('./rollout.ts'),
 };
 
 async function main(argv: readonly string[]): Promise<number> {

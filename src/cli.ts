@@ -5,6 +5,8 @@
  */
 import { USAGE } from './cli/usage.ts';
 
+const LOCAL_ROLLOUT_FLAGS = new Set(['--app', '--apps', '--from-cluster']);
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   // every command answers --help; app, rollout and start print their own part
@@ -29,7 +31,12 @@ export async function main(argv: string[]): Promise<number> {
       case 'app':
         return await (await import('./cli/api-commands.ts')).appApiCommand(rest);
       case 'rollout':
+        // `--app NAME` with `--apps FILE | --from-cluster` acts through Redis; `rollout SUB NAME` through the API server
+        if (rest.some((a) => LOCAL_ROLLOUT_FLAGS.has(a.split('=')[0]!))) return await (await import('./cli/rollout-commands.ts')).rolloutCommand(command, rest);
         return await (await import('./cli/api-commands.ts')).rolloutApiCommand(rest);
+      case 'rollback':
+      case 'unpin':
+        return await (await import('./cli/rollout-commands.ts')).rolloutCommand(command, rest);
       case '--version':
       case 'version':
         return (await import('./cli/version.ts')).versionCommand();

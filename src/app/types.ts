@@ -30,11 +30,24 @@ export interface ApplicationSpec {
   readonly destination: ApplicationDestination;
   readonly syncPolicy: SyncPolicy;
   readonly ignoreDifferences: readonly IgnoreDifference[];
-  /**
-   * spec.rollout as written (only checked to be an object for now); the rollout planner
-   * will give it a validated shape. Absent when the Application does not set it.
-   */
-  readonly rollout?: Readonly<Record<string, unknown>>;
+  /** spec.rollout, defaulted (src/rollout/policy.ts DEFAULT_ROLLOUT when the Application sets none). */
+  readonly rollout: RolloutPolicy;
+}
+
+/** How the app's Deployments, StatefulSets and DaemonSets move to a new revision (see src/rollout). */
+export interface RolloutPolicy {
+  /** Share of a workload's pods on the new revision at each step, in percent, rising, the last 100. */
+  readonly steps: readonly number[];
+  /** How long a step's new pods must stay Ready before the next step. */
+  readonly stepHoldMs: number;
+  /** Rolling-update bounds for workloads whose manifest sets no strategy of its own: a count or "25%". */
+  readonly maxSurge?: number | string;
+  readonly maxUnavailable?: number | string;
+  /** A step that has not passed this long after it started fails. */
+  readonly progressDeadlineMs: number;
+  /** Pod-level budget: a new pod restarted more often, or not Ready for longer, fails the step before the deadline. */
+  readonly failure: { readonly restarts: number; readonly notReadyForMs: number };
+  readonly autoRollback: boolean;
 }
 
 export interface ApplicationSource {

@@ -4,6 +4,7 @@
  * fields are errors, so a typo (`syncPolicy.automted`) never silently means "manual".
  */
 import { parseGoDuration } from './duration.ts';
+import { DEFAULT_ROLLOUT, parseSteps } from '../rollout/policy.ts';
 import {
   child,
   dns1123LabelProblem,
@@ -26,6 +27,7 @@ import {
   type ApplicationDestination,
   type ApplicationSource,
   type IgnoreDifference,
+  type RolloutPolicy,
   type SyncOptions,
   type SyncPolicy,
 } from './types.ts';
@@ -102,7 +104,7 @@ function readApplication(errors: Errors, obj: unknown): Application | undefined 
   return {
     name,
     namespace,
-    spec: { source, destination, syncPolicy, ignoreDifferences, ...(rollout ? { rollout } : {}) },
+    spec: { source, destination, syncPolicy, ignoreDifferences, rollout },
     ...(watchPaths === undefined ? {} : { watchPaths }),
   };
 }
@@ -344,11 +346,61 @@ function readIgnoreDifferences(errors: Errors, value: unknown, base = 'spec.igno
   return out;
 }
 
-function readRollout(errors: Errors, value: unknown): Readonly<Record<string, unknown>> | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (!isPlainObject(value)) {
-    errors.add('spec.rollout', `must be an object, not ${typeName(value)}`);
-    return undefined;
+const ROLLOUT_FIELDS = ['steps', 'stepHold', 'maxSurge', 'maxUnavailable', 'progressDeadline', 'failure', 'autoRollback'] as const;
+const FAILURE_FIELDS = ['restarts', 'notReadyFor'] as const;
+
+function readRollout(errors: Errors, value: unknown): RolloutPolicy {
+  const base = 'spec.rollout';
+  const rollout = readObject(errors, value, base, ROLLOUT_FIELDS);
+  if (!rollout) return DEFAULT_ROLLOUT;
+  let steps = DEFAULT_ROLLOUT.steps;
+  if (rollout.steps !== undefined && rollout.steps !== null) {
+    const parsed = parseSteps(readArray(errors, rollout.steps, child(base, 'steps')));
+    for (const p of parsed.problems) errors.add(p.index < 0 ? child(base, 'steps') : child(child(base, 'steps'), p.index), p.message);
+    if (parsed.problems.length === 0 && Array.isArray(rollout.steps)) steps = parsed.steps;
   }
-  return structuredClone(value);
+  const failure = readObject(errors, rollout.failure, child(base, 'failure'), FAILURE_FIELDS);
+  const restarts = failure?.restarts;
+  if (restarts !== undefined && restarts !== null && !(typeof restarts === 'number' && Number.isInteger(restarts) && restarts >= 0)) {
+    errors.add(child(child(base, 'failure'), 'restarts'), `must be a whole number of restarts, 0 or more, not ${JSON.stringify(restarts)}`);
+  }
+  const maxSurge = readIntOrPercent(errors, rollout.maxSurge, child(base, 'maxSurge'));
+  const maxUnavailable = readIntOrPercent(errors, rollout.maxUnavailable, child(base, 'maxUnavailable'));
+  if (isZero(maxSurge) && isZero(maxUnavailable)) errors.add(child(base, 'maxUnavailable'), 'may not be 0 when maxSurge is 0 too: no pod could ever be replaced');
+  return {
+    steps,
+    stepHoldMs: readDuration(errors, rollout.stepHold, child(base, 'stepHold'), DEFAULT_ROLLOUT.stepHoldMs),
+    ...(maxSurge === undefined ? {} : { maxSurge }),
+    ...(maxUnavailable === undefined ? {} : { maxUnavailable }),
+    progressDeadlineMs: readDuration(errors, rollout.progressDeadline, child(base, 'progressDeadline'), DEFAULT_ROLLOUT.progressDeadlineMs),
+    failure: {
+      restarts: typeof restarts === 'number' && Number.isInteger(restarts) && restarts >= 0 ? restarts : DEFAULT_ROLLOUT.failure.restarts,
+      notReadyForMs: readDuration(errors, failure?.notReadyFor, child(child(base, 'failure'), 'notReadyFor'), DEFAULT_ROLLOUT.failure.notReadyForMs),
+    },
+    autoRollback: readBoolean(errors, rollout.autoRollback, child(base, 'autoRollback'), DEFAULT_ROLLOUT.autoRollback),
+  };
+}
+
+function readDuration(errors: Errors, value: unknown, path: string, fallback: number): number {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'string') {
+    errors.add(path, `must be a duration string such as "30s" or "10m", not ${typeName(value)}${typeof value === 'number' ? ` ${value} (add a unit)` : ''}`);
+    return fallback;
+  }
+  const parsed = parseGoDuration(value);
+  if (!parsed.ok) errors.add(path, parsed.message);
+  return parsed.ok ? parsed.ms : fallback;
+}
+
+/** An IntOrString as Kubernetes' rolling-update bounds take it: a count (2) or a percentage ("25%"). */
+function readIntOrPercent(errors: Errors, value: unknown, path: string): number | string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
+  if (typeof value === 'string' && /^\d+%$/.test(value) && Number.parseInt(value, 10) <= 100) return value;
+  errors.add(path, `must be a number of pods (2) or a percentage ("25%"), not ${JSON.stringify(value)}`);
+  return undefined;
+}
+
+function isZero(value: number | string | undefined): boolean {
+  return value === 0 || value === '0%';
 }

@@ -50,6 +50,19 @@ export const DEMO_USAGE = `  demo    the embedded cluster, the example repositor
         sluice demo [--port N] [--api-port N]   (API on 127.0.0.1:8080 by default; 0 picks a free port)
 `;
 
+export const LOCAL_ROLLOUT_USAGE = `  rollback  pin one app to an earlier revision and sync it; auto-sync keeps to it until a newer commit
+        sluice rollback (--apps FILE | --from-cluster) --app NAME --to <history id | revision> [--redis URL]
+  unpin     release a rollback's pin: the app follows its branch again
+        sluice unpin (--apps FILE | --from-cluster) --app NAME [--redis URL]
+  rollout   the app's progressive rollout: status waits like kubectl rollout status (exit 1 when
+            it fails or is rolled back); promote skips the remaining holds; pause holds at the
+            current step; resume goes on; abort rolls back now
+        sluice rollout status|promote|pause|resume|abort (--apps FILE | --from-cluster) --app NAME [--redis URL]
+        Redis: --redis, else REDIS_URL (the controllers' Redis); --prefix P if they use one (default sluice).
+        --from-cluster reads the Application from --namespace NS (default sluice-system) of
+        KUBECONFIG's cluster, or of --server URL.
+`;
+
 export const APP_API_USAGE = `  app     applications through the API server (sluice start / npm start)
         sluice app list [--sync S] [--health H] [--search TEXT]
         sluice app get NAME | history NAME | diff NAME [--resource KEY] | refresh NAME
@@ -64,5 +77,5 @@ export const ROLLOUT_API_USAGE = `  rollout progressive rollouts through the API
 export const USAGE = `usage: sluice <command> [options]
 
 commands:
-${SIM_USAGE}${RENDER_USAGE}${APP_USAGE}${START_USAGE}${APP_API_USAGE}${ROLLOUT_API_USAGE}${DEMO_USAGE}  --version  print the version
+${SIM_USAGE}${RENDER_USAGE}${APP_USAGE}${LOCAL_ROLLOUT_USAGE}${START_USAGE}${APP_API_USAGE}${ROLLOUT_API_USAGE}${DEMO_USAGE}  --version  print the version
 `;

@@ -30,7 +30,11 @@ import type { RenderResult } from '../render/types.ts';
 import { HistoryStore } from '../store/history.ts';
 import type { HistoryEntry } from '../store/types.ts';
 import { appRef, compareApp, type RenderCache } from '../sync/compare.ts';
-import { syncApp, type SyncContext } from '../sync/operation.ts';
+import { syncApp, type SyncContext, type SyncOptions } from '../sync/operation.ts';
+import { rolloutCandidates, type RolloutCandidate } from '../rollout/driver.ts';
+import type { CommandContext } from '../rollout/commands.ts';
+import type { RolloutState } from '../rollout/types.ts';
+import { Rollouts, type ControllerClock } from './rollouts.ts';
 import { appLabelValue } from '../sync/tracking.ts';
 import type { Comparison, OperationResult, RenderFailure } from '../sync/types.ts';
 import { historyEntry, isAppState, stateAfterSync, stateFromComparison, stateFromError, type AppState } from './state.ts';
@@ -54,9 +58,9 @@ export interface ControllerOptions {
   readonly lockDurationMs?: number;
   readonly stalledIntervalMs?: number;
   /**
-   * How soon an operation that found its app busy (a refresh running) tries again (default
-   * 200 ms; the worker's own default is 1 s): a webhook's sync that meets the refresh its
-   * previous sync caused should not wait a second for it.
+   * How soon an operation that found its app busy tries again (default 200 ms; the worker's
+   * own default is 1 s): a webhook's sync that meets the refresh its previous sync caused,
+   * and a rollout's looks, come close together.
    */
   readonly appBusyRetryMs?: number;
   readonly sync?: Pick<SyncContext, 'waveTimeoutMs' | 'pollIntervalMs'>;
@@ -64,6 +68,8 @@ export interface ControllerOptions {
   readonly ignoreDifferences?: readonly IgnoreDifference[];
   /** Write each app's status to its Application resource (apps that come from the cluster). */
   readonly mirrorStatus?: boolean;
+  /** The cluster's clock for rollout timing (default real time); tests pass the embedded cluster's. */
+  readonly clock?: ControllerClock;
   /** Where log lines go (default console.log); `fields` name the app, revision and job a line is about. */
   readonly log?: (line: string, fields?: LogFields) => void;
   /** Told of every sync this process ran, with the request it ran (metrics). */
@@ -105,6 +111,7 @@ export class Controller {
   private worker: SluiceWorker | undefined;
   private stopped = false;
   private readonly failures: FailureStore;
+  readonly rollouts: Rollouts;
 
   private constructor(
     private readonly opts: ControllerOptions,
@@ -120,6 +127,15 @@ export class Controller {
     // Room for every app's current revision and the next one, so a steady fleet never re-renders.
     this.renderCache = new LruRenderCache(Math.max(64, opts.apps.length * 2));
     this.appByLabel = new Map(opts.apps.map((a) => [appLabelValue(appRef(a)), a.name]));
+    this.rollouts = new Rollouts(redis, opts.prefix ?? 'sluice', {
+      kube: opts.kube,
+      git: opts.git,
+      queue,
+      clock: opts.clock ?? { now: () => new Date() },
+      events: opts.mirrorStatus ?? false,
+      log: (line) => this.log(line),
+      onPodChange: (app) => this.noticeApp(app),
+    });
   }
 
   static async start(opts: ControllerOptions): Promise<Controller> {
@@ -144,7 +160,7 @@ export class Controller {
       prefix: k.bullPrefix,
       health,
       concurrency: opts.concurrency ?? 4,
-      handle: (op) => controller.handle(op),
+      handle: (op, { signal }) => controller.handle(op, signal),
       ...(opts.lockDurationMs === undefined ? {} : { lockDurationMs: opts.lockDurationMs }),
       ...(opts.stalledIntervalMs === undefined ? {} : { stalledIntervalMs: opts.stalledIntervalMs }),
       appBusyRetryMs: opts.appBusyRetryMs ?? 200,
@@ -238,12 +254,18 @@ export class Controller {
     for (const timer of this.healTimers.values()) clearTimeout(timer);
     await this.worker?.close({ timeoutMs: 10_000 });
     this.tracked.stop();
+    this.rollouts.stop();
     await this.queue.close();
     this.redis.disconnect();
   }
 
   private log(line: string, fields?: LogFields): void {
     (this.opts.log ?? ((l: string) => console.log(l)))(line, fields);
+  }
+
+  /** What the rollout commands (rollback, pin, promote …) act through: this process's Redis state, queue and Git. */
+  get commands(): CommandContext {
+    return { store: this.rollouts.store, history: this.history, queue: this.queue, git: this.opts.git };
   }
 
   /** Git, the cluster, the watch cache and the render cache: what compares and syncs run with (the API's diffs and dry runs too). */
@@ -258,10 +280,19 @@ export class Controller {
     };
   }
 
+  /** What an operation runs with: its kube client bound to the job's signal, so a stopped job writes nothing more. */
+  private operationCtx(signal: AbortSignal): SyncContext {
+    return { ...this.ctx, kube: this.opts.kube.withSignal(signal), signal };
+  }
+
   /** A tracked object changed: refresh its app soon (events of one sync collapse into one refresh). */
   private noticeChange(label: string): void {
     const app = this.appByLabel.get(label);
-    if (app === undefined || this.stopped || this.debounce.has(app)) return;
+    if (app !== undefined) this.noticeApp(app);
+  }
+
+  private noticeApp(app: string): void {
+    if (this.stopped || this.debounce.has(app)) return;
     this.debounce.set(
       app,
       setTimeout(() => {
@@ -271,12 +302,15 @@ export class Controller {
     );
   }
 
-  private async handle(op: Operation): Promise<OperationResult | AppState | undefined> {
+  private async handle(op: Operation, signal: AbortSignal): Promise<OperationResult | AppState | RolloutState | undefined> {
     const app = this.apps.get(op.app);
     if (app === undefined) return undefined;
+    const active = await this.rollouts.active(app.name);
+    // a refresh (the watch, or a look the rollout asked for) of an app mid-rollout moves the rollout on
+    if (op.kind === 'refresh' && active !== undefined) return this.rollouts.look(app, active, this.opts.kube.withSignal(signal), this.rollbackSync(app, active.id, signal));
     const previous = await this.state(app.name);
-    const revision = op.kind === 'sync' ? op.request.revision : undefined;
     const trigger: SyncTrigger | 'refresh' = op.kind === 'sync' ? op.request.trigger : 'refresh';
+    const revision = op.kind === 'sync' && op.request.revision !== undefined ? op.request.revision : await this.rollouts.pinnedRevision(app);
     let compared: Comparison | RenderFailure;
     let inputs: CompareInputs | undefined;
     try {
@@ -285,16 +319,16 @@ export class Controller {
         if (previous !== undefined && this.unchangedSince(app.name, inputs, previous)) {
           this.compares.reused++;
           const state = { ...previous, comparedAt: new Date().toISOString() };
-          await this.saveState(app, state);
+          await this.saveState(app, state, signal);
           return state;
         }
       }
       this.compares.full++;
       // kinds this process watches, and those the app had objects of (a restarted process may watch none yet)
-      compared = await compareApp({ ...this.ctx, previousKinds: [...new Set([...this.tracked.kinds, ...(previous?.kinds ?? [])])] }, app, revision);
+      compared = await compareApp({ ...this.operationCtx(signal), previousKinds: [...new Set([...this.tracked.kinds, ...(previous?.kinds ?? [])])] }, app, revision);
     } catch (e) {
       if (!(e instanceof GitError || e instanceof KubeError)) throw e;
-      await this.saveState(app, stateFromError(app.name, e.message, previous, new Date()));
+      await this.saveState(app, stateFromError(app.name, e.message, previous, new Date()), signal);
       const failedAt = inputs?.sha ?? revision ?? '';
       await this.noteFailure(app.name, 'comparison', failedAt, `comparison${failedAt === '' ? '' : ` of ${failedAt.slice(0, 7)}`} failed: ${e.message}`);
       // Background work retries by itself at the next poll or change; asked-for syncs retry now.
@@ -307,8 +341,18 @@ export class Controller {
     if (inputs !== undefined && state.sync === 'Synced' && state.message === undefined) this.syncedInputs.set(app.name, inputs.key);
     else this.syncedInputs.delete(app.name);
 
+    // the revision a rollout is carrying out is applied already: a sync of it would only undo its pacing
+    if (active !== undefined && compared.revision === active.revision) {
+      await this.saveState(app, state, signal);
+      return this.rollouts.look(app, active, this.opts.kube.withSignal(signal), this.rollbackSync(app, active.id, signal));
+    }
+    if (active === undefined && 'kinds' in compared && state.sync === 'Synced' && state.health === 'Healthy') await this.rollouts.noteHealthy(app.name, compared.revision);
+    if ((trigger === 'refresh' || isBackgroundTrigger(trigger)) && (await this.rollouts.store.isBad(app.name, compared.revision))) {
+      await this.saveState(app, { ...state, message: `revision ${compared.revision.slice(0, 7)} was rolled back and is not applied again; waiting for a newer commit` }, signal);
+      return state;
+    }
     if (!this.shouldSync(app, trigger, compared, state)) {
-      await this.saveState(app, state);
+      await this.saveState(app, state, signal);
       await this.clearResolvedFailure(app.name, previous, state);
       if (trigger === 'refresh' && state.sync === 'OutOfSync' && app.spec.syncPolicy.automated?.selfHeal) this.scheduleHeal(app.name, 0);
       return state;
@@ -316,49 +360,76 @@ export class Controller {
     const background = trigger === 'refresh' || isBackgroundTrigger(trigger);
     if (background && (await this.retryWait(app.name, previous, compared.revision)) > 0) {
       // The failed revision waits out its back-off; the failure stays what the state shows.
-      await this.saveState(app, previous?.message === undefined ? state : { ...state, message: previous.message });
+      await this.saveState(app, previous?.message === undefined ? state : { ...state, message: previous.message }, signal);
       return state;
     }
     const drift = background && isDrift(compared, state);
     if (drift) {
       const wait = await this.healBackoff(app.name);
       if (wait > 0) {
-        await this.saveState(app, state);
+        await this.saveState(app, state, signal);
         this.log(`${app.name}: drifted again; self-heal in ${Math.ceil(wait / 1000)} s`, { app: app.name });
         this.scheduleHeal(app.name, wait);
         return state;
       }
       await this.noteHeal(app.name);
     }
+    const { candidates, problems } = 'kinds' in compared ? rolloutCandidates(app, compared) : { candidates: [], problems: [] };
+    if (problems.length > 0) {
+      await this.saveState(app, { ...state, message: `nothing was applied: ${problems.join('; ')}` }, signal);
+      return state;
+    }
+    // a manual rollback goes straight back, gated on health but in one step
+    const paced: RolloutCandidate[] = trigger === 'rollback' ? candidates.map(({ hold: _, ...c }) => ({ ...c, steps: [100] })) : candidates;
+    const holds = new Map(paced.flatMap((c) => (c.hold === undefined ? [] : [[c.key, c.hold] as const])));
     // Background work that found a new revision syncs it as a poll would: it is not a heal.
     const syncTrigger: SyncTrigger = trigger === 'refresh' || trigger === 'self-heal' ? (drift ? 'self-heal' : 'poll') : trigger;
     const choices: Pick<SyncRequest, 'prune' | 'resources'> = op.kind === 'sync' ? op.request : {};
-    const result = await syncApp(
-      this.ctx,
-      app,
-      {
-        trigger: syncTrigger,
-        ...(revision === undefined ? {} : { revision }),
-        ...(choices.prune === undefined ? {} : { prune: choices.prune }),
-        ...(choices.resources === undefined ? {} : { only: new Set(choices.resources) }),
-      },
-      compared,
-    );
-    await this.history.record(app.name, historyEntry(op.jobId, result));
-    this.opts.onOperation?.(result, op.kind === 'sync' ? op.request : { trigger: syncTrigger, requestedAt: Date.parse(result.startedAt) });
-    state = stateAfterSync(state, result, new Date());
+    const options: SyncOptions = {
+      trigger: syncTrigger,
+      holds,
+      ...(revision === undefined ? {} : { revision }),
+      ...(choices.prune === undefined ? {} : { prune: choices.prune }),
+      ...(choices.resources === undefined ? {} : { only: new Set(choices.resources) }),
+    };
+    const request = op.kind === 'sync' ? op.request : undefined;
+    const result = await this.runSync(app, op.jobId, options, signal, { state, compared, ...(request === undefined ? {} : { request }) });
+    const started = await this.rollouts.start(app, op.jobId, result, paced, this.opts.kube.withSignal(signal), this.rollbackSync(app, op.jobId, signal));
+    return started ?? result;
+  }
+
+  /** Syncs and records the operation (history, state, the Application's status, failures, metrics). */
+  private async runSync(
+    app: Application,
+    id: string,
+    opts: SyncOptions,
+    signal: AbortSignal,
+    known?: { state: AppState; compared: Comparison | RenderFailure; request?: SyncRequest },
+  ): Promise<OperationResult> {
+    const result = await syncApp(this.operationCtx(signal), app, opts, known?.compared);
+    signal.throwIfAborted();
+    await this.history.record(app.name, historyEntry(id, result));
+    this.opts.onOperation?.(result, known?.request ?? { trigger: opts.trigger, requestedAt: Date.parse(result.startedAt) });
+    const before = known?.state ?? (await this.state(app.name)) ?? stateFromError(app.name, result.message, undefined, new Date());
+    const state = stateAfterSync(before, result, new Date());
     if (this.opts.mirrorStatus) this.mirrored.set(app.name, statusAfterOperation(app, result, this.mirroredStatus(app)));
-    await this.saveState(app, state);
+    await this.saveState(app, state, signal);
     if (result.phase === 'Succeeded') {
-      await this.clearResolvedFailure(app.name, previous, state);
-      this.log(`${app.name}: ${result.trigger} sync ${result.phase}: ${result.message}`, { app: app.name, jobId: op.jobId, ...(result.revision === undefined ? {} : { revision: result.revision }) });
+      await this.clearResolvedFailure(app.name, before, state);
+      this.log(`${app.name}: ${result.trigger} sync ${result.phase}: ${result.message}`, { app: app.name, jobId: id, ...(result.revision === undefined ? {} : { revision: result.revision }) });
     } else {
       await this.noteFailure(app.name, 'sync', result.revision ?? '', `${result.trigger} sync of ${(result.revision ?? 'no revision').slice(0, 7)} ${result.phase}: ${result.message}`);
     }
     return result;
   }
 
-  private async saveState(app: Application, state: AppState): Promise<void> {
+  /** How a rollout's rollback syncs the whole app: a recorded sync with trigger rollback, one history entry per rollout. */
+  private rollbackSync(app: Application, rolloutId: string, signal: AbortSignal): (revision: string) => Promise<OperationResult> {
+    return (revision) => this.runSync(app, `${rolloutId}-rollback`, { trigger: 'rollback', revision }, signal);
+  }
+
+  private async saveState(app: Application, state: AppState, signal: AbortSignal): Promise<void> {
+    signal.throwIfAborted();
     await this.history.setState(app.name, state);
     // An app removed meanwhile (deleted, or its spec now invalid) keeps the status it has now.
     if (!this.opts.mirrorStatus || !this.apps.has(app.name)) return;
@@ -369,7 +440,7 @@ export class Controller {
     const fingerprint = JSON.stringify(content);
     if (this.written.get(app.name) === fingerprint) return;
     try {
-      await this.opts.kube.patch(
+      await this.opts.kube.withSignal(signal).patch(
         { apiVersion: APPLICATION_API_VERSION, kind: APPLICATION_KIND, namespace: app.namespace, name: app.name },
         statusPatch(status),
         { type: 'merge', subresource: 'status' },

@@ -21,6 +21,7 @@ import { redisAvailable, startRedis } from '../queue/redis-server.ts';
 import { watchClusterApplications } from './cluster-apps.ts';
 import { Controller } from './controller.ts';
 import { pingRedis, redactUrl, waitUntilReachable } from './reachable.ts';
+import { rolloutOperations } from './rollout-operations.ts';
 
 /** The built web UI, served when it exists. */
 export const WEB_DIST = fileURLToPath(new URL('../../web/dist/', import.meta.url));
@@ -40,6 +41,7 @@ export interface ApiSettings {
   readonly tokens: TokenStore;
   readonly webhooks?: WebhookOptions;
   readonly webDist?: string;
+  /** default: the rollout commands over this process's controller */
   readonly rollouts?: RolloutOperations;
 }
 
@@ -99,7 +101,7 @@ export async function runController(opts: {
     metrics,
     ...(opts.api.webhooks === undefined ? {} : { webhooks: opts.api.webhooks }),
     ...(opts.api.webDist === undefined ? {} : { webDist: opts.api.webDist }),
-    ...(opts.api.rollouts === undefined ? {} : { rollouts: opts.api.rollouts }),
+    rollouts: opts.api.rollouts ?? rolloutOperations(() => controller),
     notReady: async () => {
       if (controller === undefined) return waitingFor;
       try {

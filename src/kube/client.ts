@@ -1,10 +1,11 @@
+import { setMaxListeners } from 'node:events';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ConnectionSettings } from './kubeconfig.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from '../json.ts';
 import { DiscoveryCache, type DiscoveryOptions } from './discovery.ts';
 import { errorFromResponse, KubeError, redact } from './errors.ts';
 import { withRetry, type RetryPolicy } from './retry.ts';
-import { Transport, type HttpResponse, type TransportOptions } from './transport.ts';
+import { abortError, Transport, type HttpResponse, type TransportOptions } from './transport.ts';
 import {
   formatRef, PATCH_CONTENT_TYPES,
   type DeleteOptions, type ListOptions, type ListResult, type ObjectRef, type PatchOptions, type ResourceInfo, type WriteOptions,
@@ -46,15 +47,31 @@ export class KubeClient {
     private readonly transport: Transport,
     /** namespace for namespaced objects that name none: the kubeconfig context's, else "default" */
     readonly defaultNamespace: string,
-    options: KubeClientOptions,
+    private readonly options: KubeClientOptions,
+    /** every request of this client: once aborted, none starts and those in flight are cut */
+    private readonly signal?: AbortSignal,
+    discovery?: DiscoveryCache,
   ) {
     this.fieldManager = options.fieldManager ?? 'sluice';
     this.retry = { attempts: 4, ...options.retry, conflicts: 0 };
-    this.discovery = new DiscoveryCache(async (path) => {
-      const res = await this.send({ method: 'GET', path, subject: path });
-      if (res.status === 404) return undefined;
-      return this.parse(res, path);
-    }, options.discovery);
+    this.discovery =
+      discovery ??
+      new DiscoveryCache(async (path) => {
+        const res = await this.send({ method: 'GET', path, subject: path });
+        if (res.status === 404) return undefined;
+        return this.parse(res, path);
+      });
+  }
+
+  /**
+   * This client bound to an operation's signal (connections and discovery shared): once the
+   * signal fires — the queue job handed back on close, its app lock lost — every call
+   * rejects with an AbortError before sending, so the operation makes no further write.
+   */
+  withSignal(signal: AbortSignal): KubeClient {
+    // undici listens on the signal once per request in flight; a sync runs up to its concurrency at once
+    setMaxListeners(1_000, signal);
+    return new KubeClient(this.transport, this.defaultNamespace, this.options, signal, this.discovery);
   }
 
   /** A client for the kubeconfig's current context (its cluster, credentials and namespace). */
@@ -187,7 +204,8 @@ export class KubeClient {
 
   private send(spec: Parameters<Transport['request']>[0]): Promise<HttpResponse> {
     return withRetry(async () => {
-      const res = await this.transport.request(spec);
+      if (this.signal?.aborted) throw abortError();
+      const res = await this.transport.request(this.signal === undefined ? spec : { ...spec, signal: this.signal });
       if (res.status === 429 || res.status >= 500) throw this.failure(res, spec.subject);
       return res;
     }, this.retry);

@@ -38,6 +38,8 @@ export interface RequestSpec {
   readonly contentType?: string;
   /** for error messages: what the request is about */
   readonly subject: string;
+  /** aborting cuts the request (the server may or may not have acted on it) and request() rejects with an AbortError */
+  readonly signal?: AbortSignal;
 }
 
 export interface StreamSpec {
@@ -157,6 +159,7 @@ export class Transport {
   async request(spec: RequestSpec): Promise<HttpResponse> {
     const headers = await this.requestHeaders();
     if (spec.body !== undefined) headers['content-type'] = spec.contentType ?? 'application/json';
+    if (spec.signal?.aborted) throw abortError();
     try {
       const res = await this.pool.request({
         origin: this.server.origin,
@@ -166,9 +169,11 @@ export class Transport {
         body: spec.body ?? null,
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,
+        ...(spec.signal === undefined ? {} : { signal: spec.signal }),
       });
       return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
     } catch (e) {
+      if (spec.signal?.aborted || isAbortError(e)) throw abortError();
       throw this.networkError(spec, e, `no response in ${this.timeoutMs} ms`);
     }
   }
@@ -253,8 +258,8 @@ function dispatcher(server: URL, tls: TlsOptions & { keepAlive?: boolean; keepAl
   return new ProxyAgent({ uri: proxyUrl, connections, requestTls: tls, proxyTunnel: true });
 }
 
-/** The error an aborted stream fails with. */
-function abortError(): Error {
+/** The error an aborted request or stream fails with (whatever the signal's reason). */
+export function abortError(): Error {
   return new DOMException('the request was aborted', 'AbortError');
 }
 

@@ -35,6 +35,18 @@ export function keys(options: KeyOptions = {}) {
     appEvents: `${p}:events`,
     /** webhook delivery ids already handled (SET NX EX): replay protection */
     webhookDelivery: (source: string, id: string) => `${p}:webhook:${source}:${id}`,
+    /** the app's current or last rollout (JSON RolloutState, src/rollout) */
+    rollout: (app: string) => `${p}:rollout:${app}`,
+    /** the app's rollout events, newest first (JSON lines, capped) */
+    rolloutEvents: (app: string) => `${p}:rollout-events:${app}`,
+    /** the last revision the app ran Healthy: what an automatic rollback returns to */
+    healthyRevision: (app: string) => `${p}:healthy:${app}`,
+    /** revisions auto-sync will not apply again (a SET) */
+    badRevisions: (app: string) => `${p}:bad:${app}`,
+    /** requests to a running rollout (a HASH: promote, pause, abort → the rollout's id) */
+    rolloutControl: (app: string) => `${p}:rollout-control:${app}`,
+    /** a manual rollback's pin (JSON) */
+    pin: (app: string) => `${p}:pin:${app}`,
     /** BullMQ deduplication id of an app's job of one kind */
     dedupId: (kind: string, app: string) => `${kind}:${app}`,
     /** operation history of an app: a list, newest first */

@@ -82,6 +82,18 @@ export class SluiceQueue {
     return { jobId: await this.add('refresh', app), stored: true };
   }
 
+  /**
+   * A refresh in `delayMs` (a rollout's next look). Not deduplicated with the app's other
+   * jobs, so a pending look never swallows a watch's immediate refresh; one per due time.
+   */
+  async requestLook(app: string, delayMs: number): Promise<string> {
+    assertAppName(app);
+    const due = Date.now() + Math.max(0, Math.ceil(delayMs));
+    const job = await this.queue.add('look', { app }, { jobId: `look-${app}-${due}`, delay: Math.max(0, due - Date.now()), attempts: 1, removeOnComplete: true, removeOnFail: { count: 1_000 } });
+    if (job.id === undefined) throw new Error(`BullMQ returned no job id for look ${app}`);
+    return job.id;
+  }
+
   /** True while a webhook-triggered sync of the app waits or runs (the poll scheduler then skips it). */
   async webhookBusy(app: string): Promise<boolean> {
     const view = await this.ledger.view(app);

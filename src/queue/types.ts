@@ -15,7 +15,8 @@ export function isBackgroundTrigger(trigger: SyncTrigger): boolean {
   return BACKGROUND_TRIGGERS.has(trigger);
 }
 
-export const JOB_KINDS = ['sync', 'refresh'] as const;
+/** `look`: a delayed refresh at a time a rollout asked for (its step hold ends, a deadline passes). */
+export const JOB_KINDS = ['sync', 'refresh', 'look'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /** What a producer asks for; several of these for one app collapse into one. */

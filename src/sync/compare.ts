@@ -16,6 +16,7 @@ import { UnservedKindError } from '../kube/errors.ts';
 import { refOf, type KubeClient } from '../kube/client.ts';
 import { renderSource } from '../render/index.ts';
 import type { RenderResult } from '../render/types.ts';
+import { withRolloutStrategy } from '../rollout/policy.ts';
 import { prepareDesired, type Scope } from './prepare.ts';
 import { groupOf, keyOf, keyString } from './resource-key.ts';
 import { APP_LABEL, appLabelValue, isTrackedBy, type AppRef } from './tracking.ts';
@@ -84,7 +85,8 @@ export async function compareApp(ctx: CompareContext, app: Application, revision
   }
   if (!rendered.ok) return { revision: resolved.sha, commit: resolved.commit, errors: rendered.errors };
 
-  const objects = rendered.objects.map((r) => r.object);
+  // the app's rollout bounds go on workloads that set no strategy of their own
+  const objects = rendered.objects.map((r) => withRolloutStrategy(r.object, app.spec.rollout));
   const rendersKinds = objects.map(kindId);
   const searched = [...rendersKinds, ...common];
   const { scopes: commonScopes, lists } = await early;

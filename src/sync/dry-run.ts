@@ -27,7 +27,7 @@ import { applyRequest, type ApplyRequest, type ExecuteOptions } from './execute.
 import type { SyncPlan } from './plan.ts';
 import { keyString, type ResourceKey } from './resource-key.ts';
 
-export interface DryRunOptions extends Pick<ExecuteOptions, 'ignore' | 'diffs' | 'serverSideApply' | 'concurrency'> {
+export interface DryRunOptions extends Pick<ExecuteOptions, 'ignore' | 'diffs' | 'serverSideApply' | 'concurrency' | 'holds'> {
   /** CreateNamespace=true: the destination namespace, which the operation creates unless the render has it. */
   readonly createNamespace?: string;
 }

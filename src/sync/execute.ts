@@ -9,11 +9,13 @@
  * outcome lists exactly what was applied.
  */
 import { diffResource, type ResourceDiff } from '../diff/resource-diff.ts';
+import { applyMergePatch } from '../diff/merge-patch.ts';
 import { forServerSideApply, withLastApplied } from '../diff/three-way.ts';
 import type { IgnoreDifference } from '../app/types.ts';
 import { assessHealth } from '../health/index.ts';
 import { KubeError, UnservedKindError } from '../kube/errors.ts';
 import { refOf, type KubeClient } from '../kube/client.ts';
+import { isAbortError } from '../kube/transport.ts';
 import type { ObjectRef, PatchOptions } from '../kube/types.ts';
 import type { JsonObject, JsonValue } from '../json.ts';
 import { forEachLimited } from './compare.ts';
@@ -31,6 +33,13 @@ export interface ExecuteOptions {
   readonly waveTimeoutMs: number;
   readonly pollIntervalMs: number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * By keyString: an extra merge into the patch of a changed object (a rollout holds a
+   * Deployment paused, a StatefulSet behind its partition, from the write that changes it).
+   */
+  readonly holds?: ReadonlyMap<string, JsonObject>;
+  /** The operation's signal: no step starts and no wait goes on once it fires (the kube client should be bound to it too). */
+  readonly signal?: AbortSignal;
 }
 
 export async function executePlan(kube: KubeClient, plan: SyncPlan, opts: ExecuteOptions): Promise<{ outcomes: ResourceOutcome[]; failure?: string }> {
@@ -38,6 +47,7 @@ export async function executePlan(kube: KubeClient, plan: SyncPlan, opts: Execut
   const appliedThisWave: { ref: ObjectRef; key: ResourceKey }[] = [];
   let currentWave: number | undefined;
   for (const step of plan.steps) {
+    opts.signal?.throwIfAborted();
     if (currentWave !== undefined && step.wave !== currentWave && appliedThisWave.length > 0) {
       const unhealthy = await waitHealthy(kube, appliedThisWave.splice(0), opts);
       if (unhealthy !== undefined) return { outcomes, failure: `wave ${currentWave} did not become healthy: ${unhealthy}` };
@@ -56,18 +66,34 @@ export async function executePlan(kube: KubeClient, plan: SyncPlan, opts: Execut
   return { outcomes };
 }
 
-const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** A sleep that ends early, rejecting, when the signal fires. */
+function abortableSleep(signal: AbortSignal | undefined): (ms: number) => Promise<void> {
+  return (ms) =>
+    new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        reject(signal?.reason);
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+}
 
 /** A CRD applied a moment ago may not be served yet (real API servers establish it asynchronously). */
 const UNSERVED_KIND_RETRIES = 20;
 const UNSERVED_KIND_DELAY_MS = 500;
 
 async function applyOne(kube: KubeClient, task: ApplyTask, opts: ExecuteOptions): Promise<ResourceOutcome> {
-  const sleep = opts.sleep ?? defaultSleep;
+  const sleep = opts.sleep ?? abortableSleep(opts.signal);
   for (let attempt = 0; ; attempt++) {
     try {
       return await applyOnce(kube, task, opts);
     } catch (e) {
+      if (isAbortError(e)) throw e;
       if (!(e instanceof UnservedKindError) || attempt >= UNSERVED_KIND_RETRIES) return { key: task.key, action: 'failed', message: e instanceof Error ? e.message : String(e) };
       // Discovery keeps "not served" for a while, but this kind is expected to appear: ask again, at once the first time.
       kube.discovery.invalidate(e.apiVersion);
@@ -85,7 +111,7 @@ export type PatchRequest =
 export type ApplyRequest = { readonly verb: 'create'; readonly body: JsonObject } | PatchRequest;
 
 /** What applying `task` sends: a create of a missing object, or the patch the compare's (or a fresh) diff calls for. */
-export function applyRequest(task: ApplyTask, opts: Pick<ExecuteOptions, 'ignore' | 'diffs' | 'serverSideApply'>): ApplyRequest {
+export function applyRequest(task: ApplyTask, opts: Pick<ExecuteOptions, 'ignore' | 'diffs' | 'serverSideApply' | 'holds'>): ApplyRequest {
   const compared = opts.diffs?.get(keyString(task.key));
   if (task.live === undefined) {
     // Server-side apply creates too, so that the object's fields are owned by Sluice's apply from the start.
@@ -93,15 +119,16 @@ export function applyRequest(task: ApplyTask, opts: Pick<ExecuteOptions, 'ignore
     return { verb: 'create', body: compared?.status === 'Missing' && compared.predicted !== undefined ? compared.predicted : withLastApplied(task.desired) };
   }
   const diff = compared !== undefined && compared.status !== 'Missing' ? compared : diffResource({ desired: task.desired, live: task.live, ignore: opts.ignore });
-  return patchRequest(task, diff, opts.serverSideApply);
+  return patchRequest(task, diff, opts);
 }
 
-function patchRequest(task: ApplyTask, diff: ResourceDiff, serverSideApply: boolean): PatchRequest {
+function patchRequest(task: ApplyTask, diff: ResourceDiff, opts: Pick<ExecuteOptions, 'serverSideApply' | 'holds'>): PatchRequest {
   if (diff.status === 'Synced') return { verb: 'none' };
   const ref = refOf(task.desired);
-  if (serverSideApply) return { verb: 'patch', ref, body: forServerSideApply(task.desired), options: { type: 'apply', force: true } };
+  if (opts.serverSideApply) return { verb: 'patch', ref, body: forServerSideApply(task.desired), options: { type: 'apply', force: true } };
   if (diff.patch === undefined || Object.keys(diff.patch).length === 0) return { verb: 'none' };
-  return { verb: 'patch', ref, body: diff.patch, options: { type: diff.patchType } };
+  const hold = opts.holds?.get(keyString(task.key));
+  return { verb: 'patch', ref, body: hold === undefined ? diff.patch : applyMergePatch(diff.patch, hold), options: { type: diff.patchType } };
 }
 
 async function applyOnce(kube: KubeClient, task: ApplyTask, opts: ExecuteOptions): Promise<ResourceOutcome> {
@@ -118,7 +145,7 @@ async function applyOnce(kube: KubeClient, task: ApplyTask, opts: ExecuteOptions
     if (!(e instanceof KubeError) || e.reason !== 'AlreadyExists') throw e;
     const live = await kube.get(refOf(task.desired));
     if (live === undefined) throw e;
-    return send(kube, task, patchRequest(task, diffResource({ desired: task.desired, live, ignore: opts.ignore }), opts.serverSideApply));
+    return send(kube, task, patchRequest(task, diffResource({ desired: task.desired, live, ignore: opts.ignore }), opts));
   }
 }
 
@@ -133,13 +160,14 @@ async function pruneOne(kube: KubeClient, task: PruneTask): Promise<ResourceOutc
     await kube.delete(refOf(task.live), { propagationPolicy: 'Background' });
     return { key: task.key, action: 'pruned' };
   } catch (e) {
+    if (isAbortError(e)) throw e;
     return { key: task.key, action: 'failed', message: e instanceof Error ? e.message : String(e) };
   }
 }
 
 /** Polls the objects until all are Healthy or Suspended; the reason they are not, or undefined. */
 async function waitHealthy(kube: KubeClient, applied: readonly { ref: ObjectRef; key: ResourceKey }[], opts: ExecuteOptions): Promise<string | undefined> {
-  const sleep = opts.sleep ?? defaultSleep;
+  const sleep = opts.sleep ?? abortableSleep(opts.signal);
   const deadline = Date.now() + opts.waveTimeoutMs;
   for (;;) {
     const problems: string[] = [];

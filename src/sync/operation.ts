@@ -8,6 +8,7 @@ import type { Application } from '../app/types.ts';
 import type { JsonObject } from '../json.ts';
 import { GitError } from '../git/index.ts';
 import { KubeError } from '../kube/errors.ts';
+import { isAbortError } from '../kube/transport.ts';
 import { compareApp, confirmLive, ignoreRules, isRenderFailure, type CompareContext } from './compare.ts';
 import { bounded, MAX_RESOURCE_MESSAGE_CHARS } from '../bounded.ts';
 import { dryRunPlan, plainNamespace, type Rejection } from './dry-run.ts';
@@ -20,6 +21,8 @@ export interface SyncContext extends CompareContext {
   readonly waveTimeoutMs?: number;
   readonly pollIntervalMs?: number;
   readonly now?: () => Date;
+  /** The job's signal: once it fires the operation stops before its next request (an AbortError). */
+  readonly signal?: AbortSignal;
 }
 
 export interface SyncOptions {
@@ -31,10 +34,13 @@ export interface SyncOptions {
   readonly prune?: boolean;
   /** Selective sync: keyStrings of the resources to sync. */
   readonly only?: ReadonlySet<string>;
+  /** Extra patches by keyString that hold workloads for a rollout (see ExecuteOptions.holds). */
+  readonly holds?: ReadonlyMap<string, JsonObject>;
 }
 
 /** `compared`: a comparison the caller already made for this revision (a controller compares before deciding to sync). */
-export async function syncApp(ctx: SyncContext, app: Application, opts: SyncOptions, compared?: Comparison | RenderFailure): Promise<OperationResult> {
+export async function syncApp(unbound: SyncContext, app: Application, opts: SyncOptions, compared?: Comparison | RenderFailure): Promise<OperationResult> {
+  const ctx = unbound.signal === undefined ? unbound : { ...unbound, kube: unbound.kube.withSignal(unbound.signal) };
   const now = ctx.now ?? (() => new Date());
   const startedAt = now().toISOString();
   const base = { app: app.name, trigger: opts.trigger, dryRun: opts.dryRun ?? false, startedAt, renderErrors: [], warnings: [] as string[] };
@@ -121,6 +127,8 @@ export async function syncApp(ctx: SyncContext, app: Application, opts: SyncOpti
     ...writeOptions,
     waveTimeoutMs: ctx.waveTimeoutMs ?? 5 * 60_000,
     pollIntervalMs: ctx.pollIntervalMs ?? 1_000,
+    ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+    ...(opts.holds === undefined ? {} : { holds: opts.holds }),
   });
   if (failure !== undefined) return finish({ ...revision, phase: 'Failed', message: `sync failed: ${failure} (${summarize(outcomes)})`, resources: outcomes });
   return finish({ ...revision, phase: 'Succeeded', message: `synced ${comparison.revision.slice(0, 7)}: ${summarize(outcomes)}`, resources: outcomes });
@@ -149,6 +157,7 @@ async function ensureNamespace(ctx: SyncContext, namespace: string, desired: rea
     }
     return undefined;
   } catch (e) {
+    if (isAbortError(e)) throw e;
     if (e instanceof KubeError && e.reason === 'AlreadyExists') return undefined;
     return `cannot create namespace ${namespace}: ${e instanceof Error ? e.message : String(e)}`;
   }

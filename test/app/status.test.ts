@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { comparedToOf, initialStatus, invalidSpecStatus, isWorseHealth, readApplicationStatus, withHistoryEntry, type ApplicationStatus, type HistoryEntry } from '../../src/app/status.ts';
 import type { Application } from '../../src/app/types.ts';
+import { DEFAULT_ROLLOUT } from '../../src/rollout/policy.ts';
 
 const app: Application = {
   name: 'guestbook',
@@ -10,6 +11,7 @@ const app: Application = {
     destination: { namespace: 'guestbook' },
     syncPolicy: { syncOptions: { createNamespace: false, pruneLast: false, serverSideApply: false }, intervalMs: 180_000 },
     ignoreDifferences: [],
+    rollout: DEFAULT_ROLLOUT,
   },
 };
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_INTERVAL_MS, formatValidationError, parseApplication } from '../../src/app/validate.ts';
+import { DEFAULT_ROLLOUT } from '../../src/rollout/policy.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -40,13 +41,14 @@ describe('parseApplication: defaults', () => {
           destination: { namespace: 'guestbook' },
           syncPolicy: { syncOptions: { createNamespace: false, pruneLast: false, serverSideApply: false }, intervalMs: DEFAULT_INTERVAL_MS },
           ignoreDifferences: [],
+          rollout: DEFAULT_ROLLOUT,
         },
       },
     });
   });
 
-  it('reads a full Application, keeping rollout as written', () => {
-    const rollout = { maxSurge: '25%', steps: [25, 50, 100], autoRollback: true };
+  it('reads a full Application, its rollout policy defaulted', () => {
+    const rollout = { maxSurge: '25%', maxUnavailable: 0, steps: ['20%', 50, '100%'], stepHold: '30s', progressDeadline: '5m', failure: { notReadyFor: '1m' }, autoRollback: false };
     const input = app((a) => {
       a.metadata = { name: 'web.prod', namespace: 'team-a', labels: { x: 'y' }, uid: 'abc', resourceVersion: '7' };
       a.spec.source = { repoURL: 'http://127.0.0.1:8080/r.git', targetRevision: 'v1.2.0', path: 'apps/web/', directory: { recurse: false } };
@@ -73,8 +75,15 @@ describe('parseApplication: defaults', () => {
       { group: 'apps', kind: 'Deployment', jsonPointers: ['/spec/replicas'], jsonPaths: [], managedFieldsManagers: [] },
       { group: '', kind: 'ConfigMap', name: 'cm', namespace: 'web', jsonPointers: [], jsonPaths: ['.data.x', '$.data'], managedFieldsManagers: ['kube-controller-manager'] },
     ]);
-    expect(r.app.spec.rollout).toEqual(rollout);
-    expect(r.app.spec.rollout).not.toBe(rollout); // a copy: later edits of the input do not leak in
+    expect(r.app.spec.rollout).toEqual({
+      steps: [20, 50, 100],
+      stepHoldMs: 30_000,
+      maxSurge: '25%',
+      maxUnavailable: 0,
+      progressDeadlineMs: 5 * 60_000,
+      failure: { restarts: 3, notReadyForMs: 60_000 },
+      autoRollback: false,
+    });
   });
 
   it.each([
@@ -201,6 +210,17 @@ describe('parseApplication: errors', () => {
     { name: 'ignoreDifferences typo', input: set((a) => void (a.spec.ignoreDifferences = [{ group: 'apps', kind: 'Deployment', jsonPointer: ['/spec'] }])), path: 'spec.ignoreDifferences[0].jsonPointer', message: /did you mean "jsonPointers"/ },
     { name: 'rollout a list', input: set((a) => void (a.spec.rollout = [25, 50])), path: 'spec.rollout', message: /must be an object, not array/ },
     { name: 'rollout a string', input: set((a) => void (a.spec.rollout = 'canary')), path: 'spec.rollout', message: /must be an object, not string/ },
+    { name: 'rollout typo', input: set((a) => void (a.spec.rollout = { step: [100] })), path: 'spec.rollout.step', message: /did you mean "steps"/ },
+    { name: 'step above 100', input: set((a) => void (a.spec.rollout = { steps: [50, 120] })), path: 'spec.rollout.steps[1]', message: /at most 100/ },
+    { name: 'steps falling', input: set((a) => void (a.spec.rollout = { steps: ['50%', '20%', '100%'] })), path: 'spec.rollout.steps[1]', message: /larger than the step before it \(50%\)/ },
+    { name: 'steps short of 100', input: set((a) => void (a.spec.rollout = { steps: [20, 50] })), path: 'spec.rollout.steps', message: /must end at 100%/ },
+    { name: 'no steps', input: set((a) => void (a.spec.rollout = { steps: [] })), path: 'spec.rollout.steps', message: /at least one step/ },
+    { name: 'stepHold without unit', input: set((a) => void (a.spec.rollout = { stepHold: 30 })), path: 'spec.rollout.stepHold', message: /add a unit/ },
+    { name: 'maxSurge bad', input: set((a) => void (a.spec.rollout = { maxSurge: '25' })), path: 'spec.rollout.maxSurge', message: /percentage \("25%"\)/ },
+    { name: 'both bounds 0', input: set((a) => void (a.spec.rollout = { maxSurge: 0, maxUnavailable: '0%' })), path: 'spec.rollout.maxUnavailable', message: /may not be 0 when maxSurge is 0/ },
+    { name: 'restarts negative', input: set((a) => void (a.spec.rollout = { failure: { restarts: -1 } })), path: 'spec.rollout.failure.restarts', message: /whole number/ },
+    { name: 'notReadyFor bad', input: set((a) => void (a.spec.rollout = { failure: { notReadyFor: '2 minutes' } })), path: 'spec.rollout.failure.notReadyFor', message: /./ },
+    { name: 'autoRollback a string', input: set((a) => void (a.spec.rollout = { autoRollback: 'yes' })), path: 'spec.rollout.autoRollback', message: /true or false/ },
   ];
 
   it.each(cases)('$name → $path', ({ input, path, message }) => {

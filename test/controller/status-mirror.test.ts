@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { invalidSpecStatus, readApplicationStatus } from '../../src/app/status.ts';
 import type { Application } from '../../src/app/types.ts';
+import { DEFAULT_ROLLOUT } from '../../src/rollout/policy.ts';
 import type { JsonObject } from '../../src/json.ts';
 import { applyMergePatch } from '../../src/diff/merge-patch.ts';
 import { stateAfterSync, stateFromComparison, stateFromError, type AppState } from '../../src/controller/state.ts';
@@ -16,6 +17,7 @@ const app: Application = {
     destination: { namespace: 'web' },
     syncPolicy: { syncOptions: { createNamespace: false, pruneLast: false, serverSideApply: false }, intervalMs: 180_000 },
     ignoreDifferences: [],
+    rollout: DEFAULT_ROLLOUT,
   },
 };
 const state: AppState = { app: 'web', sync: 'Synced', health: 'Healthy', revision: 'sha1', comparedAt: '2026-01-01T00:05:00Z', resources: [] };

@@ -1,4 +1,5 @@
-import type { Application, SyncOptions } from '../../src/app/types.ts';
+import type { Application, RolloutPolicy, SyncOptions } from '../../src/app/types.ts';
+import { DEFAULT_ROLLOUT } from '../../src/rollout/policy.ts';
 
 /**
  * An Application as validation would produce it, for tests and benches: automated with
@@ -14,6 +15,7 @@ export function testApplication(opts: {
   selfHeal?: boolean;
   intervalMs?: number;
   syncOptions?: Partial<SyncOptions>;
+  rollout?: Partial<RolloutPolicy>;
 }): Application {
   return {
     name: opts.name,
@@ -27,6 +29,7 @@ export function testApplication(opts: {
         intervalMs: opts.intervalMs ?? 180_000,
       },
       ignoreDifferences: [],
+      rollout: { ...DEFAULT_ROLLOUT, ...opts.rollout },
     },
   };
 }

@@ -1,0 +1,133 @@
+/**
+ * `npm run bench -- rollout`: 100 apps, each rolling a 10-replica Deployment in 3 steps
+ * ([20, 50, 100] %, maxSurge 2, maxUnavailable 0, stepHold 10 s) on the embedded cluster (a
+ * ScaledClock), with the controller, the real Redis and the real Git server in this process.
+ * Then every app gets a crash-looping image and is rolled back.
+ *
+ * Reports: wall and cluster time, process CPU per completed rollout (controller and cluster
+ * together: they share the process), API writes per rollout (the controller's requests,
+ * counted by a proxy in front of the API server), peak RSS, and how long after a failure is
+ * observable in the API (a new pod CrashLoopBackOff, with failure.restarts 0) the rollback's
+ * first write comes, in cluster time. Target (issue): p99 ≤ 1 s of cluster time.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Controller } from '../src/controller/controller.ts';
+import { GitSource } from '../src/git/index.ts';
+import type { JsonObject } from '../src/json.ts';
+import { kubeClientFor } from '../src/kube/client.ts';
+import { Informer } from '../src/kube/watch.ts';
+import { startGitServer } from '../src/demo/git-server.ts';
+import { startRedis } from '../src/queue/redis-server.ts';
+import { ScaledClock } from '../src/sim/clock.ts';
+import { startSimCluster } from '../src/sim/index.ts';
+import { testApplication } from '../test/support/apps.ts';
+import { startCountingProxy } from '../test/support/counting-proxy.ts';
+import { peakRssKiB } from './lib/proc.ts';
+import { formatMs, percentile } from './lib/stats.ts';
+
+const APPS = Number(process.env.ROLLOUT_APPS ?? 100);
+const SPEED = Number(process.env.ROLLOUT_SPEED ?? 5);
+const TARGET_DETECT_P99_MS = 1_000;
+
+const name = (i: number) => `r${String(i).padStart(3, '0')}`;
+function deployment(image: string, fault?: string): string {
+  const annotations = { 'sim.sluice.dev/ready-after': '5s', ...(fault === undefined ? {} : { 'sim.sluice.dev/fault': fault }) };
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 10
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}, annotations: ${JSON.stringify(annotations)}}
+    spec:
+      containers: [{name: web, image: "${image}", resources: {requests: {cpu: 10m, memory: 16Mi}}}]
+`;
+}
+
+async function until(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export async function run(): Promise<number> {
+  const clock = new ScaledClock({ speed: SPEED });
+  const [cluster, git, redis] = await Promise.all([startSimCluster({ port: 0, clock, nodes: 20 }), startGitServer(), startRedis()]);
+  const proxy = await startCountingProxy(cluster.url);
+  const kube = await kubeClientFor(proxy.url);
+  const direct = await kubeClientFor(cluster.url);
+  const repo = await git.createRepo('fleet');
+  const files = (image: string, fault?: string) => Object.fromEntries(Array.from({ length: APPS }, (_, i) => [`${name(i)}/deploy.yaml`, deployment(image, fault)]));
+  await repo.commit(files('web:1'), 'v1');
+  const apps = Array.from({ length: APPS }, (_, i) =>
+    testApplication({ name: name(i), repoURL: repo.url, path: name(i), intervalMs: 5_000, rollout: { steps: [20, 50, 100], stepHoldMs: 10_000, maxSurge: 2, maxUnavailable: 0, failure: { restarts: 0, notReadyForMs: 600_000 } } }),
+  );
+  const controller = await Controller.start({
+    apps,
+    git: new GitSource({ cacheDir: await mkdtemp(path.join(tmpdir(), 'sluice-bench-rollout-')) }),
+    kube,
+    redisUrl: redis.url,
+    prefix: 'bench',
+    concurrency: 16,
+    selfHealDebounceMs: 20,
+    appBusyRetryMs: Number(process.env.ROLLOUT_BUSY_RETRY_MS ?? 50),
+    clock,
+    log: () => undefined,
+  });
+  const store = controller.rollouts.store;
+  const phases = async (revision: string) => Promise.all(apps.map(async (a) => (await store.get(a.name))?.revision === revision ? (await store.get(a.name))!.phase : undefined));
+  try {
+    await until('the first sync', async () => (await Promise.all(apps.map((a) => store.healthyRevision(a.name)))).every((r) => r !== undefined), 300_000);
+
+    // good rollouts
+    const good = await repo.commit(files('web:2'), 'v2');
+    const writesBefore = proxy.writes().length;
+    const cpuBefore = process.cpuUsage();
+    const wallStart = performance.now();
+    const clusterStart = clock.now().getTime();
+    await until('every rollout to succeed', async () => (await phases(good)).every((p) => p === 'Succeeded'), 600_000);
+    const cpu = process.cpuUsage(cpuBefore);
+    const wallMs = performance.now() - wallStart;
+    const clusterMs = clock.now().getTime() - clusterStart;
+    const writes = proxy.writes().slice(writesBefore).filter((w) => !w.path.includes('/events'));
+
+    // failing rollouts: when does each become observably failing, and when does its rollback write first?
+    const failingSince = new Map<string, number>();
+    const pods = new Informer(direct, { apiVersion: 'v1', kind: 'Pod' });
+    pods.onChange((pod) => {
+      const ns = String((pod['metadata'] as JsonObject)['namespace']);
+      const statuses = ((pod['status'] as JsonObject | undefined)?.['containerStatuses'] as JsonObject[] | undefined) ?? [];
+      const crashing = statuses.some((cs) => ((cs['state'] as JsonObject | undefined)?.['waiting'] as JsonObject | undefined)?.['reason'] === 'CrashLoopBackOff');
+      if (crashing && !failingSince.has(ns)) failingSince.set(ns, performance.now());
+    });
+    await pods.start();
+    const bad = await repo.commit(files('web:3', 'crash-loop'), 'v3');
+    await until('every rollback', async () => (await phases(bad)).every((p) => p === 'RolledBack' || p === 'Failed'), 600_000);
+    await pods.stop();
+    const detect: number[] = [];
+    for (const a of apps) {
+      const since = failingSince.get(a.name);
+      // the rollback's first write: the first write to the app's namespace after the failure showed
+      const first = since === undefined ? undefined : proxy.writes(since).find((w) => w.path.includes(`/namespaces/${a.name}/`) && !w.path.includes('/events'));
+      if (since !== undefined && first !== undefined) detect.push((first.at - since) * SPEED);
+    }
+    const rolledBack = (await phases(bad)).filter((p) => p === 'RolledBack').length;
+    const p99 = percentile(detect, 99);
+    console.log(`rollout: ${APPS} apps × 10 replicas, 3 steps, stepHold 10 s, cluster speed ×${SPEED}`);
+    console.log(`  good rollouts: ${APPS} succeeded in ${(wallMs / 1000).toFixed(1)} s wall, ${(clusterMs / 1000).toFixed(0)} s cluster`);
+    console.log(`  CPU per rollout (controller + cluster, one process): ${formatMs((cpu.user + cpu.system) / 1000 / APPS)} ms`);
+    console.log(`  API writes per rollout (controller): ${(writes.length / APPS).toFixed(1)}`);
+    console.log(`  failing rollouts: ${rolledBack}/${APPS} rolled back; failure observable → rollback's first write, cluster time: p50 ${formatMs(percentile(detect, 50))} ms, p99 ${formatMs(p99)} ms (target ≤ ${TARGET_DETECT_P99_MS} ms; ${detect.length} measured)`);
+    console.log(`  peak RSS: ${((peakRssKiB('self') ?? 0) / 1024).toFixed(0)} MiB`);
+    return rolledBack === APPS && p99 <= TARGET_DETECT_P99_MS ? 0 : 1;
+  } finally {
+    await controller.stop();
+    await Promise.all([kube.close(), direct.close()]);
+    await Promise.all([proxy.stop(), cluster.stop(), git.stop(), redis.stop()]);
+  }
+}

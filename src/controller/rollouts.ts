@@ -1,0 +1,150 @@
+/**
+ * The controller's side of rollouts: which revision a background sync may take (pins, bad
+ * revisions), when an app's revision counts as healthy, starting a rollout after a sync that
+ * changed pod templates, and looking at a running one (scheduling the next look as a
+ * delayed queue job, never a timer in this process).
+ */
+import type { Redis } from 'ioredis';
+import { APPLICATION_API_VERSION, APPLICATION_KIND, type Application } from '../app/types.ts';
+import type { GitSource } from '../git/index.ts';
+import type { KubeClient } from '../kube/client.ts';
+import type { SluiceQueue } from '../queue/producer.ts';
+import { advance, fail, newRollout, type RolloutCandidate } from '../rollout/driver.ts';
+import { short } from '../rollout/plan.ts';
+import { RolloutPodWatch } from '../rollout/pod-watch.ts';
+import { RolloutStore } from '../rollout/store.ts';
+import { isActivePhase, type RolloutState } from '../rollout/types.ts';
+import type { OperationResult } from '../sync/types.ts';
+
+/** The cluster's clock as the controller reads it; `speed` > 1 when it runs faster than real time (the embedded cluster's ScaledClock). */
+export interface ControllerClock {
+  now(): Date;
+  readonly speed?: number;
+}
+
+export interface RolloutHooks {
+  readonly kube: KubeClient;
+  readonly git: GitSource;
+  readonly queue: SluiceQueue;
+  readonly clock: ControllerClock;
+  /** write Kubernetes Events on the Application (apps from the cluster) */
+  readonly events: boolean;
+  readonly log: (line: string) => void;
+  /** a pod in a namespace where this process drives a rollout changed: look at the app soon */
+  readonly onPodChange: (app: string) => void;
+}
+
+/** Cluster time between looks at a running rollout when nothing else is due. */
+const RECHECK_MS = 5_000;
+
+export class Rollouts {
+  readonly store: RolloutStore;
+  /** by app: the revision last recorded healthy by this process (saves a write per compare) */
+  private readonly healthy = new Map<string, string>();
+  private readonly pods: RolloutPodWatch;
+
+  constructor(
+    redis: Redis,
+    prefix: string,
+    private readonly hooks: RolloutHooks,
+  ) {
+    this.store = new RolloutStore(redis, { prefix });
+    this.pods = new RolloutPodWatch(hooks.kube, hooks.onPodChange);
+  }
+
+  stop(): void {
+    this.pods.stop();
+  }
+
+  now(): Date {
+    return this.hooks.clock.now();
+  }
+
+  async active(app: string): Promise<RolloutState | undefined> {
+    const state = await this.store.get(app);
+    return state !== undefined && isActivePhase(state.phase) ? state : undefined;
+  }
+
+  /**
+   * The revision a background sync of `app` compares: its pin while the branch has not moved
+   * since the pin was set; a newer commit releases the pin (and the branch is used).
+   */
+  async pinnedRevision(app: Application): Promise<string | undefined> {
+    const pin = await this.store.pin(app.name);
+    if (pin === undefined) return undefined;
+    const { sha } = await this.hooks.git.repository(app.spec.source.repoURL).resolve(app.spec.source.targetRevision);
+    if (sha === pin.head) return pin.revision;
+    await this.store.clearPin(app.name);
+    await this.tell(app, 'Unpinned', 'Normal', `a newer commit ${short(sha)} released the pin to ${short(pin.revision)}`, sha);
+    return undefined;
+  }
+
+  /** A compare found the app Synced and Healthy at `revision` with no rollout running: it is what a rollback returns to. */
+  async noteHealthy(app: string, revision: string): Promise<void> {
+    if (this.healthy.get(app) === revision) return;
+    await this.store.setHealthyRevision(app, revision);
+    this.healthy.set(app, revision);
+  }
+
+  /** After a sync that changed pod templates: the rollout that carries it on. */
+  async start(app: Application, id: string, result: OperationResult, candidates: readonly RolloutCandidate[], kube: KubeClient, syncTo: (revision: string) => Promise<OperationResult>): Promise<RolloutState | undefined> {
+    if (result.phase !== 'Succeeded' || result.revision === undefined || candidates.length === 0) return undefined;
+    const previous = await this.active(app.name);
+    if (previous !== undefined) await this.tell(app, 'Superseded', 'Normal', `rollout of ${short(previous.revision)} superseded by ${short(result.revision)}`, previous.revision);
+    const fromRevision = await this.store.healthyRevision(app.name);
+    const state = newRollout({ id, app, revision: result.revision, fromRevision, candidates, now: this.now() });
+    const message = `rolling out ${short(result.revision)} to ${candidates.map((c) => c.ref.name).join(', ')} in ${state.steps} step${state.steps === 1 ? '' : 's'}`;
+    await this.store.set(state, [{ type: 'Started', revision: result.revision, message }], this.now());
+    await this.notify(app, 'Normal', 'RolloutStarted', message, kube);
+    return this.look(app, state, kube, syncTo);
+  }
+
+  /** One look at a running rollout; schedules the next. */
+  async look(app: Application, state: RolloutState, kube: KubeClient, syncTo: (revision: string) => Promise<OperationResult>): Promise<RolloutState> {
+    const ctx = { kube, store: this.store, now: this.now(), syncTo, notify: (type: 'Normal' | 'Warning', reason: string, message: string) => this.notify(app, type, reason, message, kube) };
+    const controls = await this.store.controls(app.name, state.id);
+    const result =
+      controls.abort && state.phase !== 'RollingBack'
+        ? await fail(ctx, state, `rollout of ${short(state.revision)} aborted on request at step ${state.step + 1}/${state.steps}`)
+        : await advance(ctx, { ...state, held: controls.pause, promoted: state.promoted || controls.promote });
+    if (isActivePhase(result.state.phase) && result.state.phase !== 'Paused') {
+      // pods restarting change no workload status the watch would see: look again soon regardless
+      const now = this.now().getTime();
+      const due = Math.min(now + RECHECK_MS, result.nextLookAt === undefined ? Infinity : Date.parse(result.nextLookAt));
+      await this.hooks.queue.requestLook(app.name, (due - now) / (this.hooks.clock.speed ?? 1));
+    }
+    const active = isActivePhase(result.state.phase);
+    await this.pods.watch(app.name, active ? [...new Set(result.state.workloads.map((w) => w.namespace))] : []);
+    if (result.state.phase !== state.phase || result.state.step !== state.step) this.hooks.log(`${app.name}: rollout ${result.state.phase}: ${result.state.message}`);
+    return result.state;
+  }
+
+  private async tell(app: Application, type: Parameters<RolloutStore['event']>[1]['type'], severity: 'Normal' | 'Warning', message: string, revision: string): Promise<void> {
+    await this.store.event(app.name, { type, revision, message }, this.now());
+    await this.notify(app, severity, `Rollout${type}`, message, this.hooks.kube);
+  }
+
+  /** A Kubernetes Event on the Application resource (best effort: an Event is a notice, not state). */
+  private async notify(app: Application, type: 'Normal' | 'Warning', reason: string, message: string, kube: KubeClient): Promise<void> {
+    this.hooks.log(`${app.name}: ${reason}: ${message}`);
+    if (!this.hooks.events) return;
+    const at = this.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    try {
+      await kube.create({
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { generateName: `${app.name}.`, namespace: app.namespace },
+        involvedObject: { apiVersion: APPLICATION_API_VERSION, kind: APPLICATION_KIND, namespace: app.namespace, name: app.name },
+        reason,
+        message,
+        type,
+        source: { component: 'sluice' },
+        firstTimestamp: at,
+        lastTimestamp: at,
+        count: 1,
+      });
+    } catch (e) {
+      this.hooks.log(`${app.name}: could not record the event ${reason}: ${(e as Error).message}`);
+    }
+  }
+}

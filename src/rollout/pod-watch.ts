@@ -1,0 +1,48 @@
+/**
+ * Watches the pods of the namespaces where this process drives a rollout. A pod that
+ * restarts, crash-loops or turns Ready changes no status of the workloads the tracked-object
+ * watch sees (a never-ready pod's Deployment keeps its counts), so without this a failing
+ * step would wait for the next timed look. Each change asks for a look at the app (the caller
+ * debounces). Informers are slim: only the signal matters, the look reads what it needs.
+ */
+import type { KubeClient } from '../kube/client.ts';
+import { Informer } from '../kube/watch.ts';
+
+export class RolloutPodWatch {
+  /** app → namespace → informer */
+  private readonly watches = new Map<string, Map<string, Informer>>();
+
+  constructor(
+    private readonly kube: KubeClient,
+    private readonly onChange: (app: string) => void,
+  ) {}
+
+  /** Watches exactly these namespaces' pods for `app` (an empty list stops its watches). */
+  async watch(app: string, namespaces: readonly string[]): Promise<void> {
+    const current = this.watches.get(app) ?? new Map<string, Informer>();
+    for (const [namespace, informer] of current) {
+      if (namespaces.includes(namespace)) continue;
+      current.delete(namespace);
+      void informer.stop();
+    }
+    const started: Promise<void>[] = [];
+    for (const namespace of namespaces) {
+      if (current.has(namespace)) continue;
+      const informer = new Informer(this.kube, { apiVersion: 'v1', kind: 'Pod', namespace, slim: true });
+      let listed = false;
+      informer.onChange(() => {
+        if (listed) this.onChange(app);
+      });
+      current.set(namespace, informer);
+      started.push(informer.start().then(() => void (listed = true)));
+    }
+    if (current.size === 0) this.watches.delete(app);
+    else this.watches.set(app, current);
+    await Promise.all(started);
+  }
+
+  stop(): void {
+    for (const informers of this.watches.values()) for (const informer of informers.values()) void informer.stop();
+    this.watches.clear();
+  }
+}
