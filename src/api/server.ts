@@ -20,6 +20,7 @@ import { ApiError, errorBody, handleError } from './errors.ts';
 import { EventFeed, isStreamId, openEventStream, type EventSource, type LiveEvent, type StreamEntry } from './events.ts';
 import { SluiceMetrics } from './metrics.ts';
 import { buildResourceTree } from './resource-tree.ts';
+import { RedisHealth } from '../queue/redis-health.ts';
 import { notImplementedRollouts, type RolloutOperations } from './rollout-port.ts';
 import { registerAppRoutes } from './routes-apps.ts';
 import { registerWebhookRoutes, type WebhookOptions } from './routes-webhooks.ts';
@@ -60,7 +61,8 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   const ctx: RouteContext = {
     controller: opts.controller,
     store: new HistoryStore(redis, { prefix }),
-    queue: new SluiceQueue({ connection: opts.redisUrl, prefix }),
+    // Redis going away and coming back is said once by the controller's RedisHealth, and by /readyz: this one stays quiet
+    queue: new SluiceQueue({ connection: opts.redisUrl, prefix, health: new RedisHealth({ log: () => undefined }) }),
     rollouts: opts.rollouts ?? notImplementedRollouts(),
     tokens: opts.tokens,
     metrics,

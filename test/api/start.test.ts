@@ -64,11 +64,11 @@ describe('sluice start when Redis does not answer', () => {
       await until('ready', () => ready(200), 20_000);
       await stopProcess(redis);
       await until('not ready', () => ready(503), 20_000);
-      await until('the outage line', async () => output.includes(`Redis at redis://127.0.0.1:${redisPort} is unreachable (ECONNREFUSED); retrying until it answers`) || undefined, 20_000);
+      await until('the outage line', async () => output.includes(`redis 127.0.0.1:${redisPort} unreachable: connect ECONNREFUSED`) || undefined, 20_000);
       redis = spawn(REDIS_SERVER, redisArgs, { stdio: 'ignore' });
       await until('ready again', () => ready(200), 30_000);
-      await until('the recovery line', async () => output.includes(`Redis at redis://127.0.0.1:${redisPort} answers again`) || undefined, 20_000);
-      expect(output.split('\n').filter((l) => l.includes('is unreachable'))).toHaveLength(1);
+      await until('the recovery line', async () => output.includes(`redis 127.0.0.1:${redisPort} reachable again`) || undefined, 20_000);
+      expect(output.split('\n').filter((l) => l.includes('unreachable'))).toHaveLength(1);
       expect(output).not.toMatch(/^\s+at /m);
       expect(output).not.toContain('Unhandled error event');
     } finally {
