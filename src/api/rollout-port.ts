@@ -3,44 +3,12 @@
  * port, so the routes, role checks and tests stand without the rollout engine, and the
  * process wires the real one in. `notImplementedRollouts` answers 501 until it is wired.
  */
+import type { RolloutView } from '../rollout/commands.ts';
 import type { Principal } from './auth.ts';
 import { ApiError } from './errors.ts';
 
-export const ROLLOUT_PHASES = ['Progressing', 'Paused', 'Succeeded', 'Failed', 'RollingBack', 'RolledBack', 'Aborted'] as const;
-export type RolloutPhase = (typeof ROLLOUT_PHASES)[number];
-
-/** docs/api.md's RolloutProgress. */
-export interface RolloutProgress {
-  readonly phase: RolloutPhase;
-  readonly revision: string;
-  readonly fromRevision?: string;
-  readonly step: number;
-  readonly steps: number;
-  readonly message: string;
-  readonly startedAt: string;
-  readonly workloads: readonly {
-    readonly kind: 'Deployment' | 'StatefulSet' | 'DaemonSet';
-    readonly namespace: string;
-    readonly name: string;
-    readonly desired: number;
-    readonly updated: number;
-    readonly ready: number;
-    readonly available: number;
-    readonly stepTarget: number;
-    readonly maxSurge: number;
-    readonly maxUnavailable: number;
-    readonly holdUntil?: string;
-    readonly message?: string;
-    readonly failingPod?: { readonly name: string; readonly reason: string; readonly lastState?: string; readonly restarts: number };
-  }[];
-}
-
-/** What an app summary shows of rollouts and pins. */
-export interface RolloutView {
-  readonly pinned?: { readonly revision: string; readonly since: string; readonly by?: string };
-  readonly badRevisions: readonly string[];
-  readonly rollout?: RolloutProgress;
-}
+/** docs/api.md's RolloutProgress and what an app summary shows of rollouts and pins: the rollout engine's own shapes. */
+export type { RolloutProgress, RolloutView } from '../rollout/commands.ts';
 
 export const ROLLOUT_ACTIONS = ['promote', 'abort', 'pause', 'resume'] as const;
 export type RolloutAction = (typeof ROLLOUT_ACTIONS)[number];
