@@ -60,7 +60,7 @@ export class KubeClient {
         const res = await this.send({ method: 'GET', path, subject: path });
         if (res.status === 404) return undefined;
         return this.parse(res, path);
-      });
+      }, options.discovery);
   }
 
   /**

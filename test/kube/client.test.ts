@@ -92,11 +92,11 @@ describe('discovery', () => {
     let now = 0;
     const fresh = await kubeClientFor(cluster.url, { discovery: { negativeTtlMs: 10_000, now: () => now } });
     try {
-      for (let i = 0; i < 20; i++) await failure(fresh.discovery.resolve('policy/v1', 'PodDisruptionBudget'));
-      await Promise.all(Array.from({ length: 20 }, () => failure(fresh.discovery.resolve('policy/v1', 'PodDisruptionBudget'))));
+      for (let i = 0; i < 20; i++) await failure(fresh.discovery.resolve('policy.example.com/v1', 'Budget'));
+      await Promise.all(Array.from({ length: 20 }, () => failure(fresh.discovery.resolve('policy.example.com/v1', 'Budget'))));
       expect(fresh.discovery.documentLoads).toBe(1);
       now = 10_001;
-      await failure(fresh.discovery.resolve('policy/v1', 'PodDisruptionBudget'));
+      await failure(fresh.discovery.resolve('policy.example.com/v1', 'Budget'));
       expect(fresh.discovery.documentLoads).toBe(2);
     } finally {
       await fresh.close();
