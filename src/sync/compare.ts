@@ -86,12 +86,12 @@ export async function compareApp(ctx: CompareContext, app: Application, revision
   if (!rendered.ok) return { revision: resolved.sha, commit: resolved.commit, errors: rendered.errors };
 
   // the app's rollout bounds go on workloads that set no strategy of their own
-  const objects = rendered.objects.map((r) => withRolloutStrategy(r.object, app.spec.rollout));
-  const rendersKinds = objects.map(kindId);
+  const objects = rendered.objects.map((r) => ({ ...r, object: withRolloutStrategy(r.object, app.spec.rollout) }));
+  const rendersKinds = objects.map((r) => kindId(r.object));
   const searched = [...rendersKinds, ...common];
   const { scopes: commonScopes, lists } = await early;
   const scopes = new Map([...commonScopes, ...(await resolveScopes(ctx.kube, rendersKinds.filter((id) => !commonScopes.has(id))))]);
-  const prepared = prepareDesired(appRef(app), app.spec.destination.namespace, rendered.objects, (apiVersion, kind) => scopes.get(`${apiVersion}/${kind}`));
+  const prepared = prepareDesired(appRef(app), app.spec.destination.namespace, objects, (apiVersion, kind) => scopes.get(`${apiVersion}/${kind}`));
   const kinds = servedKinds(searched, scopes);
   const live = await readLive(ctx, app, prepared.objects, kinds, scopes, lists);
 
