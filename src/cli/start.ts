@@ -31,6 +31,7 @@ export async function startCommand(args: string[]): Promise<number> {
         concurrency: { type: 'string' },
         'cache-dir': { type: 'string' },
         'ignore-differences': { type: 'string' },
+        'accept-argocd': { type: 'boolean', default: false },
         listen: { type: 'string', default: '127.0.0.1:8080' },
         tokens: { type: 'string' },
         'tokens-secret': { type: 'string' },
@@ -58,11 +59,12 @@ export async function startCommand(args: string[]): Promise<number> {
   }
   let apps: Application[] | { namespace: string } = { namespace: values.namespace };
   if (values.apps !== undefined) {
-    const loaded = await loadApplicationsFile(values.apps);
+    const loaded = await loadApplicationsFile(values.apps, { acceptArgocd: values['accept-argocd'] });
     if (!loaded.ok) {
       for (const e of loaded.errors) console.error(formatLoadError(e));
       return 2;
     }
+    for (const warning of loaded.warnings) console.error(`warning: ${warning}`);
     apps = loaded.apps;
   }
   const ignoreDifferences = await ignoreDifferencesFromFile(values['ignore-differences']);
