@@ -15,7 +15,7 @@ type JsonMap = Record<string, unknown>;
 export interface ArgoConversion {
   /** The sluice.dev form, not yet validated. */
   readonly object: JsonMap;
-  /** JSON paths of the Argo CD fields left out, in document order. */
+  /** JSON paths of the Argo CD fields left out (a left-out sync option with its text). */
   readonly unhonoured: readonly string[];
 }
 
@@ -35,6 +35,10 @@ const HONOURED: { readonly [field: string]: Shape } = {
   syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: true },
   ignoreDifferences: true,
 };
+const IGNORE_DIFFERENCE_FIELDS: { readonly [field: string]: Shape } = {
+  group: true, kind: true, name: true, namespace: true, jsonPointers: true, jsonPaths: true, managedFieldsManagers: true,
+};
+const IGNORE_LISTS = ['jsonPointers', 'jsonPaths', 'managedFieldsManagers'];
 
 export function convertArgoApplication(argo: JsonMap): ArgoConversion {
   const unhonoured: string[] = [];
@@ -43,8 +47,18 @@ export function convertArgoApplication(argo: JsonMap): ArgoConversion {
   }
   const object: JsonMap = { apiVersion: APPLICATION_API_VERSION, kind: APPLICATION_KIND };
   if (argo.metadata !== undefined) object.metadata = convertMetadata(argo.metadata, unhonoured);
-  if (argo.spec !== undefined) object.spec = isPlainObject(argo.spec) ? pick(argo.spec, HONOURED, 'spec', unhonoured) : argo.spec;
-  const syncPolicy = isPlainObject(object.spec) ? object.spec.syncPolicy : undefined;
+  if (argo.spec !== undefined) object.spec = isPlainObject(argo.spec) ? convertSpec(argo.spec, unhonoured) : argo.spec;
+  return { object, unhonoured };
+}
+
+function convertSpec(argo: JsonMap, unhonoured: string[]): JsonMap {
+  const spec = pick(argo, HONOURED, 'spec', unhonoured);
+  // Argo CD reads a plain directory's top level only unless told to recurse; Sluice's default is to recurse
+  if (isPlainObject(spec.source)) {
+    const directory = isPlainObject(spec.source.directory) ? spec.source.directory : {};
+    if (directory.recurse === undefined || directory.recurse === null) spec.source.directory = { ...directory, recurse: false };
+  }
+  const syncPolicy = spec.syncPolicy;
   if (isPlainObject(syncPolicy) && Array.isArray(syncPolicy.syncOptions)) {
     syncPolicy.syncOptions = syncPolicy.syncOptions.filter((option, i) => {
       const name = typeof option === 'string' ? option.split('=')[0]! : '';
@@ -53,7 +67,25 @@ export function convertArgoApplication(argo: JsonMap): ArgoConversion {
       return false;
     });
   }
-  return { object, unhonoured };
+  if (Array.isArray(spec.ignoreDifferences)) spec.ignoreDifferences = convertIgnoreDifferences(spec.ignoreDifferences, unhonoured);
+  return spec;
+}
+
+/**
+ * Argo CD's entries with the fields Sluice matches on: an omitted group is the core group
+ * (""), as in Argo CD; an entry left ignoring nothing (jqPathExpressions only) is dropped, named.
+ */
+function convertIgnoreDifferences(entries: readonly unknown[], unhonoured: string[]): unknown[] {
+  return entries.flatMap((entry, i) => {
+    if (!isPlainObject(entry)) return [entry]; // parseApplication says what is wrong with it
+    const at = `spec.ignoreDifferences[${i}]`;
+    const kept = pick(entry, IGNORE_DIFFERENCE_FIELDS, at, unhonoured);
+    if (kept.group === undefined) kept.group = '';
+    const ignoresSomething = IGNORE_LISTS.some((list) => Array.isArray(kept[list]) && kept[list].length > 0);
+    const leftOut = Object.keys(entry).some((key) => IGNORE_DIFFERENCE_FIELDS[key] === undefined);
+    if (!ignoresSomething && leftOut) return [];
+    return [kept];
+  });
 }
 
 /** `guestbook: Argo CD fields not honoured by Sluice (left out): spec.source.helm, …` */
