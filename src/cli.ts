@@ -26,6 +26,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./cli/cluster.ts')).demoCommand(rest);
       case 'diff':
         return await (await import('./cli/app-commands.ts')).diffCommand(rest);
+      case 'convert':
+        return await (await import('./cli/convert.ts')).convertCommand(rest);
       case 'sync':
         return await (await import('./cli/app-commands.ts')).syncCommand(rest);
       case 'app':

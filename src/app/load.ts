@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document } from 'yaml';
 import { child, isPlainObject, pathSegments } from './fields.ts';
+import { convertArgoApplication, isArgoApplication, unhonouredWarning } from './argocd.ts';
 import type { Application } from './types.ts';
 import { DEFAULT_APPLICATION_NAMESPACE, parseApplication } from './validate.ts';
 
@@ -38,15 +39,26 @@ export interface ApplicationInput {
   readonly lineOf?: (path: string) => number | undefined;
 }
 
+export interface LoadOptions {
+  /** Read Argo CD's Applications (argoproj.io/v1alpha1) too, converted by src/app/argocd.ts. */
+  readonly acceptArgocd?: boolean;
+}
+
 export interface LoadedApplications {
   readonly apps: Application[];
+  /** The sluice.dev object each app was validated from, beside `apps` (an Argo CD one converted). */
+  readonly objects: unknown[];
   readonly errors: LoadError[];
+  /** One per converted Argo CD Application that sets fields Sluice does not honour. */
+  readonly warnings: string[];
 }
 
 /** The shared path: validate each input, then reject duplicate namespace/name (the later one is the error). */
-export function loadApplications(inputs: readonly ApplicationInput[]): LoadedApplications {
+export function loadApplications(inputs: readonly ApplicationInput[], options: LoadOptions = {}): LoadedApplications {
   const apps: Application[] = [];
+  const objects: unknown[] = [];
   const errors: LoadError[] = [];
+  const warnings: string[] = [];
   const firstSeen = new Map<string, string>();
   for (const input of inputs) {
     const locate = (path: string): { where: string; line?: number; path: string } => {
@@ -54,7 +66,19 @@ export function loadApplications(inputs: readonly ApplicationInput[]): LoadedApp
       const line = input.lineOf?.(full);
       return { where: input.where, ...(line !== undefined ? { line } : {}), path: full };
     };
-    const result = parseApplication(input.object, input.where);
+    let object = input.object;
+    if (isArgoApplication(object)) {
+      if (!options.acceptArgocd) {
+        errors.push({ ...locate('apiVersion'), message: `is ${object.apiVersion}, an Argo CD Application: pass --accept-argocd to read it, or convert it with \`sluice convert\`` });
+        continue;
+      }
+      const converted = convertArgoApplication(object);
+      const name = isPlainObject(object.metadata) && typeof object.metadata.name === 'string' ? object.metadata.name : '(unnamed)';
+      const warning = unhonouredWarning(input.where, name, converted.unhonoured);
+      if (warning !== undefined) warnings.push(warning);
+      object = converted.object;
+    }
+    const result = parseApplication(object, input.where);
     if (!result.ok) {
       for (const e of result.errors) errors.push({ ...locate(e.path), message: e.message });
       continue;
@@ -68,11 +92,12 @@ export function loadApplications(inputs: readonly ApplicationInput[]): LoadedApp
     }
     firstSeen.set(key, at.line === undefined ? at.where : `${at.where}:${at.line}`);
     apps.push(result.app);
+    objects.push(object);
   }
-  return { apps, errors };
+  return { apps, objects, errors, warnings };
 }
 
-export type LoadFileResult = { ok: true; apps: Application[] } | { ok: false; errors: LoadError[] };
+export type LoadFileResult = { ok: true; apps: Application[]; objects: unknown[]; warnings: string[] } | { ok: false; errors: LoadError[] };
 
 const LIST_KINDS = ['List', 'ApplicationList'];
 
@@ -80,18 +105,18 @@ const LIST_KINDS = ['List', 'ApplicationList'];
  * Applications from a YAML file: several documents, or a `List` (kind List or ApplicationList
  * with `items`). All or nothing: any error fails the file, so a typo is fixed before it runs.
  */
-export async function loadApplicationsFile(file: string): Promise<LoadFileResult> {
+export async function loadApplicationsFile(file: string, options: LoadOptions = {}): Promise<LoadFileResult> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
     return { ok: false, errors: [{ where: file, path: '', message: `cannot read: ${err instanceof Error ? err.message : String(err)}` }] };
   }
-  return parseApplicationsText(file, text);
+  return parseApplicationsText(file, text, options);
 }
 
 /** loadApplicationsFile on text already read (`file` names it in errors). */
-export function parseApplicationsText(file: string, text: string): LoadFileResult {
+export function parseApplicationsText(file: string, text: string, options: LoadOptions = {}): LoadFileResult {
   const lineCounter = new LineCounter();
   const docs: readonly Document[] = parseAllDocuments(text, { lineCounter, uniqueKeys: true, merge: true, prettyErrors: true });
   const errors: LoadError[] = [];
@@ -124,9 +149,9 @@ export function parseApplicationsText(file: string, text: string): LoadFileResul
       inputs.push({ object: value, where: file, lineOf });
     }
   }
-  const loaded = loadApplications(inputs);
+  const loaded = loadApplications(inputs, options);
   errors.push(...loaded.errors);
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, apps: loaded.apps };
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, apps: loaded.apps, objects: loaded.objects, warnings: loaded.warnings };
 }
 
 /** An Application CR that failed validation, with a name, so its status can show the errors. */

@@ -26,6 +26,11 @@ export interface Application {
 export const WATCH_PATHS_ANNOTATION = 'sluice.dev/watch-paths';
 
 export interface ApplicationSpec {
+  /**
+   * The project the app belongs to (Argo CD's spec.project; 'default' when absent). Recorded
+   * only: projects are not enforced yet.
+   */
+  readonly project?: string;
   readonly source: ApplicationSource;
   readonly destination: ApplicationDestination;
   readonly syncPolicy: SyncPolicy;

@@ -47,7 +47,7 @@ export const SYNC_OPTION_NAMES = { CreateNamespace: 'createNamespace', PruneLast
 export type SyncOptionName = keyof typeof SYNC_OPTION_NAMES;
 
 const TOP_FIELDS = ['apiVersion', 'kind', 'metadata', 'spec', 'status'] as const;
-const SPEC_FIELDS = ['source', 'destination', 'syncPolicy', 'ignoreDifferences', 'rollout'] as const;
+const SPEC_FIELDS = ['project', 'source', 'destination', 'syncPolicy', 'ignoreDifferences', 'rollout'] as const;
 const SOURCE_FIELDS = ['repoURL', 'targetRevision', 'path', 'directory'] as const;
 const DIRECTORY_FIELDS = ['recurse'] as const;
 const DESTINATION_FIELDS = ['namespace', 'server', 'name'] as const;
@@ -100,11 +100,13 @@ function readApplication(errors: Errors, obj: unknown): Application | undefined 
   const syncPolicy = readSyncPolicy(errors, spec.syncPolicy);
   const ignoreDifferences = readIgnoreDifferences(errors, spec.ignoreDifferences);
   const rollout = readRollout(errors, spec.rollout);
+  const project = readString(errors, spec.project, 'spec.project');
+  if (project === '') errors.add('spec.project', 'must not be empty (omit it for the default project)');
   if (name === undefined || !source || !destination) return undefined;
   return {
     name,
     namespace,
-    spec: { source, destination, syncPolicy, ignoreDifferences, rollout },
+    spec: { ...(project ? { project } : {}), source, destination, syncPolicy, ignoreDifferences, rollout },
     ...(watchPaths === undefined ? {} : { watchPaths }),
   };
 }

@@ -32,6 +32,7 @@ const APP_OPTIONS = {
   server: { type: 'string' },
   'cache-dir': { type: 'string' },
   'ignore-differences': { type: 'string' },
+  'accept-argocd': { type: 'boolean' },
 } as const;
 
 interface AppArgs {
@@ -41,6 +42,7 @@ interface AppArgs {
   readonly server?: string | undefined;
   readonly 'cache-dir'?: string | undefined;
   readonly 'ignore-differences'?: string | undefined;
+  readonly 'accept-argocd'?: boolean | undefined;
 }
 
 /** Loads the named app and connects to git and the cluster, or says why not (exit 2). */
@@ -49,7 +51,7 @@ async function setUp(command: string, values: AppArgs, io: Streams): Promise<{ a
     io.err.write(`sluice ${command}: --apps FILE and --app NAME are required\n${APP_USAGE}`);
     return 2;
   }
-  const app = await appFromFile(values.apps, values.app);
+  const app = await appFromFile(values.apps, values.app, { acceptArgocd: values['accept-argocd'] === true }, (warning) => io.err.write(`${warning}\n`));
   if (typeof app === 'string') {
     io.err.write(`sluice ${command}: ${app}\n`);
     return 2;

@@ -31,6 +31,7 @@ export async function startCommand(args: string[]): Promise<number> {
         concurrency: { type: 'string' },
         'cache-dir': { type: 'string' },
         'ignore-differences': { type: 'string' },
+        'accept-argocd': { type: 'boolean', default: false },
         listen: { type: 'string', default: '127.0.0.1:8080' },
         tokens: { type: 'string' },
         'tokens-secret': { type: 'string' },
@@ -51,6 +52,10 @@ export async function startCommand(args: string[]): Promise<number> {
     console.error(`sluice start: give --apps FILE or --from-cluster\n${START_USAGE}`);
     return 2;
   }
+  if (values['accept-argocd'] && values.apps === undefined) {
+    console.error('sluice start: --accept-argocd reads Argo CD Applications in --apps FILE; --from-cluster reads sluice.dev Applications only');
+    return 2;
+  }
   const concurrency = values.concurrency === undefined ? 4 : Number(values.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     console.error(`sluice start: --concurrency must be a whole number ≥ 1, got "${values.concurrency}"`);
@@ -58,11 +63,12 @@ export async function startCommand(args: string[]): Promise<number> {
   }
   let apps: Application[] | { namespace: string } = { namespace: values.namespace };
   if (values.apps !== undefined) {
-    const loaded = await loadApplicationsFile(values.apps);
+    const loaded = await loadApplicationsFile(values.apps, { acceptArgocd: values['accept-argocd'] });
     if (!loaded.ok) {
       for (const e of loaded.errors) console.error(formatLoadError(e));
       return 2;
     }
+    for (const warning of loaded.warnings) console.error(`warning: ${warning}`);
     apps = loaded.apps;
   }
   const ignoreDifferences = await ignoreDifferencesFromFile(values['ignore-differences']);

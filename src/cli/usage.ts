@@ -31,6 +31,12 @@ export const APP_USAGE = `  diff    show how the live cluster differs from Git f
         The cluster is KUBECONFIG's current context unless --server names an unauthenticated
         API server (e.g. \`sluice sim\`). --ignore-differences FILE adds ignoreDifferences for
         every app (a YAML list of {group, kind, jsonPointers | jsonPaths | managedFieldsManagers}).
+        --accept-argocd reads Argo CD Applications (argoproj.io/v1alpha1) in FILE too (see convert).
+`;
+
+export const CONVERT_USAGE = `  convert print the Argo CD Applications (argoproj.io/v1alpha1) of FILE as sluice.dev Applications
+        sluice convert FILE    (exit 1 when one is invalid; the fields Sluice does not honour
+                               are named on stderr, one warning per app)
 `;
 
 export const START_USAGE = `  start   run the controller: poll, sync and self-heal the apps of a file or of the cluster
@@ -44,6 +50,7 @@ export const START_USAGE = `  start   run the controller: poll, sync and self-he
                --webhook-secrets FILE   YAML {github, gitlab, gitea, bitbucket, generic: secret}
                                         (or SLUICE_WEBHOOK_SECRET_GITHUB, …); a forge without one is accepted unsigned
                --connect-timeout S      give up when Redis or the cluster does not answer for S seconds (default 60)
+        --accept-argocd   read Argo CD Applications (argoproj.io/v1alpha1) in --apps FILE too
 `;
 
 export const DEMO_USAGE = `  demo    the embedded cluster, the example repository and the controller (npm start)
@@ -77,5 +84,5 @@ export const ROLLOUT_API_USAGE = `  rollout progressive rollouts through the API
 export const USAGE = `usage: sluice <command> [options]
 
 commands:
-${SIM_USAGE}${RENDER_USAGE}${APP_USAGE}${LOCAL_ROLLOUT_USAGE}${START_USAGE}${APP_API_USAGE}${ROLLOUT_API_USAGE}${DEMO_USAGE}  --version  print the version
+${SIM_USAGE}${RENDER_USAGE}${APP_USAGE}${CONVERT_USAGE}${LOCAL_ROLLOUT_USAGE}${START_USAGE}${APP_API_USAGE}${ROLLOUT_API_USAGE}${DEMO_USAGE}  --version  print the version
 `;

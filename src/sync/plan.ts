@@ -1,7 +1,8 @@
 /**
  * The sync planner, pure: which objects to apply and prune, in which order.
  *
- * Order: sync waves (annotation `sluice.dev/sync-wave`, an integer, default 0) ascending;
+ * Order: sync waves (annotation `sluice.dev/sync-wave`, else Argo CD's `argocd.argoproj.io/sync-wave`,
+ * an integer, default 0) ascending;
  * inside a wave, tiers by kind so that what others depend on exists first (Namespaces,
  * CRDs, identities and RBAC, config, storage, Services, workloads, Ingress, autoscalers,
  * then everything else — custom resources after their CRDs). Each tier is one step whose
@@ -14,6 +15,8 @@ import { annotationsOf, keyOf, keyString, type ResourceKey } from './resource-ke
 import { isTrackedBy, trackedBy, type AppRef } from './tracking.ts';
 
 export const SYNC_WAVE_ANNOTATION = 'sluice.dev/sync-wave';
+/** Argo CD's, read the same way so manifests written for Argo CD keep their order; Sluice's wins when both are set. */
+export const ARGOCD_SYNC_WAVE_ANNOTATION = 'argocd.argoproj.io/sync-wave';
 
 const TIERS: readonly (readonly string[])[] = [
   ['Namespace'],
@@ -150,9 +153,11 @@ function compareKeys(a: ResourceKey, b: ResourceKey): number {
 
 /** The object's sync wave, or an error message when the annotation is not an integer. */
 function waveOf(object: JsonObject): number | string {
-  const raw = annotationsOf(object)[SYNC_WAVE_ANNOTATION];
+  const annotations = annotationsOf(object);
+  const name = annotations[SYNC_WAVE_ANNOTATION] !== undefined ? SYNC_WAVE_ANNOTATION : ARGOCD_SYNC_WAVE_ANNOTATION;
+  const raw = annotations[name];
   if (raw === undefined) return 0;
-  if (!/^-?\d+$/.test(raw.trim())) return `${keyString(keyOf(object))}: annotation ${SYNC_WAVE_ANNOTATION} must be an integer, got "${raw}"`;
+  if (!/^-?\d+$/.test(raw.trim())) return `${keyString(keyOf(object))}: annotation ${name} must be an integer, got "${raw}"`;
   return Number.parseInt(raw, 10);
 }
 

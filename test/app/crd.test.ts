@@ -63,7 +63,7 @@ describe('the Application CRD schema agrees with parseApplication', () => {
     expect(schemaAt(crd, ['spec']).required).toEqual(['source', 'destination']);
     expect(schemaAt(crd, ['spec', 'destination']).required).toEqual(['namespace']);
     expect(schemaAt(crd, ['spec', 'ignoreDifferences', '[]']).required).toEqual(['group', 'kind']);
-    expect(Object.keys(schemaAt(crd, ['spec']).properties ?? {}).sort()).toEqual(['destination', 'ignoreDifferences', 'rollout', 'source', 'syncPolicy']);
+    expect(Object.keys(schemaAt(crd, ['spec']).properties ?? {}).sort()).toEqual(['destination', 'ignoreDifferences', 'project', 'rollout', 'source', 'syncPolicy']);
   });
 });
 

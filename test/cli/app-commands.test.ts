@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -90,6 +90,33 @@ describe.skipIf(!gitAvailable())('sluice diff and sluice sync', () => {
       expect((await run(diffCommand, common)).code).toBe(1);
       expect((await run(syncCommand, [...common, '--resource', 'ConfigMap/web/web'])).out).toBe('configured ConfigMap/web/web\n');
       expect((await run(diffCommand, common)).code).toBe(0);
+    } finally {
+      await kube.close();
+    }
+  });
+
+  it('syncs a real Argo CD Application (converted with --accept-argocd), its plain directory not recursed as in Argo CD', async () => {
+    const repo = await server.createRepo('argo-guestbook');
+    await repo.commit(
+      {
+        'guestbook/ui.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: guestbook-ui}\ndata: {color: blue}\n',
+        'guestbook/nested/extra.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: nested}\ndata: {}\n',
+      },
+      'guestbook',
+    );
+    const fixture = await readFile(path.join(import.meta.dirname, '../fixtures/argocd/declarative-setup-guestbook.yaml'), 'utf8');
+    const argoFile = path.join(path.dirname(appsFile), 'argo.yaml');
+    await writeFile(argoFile, fixture.replace('https://github.com/argoproj/argocd-example-apps.git', repo.url));
+    const kube = await kubeClientFor(cluster.url);
+    try {
+      await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'guestbook' } });
+      const args = ['--apps', argoFile, '--app', 'guestbook', '--server', cluster.url, '--cache-dir', path.join(path.dirname(appsFile), 'cache')];
+      expect(await run(syncCommand, args)).toMatchObject({ code: 2, err: expect.stringContaining('apiVersion: is argoproj.io/v1alpha1, an Argo CD Application: pass --accept-argocd') });
+      const synced = await run(syncCommand, [...args, '--accept-argocd']);
+      expect(synced.err, synced.err).toMatch(/guestbook: Succeeded: synced [0-9a-f]{7}: 1 created/);
+      expect(synced).toMatchObject({ code: 0, out: 'created    ConfigMap/guestbook/guestbook-ui\n' });
+      expect(await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'guestbook', name: 'guestbook-ui' })).toMatchObject({ data: { color: 'blue' } });
+      expect(await run(diffCommand, [...args, '--accept-argocd'])).toMatchObject({ code: 0, out: '' });
     } finally {
       await kube.close();
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../src/json.ts';
-import { planSync, SYNC_WAVE_ANNOTATION, tierOf, type SyncPlan } from '../../src/sync/plan.ts';
+import { ARGOCD_SYNC_WAVE_ANNOTATION, planSync, SYNC_WAVE_ANNOTATION, tierOf, type SyncPlan } from '../../src/sync/plan.ts';
 import { keyOf, keyString } from '../../src/sync/resource-key.ts';
 import { APP_LABEL, appLabelValue, isTrackedBy, TRACKING_ANNOTATION, trackedBy, trackingId, withTracking } from '../../src/sync/tracking.ts';
 
@@ -131,6 +131,18 @@ describe('planSync', () => {
       ['apply apps/Deployment/prod/api'],
       ['prune ConfigMap/prod/gone'],
     ]);
+  });
+
+  it("reads Argo CD's sync-wave annotation the same way; Sluice's wins when both are set", () => {
+    const early = tracked(obj('v1', 'ConfigMap', 'early', 'prod', { [ARGOCD_SYNC_WAVE_ANNOTATION]: '-2' }));
+    const both = tracked(obj('v1', 'ConfigMap', 'both', 'prod', { [ARGOCD_SYNC_WAVE_ANNOTATION]: '-5', [SYNC_WAVE_ANNOTATION]: '3' }));
+    const plan = planSync({ app: APP, desired: [both, deploy, early], live: new Map(), prune: false, pruneLast: false });
+    expect(steps(plan)).toEqual([['apply ConfigMap/prod/early'], ['apply apps/Deployment/prod/api'], ['apply ConfigMap/prod/both']]);
+    expect(plan.steps.map((s) => s.wave)).toEqual([-2, 0, 3]);
+    const bad = tracked(obj('v1', 'ConfigMap', 'bad', 'prod', { [ARGOCD_SYNC_WAVE_ANNOTATION]: 'soon' }));
+    expect(planSync({ app: APP, desired: [bad], live: new Map(), prune: false, pruneLast: false }).conflicts[0]?.message).toBe(
+      'ConfigMap/prod/bad: annotation argocd.argoproj.io/sync-wave must be an integer, got "soon"',
+    );
   });
 
   it('rejects a sync wave that is not an integer, naming the object', () => {
