@@ -27,13 +27,15 @@ describe.skipIf(!redisAvailable())('process lease, app locks and request ledger 
   const key = (): string => `lock:${randomUUID()}`;
 
   it('an app lock admits one holder, lives while its lease is renewed, and is released only by its holder', async () => {
-    const [a, b] = [await leaseOf(300), await leaseOf(300)];
+    const [a, b] = [await leaseOf(1_000), await leaseOf(1_000)];
     const k = key();
     const first = await a.acquire(k);
     expect(first).toBeDefined();
     expect(await b.acquire(k)).toBeUndefined();
-    // three TTLs later the renewed lease still holds it
-    await new Promise((r) => setTimeout(r, 900));
+    // Redis expires keys on its own wall clock, which no injected clock drives: past two and a
+    // half TTLs of real time, the renewed lease still holds the lock (a 1 s TTL leaves a loaded
+    // machine room for a late renewal)
+    await new Promise((r) => setTimeout(r, 2_500));
     expect(await b.acquire(k)).toBeUndefined();
     expect(first!.lost.aborted).toBe(false);
     await first!.release();
