@@ -2,7 +2,7 @@ import { isJsonObject, jsonEqual, type JsonObject } from '../../json.ts';
 import { deletionTimestampOf, labelsOf, nameOf, namespaceOf, uidOf } from '../object-meta.ts';
 import { matchesLabels } from '../selectors.ts';
 import type { StoreEvent } from '../store.ts';
-import { HEADLESS_SERVICE_LABEL, resolveTargetPort, serviceSelector } from './endpoints.ts';
+import { HEADLESS_SERVICE_LABEL, resolveTargetPort, serviceSelector, servicesSelecting } from './endpoints.ts';
 import { isPodReady, ownerReferenceTo, podPhase } from './pods.ts';
 import { keyOf, keysOf, splitKey, type Controller, type ControllerContext } from './types.ts';
 
@@ -28,15 +28,7 @@ export function createEndpointSliceController(ctx: ControllerContext): Controlle
       const service = labelsOf(e.object)[SERVICE_NAME_LABEL];
       return service && labelsOf(e.object)[MANAGED_BY_LABEL] === MANAGED_BY ? [keyOf(e.namespace, service)] : [];
     }
-    if (e.resource !== '/pods') return [];
-    const labels = [e.object, e.previous].flatMap((p) => (p ? [labelsOf(p)] : []));
-    return api.store
-      .list('/services', e.namespace)
-      .filter((svc) => {
-        const selector = serviceSelector(svc);
-        return selector !== undefined && labels.some((l) => matchesLabels(selector, l));
-      })
-      .map((svc) => keyOf(e.namespace, nameOf(svc)));
+    return e.resource === '/pods' ? servicesSelecting(api, e) : [];
   }
 
   function reconcile(key: string): void {

@@ -20,15 +20,7 @@ export function createEndpointsController(ctx: ControllerContext): Controller {
 
   function keysFor(e: StoreEvent): string[] {
     if (e.resource === '/services' || e.resource === '/endpoints') return [keyOf(e.namespace, nameOf(e.object))];
-    if (e.resource !== '/pods') return [];
-    const labels = [e.object, e.previous].flatMap((p) => (p ? [labelsOf(p)] : []));
-    return api.store
-      .list('/services', e.namespace)
-      .filter((svc) => {
-        const selector = serviceSelector(svc);
-        return selector !== undefined && labels.some((l) => matchesLabels(selector, l));
-      })
-      .map((svc) => keyOf(e.namespace, nameOf(svc)));
+    return e.resource === '/pods' ? servicesSelecting(api, e) : [];
   }
 
   function reconcile(key: string): void {
@@ -164,4 +156,16 @@ function endpointAddress(pod: JsonObject, serviceName: string): JsonObject {
 function byIp(a: JsonObject, b: JsonObject): number {
   const key = (o: JsonObject) => String(o.ip).split('.').map((n) => n.padStart(3, '0')).join('.');
   return key(a).localeCompare(key(b)) || String((a.targetRef as JsonObject).uid).localeCompare(String((b.targetRef as JsonObject).uid));
+}
+
+/** Keys of the Services whose selector matches a pod event's pod, as it is or as it was (its labels may have moved). */
+export function servicesSelecting(api: ControllerContext['api'], e: StoreEvent): string[] {
+  const labels = [e.object, e.previous].flatMap((p) => (p ? [labelsOf(p)] : []));
+  return api.store
+    .list('/services', e.namespace)
+    .filter((svc) => {
+      const selector = serviceSelector(svc);
+      return selector !== undefined && labels.some((l) => matchesLabels(selector, l));
+    })
+    .map((svc) => keyOf(e.namespace, nameOf(svc)));
 }
