@@ -5,7 +5,7 @@
  * GitHub's shape (ref, after, repository.{clone_url, html_url, ssh_url, default_branch},
  * commits[].{added, modified, removed}, total_commits). Gitea's "test delivery" is a push.
  */
-import { hmacHex, header, obj, pathsOfCommits, safeEqual, str, strings, type ForgeAdapter, type WebhookEvent } from './types.ts';
+import { hmacHex, header, obj, pathsOfCommits, safeEqual, str, strings, pushEvent, type ForgeAdapter, type WebhookEvent } from './types.ts';
 
 export const gitea: ForgeAdapter = {
   signatureHeader: 'x-gitea-signature',
@@ -25,13 +25,6 @@ export const gitea: ForgeAdapter = {
     const total = body['total_commits'];
     const changed = pathsOfCommits(body['commits'], typeof total === 'number' ? total : undefined);
     const defaultBranch = str(repo['default_branch']);
-    return {
-      kind: 'push',
-      repoUrls: strings(repo['clone_url'], repo['html_url'], repo['ssh_url']),
-      ref,
-      after,
-      ...(changed === undefined ? {} : { changedPaths: changed }),
-      ...(defaultBranch === undefined ? {} : { defaultBranch }),
-    };
+    return pushEvent(strings(repo['clone_url'], repo['html_url'], repo['ssh_url']), ref, after, changed, defaultBranch);
   },
 };

@@ -4,7 +4,7 @@
  * Push payload: ref, after, repository.{clone_url, html_url, ssh_url, git_url, url,
  * default_branch}, commits[].{added, modified, removed} (at most 2,048 commits).
  */
-import { header, obj, pathsOfCommits, str, strings, verifyPrefixedHmac, type ForgeAdapter, type WebhookEvent } from './types.ts';
+import { header, obj, pathsOfCommits, str, strings, verifyPrefixedHmac, pushEvent, type ForgeAdapter, type WebhookEvent } from './types.ts';
 
 export const github: ForgeAdapter = {
   signatureHeader: 'x-hub-signature-256',
@@ -23,13 +23,6 @@ export const github: ForgeAdapter = {
     const commits = body['commits'];
     const changed = pathsOfCommits(commits, Array.isArray(commits) && commits.length >= 2048 ? Infinity : undefined);
     const defaultBranch = str(repo['default_branch']) ?? str(repo['master_branch']);
-    return {
-      kind: 'push',
-      repoUrls: strings(repo['clone_url'], repo['html_url'], repo['url'], repo['git_url'], repo['ssh_url']),
-      ref,
-      after,
-      ...(changed === undefined ? {} : { changedPaths: changed }),
-      ...(defaultBranch === undefined ? {} : { defaultBranch }),
-    };
+    return pushEvent(strings(repo['clone_url'], repo['html_url'], repo['url'], repo['git_url'], repo['ssh_url']), ref, after, changed, defaultBranch);
   },
 };

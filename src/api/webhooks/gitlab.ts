@@ -7,7 +7,7 @@
  * commits[].{added, modified, removed} — at most 20, total_commits_count says how many.
  * GitLab has no ping: its "Test" button sends a sample push.
  */
-import { header, obj, pathsOfCommits, safeEqual, str, strings, type ForgeAdapter, type WebhookEvent } from './types.ts';
+import { header, obj, pathsOfCommits, safeEqual, str, strings, pushEvent, type ForgeAdapter, type WebhookEvent } from './types.ts';
 
 export const gitlab: ForgeAdapter = {
   signatureHeader: 'x-gitlab-token',
@@ -28,13 +28,6 @@ export const gitlab: ForgeAdapter = {
     const total = body['total_commits_count'];
     const changed = pathsOfCommits(body['commits'], typeof total === 'number' ? total : undefined);
     const defaultBranch = str(project['default_branch']);
-    return {
-      kind: 'push',
-      repoUrls: strings(project['git_http_url'], project['http_url'], project['web_url'], project['git_ssh_url'], repo['git_http_url'], repo['homepage'], repo['url']),
-      ref,
-      after,
-      ...(changed === undefined ? {} : { changedPaths: changed }),
-      ...(defaultBranch === undefined ? {} : { defaultBranch }),
-    };
+    return pushEvent(strings(project['git_http_url'], project['http_url'], project['web_url'], project['git_ssh_url'], repo['git_http_url'], repo['homepage'], repo['url']), ref, after, changed, defaultBranch);
   },
 };

@@ -72,6 +72,11 @@ export function strings(...values: unknown[]): string[] {
  * undefined when the list may be partial: forges cap it (GitHub at 2,048 commits, GitLab
  * at 20, Gitea at its webhook commit limit), so a push counted longer than listed says nothing.
  */
+/** A push event; the changed paths and default branch only where the payload said them. */
+export function pushEvent(repoUrls: readonly string[], ref: string, after: string, changedPaths: readonly string[] | undefined, defaultBranch: string | undefined): PushEvent {
+  return { kind: 'push', repoUrls, ref, after, ...(changedPaths === undefined ? {} : { changedPaths }), ...(defaultBranch === undefined ? {} : { defaultBranch }) };
+}
+
 export function pathsOfCommits(commits: unknown, total?: number): string[] | undefined {
   // no commits listed: a new branch or tag at an existing commit, whose changes the payload does not give
   if (!Array.isArray(commits) || commits.length === 0) return undefined;
