@@ -12,8 +12,12 @@ import { isAbortError } from '../kube/transport.ts';
 import { compareApp, confirmLive, ignoreRules, isRenderFailure, type CompareContext } from './compare.ts';
 import { bounded, MAX_RESOURCE_MESSAGE_CHARS } from '../bounded.ts';
 import { dryRunPlan, plainNamespace, type Rejection } from './dry-run.ts';
-import { executePlan } from './execute.ts';
-import { planSync } from './plan.ts';
+import { abortableSleep, executePlan, waitHealthy } from './execute.ts';
+import { MemoryHookLedger, runHookPhase, type HookLedger, type HookOutcome, type HookRunOptions } from './hook-run.ts';
+import { hookObjectFor, type Hook } from './hooks.ts';
+import { planSync, type SyncPlan } from './plan.ts';
+import { refOf } from '../kube/client.ts';
+import { addTracking } from './tracking.ts';
 import { keyString } from './resource-key.ts';
 import type { Comparison, OperationResult, RenderFailure, ResourceOutcome, Trigger } from './types.ts';
 
@@ -23,6 +27,10 @@ export interface SyncContext extends CompareContext {
   readonly now?: () => Date;
   /** The job's signal: once it fires the operation stops before its next request (an AbortError). */
   readonly signal?: AbortSignal;
+  /** Where finished hooks are remembered, so a resumed operation neither repeats nor skips one (default: this process only). */
+  readonly hookLedger?: HookLedger;
+  /** How long one hook may run (default: waveTimeoutMs). */
+  readonly hookTimeoutMs?: number;
 }
 
 export interface SyncOptions {
@@ -36,6 +44,13 @@ export interface SyncOptions {
   readonly only?: ReadonlySet<string>;
   /** Extra patches by keyString that hold workloads for a rollout (see ExecuteOptions.holds). */
   readonly holds?: ReadonlyMap<string, JsonObject>;
+  /**
+   * Which operation this is, for its hooks: the same id and start (a retry after a crash)
+   * finds the hooks it created before. Default: a new operation now.
+   */
+  readonly operation?: { readonly id: string; readonly startedAt: number };
+  /** `defer`: PostSync hooks wait for the rollout this sync starts to finish (the caller runs them, see runPostSync). */
+  readonly postSync?: 'run' | 'defer';
 }
 
 /** `compared`: a comparison the caller already made for this revision (a controller compares before deciding to sync). */
@@ -107,7 +122,11 @@ export async function syncApp(unbound: SyncContext, app: Application, opts: Sync
   }
 
   const writeOptions = { ignore: ignoreRules(ctx, app), diffs, serverSideApply: syncOptions.serverSideApply, concurrency: ctx.concurrency ?? 16 };
-  const checked = await dryRunPlan(ctx.kube, plan, { ...writeOptions, ...(syncOptions.createNamespace ? { createNamespace: app.spec.destination.namespace } : {}) });
+  // As Argo CD: a selective sync runs no hooks.
+  const hooks = opts.only === undefined ? comparison.hooks : [];
+  const hookRun = hookRunOptions(ctx, app, comparison.revision, opts, now);
+  const hookCreates = hooks.map((h) => hookObjectFor(h, hookRun.run, (o) => addTracking(o, hookRun.app)));
+  const checked = await dryRunPlan(ctx.kube, plan, { ...writeOptions, creates: hookCreates, ...(syncOptions.createNamespace ? { createNamespace: app.spec.destination.namespace } : {}) });
   if (checked.rejections.length > 0) {
     const { rejections } = checked;
     return finish({
@@ -123,15 +142,78 @@ export async function syncApp(unbound: SyncContext, app: Application, opts: Sync
     const created = await ensureNamespace(ctx, app.spec.destination.namespace, comparison.desired);
     if (created !== undefined) return finish({ ...revision, phase: 'Failed', message: created, resources: [] });
   }
-  const { outcomes, failure } = await executePlan(ctx.kube, plan, {
+  const failed = async (message: string, outcomes: readonly ResourceOutcome[]): Promise<OperationResult> => {
+    const syncFail = await runHookPhase(ctx.kube, hooks, 'SyncFail', hookRun);
+    const failNote = syncFail.outcomes.length === 0 ? '' : syncFail.failure === undefined ? `; SyncFail hooks ran` : `; ${syncFail.failure}`;
+    return finish({ ...revision, phase: 'Failed', message: `${message}${failNote}`, resources: [...outcomes, ...hookResults(syncFail.outcomes)] });
+  };
+  // PreSync hooks run to completion before any other write; one that fails stops the sync.
+  const pre = await runHookPhase(ctx.kube, hooks, 'PreSync', hookRun);
+  if (pre.failure !== undefined) return failed(`sync failed: ${pre.failure}; nothing else was applied`, hookResults(pre.outcomes));
+  const syncHooks = hooks.filter((h) => h.phase === 'Sync');
+  const syncOutcomes: HookOutcome[] = [];
+  const { outcomes, failure } = await executePlan(ctx.kube, withHookWaves(plan, syncHooks), {
     ...writeOptions,
     waveTimeoutMs: ctx.waveTimeoutMs ?? 5 * 60_000,
     pollIntervalMs: ctx.pollIntervalMs ?? 1_000,
     ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
     ...(opts.holds === undefined ? {} : { holds: opts.holds }),
+    // Sync hooks go with the applies of their wave, and the wave waits for them to finish.
+    afterWave: async (wave) => {
+      const result = await runHookPhase(ctx.kube, syncHooks.filter((h) => h.wave === wave), 'Sync', hookRun);
+      syncOutcomes.push(...result.outcomes);
+      return result.failure;
+    },
   });
-  if (failure !== undefined) return finish({ ...revision, phase: 'Failed', message: `sync failed: ${failure} (${summarize(outcomes)})`, resources: outcomes });
-  return finish({ ...revision, phase: 'Succeeded', message: `synced ${comparison.revision.slice(0, 7)}: ${summarize(outcomes)}`, resources: outcomes });
+  const done = [...hookResults(pre.outcomes), ...outcomes, ...hookResults(syncOutcomes)];
+  if (failure !== undefined) return failed(`sync failed: ${failure} (${summarize(outcomes)})`, done);
+  if (opts.postSync !== 'defer' && hooks.some((h) => h.phase === 'PostSync')) {
+    const post = await runPostSync(ctx, plan, hooks, hookRun);
+    done.push(...hookResults(post.outcomes));
+    if (post.failure !== undefined) return failed(`sync failed: ${post.failure} (${summarize(outcomes)})`, done);
+  }
+  return finish({ ...revision, phase: 'Succeeded', message: `synced ${comparison.revision.slice(0, 7)}: ${summarize(outcomes)}`, resources: done });
+}
+
+/**
+ * PostSync hooks: once every object the plan applies is Healthy (Argo CD's rule), then the
+ * hooks. A controller that paces a rollout calls this when the rollout has finished.
+ */
+export async function runPostSync(ctx: SyncContext, plan: SyncPlan, hooks: readonly Hook[], hookRun: HookRunOptions): Promise<{ outcomes: readonly HookOutcome[]; failure?: string }> {
+  const applied = plan.steps.flatMap((s) => s.tasks.flatMap((t) => (t.action === 'apply' ? [{ ref: refOf(t.desired), key: t.key }] : [])));
+  const unhealthy = await waitHealthy(ctx.kube, applied, {
+    waveTimeoutMs: ctx.waveTimeoutMs ?? 5 * 60_000,
+    pollIntervalMs: ctx.pollIntervalMs ?? 1_000,
+    sleep: hookRun.sleep,
+  });
+  if (unhealthy !== undefined) return { outcomes: [], failure: `PostSync hooks not run: ${unhealthy}` };
+  return runHookPhase(ctx.kube, hooks, 'PostSync', hookRun);
+}
+
+/** How this operation's hooks run: its identity (stable across a retry), the ledger, timing. */
+export function hookRunOptions(ctx: SyncContext, app: Application, revision: string, opts: Pick<SyncOptions, 'operation'>, now: () => Date): HookRunOptions {
+  const startedAt = opts.operation?.startedAt ?? now().getTime();
+  return {
+    run: { revision, startedAt, operation: opts.operation?.id ?? `${app.name}-${startedAt}` },
+    app: { namespace: app.namespace, name: app.name },
+    ledger: ctx.hookLedger ?? new MemoryHookLedger(),
+    timeoutMs: ctx.hookTimeoutMs ?? ctx.waveTimeoutMs ?? 5 * 60_000,
+    pollIntervalMs: ctx.pollIntervalMs ?? 1_000,
+    sleep: abortableSleep(ctx.signal),
+  };
+}
+
+/** The plan with an empty step for each Sync hook wave it has no step in, so every such wave is visited in order. */
+function withHookWaves(plan: SyncPlan, syncHooks: readonly Hook[]): SyncPlan {
+  const missing = [...new Set(syncHooks.map((h) => h.wave))].filter((w) => !plan.steps.some((s) => s.wave === w));
+  if (missing.length === 0) return plan;
+  const steps = [...plan.steps, ...missing.map((wave) => ({ wave, tasks: [] }))].sort((a, b) => a.wave - b.wave);
+  return { ...plan, steps };
+}
+
+/** Hook outcomes as resource results: a hook that ran is `created`, one that failed `failed`, each saying its phase. */
+function hookResults(outcomes: readonly HookOutcome[]): ResourceOutcome[] {
+  return outcomes.map((o) => ({ key: o.key, action: o.status === 'Succeeded' ? 'created' : 'failed', message: `${o.phase} hook ${o.status === 'Succeeded' ? 'succeeded' : 'failed'}: ${o.message}` }));
 }
 
 /** The server's message (which names the object), and the fields it named when the message does not. */
