@@ -47,6 +47,10 @@ export function keys(options: KeyOptions = {}) {
     rolloutControl: (app: string) => `${p}:rollout-control:${app}`,
     /** a manual rollback's pin (JSON) */
     pin: (app: string) => `${p}:pin:${app}`,
+    /** a sync operation's hooks: `start` (epoch ms, SET NX) and each finished hook's outcome (a HASH), src/sync/hook-run.ts */
+    hookRun: (operation: string) => `${p}:hooks:${operation}`,
+    /** PostSync hooks waiting for the app's rollout to succeed (JSON, controller/post-sync.ts) */
+    postSyncPending: (app: string) => `${p}:postsync:${app}`,
     /** BullMQ deduplication id of an app's job of one kind */
     dedupId: (kind: string, app: string) => `${kind}:${app}`,
     /** operation history of an app: a list, newest first */

@@ -10,7 +10,7 @@ import { isJsonObject, type JsonObject } from '../json.ts';
 import { quoted } from './format.ts';
 import type { RenderError } from './types.ts';
 import { metadataProblems, type FieldPath } from './validate.ts';
-import { isHookObject, withPlaceholderName } from '../sync/hooks.ts';
+import { isHookObject } from '../sync/hooks.ts';
 
 export interface Located {
   readonly object: JsonObject;
@@ -50,11 +50,16 @@ export function identityErrors(item: Located, lineOf?: (path: FieldPath) => numb
   return metadataProblems(object).map((p) => ({ file, line: lineOf?.(p.path) ?? line, code: 'INVALID_FIELD', message: `${label}: ${p.message}` }));
 }
 
-/** A sync hook named by generateName alone, under its placeholder name; undefined for anything else. */
+/**
+ * A sync hook named by generateName alone, named for the checks as the API server checks a
+ * generateName (its trailing dash masked: `migrate-` is validated as `migratea`); undefined
+ * for anything else.
+ */
 function generatedHook(object: JsonObject): JsonObject | undefined {
   const metadata = object['metadata'];
-  if (!isJsonObject(metadata) || metadata['name'] !== undefined || typeof metadata['generateName'] !== 'string') return undefined;
-  return isHookObject(object) ? withPlaceholderName(object) : undefined;
+  if (!isJsonObject(metadata) || metadata['name'] !== undefined || typeof metadata['generateName'] !== 'string' || !isHookObject(object)) return undefined;
+  const prefix = metadata['generateName'];
+  return { ...object, metadata: { ...metadata, name: prefix.length > 1 && prefix.endsWith('-') ? `${prefix.slice(0, -1)}a` : prefix } };
 }
 
 function checkString(value: unknown, field: string, missing: string[], bad: string[]): void {

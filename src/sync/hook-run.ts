@@ -31,6 +31,8 @@ export interface HookOutcome {
 
 /** Where finished hooks of an operation are remembered (Redis in the controller: HookLedger in queue/hook-ledger.ts). */
 export interface HookLedger {
+  /** When the operation first started (the first call stores `now`): names its generateName hooks the same on every attempt. */
+  startedAt(operation: string, now: number): Promise<number>;
   get(operation: string, hook: string): Promise<HookOutcome | undefined>;
   set(operation: string, hook: string, outcome: HookOutcome): Promise<void>;
 }
@@ -38,6 +40,11 @@ export interface HookLedger {
 /** For one process (the CLI's `sluice sync`): nothing outlives it, so nothing needs resuming. */
 export class MemoryHookLedger implements HookLedger {
   private readonly outcomes = new Map<string, HookOutcome>();
+  private readonly starts = new Map<string, number>();
+  async startedAt(operation: string, now: number): Promise<number> {
+    if (!this.starts.has(operation)) this.starts.set(operation, now);
+    return this.starts.get(operation)!;
+  }
   async get(operation: string, hook: string): Promise<HookOutcome | undefined> {
     return this.outcomes.get(`${operation}|${hook}`);
   }

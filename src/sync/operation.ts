@@ -18,7 +18,7 @@ import { hookObjectFor, type Hook } from './hooks.ts';
 import { planSync, type SyncPlan } from './plan.ts';
 import { refOf } from '../kube/client.ts';
 import { addTracking } from './tracking.ts';
-import { keyString } from './resource-key.ts';
+import { keyOf, keyString } from './resource-key.ts';
 import type { Comparison, OperationResult, RenderFailure, ResourceOutcome, Trigger } from './types.ts';
 
 export interface SyncContext extends CompareContext {
@@ -45,10 +45,10 @@ export interface SyncOptions {
   /** Extra patches by keyString that hold workloads for a rollout (see ExecuteOptions.holds). */
   readonly holds?: ReadonlyMap<string, JsonObject>;
   /**
-   * Which operation this is, for its hooks: the same id and start (a retry after a crash)
-   * finds the hooks it created before. Default: a new operation now.
+   * Which operation this is, for its hooks: the same id (a retry after a crash) finds the
+   * hooks it created before; its start is the ledger's (first attempt's). Default: a new operation.
    */
-  readonly operation?: { readonly id: string; readonly startedAt: number };
+  readonly operation?: string;
   /** `defer`: PostSync hooks wait for the rollout this sync starts to finish (the caller runs them, see runPostSync). */
   readonly postSync?: 'run' | 'defer';
 }
@@ -124,7 +124,7 @@ export async function syncApp(unbound: SyncContext, app: Application, opts: Sync
   const writeOptions = { ignore: ignoreRules(ctx, app), diffs, serverSideApply: syncOptions.serverSideApply, concurrency: ctx.concurrency ?? 16 };
   // As Argo CD: a selective sync runs no hooks.
   const hooks = opts.only === undefined ? comparison.hooks : [];
-  const hookRun = hookRunOptions(ctx, app, comparison.revision, opts, now);
+  const hookRun = await hookRunOptions(ctx, app, comparison.revision, { ...opts, hooks: hooks.length > 0 }, now);
   const hookCreates = hooks.map((h) => hookObjectFor(h, hookRun.run, (o) => addTracking(o, hookRun.app)));
   const checked = await dryRunPlan(ctx.kube, plan, { ...writeOptions, creates: hookCreates, ...(syncOptions.createNamespace ? { createNamespace: app.spec.destination.namespace } : {}) });
   if (checked.rejections.length > 0) {
@@ -168,7 +168,7 @@ export async function syncApp(unbound: SyncContext, app: Application, opts: Sync
   const done = [...hookResults(pre.outcomes), ...outcomes, ...hookResults(syncOutcomes)];
   if (failure !== undefined) return failed(`sync failed: ${failure} (${summarize(outcomes)})`, done);
   if (opts.postSync !== 'defer' && hooks.some((h) => h.phase === 'PostSync')) {
-    const post = await runPostSync(ctx, plan, hooks, hookRun);
+    const post = await runPostSync(ctx, comparison.desired, hooks, hookRun);
     done.push(...hookResults(post.outcomes));
     if (post.failure !== undefined) return failed(`sync failed: ${post.failure} (${summarize(outcomes)})`, done);
   }
@@ -176,12 +176,12 @@ export async function syncApp(unbound: SyncContext, app: Application, opts: Sync
 }
 
 /**
- * PostSync hooks: once every object the plan applies is Healthy (Argo CD's rule), then the
+ * PostSync hooks: once every object of the app is Healthy (Argo CD's rule), then the
  * hooks. A controller that paces a rollout calls this when the rollout has finished.
  */
-export async function runPostSync(ctx: SyncContext, plan: SyncPlan, hooks: readonly Hook[], hookRun: HookRunOptions): Promise<{ outcomes: readonly HookOutcome[]; failure?: string }> {
-  const applied = plan.steps.flatMap((s) => s.tasks.flatMap((t) => (t.action === 'apply' ? [{ ref: refOf(t.desired), key: t.key }] : [])));
-  const unhealthy = await waitHealthy(ctx.kube, applied, {
+export async function runPostSync(ctx: SyncContext, desired: readonly JsonObject[], hooks: readonly Hook[], hookRun: HookRunOptions): Promise<{ outcomes: readonly HookOutcome[]; failure?: string }> {
+  const objects = desired.map((d) => ({ ref: refOf(d), key: keyOf(d) }));
+  const unhealthy = await waitHealthy(ctx.kube, objects, {
     waveTimeoutMs: ctx.waveTimeoutMs ?? 5 * 60_000,
     pollIntervalMs: ctx.pollIntervalMs ?? 1_000,
     sleep: hookRun.sleep,
@@ -191,12 +191,16 @@ export async function runPostSync(ctx: SyncContext, plan: SyncPlan, hooks: reado
 }
 
 /** How this operation's hooks run: its identity (stable across a retry), the ledger, timing. */
-export function hookRunOptions(ctx: SyncContext, app: Application, revision: string, opts: Pick<SyncOptions, 'operation'>, now: () => Date): HookRunOptions {
-  const startedAt = opts.operation?.startedAt ?? now().getTime();
+export async function hookRunOptions(ctx: SyncContext, app: Application, revision: string, opts: Pick<SyncOptions, 'operation'> & { hooks: boolean }, now: () => Date): Promise<HookRunOptions> {
+  const ledger = ctx.hookLedger ?? new MemoryHookLedger();
+  const at = now().getTime();
+  const operation = opts.operation ?? `${app.name}-${at}`;
+  // no hooks, no ledger round trip
+  const startedAt = opts.hooks ? await ledger.startedAt(operation, at) : at;
   return {
-    run: { revision, startedAt, operation: opts.operation?.id ?? `${app.name}-${startedAt}` },
+    run: { revision, startedAt, operation },
     app: { namespace: app.namespace, name: app.name },
-    ledger: ctx.hookLedger ?? new MemoryHookLedger(),
+    ledger,
     timeoutMs: ctx.hookTimeoutMs ?? ctx.waveTimeoutMs ?? 5 * 60_000,
     pollIntervalMs: ctx.pollIntervalMs ?? 1_000,
     sleep: abortableSleep(ctx.signal),

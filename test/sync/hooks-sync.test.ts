@@ -185,7 +185,7 @@ describe.skipIf(!gitAvailable())('sync hooks', () => {
   it('names a generateName hook per operation, and a retried operation adopts the hook it created instead of running it twice', async () => {
     const { app } = await appWith('resume', { 'migrate.json': hookJob('migrate', { 'argocd.argoproj.io/hook': 'PreSync' }, { generateName: true }), 'settings.json': SETTINGS });
     const ledger = new MemoryHookLedger();
-    const operation = { id: 'op-1', startedAt: Date.UTC(2026, 11, 5, 12, 0, 0) };
+    const operation = 'op-1';
     // the first attempt dies while the hook runs (as a process killed mid-hook)
     const killed = new AbortController();
     const from = log.length;
@@ -198,7 +198,8 @@ describe.skipIf(!gitAvailable())('sync hooks', () => {
     expect(result.phase).toBe('Succeeded');
     const jobPosts = writes(log.slice(from)).filter((w) => w.includes('/jobs'));
     expect(jobPosts).toEqual(['POST /apis/batch/v1/namespaces/resume/jobs 201']);
-    const name = `migrate-${result.revision!.slice(0, 7)}-presync-${operation.startedAt / 1000}`;
+    const startedAt = await ledger.startedAt(operation, 0);
+    const name = `migrate-${result.revision!.slice(0, 7)}-presync-${Math.floor(startedAt / 1000)}`;
     expect(assessHealth(await kube.get({ apiVersion: 'batch/v1', kind: 'Job', namespace: 'resume', name })).status).toBe('Healthy');
     // once finished, the ledger keeps a third attempt from running it again
     const again = log.length;
