@@ -13,33 +13,16 @@ import { kubeClientFor, type KubeClient } from '../../src/kube/client.ts';
 import { ScaledClock } from '../../src/sim/clock.ts';
 import { startSimCluster, type SimCluster } from '../../src/sim/index.ts';
 import { testApplication } from '../support/apps.ts';
+import { hookJob, webDeployment } from '../support/hook-manifests.ts';
 import { gitAvailable, startGitServer, type GitServer, type TestRepo } from '../support/git-server.ts';
 import { redisAvailable, startRedis, type TestRedis } from '../support/redis.ts';
 import { until } from '../support/wait.ts';
 
 const SPEED = 10;
 
-const web = (image: string) =>
-  JSON.stringify({
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: 'web' },
-    spec: {
-      replicas: 4,
-      selector: { matchLabels: { app: 'web' } },
-      template: { metadata: { labels: { app: 'web' }, annotations: { 'sim.sluice.dev/ready-after': '2s' } }, spec: { containers: [{ name: 'web', image }] } },
-    },
-  });
+const web = (image: string) => webDeployment({ image, replicas: 4, readyAfter: '2s' });
 const smoke = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'smoke', annotations: { 'sluice.dev/hook': 'PostSync' } }, data: { ran: 'yes' } });
-const failingMigration = JSON.stringify({
-  apiVersion: 'batch/v1',
-  kind: 'Job',
-  metadata: { name: 'migrate', annotations: { 'helm.sh/hook': 'pre-upgrade' } },
-  spec: {
-    backoffLimit: 0,
-    template: { metadata: { annotations: { 'sim.sluice.dev/fault': 'fail' } }, spec: { restartPolicy: 'Never', containers: [{ name: 'migrate', image: 'migrate:2' }] } },
-  },
-});
+const failingMigration = hookJob('migrate', { 'helm.sh/hook': 'pre-upgrade' }, { fail: true });
 
 describe.skipIf(!gitAvailable() || !redisAvailable())('sync hooks under the controller', () => {
   let cluster: SimCluster;

@@ -12,38 +12,14 @@ import { assessHealth } from '../../src/health/index.ts';
 import { kubeClientFor, type KubeClient } from '../../src/kube/client.ts';
 import { ScaledClock } from '../../src/sim/clock.ts';
 import { startSimCluster, type SimCluster, type SimRequestLogEntry } from '../../src/sim/index.ts';
+import { compareApp, isRenderFailure } from '../../src/sync/compare.ts';
 import { MemoryHookLedger } from '../../src/sync/hook-run.ts';
 import { syncApp, type SyncContext } from '../../src/sync/operation.ts';
 import { testApplication } from '../support/apps.ts';
+import { hookConfigMap, hookJob, webDeployment } from '../support/hook-manifests.ts';
 import { gitAvailable, startGitServer, type GitServer } from '../support/git-server.ts';
 
-/** A hook Job whose one pod runs for 1 s and exits 0, or (`fail`) exits 1 — backoffLimit 0, so one failure fails it. */
-function hookJob(name: string, annotations: Record<string, string>, opts: { fail?: boolean; generateName?: boolean } = {}): string {
-  const podAnnotations = { 'sim.sluice.dev/run-for': '1s', ...(opts.fail ? { 'sim.sluice.dev/fault': 'fail' } : {}) };
-  return JSON.stringify({
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata: { ...(opts.generateName ? { generateName: `${name}-` } : { name }), annotations },
-    spec: {
-      backoffLimit: 0,
-      template: { metadata: { annotations: podAnnotations }, spec: { restartPolicy: 'Never', containers: [{ name: 'migrate', image: 'migrate:1' }] } },
-    },
-  });
-}
-
-const hookConfigMap = (name: string, phase: string) => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, annotations: { 'sluice.dev/hook': phase } }, data: { ran: 'yes' } });
-
-const WEB = (readyAfter = '0s') =>
-  JSON.stringify({
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: 'web' },
-    spec: {
-      replicas: 2,
-      selector: { matchLabels: { app: 'web' } },
-      template: { metadata: { labels: { app: 'web' }, annotations: { 'sim.sluice.dev/ready-after': readyAfter } }, spec: { containers: [{ name: 'web', image: 'web:1' }] } },
-    },
-  });
+const WEB = (readyAfter = '0s') => webDeployment({ readyAfter });
 const SETTINGS = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { color: 'blue' } });
 
 /** Writes (not GETs, not dry runs) as `METHOD path`, in the order the server answered them. */
@@ -115,11 +91,35 @@ describe.skipIf(!gitAvailable())('sync hooks', () => {
     expect(done.slice(1).sort()).toEqual(['POST /api/v1/namespaces/presync-ok/configmaps 201', 'POST /apis/apps/v1/namespaces/presync-ok/deployments 201']);
     const job = await kube.get({ apiVersion: 'batch/v1', kind: 'Job', namespace: 'presync-ok', name: 'migrate' });
     expect(assessHealth(job).status).toBe('Healthy');
+    // the compare neither lists the hook nor counts it: Synced
+    const compared = await compareApp(ctx, app);
+    expect(isRenderFailure(compared) ? compared.errors : { status: compared.status, kinds: compared.resources.map((r) => r.key.kind).sort() }).toEqual({ status: 'Synced', kinds: ['ConfigMap', 'Deployment'] });
     // a second sync: nothing to apply (the hook is neither diffed nor pruned), and the hook runs again (BeforeHookCreation)
     const again = log.length;
     const second = await syncApp(ctx, app, { trigger: 'manual' });
     expect(second.phase).toBe('Succeeded');
     expect(writes(log.slice(again))).toEqual(['DELETE /apis/batch/v1/namespaces/presync-ok/jobs/migrate 200', 'POST /apis/batch/v1/namespaces/presync-ok/jobs 201']);
+  });
+
+  it('a Sync hook runs with the applies of its wave, and the next wave waits for it', async () => {
+    const cm = (name: string, wave: string) => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, annotations: { 'sluice.dev/sync-wave': wave } }, data: {} });
+    const { app } = await appWith('sync-phase', {
+      'early.json': cm('early', '0'),
+      'hook.json': hookJob('seed', { 'sluice.dev/hook': 'Sync', 'sluice.dev/sync-wave': '1' }),
+      'late.json': cm('late', '2'),
+    });
+    const from = log.length;
+    const result = await syncApp(ctx, app, { trigger: 'manual' });
+    expect(result.phase).toBe('Succeeded');
+    expect(writes(log.slice(from))).toEqual([
+      'POST /api/v1/namespaces/sync-phase/configmaps 201',
+      'POST /apis/batch/v1/namespaces/sync-phase/jobs 201',
+      'POST /api/v1/namespaces/sync-phase/configmaps 201',
+    ]);
+    const seed = await kube.get({ apiVersion: 'batch/v1', kind: 'Job', namespace: 'sync-phase', name: 'seed' });
+    const late = await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'sync-phase', name: 'late' });
+    const createdLate = Date.parse(String((late!['metadata'] as { creationTimestamp: string }).creationTimestamp));
+    expect(createdLate).toBeGreaterThanOrEqual(Date.parse((seed!['status'] as { completionTime: string }).completionTime));
   });
 
   it('PostSync runs only once every workload is Healthy', async () => {
