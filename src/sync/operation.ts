@@ -12,7 +12,7 @@ import { isAbortError } from '../kube/transport.ts';
 import { compareApp, confirmLive, ignoreRules, isRenderFailure, type CompareContext } from './compare.ts';
 import { bounded, MAX_RESOURCE_MESSAGE_CHARS } from '../bounded.ts';
 import { dryRunPlan, plainNamespace, type Rejection } from './dry-run.ts';
-import { abortableSleep, executePlan, waitHealthy } from './execute.ts';
+import { abortableSleep, executePlan, waitHealthy, type ExecuteOptions } from './execute.ts';
 import { MemoryHookLedger, runHookPhase, type HookLedger, type HookOutcome, type HookRunOptions } from './hook-run.ts';
 import { hookObjectFor, type Hook } from './hooks.ts';
 import { planSync, type SyncPlan } from './plan.ts';
@@ -142,37 +142,51 @@ export async function syncApp(unbound: SyncContext, app: Application, opts: Sync
     const created = await ensureNamespace(ctx, app.spec.destination.namespace, comparison.desired);
     if (created !== undefined) return finish({ ...revision, phase: 'Failed', message: created, resources: [] });
   }
-  const failed = async (message: string, outcomes: readonly ResourceOutcome[]): Promise<OperationResult> => {
-    const syncFail = await runHookPhase(ctx.kube, hooks, 'SyncFail', hookRun);
-    const failNote = syncFail.outcomes.length === 0 ? '' : syncFail.failure === undefined ? `; SyncFail hooks ran` : `; ${syncFail.failure}`;
-    return finish({ ...revision, phase: 'Failed', message: `${message}${failNote}`, resources: [...outcomes, ...hookResults(syncFail.outcomes)] });
-  };
-  // PreSync hooks run to completion before any other write; one that fails stops the sync.
-  const pre = await runHookPhase(ctx.kube, hooks, 'PreSync', hookRun);
-  if (pre.failure !== undefined) return failed(`sync failed: ${pre.failure}; nothing else was applied`, hookResults(pre.outcomes));
-  const syncHooks = hooks.filter((h) => h.phase === 'Sync');
-  const syncOutcomes: HookOutcome[] = [];
-  const { outcomes, failure } = await executePlan(ctx.kube, withHookWaves(plan, syncHooks), {
+  const run = await runPhases(ctx, comparison, plan, hooks, hookRun, {
     ...writeOptions,
     waveTimeoutMs: ctx.waveTimeoutMs ?? 5 * 60_000,
     pollIntervalMs: ctx.pollIntervalMs ?? 1_000,
     ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
     ...(opts.holds === undefined ? {} : { holds: opts.holds }),
-    // Sync hooks go with the applies of their wave, and the wave waits for them to finish.
+    postSync: opts.postSync ?? 'run',
+  });
+  if (run.failure === undefined) return finish({ ...revision, phase: 'Succeeded', message: `synced ${comparison.revision.slice(0, 7)}: ${summarize(run.applied)}`, resources: run.resources });
+  const syncFail = await runHookPhase(ctx.kube, hooks, 'SyncFail', hookRun);
+  const failNote = syncFail.outcomes.length === 0 ? '' : syncFail.failure === undefined ? '; SyncFail hooks ran' : `; ${syncFail.failure}`;
+  return finish({ ...revision, phase: 'Failed', message: `sync failed: ${run.failure}${failNote}`, resources: [...run.resources, ...hookResults(syncFail.outcomes)] });
+}
+
+/**
+ * The writes of a sync in their phases: PreSync hooks to completion (one that fails stops
+ * everything else), the plan with each wave's Sync hooks (the wave waits for them), then,
+ * unless deferred to a rollout, PostSync hooks once everything is Healthy.
+ */
+async function runPhases(
+  ctx: SyncContext,
+  comparison: Comparison,
+  plan: SyncPlan,
+  hooks: readonly Hook[],
+  hookRun: HookRunOptions,
+  opts: ExecuteOptions & { postSync: 'run' | 'defer' },
+): Promise<{ applied: readonly ResourceOutcome[]; resources: ResourceOutcome[]; failure?: string }> {
+  const pre = await runHookPhase(ctx.kube, hooks, 'PreSync', hookRun);
+  if (pre.failure !== undefined) return { applied: [], resources: hookResults(pre.outcomes), failure: `${pre.failure}; nothing else was applied` };
+  const syncHooks = hooks.filter((h) => h.phase === 'Sync');
+  const syncOutcomes: HookOutcome[] = [];
+  const { outcomes, failure } = await executePlan(ctx.kube, withHookWaves(plan, syncHooks), {
+    ...opts,
     afterWave: async (wave) => {
       const result = await runHookPhase(ctx.kube, syncHooks.filter((h) => h.wave === wave), 'Sync', hookRun);
       syncOutcomes.push(...result.outcomes);
       return result.failure;
     },
   });
-  const done = [...hookResults(pre.outcomes), ...outcomes, ...hookResults(syncOutcomes)];
-  if (failure !== undefined) return failed(`sync failed: ${failure} (${summarize(outcomes)})`, done);
-  if (opts.postSync !== 'defer' && hooks.some((h) => h.phase === 'PostSync')) {
-    const post = await runPostSync(ctx, comparison.desired, hooks, hookRun);
-    done.push(...hookResults(post.outcomes));
-    if (post.failure !== undefined) return failed(`sync failed: ${post.failure} (${summarize(outcomes)})`, done);
-  }
-  return finish({ ...revision, phase: 'Succeeded', message: `synced ${comparison.revision.slice(0, 7)}: ${summarize(outcomes)}`, resources: done });
+  const resources = [...hookResults(pre.outcomes), ...outcomes, ...hookResults(syncOutcomes)];
+  if (failure !== undefined) return { applied: outcomes, resources, failure: `${failure} (${summarize(outcomes)})` };
+  if (opts.postSync === 'defer' || !hooks.some((h) => h.phase === 'PostSync')) return { applied: outcomes, resources };
+  const post = await runPostSync(ctx, comparison.desired, hooks, hookRun);
+  resources.push(...hookResults(post.outcomes));
+  return { applied: outcomes, resources, ...(post.failure === undefined ? {} : { failure: `${post.failure} (${summarize(outcomes)})` }) };
 }
 
 /**
