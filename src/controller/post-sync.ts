@@ -46,6 +46,7 @@ export class PostSyncAfterRollout {
       if (!isRenderFailure(comparison)) {
         const hookRun = await hookRunOptions(ctx, app, comparison.revision, { operation: pending.operation, hooks: true }, () => new Date());
         const result = await runPostSync(ctx, comparison.desired, comparison.hooks, hookRun);
+        await hookRun.ledger.end(app.name, hookRun.run.operation);
         const ran = result.outcomes.map((o) => `${o.key.name} ${o.status}`).join(', ');
         this.log(`${app.name}: PostSync hooks of ${pending.revision.slice(0, 7)} after its rollout: ${result.failure ?? (ran === '' ? 'none' : ran)}`);
       }

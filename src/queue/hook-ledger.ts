@@ -1,15 +1,14 @@
 /**
- * The hook ledger in Redis (src/sync/hook-run.ts): when each sync operation started and the
- * outcome of each of its hooks that finished, so an operation that another process takes
- * over after a crash names its generateName hooks the same and runs no finished hook again.
- * Kept a week: long past any retry of the operation.
+ * The hook ledger in Redis (src/sync/hook-run.ts): each app's unfinished hook-running
+ * operation, and the outcome of each finished hook of an operation, so the sync that follows
+ * a crash (another process, another job) takes the dead operation's hooks over instead of
+ * running them again. Kept a week: long past any retry.
  */
 import type { Redis } from 'ioredis';
-import type { HookLedger, HookOutcome } from '../sync/hook-run.ts';
+import type { HookLedger, HookOperation, HookOutcome } from '../sync/hook-run.ts';
 import type { Keys } from './keys.ts';
 
 const TTL_SECONDS = 7 * 24 * 3600;
-const START_FIELD = ' start';
 
 export class RedisHookLedger implements HookLedger {
   constructor(
@@ -17,11 +16,18 @@ export class RedisHookLedger implements HookLedger {
     private readonly keys: Keys,
   ) {}
 
-  async startedAt(operation: string, now: number): Promise<number> {
-    const key = this.keys.hookRun(operation);
-    const replies = await this.redis.multi().hsetnx(key, START_FIELD, String(now)).hget(key, START_FIELD).expire(key, TTL_SECONDS).exec();
-    const stored = replies?.[1]?.[1];
-    return typeof stored === 'string' ? Number(stored) : now;
+  /** Called under the app's lock: no other operation of the app runs meanwhile. */
+  async begin(app: string, wanted: HookOperation): Promise<HookOperation> {
+    const text = await this.redis.get(this.keys.hookOperation(app));
+    const current = text === null ? undefined : (JSON.parse(text) as HookOperation);
+    if (current !== undefined && current.revision === wanted.revision) return current;
+    await this.redis.set(this.keys.hookOperation(app), JSON.stringify(wanted), 'EX', TTL_SECONDS);
+    return wanted;
+  }
+
+  async end(app: string, operation: string): Promise<void> {
+    const text = await this.redis.get(this.keys.hookOperation(app));
+    if (text !== null && (JSON.parse(text) as HookOperation).operation === operation) await this.redis.del(this.keys.hookOperation(app));
   }
 
   async get(operation: string, hook: string): Promise<HookOutcome | undefined> {

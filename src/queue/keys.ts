@@ -47,8 +47,10 @@ export function keys(options: KeyOptions = {}) {
     rolloutControl: (app: string) => `${p}:rollout-control:${app}`,
     /** a manual rollback's pin (JSON) */
     pin: (app: string) => `${p}:pin:${app}`,
-    /** a sync operation's hooks: `start` (epoch ms, SET NX) and each finished hook's outcome (a HASH), src/sync/hook-run.ts */
+    /** the outcome of each finished hook of a sync operation (a HASH by hook), src/sync/hook-run.ts */
     hookRun: (operation: string) => `${p}:hooks:${operation}`,
+    /** the app's hook-running sync operation until it finishes (JSON HookOperation) */
+    hookOperation: (app: string) => `${p}:hook-operation:${app}`,
     /** PostSync hooks waiting for the app's rollout to succeed (JSON, controller/post-sync.ts) */
     postSyncPending: (app: string) => `${p}:postsync:${app}`,
     /** BullMQ deduplication id of an app's job of one kind */

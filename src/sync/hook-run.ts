@@ -8,9 +8,10 @@
  *
  * Resuming after a crash: a hook object carries the operation that created it
  * (`sluice.dev/hook-operation`), and a finished hook's outcome is kept in the `HookLedger`
- * before its delete policy runs. An operation run again (same operation id) adopts the
- * object it created before instead of creating another, and skips a hook the ledger says
- * finished, so no hook runs twice needlessly and none is skipped.
+ * before its delete policy runs. The next sync of the same revision takes the unfinished
+ * operation over (HookLedger.begin): it adopts the objects that operation created instead of
+ * creating others, and skips the hooks the ledger says finished, so no hook runs twice
+ * needlessly and none is skipped.
  */
 import { assessHealth } from '../health/index.ts';
 import { refOf, type KubeClient } from '../kube/client.ts';
@@ -29,21 +30,40 @@ export interface HookOutcome {
   readonly message: string;
 }
 
-/** Where finished hooks of an operation are remembered (Redis in the controller: HookLedger in queue/hook-ledger.ts). */
+/** The operation that runs an app's hooks, once begun: its id and first start. */
+export interface HookOperation {
+  readonly operation: string;
+  readonly revision: string;
+  readonly startedAt: number;
+}
+
+/**
+ * Where an app's hook-running operation and its finished hooks are remembered (Redis in the
+ * controller: queue/hook-ledger.ts). `begin` returns the app's unfinished operation for the
+ * same revision when there is one — its process died mid-sync, and the app lock says no
+ * other runs — so whichever job syncs that revision next takes its hooks over (same names,
+ * same objects, finished ones not run again); otherwise it records `wanted` and returns it.
+ * `end` forgets it once the sync has finished, so the next sync runs its hooks anew.
+ */
 export interface HookLedger {
-  /** When the operation first started (the first call stores `now`): names its generateName hooks the same on every attempt. */
-  startedAt(operation: string, now: number): Promise<number>;
+  begin(app: string, wanted: HookOperation): Promise<HookOperation>;
+  end(app: string, operation: string): Promise<void>;
   get(operation: string, hook: string): Promise<HookOutcome | undefined>;
   set(operation: string, hook: string, outcome: HookOutcome): Promise<void>;
 }
 
-/** For one process (the CLI's `sluice sync`): nothing outlives it, so nothing needs resuming. */
+/** For one process (the CLI's `sluice sync`): nothing outlives it. */
 export class MemoryHookLedger implements HookLedger {
   private readonly outcomes = new Map<string, HookOutcome>();
-  private readonly starts = new Map<string, number>();
-  async startedAt(operation: string, now: number): Promise<number> {
-    if (!this.starts.has(operation)) this.starts.set(operation, now);
-    return this.starts.get(operation)!;
+  private readonly active = new Map<string, HookOperation>();
+  async begin(app: string, wanted: HookOperation): Promise<HookOperation> {
+    const current = this.active.get(app);
+    if (current !== undefined && current.revision === wanted.revision) return current;
+    this.active.set(app, wanted);
+    return wanted;
+  }
+  async end(app: string, operation: string): Promise<void> {
+    if (this.active.get(app)?.operation === operation) this.active.delete(app);
   }
   async get(operation: string, hook: string): Promise<HookOutcome | undefined> {
     return this.outcomes.get(`${operation}|${hook}`);

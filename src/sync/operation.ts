@@ -126,21 +126,26 @@ export async function syncApp(unbound: SyncContext, app: Application, opts: Sync
   const hooks = opts.only === undefined ? comparison.hooks : [];
   const hookRun = await hookRunOptions(ctx, app, comparison.revision, { ...opts, hooks: hooks.length > 0 }, now);
   const hookCreates = hooks.map((h) => hookObjectFor(h, hookRun.run, (o) => addTracking(o, hookRun.app)));
+  // The operation is over (not merely stopped: an abort throws past this): its hooks are not taken over by the next sync.
+  const ended = async (result: OperationResult): Promise<OperationResult> => {
+    if (hooks.length > 0) await hookRun.ledger.end(app.name, hookRun.run.operation);
+    return result;
+  };
   const checked = await dryRunPlan(ctx.kube, plan, { ...writeOptions, creates: hookCreates, ...(syncOptions.createNamespace ? { createNamespace: app.spec.destination.namespace } : {}) });
   if (checked.rejections.length > 0) {
     const { rejections } = checked;
-    return finish({
+    return ended(finish({
       ...revision,
       // Error: the server could not check (unreachable, overloaded), which says nothing about the revision.
       phase: rejections.every((r) => r.transient) ? 'Error' : 'Failed',
       message: `the API server rejected ${rejections.length} of the writes (dry run); nothing was applied: ${rejections.map(describeRejection).join('; ')}`,
       resources: rejections.map((r) => ({ key: r.key, action: 'failed', message: describeRejection(r) })),
-    });
+    }));
   }
   base.warnings.push(...checked.createdNamespaces.map((ns) => `namespace ${ns} was created before the objects in it could be checked`));
   if (syncOptions.createNamespace) {
     const created = await ensureNamespace(ctx, app.spec.destination.namespace, comparison.desired);
-    if (created !== undefined) return finish({ ...revision, phase: 'Failed', message: created, resources: [] });
+    if (created !== undefined) return ended(finish({ ...revision, phase: 'Failed', message: created, resources: [] }));
   }
   const run = await runPhases(ctx, comparison, plan, hooks, hookRun, {
     ...writeOptions,
@@ -150,10 +155,10 @@ export async function syncApp(unbound: SyncContext, app: Application, opts: Sync
     ...(opts.holds === undefined ? {} : { holds: opts.holds }),
     postSync: opts.postSync ?? 'run',
   });
-  if (run.failure === undefined) return finish({ ...revision, phase: 'Succeeded', message: `synced ${comparison.revision.slice(0, 7)}: ${summarize(run.applied)}`, resources: run.resources });
+  if (run.failure === undefined) return ended(finish({ ...revision, phase: 'Succeeded', message: `synced ${comparison.revision.slice(0, 7)}: ${summarize(run.applied)}`, resources: run.resources }));
   const syncFail = await runHookPhase(ctx.kube, hooks, 'SyncFail', hookRun);
   const failNote = syncFail.outcomes.length === 0 ? '' : syncFail.failure === undefined ? '; SyncFail hooks ran' : `; ${syncFail.failure}`;
-  return finish({ ...revision, phase: 'Failed', message: `sync failed: ${run.failure}${failNote}`, resources: [...run.resources, ...hookResults(syncFail.outcomes)] });
+  return ended(finish({ ...revision, phase: 'Failed', message: `sync failed: ${run.failure}${failNote}`, resources: [...run.resources, ...hookResults(syncFail.outcomes)] }));
 }
 
 /**
@@ -204,13 +209,16 @@ export async function runPostSync(ctx: SyncContext, desired: readonly JsonObject
   return runHookPhase(ctx.kube, hooks, 'PostSync', hookRun);
 }
 
-/** How this operation's hooks run: its identity (stable across a retry), the ledger, timing. */
+/**
+ * How this operation's hooks run: its identity — the app's unfinished operation of the same
+ * revision when a crash left one (HookLedger.begin), else this one — the ledger, timing.
+ */
 export async function hookRunOptions(ctx: SyncContext, app: Application, revision: string, opts: Pick<SyncOptions, 'operation'> & { hooks: boolean }, now: () => Date): Promise<HookRunOptions> {
   const ledger = ctx.hookLedger ?? new MemoryHookLedger();
   const at = now().getTime();
-  const operation = opts.operation ?? `${app.name}-${at}`;
+  const wanted = { operation: opts.operation ?? `${app.name}-${at}`, revision, startedAt: at };
   // no hooks, no ledger round trip
-  const startedAt = opts.hooks ? await ledger.startedAt(operation, at) : at;
+  const { operation, startedAt } = opts.hooks ? await ledger.begin(app.name, wanted) : wanted;
   return {
     run: { revision, startedAt, operation },
     app: { namespace: app.namespace, name: app.name },

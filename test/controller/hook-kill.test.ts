@@ -54,7 +54,8 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('a controller killed with 
     kube = await kubeClientFor(cluster.url);
     connection = new Redis(redis.url);
     repo = await git.createRepo('migrated');
-    const migration = JSON.parse(hookJob('migrate', { 'sluice.dev/hook': 'PreSync' })) as { spec: { template: { metadata: { annotations: Record<string, string> } } } };
+    // generateName: the survivor must name the Job as the dead process did (the operation's start is in Redis)
+    const migration = JSON.parse(hookJob('migrate', { 'sluice.dev/hook': 'PreSync' }, { generateName: true })) as { spec: { template: { metadata: { annotations: Record<string, string> } } } };
     migration.spec.template.metadata.annotations['sim.sluice.dev/run-for'] = '30s';
     await repo.commit({ [`${APP}/migrate.json`]: JSON.stringify(migration), [`${APP}/settings.yaml`]: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {color: blue}\n' }, 'v1');
   });
@@ -71,11 +72,14 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('a controller killed with 
     const victimPid = await until('the hook Job created, and who holds the app', async () => jobCreates().length > 0 && holderPid(await connection.get(lockKey)), 30_000, 10);
     const victim = processes.find((p) => p.pid === victimPid);
     expect(victim, `the lock holder ${victimPid} is one of ours`).toBeDefined();
-    const job = await kube.get({ apiVersion: 'batch/v1', kind: 'Job', namespace: APP, name: 'migrate' });
+    const jobs = async () => (await kube.list('batch/v1', 'Job', { namespace: APP })).items;
+    const [job] = await jobs();
     expect(assessHealth(job).status, 'the hook is still running when the process dies').toBe('Progressing');
     victim!.kill('SIGKILL');
     await until('the sync finished by the survivor', async () => (await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: APP, name: 'settings' })) !== undefined, 40_000, 50);
     expect(jobCreates()).toHaveLength(1);
-    expect(assessHealth(await kube.get({ apiVersion: 'batch/v1', kind: 'Job', namespace: APP, name: 'migrate' })).status).toBe('Healthy');
+    const after = await jobs();
+    expect(after.map((j) => (j['metadata'] as { name: string }).name)).toEqual([(job!['metadata'] as { name: string }).name]);
+    expect(assessHealth(after[0]).status).toBe('Healthy');
   }, 90_000);
 });
