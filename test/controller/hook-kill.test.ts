@@ -19,16 +19,10 @@ import { gitAvailable, startGitServer, type GitServer, type TestRepo } from '../
 import { hookJob } from '../support/hook-manifests.ts';
 import { redisAvailable, startRedis, type TestRedis } from '../support/redis.ts';
 import { until } from '../support/wait.ts';
-import { startControllerProcess } from './spawn.ts';
+import { holderPid, startControllerProcess } from './spawn.ts';
 
 const APP = 'migrated';
 const PREFIX = 'hook-kill9';
-
-/** The pid in an app lock's value (`<host>:<pid>:<id> <token>`, see src/queue/lease.ts). */
-function holderPid(lock: string | null): number | undefined {
-  const pid = lock === null ? undefined : /:(\d+):\w+ /.exec(lock)?.[1];
-  return pid === undefined ? undefined : Number(pid);
-}
 
 describe.skipIf(!gitAvailable() || !redisAvailable())('a controller killed with SIGKILL while a PreSync hook runs', () => {
   let cluster: SimCluster;
