@@ -33,7 +33,7 @@ import { appRef, compareApp, type RenderCache } from '../sync/compare.ts';
 import { syncApp, type SyncContext, type SyncOptions } from '../sync/operation.ts';
 import { rolloutCandidates, type RolloutCandidate } from '../rollout/driver.ts';
 import type { CommandContext } from '../rollout/commands.ts';
-import type { RolloutState } from '../rollout/types.ts';
+import { isActivePhase, type RolloutState } from '../rollout/types.ts';
 import { Rollouts, type ControllerClock } from './rollouts.ts';
 import { appLabelValue } from '../sync/tracking.ts';
 import type { Comparison, OperationResult, RenderFailure } from '../sync/types.ts';
@@ -43,6 +43,8 @@ import { bounded } from '../bounded.ts';
 import { formatRenderError } from '../render/format.ts';
 import { statusAfterOperation, statusFromState, statusPatch } from './status-mirror.ts';
 import { TrackedObjects } from './tracked-objects.ts';
+import { PostSyncAfterRollout } from './post-sync.ts';
+import { RedisHookLedger } from '../queue/hook-ledger.ts';
 
 export interface ControllerOptions {
   readonly apps: readonly Application[];
@@ -112,6 +114,8 @@ export class Controller {
   private stopped = false;
   private readonly failures: FailureStore;
   readonly rollouts: Rollouts;
+  private readonly hookLedger: RedisHookLedger;
+  private readonly postSync: PostSyncAfterRollout;
 
   private constructor(
     private readonly opts: ControllerOptions,
@@ -136,6 +140,8 @@ export class Controller {
       log: (line) => this.log(line),
       onPodChange: (app) => this.noticeApp(app),
     });
+    this.hookLedger = new RedisHookLedger(redis, this.keys);
+    this.postSync = new PostSyncAfterRollout(redis, this.keys, this.rollouts.store, (line) => this.log(line));
   }
 
   static async start(opts: ControllerOptions): Promise<Controller> {
@@ -275,6 +281,7 @@ export class Controller {
       kube: this.opts.kube,
       liveSource: this.tracked,
       renderCache: this.renderCache,
+      hookLedger: this.hookLedger,
       ...(this.opts.ignoreDifferences === undefined ? {} : { ignoreDifferences: this.opts.ignoreDifferences }),
       ...this.opts.sync,
     };
@@ -307,7 +314,9 @@ export class Controller {
     if (app === undefined) return undefined;
     const active = await this.rollouts.active(app.name);
     // a refresh (the watch, or a look the rollout asked for) of an app mid-rollout moves the rollout on
-    if (op.kind === 'refresh' && active !== undefined) return this.rollouts.look(app, active, this.opts.kube.withSignal(signal), this.rollbackSync(app, active.id, signal));
+    if (op.kind === 'refresh' && active !== undefined) return this.afterRollout(app, await this.rollouts.look(app, active, this.opts.kube.withSignal(signal), this.rollbackSync(app, active.id, signal)), signal);
+    // PostSync hooks a rollout that has ended may still owe (also after a crash)
+    if (active === undefined) await this.postSync.settle(app, this.operationCtx(signal));
     const previous = await this.state(app.name);
     const trigger: SyncTrigger | 'refresh' = op.kind === 'sync' ? op.request.trigger : 'refresh';
     const revision = op.kind === 'sync' && op.request.revision !== undefined ? op.request.revision : await this.rollouts.pinnedRevision(app);
@@ -344,7 +353,7 @@ export class Controller {
     // the revision a rollout is carrying out is applied already: a sync of it would only undo its pacing
     if (active !== undefined && compared.revision === active.revision) {
       await this.saveState(app, state, signal);
-      return this.rollouts.look(app, active, this.opts.kube.withSignal(signal), this.rollbackSync(app, active.id, signal));
+      return this.afterRollout(app, await this.rollouts.look(app, active, this.opts.kube.withSignal(signal), this.rollbackSync(app, active.id, signal)), signal);
     }
     if (active === undefined && 'kinds' in compared && state.sync === 'Synced' && state.health === 'Healthy') await this.rollouts.noteHealthy(app.name, compared.revision);
     if ((trigger === 'refresh' || isBackgroundTrigger(trigger)) && (await this.rollouts.store.isBad(app.name, compared.revision))) {
@@ -388,14 +397,26 @@ export class Controller {
     const options: SyncOptions = {
       trigger: syncTrigger,
       holds,
+      operation: `${app.name}:${op.jobId}`,
+      // PostSync hooks wait for the rollout this sync starts (post-sync.ts)
+      postSync: paced.length > 0 ? 'defer' : 'run',
       ...(revision === undefined ? {} : { revision }),
       ...(choices.prune === undefined ? {} : { prune: choices.prune }),
       ...(choices.resources === undefined ? {} : { only: new Set(choices.resources) }),
     };
     const request = op.kind === 'sync' ? op.request : undefined;
     const result = await this.runSync(app, op.jobId, options, signal, { state, compared, ...(request === undefined ? {} : { request }) });
+    if (result.phase === 'Succeeded' && paced.length > 0 && 'kinds' in compared && compared.hooks.some((h) => h.phase === 'PostSync')) {
+      await this.postSync.defer(app.name, { rollout: op.jobId, revision: compared.revision, operation: `${app.name}:${op.jobId}` });
+    }
     const started = await this.rollouts.start(app, op.jobId, result, paced, this.opts.kube.withSignal(signal), this.rollbackSync(app, op.jobId, signal));
-    return started ?? result;
+    return started === undefined ? result : this.afterRollout(app, started, signal);
+  }
+
+  /** A rollout that has just ended may owe PostSync hooks: they run (or are dropped) now. */
+  private async afterRollout(app: Application, state: RolloutState, signal: AbortSignal): Promise<RolloutState> {
+    if (!isActivePhase(state.phase)) await this.postSync.settle(app, this.operationCtx(signal));
+    return state;
   }
 
   /** Syncs and records the operation (history, state, the Application's status, failures, metrics). */
@@ -425,7 +446,7 @@ export class Controller {
 
   /** How a rollout's rollback syncs the whole app: a recorded sync with trigger rollback, one history entry per rollout. */
   private rollbackSync(app: Application, rolloutId: string, signal: AbortSignal): (revision: string) => Promise<OperationResult> {
-    return (revision) => this.runSync(app, `${rolloutId}-rollback`, { trigger: 'rollback', revision }, signal);
+    return (revision) => this.runSync(app, `${rolloutId}-rollback`, { trigger: 'rollback', revision, operation: `${app.name}:${rolloutId}-rollback` }, signal);
   }
 
   private async saveState(app: Application, state: AppState, signal: AbortSignal): Promise<void> {

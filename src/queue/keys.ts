@@ -47,6 +47,12 @@ export function keys(options: KeyOptions = {}) {
     rolloutControl: (app: string) => `${p}:rollout-control:${app}`,
     /** a manual rollback's pin (JSON) */
     pin: (app: string) => `${p}:pin:${app}`,
+    /** the outcome of each finished hook of a sync operation (a HASH by hook), src/sync/hook-run.ts */
+    hookRun: (operation: string) => `${p}:hooks:${operation}`,
+    /** the app's hook-running sync operation until it finishes (JSON HookOperation) */
+    hookOperation: (app: string) => `${p}:hook-operation:${app}`,
+    /** PostSync hooks waiting for the app's rollout to succeed (JSON, controller/post-sync.ts) */
+    postSyncPending: (app: string) => `${p}:postsync:${app}`,
     /** BullMQ deduplication id of an app's job of one kind */
     dedupId: (kind: string, app: string) => `${kind}:${app}`,
     /** operation history of an app: a list, newest first */

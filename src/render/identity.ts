@@ -2,12 +2,15 @@
  * Object identity: every object needs apiVersion, kind and metadata.name, and no two
  * objects may share group/kind/namespace/name. `metadata.generateName` alone is rejected
  * (as Argo CD does for synced resources): a server-chosen name cannot be tracked or pruned.
+ * Sync hooks are the exception: a hook with generateName is checked (and keyed) under its
+ * generateName, and gets its name when it runs (src/sync/hooks.ts).
  * The namespace is compared as written; defaulting it is the sync layer's job.
  */
 import { isJsonObject, type JsonObject } from '../json.ts';
 import { quoted } from './format.ts';
 import type { RenderError } from './types.ts';
 import { metadataProblems, type FieldPath } from './validate.ts';
+import { isHookObject } from '../sync/hooks.ts';
 
 export interface Located {
   readonly object: JsonObject;
@@ -21,7 +24,8 @@ export interface Located {
  * object's line is used.
  */
 export function identityErrors(item: Located, lineOf?: (path: FieldPath) => number | undefined): RenderError[] {
-  const { object, file, line } = item;
+  const { file, line } = item;
+  const object = generatedHook(item.object) ?? item.object;
   const missing: string[] = [];
   const bad: string[] = [];
   checkString(object['apiVersion'], 'apiVersion', missing, bad);
@@ -38,12 +42,24 @@ export function identityErrors(item: Located, lineOf?: (path: FieldPath) => numb
   const label = describe(object);
   if (missing.length > 0) {
     const generated = isJsonObject(metadata) && typeof metadata['generateName'] === 'string' && missing.includes('metadata.name');
-    const hint = generated ? ' (metadata.generateName is not supported: Sluice must know each object\'s name to track and prune it)' : '';
+    const hint = generated ? ' (metadata.generateName is supported on sync hooks only: Sluice must know each object\'s name to track and prune it)' : '';
     errors.push({ file, line, code: 'MISSING_FIELD', message: `${label} is missing ${missing.join(', ')}${hint}` });
   }
   if (bad.length > 0) errors.push({ file, line, code: 'MISSING_FIELD', message: `${label} has invalid ${bad.join(', ')}` });
   if (errors.length > 0) return errors;
   return metadataProblems(object).map((p) => ({ file, line: lineOf?.(p.path) ?? line, code: 'INVALID_FIELD', message: `${label}: ${p.message}` }));
+}
+
+/**
+ * A sync hook named by generateName alone, named for the checks as the API server checks a
+ * generateName (its trailing dash masked: `migrate-` is validated as `migratea`); undefined
+ * for anything else.
+ */
+function generatedHook(object: JsonObject): JsonObject | undefined {
+  const metadata = object['metadata'];
+  if (!isJsonObject(metadata) || metadata['name'] !== undefined || typeof metadata['generateName'] !== 'string' || !isHookObject(object)) return undefined;
+  const prefix = metadata['generateName'];
+  return { ...object, metadata: { ...metadata, name: prefix.length > 1 && prefix.endsWith('-') ? `${prefix.slice(0, -1)}a` : prefix } };
 }
 
 function checkString(value: unknown, field: string, missing: string[], bad: string[]): void {
@@ -65,7 +81,7 @@ export function objectKey(object: JsonObject): string {
   const group = slash < 0 ? '' : apiVersion.slice(0, slash);
   const metadata = isJsonObject(object['metadata']) ? object['metadata'] : {};
   const ns = typeof metadata['namespace'] === 'string' ? metadata['namespace'] : '';
-  return [group, String(object['kind']), ns, String(metadata['name'])].join('/');
+  return [group, String(object['kind']), ns, String(metadata['name'] ?? metadata['generateName'])].join('/');
 }
 
 function displayKey(key: string): string {

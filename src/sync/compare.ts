@@ -17,6 +17,7 @@ import { refOf, type KubeClient } from '../kube/client.ts';
 import { renderSource } from '../render/index.ts';
 import type { RenderResult } from '../render/types.ts';
 import { withRolloutStrategy } from '../rollout/policy.ts';
+import { isHookObject, splitHooks, withPlaceholderName } from './hooks.ts';
 import { prepareDesired, type Scope } from './prepare.ts';
 import { groupOf, keyOf, keyString } from './resource-key.ts';
 import { APP_LABEL, appLabelValue, isTrackedBy, type AppRef } from './tracking.ts';
@@ -85,22 +86,26 @@ export async function compareApp(ctx: CompareContext, app: Application, revision
   }
   if (!rendered.ok) return { revision: resolved.sha, commit: resolved.commit, errors: rendered.errors };
 
-  // the app's rollout bounds go on workloads that set no strategy of their own
-  const objects = rendered.objects.map((r) => ({ ...r, object: withRolloutStrategy(r.object, app.spec.rollout) }));
+  // the app's rollout bounds go on workloads that set no strategy of their own; a hook named by generateName is keyed by it until it runs
+  const objects = rendered.objects.map((r) => ({ ...r, object: withRolloutStrategy(withPlaceholderName(r.object), app.spec.rollout) }));
   const rendersKinds = objects.map((r) => kindId(r.object));
   const searched = [...rendersKinds, ...common];
   const { scopes: commonScopes, lists } = await early;
   const scopes = new Map([...commonScopes, ...(await resolveScopes(ctx.kube, rendersKinds.filter((id) => !commonScopes.has(id))))]);
   const prepared = prepareDesired(appRef(app), app.spec.destination.namespace, objects, (apiVersion, kind) => scopes.get(`${apiVersion}/${kind}`));
+  // hooks run at their phase of a sync: they are not diffed, counted in the status, or pruned
+  const { resources, hooks, problems: hookProblems } = splitHooks(prepared.objects);
+  const problems = [...prepared.problems, ...hookProblems];
   const kinds = servedKinds(searched, scopes);
-  const live = await readLive(ctx, app, prepared.objects, kinds, scopes, lists);
+  const live = await readLive(ctx, app, resources, kinds, scopes, lists);
 
   return {
     revision: resolved.sha,
     commit: resolved.commit,
     warnings: resolved.warnings,
-    ...assess(ctx, app, prepared.objects, live, prepared.problems),
-    problems: prepared.problems,
+    ...assess(ctx, app, resources, live, problems),
+    problems,
+    hooks,
     kinds,
   };
 }
@@ -258,7 +263,7 @@ async function readLive(
   await Promise.all(
     kinds.map(async (id) => {
       const items = listed.get(id) ?? ctx.liveSource?.tracked(id, label) ?? (await listTracked(ctx.kube, app, id));
-      for (const item of items) live.set(keyString(keyOf(item)), item);
+      for (const item of items) if (!isHookObject(item)) live.set(keyString(keyOf(item)), item);
     }),
   );
   const untracked = desired.filter((d) => scopes.has(kindId(d)) && !live.has(keyString(keyOf(d))));

@@ -16,6 +16,8 @@
  * alternative, skipping the check of everything in a new namespace, would leave every first
  * sync of a new app unchecked.
  *
+ * Sync hooks are checked as they will be created, whatever their phase.
+ *
  * Not checked: prunes (a delete has nothing to validate), and objects of kinds not served
  * yet because a CRD of the same operation defines them.
  */
@@ -25,11 +27,13 @@ import { KubeError, UnservedKindError } from '../kube/errors.ts';
 import { forEachLimited } from './compare.ts';
 import { applyRequest, type ApplyRequest, type ExecuteOptions } from './execute.ts';
 import type { SyncPlan } from './plan.ts';
-import { keyString, type ResourceKey } from './resource-key.ts';
+import { keyOf, keyString, type ResourceKey } from './resource-key.ts';
 
 export interface DryRunOptions extends Pick<ExecuteOptions, 'ignore' | 'diffs' | 'serverSideApply' | 'concurrency' | 'holds'> {
   /** CreateNamespace=true: the destination namespace, which the operation creates unless the render has it. */
   readonly createNamespace?: string;
+  /** Objects the operation creates besides the plan's (its sync hooks, as they will be created). */
+  readonly creates?: readonly JsonObject[];
 }
 
 /** One write the server refused: the object, the fields it named, and its message. */
@@ -112,6 +116,7 @@ function plannedWrites(plan: SyncPlan, opts: DryRunOptions): Write[] {
       if (request.verb !== 'none') writes.push({ key: task.key, request });
     }
   }
+  for (const body of opts.creates ?? []) writes.push({ key: keyOf(body), request: { verb: 'create', body } });
   const ns = opts.createNamespace;
   const rendered = plan.steps.some((s) => s.tasks.some((t) => t.action === 'apply' && t.key.group === '' && t.key.kind === 'Namespace' && t.key.name === ns));
   if (ns !== undefined && !rendered) {

@@ -40,6 +40,8 @@ export interface ExecuteOptions {
   readonly holds?: ReadonlyMap<string, JsonObject>;
   /** The operation's signal: no step starts and no wait goes on once it fires (the kube client should be bound to it too). */
   readonly signal?: AbortSignal;
+  /** Runs after a wave's writes, before its health is awaited (the wave's Sync hooks); a message fails the operation. */
+  readonly afterWave?: (wave: number) => Promise<string | undefined>;
 }
 
 export async function executePlan(kube: KubeClient, plan: SyncPlan, opts: ExecuteOptions): Promise<{ outcomes: ResourceOutcome[]; failure?: string }> {
@@ -48,6 +50,10 @@ export async function executePlan(kube: KubeClient, plan: SyncPlan, opts: Execut
   let currentWave: number | undefined;
   for (const step of plan.steps) {
     opts.signal?.throwIfAborted();
+    if (currentWave !== undefined && step.wave !== currentWave) {
+      const failed = await opts.afterWave?.(currentWave);
+      if (failed !== undefined) return { outcomes, failure: failed };
+    }
     if (currentWave !== undefined && step.wave !== currentWave && appliedThisWave.length > 0) {
       const unhealthy = await waitHealthy(kube, appliedThisWave.splice(0), opts);
       if (unhealthy !== undefined) return { outcomes, failure: `wave ${currentWave} did not become healthy: ${unhealthy}` };
@@ -63,11 +69,12 @@ export async function executePlan(kube: KubeClient, plan: SyncPlan, opts: Execut
     const failed = results.filter((r) => r.action === 'failed');
     if (failed.length > 0) return { outcomes, failure: failed.map((f) => `${keyString(f.key)}: ${f.message ?? 'failed'}`).join('; ') };
   }
-  return { outcomes };
+  const failed = currentWave === undefined ? undefined : await opts.afterWave?.(currentWave);
+  return failed === undefined ? { outcomes } : { outcomes, failure: failed };
 }
 
 /** A sleep that ends early, rejecting, when the signal fires. */
-function abortableSleep(signal: AbortSignal | undefined): (ms: number) => Promise<void> {
+export function abortableSleep(signal: AbortSignal | undefined): (ms: number) => Promise<void> {
   return (ms) =>
     new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
@@ -166,7 +173,7 @@ async function pruneOne(kube: KubeClient, task: PruneTask): Promise<ResourceOutc
 }
 
 /** Polls the objects until all are Healthy or Suspended; the reason they are not, or undefined. */
-async function waitHealthy(kube: KubeClient, applied: readonly { ref: ObjectRef; key: ResourceKey }[], opts: ExecuteOptions): Promise<string | undefined> {
+export async function waitHealthy(kube: KubeClient, applied: readonly { ref: ObjectRef; key: ResourceKey }[], opts: Pick<ExecuteOptions, 'waveTimeoutMs' | 'pollIntervalMs' | 'sleep' | 'signal'>): Promise<string | undefined> {
   const sleep = opts.sleep ?? abortableSleep(opts.signal);
   const deadline = Date.now() + opts.waveTimeoutMs;
   for (;;) {

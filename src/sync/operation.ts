@@ -12,9 +12,13 @@ import { isAbortError } from '../kube/transport.ts';
 import { compareApp, confirmLive, ignoreRules, isRenderFailure, type CompareContext } from './compare.ts';
 import { bounded, MAX_RESOURCE_MESSAGE_CHARS } from '../bounded.ts';
 import { dryRunPlan, plainNamespace, type Rejection } from './dry-run.ts';
-import { executePlan } from './execute.ts';
-import { planSync } from './plan.ts';
-import { keyString } from './resource-key.ts';
+import { abortableSleep, executePlan, waitHealthy, type ExecuteOptions } from './execute.ts';
+import { MemoryHookLedger, runHookPhase, type HookLedger, type HookOutcome, type HookRunOptions } from './hook-run.ts';
+import { hookObjectFor, type Hook } from './hooks.ts';
+import { planSync, type SyncPlan } from './plan.ts';
+import { refOf } from '../kube/client.ts';
+import { addTracking } from './tracking.ts';
+import { keyOf, keyString } from './resource-key.ts';
 import type { Comparison, OperationResult, RenderFailure, ResourceOutcome, Trigger } from './types.ts';
 
 export interface SyncContext extends CompareContext {
@@ -23,6 +27,10 @@ export interface SyncContext extends CompareContext {
   readonly now?: () => Date;
   /** The job's signal: once it fires the operation stops before its next request (an AbortError). */
   readonly signal?: AbortSignal;
+  /** Where finished hooks are remembered, so a resumed operation neither repeats nor skips one (default: this process only). */
+  readonly hookLedger?: HookLedger;
+  /** How long one hook may run (default: waveTimeoutMs). */
+  readonly hookTimeoutMs?: number;
 }
 
 export interface SyncOptions {
@@ -36,6 +44,13 @@ export interface SyncOptions {
   readonly only?: ReadonlySet<string>;
   /** Extra patches by keyString that hold workloads for a rollout (see ExecuteOptions.holds). */
   readonly holds?: ReadonlyMap<string, JsonObject>;
+  /**
+   * Which operation this is, for its hooks: the same id (a retry after a crash) finds the
+   * hooks it created before; its start is the ledger's (first attempt's). Default: a new operation.
+   */
+  readonly operation?: string;
+  /** `defer`: PostSync hooks wait for the rollout this sync starts to finish (the caller runs them, see runPostSync). */
+  readonly postSync?: 'run' | 'defer';
 }
 
 /** `compared`: a comparison the caller already made for this revision (a controller compares before deciding to sync). */
@@ -107,31 +122,124 @@ export async function syncApp(unbound: SyncContext, app: Application, opts: Sync
   }
 
   const writeOptions = { ignore: ignoreRules(ctx, app), diffs, serverSideApply: syncOptions.serverSideApply, concurrency: ctx.concurrency ?? 16 };
-  const checked = await dryRunPlan(ctx.kube, plan, { ...writeOptions, ...(syncOptions.createNamespace ? { createNamespace: app.spec.destination.namespace } : {}) });
+  // As Argo CD: a selective sync runs no hooks.
+  const hooks = opts.only === undefined ? comparison.hooks : [];
+  const hookRun = await hookRunOptions(ctx, app, comparison.revision, { ...opts, hooks: hooks.length > 0 }, now);
+  const hookCreates = hooks.map((h) => hookObjectFor(h, hookRun.run, (o) => addTracking(o, hookRun.app)));
+  // The operation is over (not merely stopped: an abort throws past this): its hooks are not taken over by the next sync.
+  const ended = async (result: OperationResult): Promise<OperationResult> => {
+    if (hooks.length > 0) await hookRun.ledger.end(app.name, hookRun.run.operation);
+    return result;
+  };
+  const checked = await dryRunPlan(ctx.kube, plan, { ...writeOptions, creates: hookCreates, ...(syncOptions.createNamespace ? { createNamespace: app.spec.destination.namespace } : {}) });
   if (checked.rejections.length > 0) {
     const { rejections } = checked;
-    return finish({
+    return ended(finish({
       ...revision,
       // Error: the server could not check (unreachable, overloaded), which says nothing about the revision.
       phase: rejections.every((r) => r.transient) ? 'Error' : 'Failed',
       message: `the API server rejected ${rejections.length} of the writes (dry run); nothing was applied: ${rejections.map(describeRejection).join('; ')}`,
       resources: rejections.map((r) => ({ key: r.key, action: 'failed', message: describeRejection(r) })),
-    });
+    }));
   }
   base.warnings.push(...checked.createdNamespaces.map((ns) => `namespace ${ns} was created before the objects in it could be checked`));
   if (syncOptions.createNamespace) {
     const created = await ensureNamespace(ctx, app.spec.destination.namespace, comparison.desired);
-    if (created !== undefined) return finish({ ...revision, phase: 'Failed', message: created, resources: [] });
+    if (created !== undefined) return ended(finish({ ...revision, phase: 'Failed', message: created, resources: [] }));
   }
-  const { outcomes, failure } = await executePlan(ctx.kube, plan, {
+  const run = await runPhases(ctx, comparison, plan, hooks, hookRun, {
     ...writeOptions,
     waveTimeoutMs: ctx.waveTimeoutMs ?? 5 * 60_000,
     pollIntervalMs: ctx.pollIntervalMs ?? 1_000,
     ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
     ...(opts.holds === undefined ? {} : { holds: opts.holds }),
+    postSync: opts.postSync ?? 'run',
   });
-  if (failure !== undefined) return finish({ ...revision, phase: 'Failed', message: `sync failed: ${failure} (${summarize(outcomes)})`, resources: outcomes });
-  return finish({ ...revision, phase: 'Succeeded', message: `synced ${comparison.revision.slice(0, 7)}: ${summarize(outcomes)}`, resources: outcomes });
+  if (run.failure === undefined) return ended(finish({ ...revision, phase: 'Succeeded', message: `synced ${comparison.revision.slice(0, 7)}: ${summarize(run.applied)}`, resources: run.resources }));
+  const syncFail = await runHookPhase(ctx.kube, hooks, 'SyncFail', hookRun);
+  const failNote = syncFail.outcomes.length === 0 ? '' : syncFail.failure === undefined ? '; SyncFail hooks ran' : `; ${syncFail.failure}`;
+  return ended(finish({ ...revision, phase: 'Failed', message: `sync failed: ${run.failure}${failNote}`, resources: [...run.resources, ...hookResults(syncFail.outcomes)] }));
+}
+
+/**
+ * The writes of a sync in their phases: PreSync hooks to completion (one that fails stops
+ * everything else), the plan with each wave's Sync hooks (the wave waits for them), then,
+ * unless deferred to a rollout, PostSync hooks once everything is Healthy.
+ */
+async function runPhases(
+  ctx: SyncContext,
+  comparison: Comparison,
+  plan: SyncPlan,
+  hooks: readonly Hook[],
+  hookRun: HookRunOptions,
+  opts: ExecuteOptions & { postSync: 'run' | 'defer' },
+): Promise<{ applied: readonly ResourceOutcome[]; resources: ResourceOutcome[]; failure?: string }> {
+  const pre = await runHookPhase(ctx.kube, hooks, 'PreSync', hookRun);
+  if (pre.failure !== undefined) return { applied: [], resources: hookResults(pre.outcomes), failure: `${pre.failure}; nothing else was applied` };
+  const syncHooks = hooks.filter((h) => h.phase === 'Sync');
+  const syncOutcomes: HookOutcome[] = [];
+  const { outcomes, failure } = await executePlan(ctx.kube, withHookWaves(plan, syncHooks), {
+    ...opts,
+    afterWave: async (wave) => {
+      const result = await runHookPhase(ctx.kube, syncHooks.filter((h) => h.wave === wave), 'Sync', hookRun);
+      syncOutcomes.push(...result.outcomes);
+      return result.failure;
+    },
+  });
+  const resources = [...hookResults(pre.outcomes), ...outcomes, ...hookResults(syncOutcomes)];
+  if (failure !== undefined) return { applied: outcomes, resources, failure: `${failure} (${summarize(outcomes)})` };
+  if (opts.postSync === 'defer' || !hooks.some((h) => h.phase === 'PostSync')) return { applied: outcomes, resources };
+  const post = await runPostSync(ctx, comparison.desired, hooks, hookRun);
+  resources.push(...hookResults(post.outcomes));
+  return { applied: outcomes, resources, ...(post.failure === undefined ? {} : { failure: `${post.failure} (${summarize(outcomes)})` }) };
+}
+
+/**
+ * PostSync hooks: once every object of the app is Healthy (Argo CD's rule), then the
+ * hooks. A controller that paces a rollout calls this when the rollout has finished.
+ */
+export async function runPostSync(ctx: SyncContext, desired: readonly JsonObject[], hooks: readonly Hook[], hookRun: HookRunOptions): Promise<{ outcomes: readonly HookOutcome[]; failure?: string }> {
+  const objects = desired.map((d) => ({ ref: refOf(d), key: keyOf(d) }));
+  const unhealthy = await waitHealthy(ctx.kube, objects, {
+    waveTimeoutMs: ctx.waveTimeoutMs ?? 5 * 60_000,
+    pollIntervalMs: ctx.pollIntervalMs ?? 1_000,
+    sleep: hookRun.sleep,
+  });
+  if (unhealthy !== undefined) return { outcomes: [], failure: `PostSync hooks not run: ${unhealthy}` };
+  return runHookPhase(ctx.kube, hooks, 'PostSync', hookRun);
+}
+
+/**
+ * How this operation's hooks run: its identity — the app's unfinished operation of the same
+ * revision when a crash left one (HookLedger.begin), else this one — the ledger, timing.
+ */
+export async function hookRunOptions(ctx: SyncContext, app: Application, revision: string, opts: Pick<SyncOptions, 'operation'> & { hooks: boolean }, now: () => Date): Promise<HookRunOptions> {
+  const ledger = ctx.hookLedger ?? new MemoryHookLedger();
+  const at = now().getTime();
+  const wanted = { operation: opts.operation ?? `${app.name}-${at}`, revision, startedAt: at };
+  // no hooks, no ledger round trip
+  const { operation, startedAt } = opts.hooks ? await ledger.begin(app.name, wanted) : wanted;
+  return {
+    run: { revision, startedAt, operation },
+    app: { namespace: app.namespace, name: app.name },
+    ledger,
+    timeoutMs: ctx.hookTimeoutMs ?? ctx.waveTimeoutMs ?? 5 * 60_000,
+    pollIntervalMs: ctx.pollIntervalMs ?? 1_000,
+    sleep: abortableSleep(ctx.signal),
+  };
+}
+
+/** The plan with an empty step for each Sync hook wave it has no step in, so every such wave is visited in order. */
+function withHookWaves(plan: SyncPlan, syncHooks: readonly Hook[]): SyncPlan {
+  const missing = [...new Set(syncHooks.map((h) => h.wave))].filter((w) => !plan.steps.some((s) => s.wave === w));
+  if (missing.length === 0) return plan;
+  const steps = [...plan.steps, ...missing.map((wave) => ({ wave, tasks: [] }))].sort((a, b) => a.wave - b.wave);
+  return { ...plan, steps };
+}
+
+/** Hook outcomes as resource results: a hook that ran is `created`, one that failed `failed`, each saying its phase. */
+function hookResults(outcomes: readonly HookOutcome[]): ResourceOutcome[] {
+  return outcomes.map((o) => ({ key: o.key, action: o.status === 'Succeeded' ? 'created' : 'failed', message: `${o.phase} hook ${o.status === 'Succeeded' ? 'succeeded' : 'failed'}: ${o.message}` }));
 }
 
 /** The server's message (which names the object), and the fields it named when the message does not. */

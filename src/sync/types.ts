@@ -5,6 +5,7 @@ import type { HealthAssessment } from '../health/index.ts';
 import type { SyncTrigger } from '../queue/types.ts';
 import type { RenderError } from '../render/types.ts';
 import type { OperationPhase, ResourceAction } from '../store/types.ts';
+import type { Hook } from './hooks.ts';
 import type { ResourceKey } from './resource-key.ts';
 
 /** One object of an app as compared: what Git wants, what runs, how they differ, how it is doing. */
@@ -31,6 +32,8 @@ export interface Comparison {
   readonly resources: readonly ResourceComparison[];
   readonly status: AppSyncStatus;
   readonly health: HealthAssessment['status'];
+  /** Sync hooks by phase, in no order (see hooks.ts): not part of `desired`, the diff or the status. */
+  readonly hooks: readonly Hook[];
   /** Objects that cannot be compared (kinds the cluster does not serve). */
   readonly problems: readonly { key: ResourceKey; message: string }[];
   /** The kinds searched for the app's objects (`apiVersion/kind`, one per group/kind): what a watch must cover. */

@@ -17,7 +17,7 @@ import { startSimCluster, type SimCluster } from '../../src/sim/index.ts';
 import { gitAvailable, startGitServer, type GitServer, type TestRepo } from '../support/git-server.ts';
 import { redisAvailable, startRedis, type TestRedis } from '../support/redis.ts';
 import { until } from '../support/wait.ts';
-import { startControllerProcess } from './spawn.ts';
+import { holderPid, startControllerProcess } from './spawn.ts';
 
 const APP = 'big';
 const OBJECTS = 300;
@@ -28,12 +28,6 @@ const TAKEOVER_LIMIT_MS = 5_000;
 function manifests(version: number): Record<string, string> {
   const docs = Array.from({ length: OBJECTS }, (_, i) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${i}\ndata:\n  version: "${version}"\n`);
   return { [`${APP}/configmaps.yaml`]: docs.join('---\n') };
-}
-
-/** The pid in an app lock's value (`<host>:<pid>:<id> <token>`, see src/queue/lease.ts). */
-function holderPid(lock: string | null): number | undefined {
-  const pid = lock === null ? undefined : /:(\d+):\w+ /.exec(lock)?.[1];
-  return pid === undefined ? undefined : Number(pid);
 }
 
 describe.skipIf(!gitAvailable() || !redisAvailable())('a controller killed with SIGKILL mid-sync', () => {

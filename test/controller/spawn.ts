@@ -17,3 +17,9 @@ export function startControllerProcess(env: Record<string, string>): Promise<Chi
     });
   });
 }
+
+/** The pid in an app lock's value (`<host>:<pid>:<id> <token>`, see src/queue/lease.ts). */
+export function holderPid(lock: string | null): number | undefined {
+  const pid = lock === null ? undefined : /:(\d+):\w+ /.exec(lock)?.[1];
+  return pid === undefined ? undefined : Number(pid);
+}

@@ -54,7 +54,7 @@ describe('the mirrored status after a spec was fixed', () => {
 describe('the conditions of an app state', () => {
   const commit: Comparison['commit'] = { sha: 'sha2', message: 'm', author: { name: 'a', email: 'a@example.com' }, time: '2026-01-01T00:00:00Z', parents: [] };
   const failure: RenderFailure = { revision: 'sha2', commit, errors: [{ file: 'web/a.yaml', line: 4, message: 'duplicate key', code: 'YAML_SYNTAX' }] };
-  const synced = { revision: 'sha2', commit, warnings: [], desired: [], live: new Map(), resources: [], status: 'Synced', health: 'Healthy', problems: [], kinds: [] } satisfies Comparison;
+  const synced = { revision: 'sha2', commit, warnings: [], desired: [], live: new Map(), resources: [], status: 'Synced', health: 'Healthy', problems: [], hooks: [], kinds: [] } satisfies Comparison;
   const operation = (phase: OperationResult['phase'], message: string): OperationResult => ({
     app: 'web', phase, message, trigger: 'poll', dryRun: false, revision: 'sha2', startedAt: 't0', finishedAt: 't1', resources: [], renderErrors: [], warnings: [],
   });

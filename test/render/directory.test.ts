@@ -322,7 +322,7 @@ describe('renderDirectory: errors (all collected, no objects)', () => {
       want: [
         { code: 'MISSING_FIELD', file: 'm/a.yaml', line: 1, message: /^ConfigMap "a" is missing apiVersion$/ },
         { code: 'MISSING_FIELD', file: 'm/a.yaml', line: 4, message: /^object "b" is missing kind$/ },
-        { code: 'MISSING_FIELD', file: 'm/a.yaml', line: 7, message: /^Job is missing metadata\.name \(metadata\.generateName is not supported/ },
+        { code: 'MISSING_FIELD', file: 'm/a.yaml', line: 7, message: /^Job is missing metadata\.name \(metadata\.generateName is supported on sync hooks only/ },
         { code: 'MISSING_FIELD', file: 'm/a.yaml', line: 11, message: /invalid metadata\.name \(not a string\), metadata\.namespace \(not a string\)/ },
         { code: 'MISSING_FIELD', file: 'm/a.yaml', line: 15, message: /^object is missing apiVersion, kind, metadata\.name$/ },
       ],
