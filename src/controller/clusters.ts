@@ -21,6 +21,8 @@ export interface ClusterConnection {
   readonly entry: ClusterEntry;
   readonly kube: KubeClient;
   readonly tracked: TrackedObjects;
+  /** Fires when the cluster is found unreachable: operations on it stop instead of waiting out their timeouts. */
+  readonly signal: AbortSignal;
 }
 
 export type ClusterLookup = { readonly ok: true; readonly connection: ClusterConnection } | { readonly ok: false; readonly message: string };
@@ -43,6 +45,9 @@ export interface ClusterPoolOptions {
 
 interface Remote extends ClusterConnection {
   readonly probe: KubeClient;
+  /** Aborted when the cluster goes down; a new one when it answers again. */
+  signal: AbortSignal;
+  cut: AbortController;
   down?: string;
   failures: number;
   timer?: NodeJS.Timeout;
@@ -54,7 +59,7 @@ export class ClusterPool {
   private stopped = false;
 
   constructor(private readonly opts: ClusterPoolOptions) {
-    this.home = { key: 'home', entry: HOME_CLUSTER, kube: opts.home, tracked: new TrackedObjects(opts.home, opts.onChange) };
+    this.home = { key: 'home', entry: HOME_CLUSTER, kube: opts.home, tracked: new TrackedObjects(opts.home, opts.onChange), signal: new AbortController().signal };
   }
 
   /** The controller's own cluster (where Application resources, Secrets and Events live). */
@@ -104,7 +109,8 @@ export class ClusterPool {
     const options: KubeClientOptions = { timeoutMs: 10_000, retry: { attempts: 2 }, ...this.opts.client };
     const kube = KubeClient.fromSettings(entry.settings, options);
     const probe = KubeClient.fromSettings(entry.settings, { timeoutMs: this.opts.probeTimeoutMs ?? 3_000, retry: { attempts: 1 } });
-    const remote: Remote = { key, entry, kube, probe, tracked: new TrackedObjects(kube, this.opts.onChange), failures: 0 };
+    const cut = new AbortController();
+    const remote: Remote = { key, entry, kube, probe, tracked: new TrackedObjects(kube, this.opts.onChange), failures: 0, cut, signal: cut.signal };
     this.remotes.set(key, remote);
     void this.probe(remote);
     return remote;
@@ -129,6 +135,11 @@ export class ClusterPool {
     remote.down = problem;
     remote.failures = problem === undefined ? 0 : remote.failures + 1;
     if ((was === undefined) !== (problem === undefined)) {
+      if (problem !== undefined) remote.cut.abort();
+      else {
+        remote.cut = new AbortController();
+        remote.signal = remote.cut.signal;
+      }
       this.opts.log?.(problem === undefined ? `cluster ${remote.entry.name} (${remote.kube.server}) answers again` : `cluster ${remote.entry.name} (${remote.kube.server}) is unreachable: ${problem}`);
       this.opts.onReachability?.(remote.key);
     }

@@ -18,6 +18,7 @@ import { APPLICATION_API_VERSION, APPLICATION_KIND, type Application, type Ignor
 import { GitError, type GitSource } from '../git/index.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { KubeError } from '../kube/errors.ts';
+import { isAbortError } from '../kube/transport.ts';
 import type { JsonObject } from '../json.ts';
 import { OperationError } from '../queue/errors.ts';
 import { keys, type Keys } from '../queue/keys.ts';
@@ -332,11 +333,27 @@ export class Controller {
   private async handle(op: Operation, signal: AbortSignal): Promise<OperationResult | AppState | RolloutState | undefined> {
     const app = this.apps.get(op.app);
     if (app === undefined) return undefined;
-    const previous = await this.state(app.name);
     const lookup = this.clusters.lookup(app);
-    // An unknown or unreachable cluster: nothing about the app can be known; the reason is its state.
-    if (!lookup.ok) return this.saveState(app, { ...stateFromError(app.name, lookup.message, previous, new Date()), health: 'Unknown' }, signal);
+    if (!lookup.ok) return this.clusterUnavailable(app, lookup.message, signal);
     const cluster = lookup.connection;
+    try {
+      return await this.handleIn(app, cluster, op, AbortSignal.any([signal, cluster.signal]));
+    } catch (e) {
+      // The cluster went down mid-operation: its requests were cut rather than left to time out holding this worker.
+      if (!isAbortError(e) || signal.aborted || !cluster.signal.aborted) throw e;
+      const now = this.clusters.lookup(app);
+      return this.clusterUnavailable(app, now.ok ? `cluster ${cluster.entry.name} went down during the operation` : now.message, signal);
+    }
+  }
+
+  /** An unknown or unreachable cluster: nothing about the app can be known, and the reason is its state. */
+  private async clusterUnavailable(app: Application, message: string, signal: AbortSignal): Promise<AppState> {
+    const previous = await this.state(app.name);
+    return this.saveState(app, { ...stateFromError(app.name, message, previous, new Date()), health: 'Unknown' }, signal);
+  }
+
+  private async handleIn(app: Application, cluster: ClusterConnection, op: Operation, signal: AbortSignal): Promise<OperationResult | AppState | RolloutState | undefined> {
+    const previous = await this.state(app.name);
     const kube = cluster.kube.withSignal(signal);
     const active = await this.rollouts.active(app.name);
     // a refresh (the watch, or a look the rollout asked for) of an app mid-rollout moves the rollout on
