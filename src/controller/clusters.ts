@@ -27,6 +27,11 @@ export interface ClusterConnection {
 
 export type ClusterLookup = { readonly ok: true; readonly connection: ClusterConnection } | { readonly ok: false; readonly message: string };
 
+/** The app's cluster is unknown or unreachable now (the API answers 503 with the message). */
+export class ClusterUnavailableError extends Error {
+  override readonly name = 'ClusterUnavailableError';
+}
+
 export interface ClusterPoolOptions {
   readonly home: KubeClient;
   /** The registry as it is now (default: the controller's own cluster only). */

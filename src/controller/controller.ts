@@ -43,7 +43,7 @@ import { FailureStore, retryWaitMs, type FailureStage } from './failures.ts';
 import { bounded } from '../bounded.ts';
 import { formatRenderError } from '../render/format.ts';
 import { statusAfterOperation, statusFromState, statusPatch } from './status-mirror.ts';
-import { ClusterPool, type ClusterConnection, type ClusterPoolOptions } from './clusters.ts';
+import { ClusterPool, ClusterUnavailableError, type ClusterConnection, type ClusterPoolOptions } from './clusters.ts';
 import type { ClusterEntry } from '../kube/clusters.ts';
 
 export interface ControllerOptions {
@@ -291,9 +291,11 @@ export class Controller {
     return { store: this.rollouts.store, history: this.history, queue: this.queue, git: this.opts.git };
   }
 
-  /** Git, the own cluster, its watch cache and the render cache: what the API's diffs and dry runs run with. */
-  get ctx(): SyncContext {
-    return this.contextOf(this.clusters.own);
+  /** Git, the app's cluster, its watch cache and the render cache: what the API's diffs and resource trees run with. */
+  contextFor(app: Application): SyncContext {
+    const cluster = this.clusters.lookup(app);
+    if (!cluster.ok) throw new ClusterUnavailableError(`${app.name}: ${cluster.message}`);
+    return this.contextOf(cluster.connection);
   }
 
   /** What compares and syncs of an app in `cluster` run with. */

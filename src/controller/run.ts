@@ -19,6 +19,7 @@ import { gitSource, kubeClient } from '../connect.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { redisAvailable, startRedis } from '../queue/redis-server.ts';
 import { watchClusterApplications } from './cluster-apps.ts';
+import { ClusterUnavailableError } from './clusters.ts';
 import { kubeconfigEntries, watchClusterRegistry, type ClusterRegistryWatch } from './cluster-secrets.ts';
 import { kubeconfigContexts } from '../kube/kubeconfig.ts';
 import { Controller } from './controller.ts';
@@ -90,9 +91,14 @@ export async function runController(opts: {
     get applications() {
       return controller?.applications ?? [];
     },
-    get ctx() {
+    contextFor(app) {
       if (controller === undefined) throw new ApiError('Unavailable', `the controller is not running yet: ${waitingFor}`);
-      return controller.ctx;
+      try {
+        return controller.contextFor(app);
+      } catch (e) {
+        if (e instanceof ClusterUnavailableError) throw new ApiError('Unavailable', e.message);
+        throw e;
+      }
     },
     liveObjects: (app) => controller?.liveObjects(app) ?? [],
   };
