@@ -4,8 +4,7 @@
  * behind a gate that demands the Secret's bearer token and TLS client certificate. West is
  * made to hang mid-sync; east's sync latency is measured with west up and with west hung.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +17,7 @@ import { KubeClient } from '../../src/kube/client.ts';
 import { kubeconfigContexts } from '../../src/kube/kubeconfig.ts';
 import { kubeconfigFor, startSimCluster, type SimCluster } from '../../src/sim/index.ts';
 import { testApplication } from '../support/apps.ts';
+import { makeCertificates } from '../support/certificates.ts';
 import { startClusterGate, type ClusterGate } from '../support/cluster-gate.ts';
 import { gitAvailable, startGitServer, type GitServer, type TestRepo } from '../support/git-server.ts';
 import { redisAvailable, startRedis, type TestRedis } from '../support/redis.ts';
@@ -26,19 +26,6 @@ import { until } from '../support/wait.ts';
 const TOKEN = 'east-token-7f3a';
 const CONFIG = (color: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  color: ${color}\n`;
 const APP_PATHS = ['home-a', 'west-a', 'west-b', 'east-a', 'east-b'] as const;
-
-/** A CA, a server certificate for "kube-east" and a client certificate, made with openssl. */
-async function certificates(dir: string): Promise<Record<'ca' | 'serverCert' | 'serverKey' | 'clientCert' | 'clientKey', Buffer>> {
-  const ssl = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  ssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=east-ca']);
-  for (const [name, subject, ext] of [['server', '/CN=kube-east', 'subjectAltName=DNS:kube-east'], ['client', '/CN=sluice', 'extendedKeyUsage=clientAuth']] as const) {
-    ssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject]);
-    await writeFile(path.join(dir, `${name}.ext`), `${ext}\n`);
-    ssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '1', '-extfile', `${name}.ext`]);
-  }
-  const read = (f: string) => readFile(path.join(dir, f));
-  return { ca: await read('ca.crt'), serverCert: await read('server.crt'), serverKey: await read('server.key'), clientCert: await read('client.crt'), clientKey: await read('client.key') };
-}
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -69,7 +56,7 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('several destination clust
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'sluice-clusters-'));
-    const pem = await certificates(dir);
+    const pem = await makeCertificates(dir, 'kube-east', 'sluice');
     [home, west, east, git, redis] = await Promise.all([
       startSimCluster({ port: 0, controllers: false }),
       startSimCluster({ port: 0, controllers: false }),
