@@ -87,8 +87,8 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('several destination clust
     repo = await git.createRepo('fleet');
     await repo.commit(Object.fromEntries(APP_PATHS.map((p) => [`${p}/config.yaml`, CONFIG('blue')])), 'first');
     // The same namespace and name ("a/settings") in each of the three clusters, by three apps.
-    const app = (name: string, namespace: string, destination: Application['spec']['destination'] extends infer D ? Omit<D, 'namespace'> : never): Application => {
-      const base = testApplication({ name, repoURL: repo.url, path: name, namespace, intervalMs: 60_000 });
+    const app = (name: string, namespace: string, destination: Omit<Application['spec']['destination'], 'namespace'>, source = name): Application => {
+      const base = testApplication({ name, repoURL: repo.url, path: source, namespace, intervalMs: 60_000 });
       return { ...base, spec: { ...base.spec, destination: { ...base.spec.destination, ...destination } } };
     };
     const apps = [
@@ -97,7 +97,7 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('several destination clust
       app('west-b', 'b', { server: westGate.url }),
       app('east-a', 'a', { name: 'east' }),
       app('east-b', 'b', { server: eastGate.url }),
-      app('lost', 'a', { name: 'nowhere' }),
+      app('lost', 'late', { name: 'nowhere' }, 'home-a'),
       app('both', 'a', { name: 'east', server: eastGate.url }),
     ];
     controller = await Controller.start({
@@ -161,6 +161,19 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('several destination clust
     expect(lost).toMatchObject({ sync: 'Unknown', health: 'Unknown', message: 'application references destination cluster nowhere which does not exist' });
     const both = await until('both compared', async () => state('both'));
     expect(both).toMatchObject({ sync: 'Unknown', message: `application destination can't have both name and server defined: east ${eastGate.url}` });
+  });
+
+  it('reads a cluster Secret added later from its watch: the app that named it syncs there', async () => {
+    const data = { name: 'nowhere', server: east.url, config: '{"tlsClientConfig": {"insecure": false}}' };
+    await client(home.url).create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'cluster-late', namespace: 'sluice-system', labels: { 'argocd.argoproj.io/secret-type': 'cluster' } },
+      data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+    });
+    await until('the Secret read', () => registry.entries().some((c) => c.name === 'nowhere'));
+    await controller.requestSync('lost', { trigger: 'manual' });
+    await until('lost synced into east', async () => (await color(east, 'late')) === 'blue' && (await state('lost'))?.sync === 'Synced');
   });
 
   /** Commits a new colour for every app, asks for the syncs (west's first), and resolves with east's sync latency. */
