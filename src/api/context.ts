@@ -10,7 +10,7 @@ import type { RolloutOperations } from './rollout-port.ts';
 import { appSummary, type AppSummary } from './summary.ts';
 
 /** The part of the controller the API uses. */
-export type ApiController = Pick<Controller, 'applications' | 'ctx' | 'liveObjects'>;
+export type ApiController = Pick<Controller, 'applications' | 'contextFor' | 'liveObjects'>;
 
 export interface RouteContext {
   readonly controller: ApiController;

@@ -91,7 +91,7 @@ export function registerAppRoutes(app: FastifyInstance, ctx: RouteContext): void
     const target = findApp(ctx, request.params.name);
     const [stored] = await ctx.store.read([target.name]);
     const managed = isAppState(stored?.state) ? stored.state.resources : [];
-    const owned = await readOwnedObjects(ctx.controller.ctx.kube, managed);
+    const owned = await readOwnedObjects(ctx.controller.contextFor(target).kube, managed);
     return { items: buildResourceTree(managed, ctx.controller.liveObjects(target), owned) };
   });
 
@@ -100,7 +100,7 @@ export function registerAppRoutes(app: FastifyInstance, ctx: RouteContext): void
     { config: { role: 'viewer' }, schema: { params: NAME_PARAMS, querystring: { type: 'object', additionalProperties: false, properties: { resource: { type: 'string', minLength: 1 } } } } },
     async (request) => {
       const target = findApp(ctx, request.params.name);
-      const compared = await compareApp(ctx.controller.ctx, target);
+      const compared = await compareApp(ctx.controller.contextFor(target), target);
       if (isRenderFailure(compared)) throw new ApiError('Conflict', `rendering failed at ${compared.revision.slice(0, 7)}: ${compared.errors.map((e) => `${e.file}: ${e.message}`).join('; ')}`);
       const wanted = request.query.resource;
       const items = compared.resources
@@ -161,7 +161,7 @@ export function registerAppRoutes(app: FastifyInstance, ctx: RouteContext): void
       };
       if (body.dryRun === true) {
         // a dry run writes nothing, so it need not wait for the app's turn in the queue
-        const result = await syncApp(ctx.controller.ctx, target, { trigger: 'manual', dryRun: true, ...choices, ...(body.resources === undefined ? {} : { only: new Set(body.resources) }) });
+        const result = await syncApp(ctx.controller.contextFor(target), target, { trigger: 'manual', dryRun: true, ...choices, ...(body.resources === undefined ? {} : { only: new Set(body.resources) }) });
         return reply.status(200).send({ ...result, resources: result.resources.map((r) => ({ key: keyString(r.key), action: r.action, ...(r.message === undefined ? {} : { message: r.message }) })) });
       }
       const { jobId } = await ctx.queue.requestSync(target.name, { trigger: 'manual', ...choices, ...(body.resources === undefined ? {} : { resources: body.resources }) });

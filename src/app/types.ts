@@ -68,6 +68,10 @@ export interface ApplicationSource {
 export interface ApplicationDestination {
   /** Namespace for namespaced objects that do not set one; required. */
   readonly namespace: string;
+  /** The registered cluster to deploy to, by server URL (src/kube/clusters.ts); neither: the controller's own. */
+  readonly server?: string;
+  /** The registered cluster to deploy to, by name (a kubeconfig context, a cluster Secret's name, or in-cluster). */
+  readonly name?: string;
 }
 
 export interface SyncPolicy {

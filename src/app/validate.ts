@@ -38,9 +38,6 @@ export const DEFAULT_APPLICATION_NAMESPACE = 'sluice-system';
 export const DEFAULT_TARGET_REVISION = 'HEAD';
 export const DEFAULT_INTERVAL_MS = 3 * 60_000;
 export const MIN_INTERVAL_MS = 5_000;
-/** The only destination server: the cluster Sluice runs in. */
-export const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
-export const IN_CLUSTER_NAME = 'in-cluster';
 
 /** syncOptions names → SyncOptions fields. */
 export const SYNC_OPTION_NAMES = { CreateNamespace: 'createNamespace', PruneLast: 'pruneLast', ServerSideApply: 'serverSideApply' } as const;
@@ -203,14 +200,10 @@ function readDestination(errors: Errors, value: unknown): ApplicationDestination
   }
   const dest = readObject(errors, value, 'spec.destination', DESTINATION_FIELDS);
   if (!dest) return undefined;
+  // Which registered cluster they select is decided at sync time (src/kube/clusters.ts): the registry changes while the app stays.
   const server = readString(errors, dest.server, 'spec.destination.server');
-  if (server !== undefined && server.replace(/\/+$/, '') !== IN_CLUSTER_SERVER) {
-    errors.add('spec.destination.server', `"${server}" is not supported: Sluice deploys only to the cluster it runs in (${IN_CLUSTER_SERVER}); multi-cluster destinations are not supported, omit server`);
-  }
+  if (server !== undefined && !/^https?:\/\/[^/]/.test(server)) errors.add('spec.destination.server', `"${server}" is not an http(s) URL`);
   const clusterName = readString(errors, dest.name, 'spec.destination.name');
-  if (clusterName !== undefined && clusterName !== IN_CLUSTER_NAME) {
-    errors.add('spec.destination.name', `"${clusterName}" is not supported: Sluice deploys only to the cluster it runs in ("${IN_CLUSTER_NAME}"); multi-cluster destinations are not supported, omit name`);
-  }
   const namespace = requiredString(errors, dest.namespace, 'spec.destination.namespace', 'the namespace for namespaced objects that do not set one');
   if (namespace === undefined) return undefined;
   const problem = dns1123LabelProblem(namespace);
@@ -218,7 +211,7 @@ function readDestination(errors: Errors, value: unknown): ApplicationDestination
     errors.add('spec.destination.namespace', problem);
     return undefined;
   }
-  return { namespace };
+  return { namespace, ...(server ? { server } : {}), ...(clusterName ? { name: clusterName } : {}) };
 }
 
 function readSyncOptions(errors: Errors, value: unknown): SyncOptions {

@@ -18,6 +18,7 @@ import { APPLICATION_API_VERSION, APPLICATION_KIND, type Application, type Ignor
 import { GitError, type GitSource } from '../git/index.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { KubeError } from '../kube/errors.ts';
+import { isAbortError } from '../kube/transport.ts';
 import type { JsonObject } from '../json.ts';
 import { OperationError } from '../queue/errors.ts';
 import { keys, type Keys } from '../queue/keys.ts';
@@ -42,14 +43,20 @@ import { FailureStore, retryWaitMs, type FailureStage } from './failures.ts';
 import { bounded } from '../bounded.ts';
 import { formatRenderError } from '../render/format.ts';
 import { statusAfterOperation, statusFromState, statusPatch } from './status-mirror.ts';
-import { TrackedObjects } from './tracked-objects.ts';
 import { PostSyncAfterRollout } from './post-sync.ts';
 import { RedisHookLedger } from '../queue/hook-ledger.ts';
+import { ClusterPool, ClusterUnavailableError, type ClusterConnection, type ClusterPoolOptions } from './clusters.ts';
+import type { ClusterEntry } from '../kube/clusters.ts';
 
 export interface ControllerOptions {
   readonly apps: readonly Application[];
   readonly git: GitSource;
+  /** The controller's own cluster: Application resources, and apps that name no other cluster. */
   readonly kube: KubeClient;
+  /** The registered destination clusters as they are now (src/kube/clusters.ts); default: the own cluster only. */
+  readonly clusters?: () => readonly ClusterEntry[];
+  /** Timing of the other clusters' connections and probes (src/controller/clusters.ts). */
+  readonly clusterConnections?: Pick<ClusterPoolOptions, 'client' | 'probeIntervalMs' | 'probeTimeoutMs'>;
   readonly redisUrl: string;
   /** Redis key prefix; processes sharing work must share it. */
   readonly prefix?: string;
@@ -123,7 +130,7 @@ export class Controller {
     private readonly redis: Redis,
     private readonly history: HistoryStore,
     private readonly poller: PollScheduler,
-    private readonly tracked: TrackedObjects,
+    private readonly clusters: ClusterPool,
     private readonly keys: Keys,
   ) {
     this.apps = new Map(opts.apps.map((a) => [a.name, a]));
@@ -159,8 +166,15 @@ export class Controller {
     const redis = health.connect(opts.redisUrl);
     const history = new HistoryStore(redis, { prefix: k.bullPrefix });
     const poller = new PollScheduler({ queue });
-    const tracked = new TrackedObjects(opts.kube, (label) => controller?.noticeChange(label));
-    controller = new Controller(opts, queue, redis, history, poller, tracked, k);
+    const clusters = new ClusterPool({
+      home: opts.kube,
+      ...(opts.clusters === undefined ? {} : { registry: opts.clusters }),
+      ...opts.clusterConnections,
+      onChange: (label) => controller?.noticeChange(label),
+      onReachability: (key) => void controller?.clusterChanged(key),
+      log: (line) => controller?.log(line),
+    });
+    controller = new Controller(opts, queue, redis, history, poller, clusters, k);
     controller.worker = await startWorker({
       connection: opts.redisUrl,
       prefix: k.bullPrefix,
@@ -219,7 +233,16 @@ export class Controller {
 
   /** The app's objects in the watch cache (what it manages, as last seen). */
   liveObjects(app: Application): JsonObject[] {
-    return this.tracked.objectsOf(appLabelValue(appRef(app)));
+    const cluster = this.clusters.lookup(app);
+    return cluster.ok ? cluster.connection.tracked.objectsOf(appLabelValue(appRef(app))) : [];
+  }
+
+  /** A cluster went down or answers again: its apps are looked at now (Unknown with the reason, or synced again). */
+  private async clusterChanged(key: string): Promise<void> {
+    for (const app of this.apps.values()) {
+      if (this.stopped) return;
+      if (this.clusters.keyOf(app) === key) await this.queue.requestSync(app.name, { trigger: 'poll' }).catch((e: Error) => this.backgroundFailed(app.name, 'poll', e));
+    }
   }
 
   /** Polls every app now (after a Redis outage or restart). */
@@ -259,7 +282,7 @@ export class Controller {
     for (const timer of this.debounce.values()) clearTimeout(timer);
     for (const timer of this.healTimers.values()) clearTimeout(timer);
     await this.worker?.close({ timeoutMs: 10_000 });
-    this.tracked.stop();
+    this.clusters.stop();
     this.rollouts.stop();
     await this.queue.close();
     this.redis.disconnect();
@@ -274,12 +297,19 @@ export class Controller {
     return { store: this.rollouts.store, history: this.history, queue: this.queue, git: this.opts.git };
   }
 
-  /** Git, the cluster, the watch cache and the render cache: what compares and syncs run with (the API's diffs and dry runs too). */
-  get ctx(): SyncContext {
+  /** Git, the app's cluster, its watch cache and the render cache: what the API's diffs and resource trees run with. */
+  contextFor(app: Application): SyncContext {
+    const cluster = this.clusters.lookup(app);
+    if (!cluster.ok) throw new ClusterUnavailableError(`${app.name}: ${cluster.message}`);
+    return this.contextOf(cluster.connection);
+  }
+
+  /** What compares and syncs of an app in `cluster` run with. */
+  private contextOf(cluster: ClusterConnection): SyncContext {
     return {
       git: this.opts.git,
-      kube: this.opts.kube,
-      liveSource: this.tracked,
+      kube: cluster.kube,
+      liveSource: cluster.tracked,
       renderCache: this.renderCache,
       hookLedger: this.hookLedger,
       ...(this.opts.ignoreDifferences === undefined ? {} : { ignoreDifferences: this.opts.ignoreDifferences }),
@@ -288,8 +318,8 @@ export class Controller {
   }
 
   /** What an operation runs with: its kube client bound to the job's signal, so a stopped job writes nothing more. */
-  private operationCtx(signal: AbortSignal): SyncContext {
-    return { ...this.ctx, kube: this.opts.kube.withSignal(signal), signal };
+  private operationCtx(cluster: ClusterConnection, signal: AbortSignal): SyncContext {
+    return { ...this.contextOf(cluster), kube: cluster.kube.withSignal(signal), signal };
   }
 
   /** A tracked object changed: refresh its app soon (events of one sync collapse into one refresh). */
@@ -312,19 +342,40 @@ export class Controller {
   private async handle(op: Operation, signal: AbortSignal): Promise<OperationResult | AppState | RolloutState | undefined> {
     const app = this.apps.get(op.app);
     if (app === undefined) return undefined;
+    const lookup = this.clusters.lookup(app);
+    if (!lookup.ok) return this.clusterUnavailable(app, lookup.message, signal);
+    const cluster = lookup.connection;
+    try {
+      return await this.handleIn(app, cluster, op, AbortSignal.any([signal, cluster.signal]));
+    } catch (e) {
+      // The cluster went down mid-operation: its requests were cut rather than left to time out holding this worker.
+      if (!isAbortError(e) || signal.aborted || !cluster.signal.aborted) throw e;
+      const now = this.clusters.lookup(app);
+      return this.clusterUnavailable(app, now.ok ? `cluster ${cluster.entry.name} went down during the operation` : now.message, signal);
+    }
+  }
+
+  /** An unknown or unreachable cluster: nothing about the app can be known, and the reason is its state. */
+  private async clusterUnavailable(app: Application, message: string, signal: AbortSignal): Promise<AppState> {
+    const previous = await this.state(app.name);
+    return this.saveState(app, { ...stateFromError(app.name, message, previous, new Date()), health: 'Unknown' }, signal);
+  }
+
+  private async handleIn(app: Application, cluster: ClusterConnection, op: Operation, signal: AbortSignal): Promise<OperationResult | AppState | RolloutState | undefined> {
+    const previous = await this.state(app.name);
+    const kube = cluster.kube.withSignal(signal);
     const active = await this.rollouts.active(app.name);
     // a refresh (the watch, or a look the rollout asked for) of an app mid-rollout moves the rollout on
-    if (op.kind === 'refresh' && active !== undefined) return this.afterRollout(app, await this.rollouts.look(app, active, this.opts.kube.withSignal(signal), this.rollbackSync(app, active.id, signal)), signal);
+    if (op.kind === 'refresh' && active !== undefined) return this.afterRollout(app, cluster, await this.rollouts.look(app, active, kube, this.rollbackSync(app, cluster, active.id, signal)), signal);
     // PostSync hooks a rollout that has ended may still owe (also after a crash)
-    if (active === undefined) await this.postSync.settle(app, this.operationCtx(signal));
-    const previous = await this.state(app.name);
+    if (active === undefined) await this.postSync.settle(app, this.operationCtx(cluster, signal));
     const trigger: SyncTrigger | 'refresh' = op.kind === 'sync' ? op.request.trigger : 'refresh';
     const revision = op.kind === 'sync' && op.request.revision !== undefined ? op.request.revision : await this.rollouts.pinnedRevision(app);
     let compared: Comparison | RenderFailure;
     let inputs: CompareInputs | undefined;
     try {
       if (trigger === 'refresh' || isBackgroundTrigger(trigger)) {
-        inputs = await this.compareInputs(app, revision);
+        inputs = await this.compareInputs(app, cluster, revision);
         if (previous !== undefined && this.unchangedSince(app.name, inputs, previous)) {
           this.compares.reused++;
           const state = { ...previous, comparedAt: new Date().toISOString() };
@@ -334,7 +385,7 @@ export class Controller {
       }
       this.compares.full++;
       // kinds this process watches, and those the app had objects of (a restarted process may watch none yet)
-      compared = await compareApp({ ...this.operationCtx(signal), previousKinds: [...new Set([...this.tracked.kinds, ...(previous?.kinds ?? [])])] }, app, revision);
+      compared = await compareApp({ ...this.operationCtx(cluster, signal), previousKinds: [...new Set([...cluster.tracked.kinds, ...(previous?.kinds ?? [])])] }, app, revision);
     } catch (e) {
       if (!(e instanceof GitError || e instanceof KubeError)) throw e;
       await this.saveState(app, stateFromError(app.name, e.message, previous, new Date()), signal);
@@ -344,7 +395,7 @@ export class Controller {
       if (trigger !== 'refresh' && !isBackgroundTrigger(trigger)) throw OperationError.retryable(e.message, e);
       return undefined;
     }
-    if ('kinds' in compared) await this.tracked.watch(compared.kinds);
+    if ('kinds' in compared) await cluster.tracked.watch(compared.kinds);
     else await this.noteFailure(app.name, 'comparison', compared.revision, renderFailureLog(app, compared));
     let state = stateFromComparison(app.name, compared, previous, new Date());
     if (inputs !== undefined && state.sync === 'Synced' && state.message === undefined) this.syncedInputs.set(app.name, inputs.key);
@@ -353,7 +404,7 @@ export class Controller {
     // the revision a rollout is carrying out is applied already: a sync of it would only undo its pacing
     if (active !== undefined && compared.revision === active.revision) {
       await this.saveState(app, state, signal);
-      return this.afterRollout(app, await this.rollouts.look(app, active, this.opts.kube.withSignal(signal), this.rollbackSync(app, active.id, signal)), signal);
+      return this.afterRollout(app, cluster, await this.rollouts.look(app, active, kube, this.rollbackSync(app, cluster, active.id, signal)), signal);
     }
     if (active === undefined && 'kinds' in compared && state.sync === 'Synced' && state.health === 'Healthy') await this.rollouts.noteHealthy(app.name, compared.revision);
     if ((trigger === 'refresh' || isBackgroundTrigger(trigger)) && (await this.rollouts.store.isBad(app.name, compared.revision))) {
@@ -405,29 +456,30 @@ export class Controller {
       ...(choices.resources === undefined ? {} : { only: new Set(choices.resources) }),
     };
     const request = op.kind === 'sync' ? op.request : undefined;
-    const result = await this.runSync(app, op.jobId, options, signal, { state, compared, ...(request === undefined ? {} : { request }) });
+    const result = await this.runSync(app, cluster, op.jobId, options, signal, { state, compared, ...(request === undefined ? {} : { request }) });
     if (result.phase === 'Succeeded' && paced.length > 0 && 'kinds' in compared && compared.hooks.some((h) => h.phase === 'PostSync')) {
       await this.postSync.defer(app.name, { rollout: op.jobId, revision: compared.revision, operation: `${app.name}:${op.jobId}` });
     }
-    const started = await this.rollouts.start(app, op.jobId, result, paced, this.opts.kube.withSignal(signal), this.rollbackSync(app, op.jobId, signal));
-    return started === undefined ? result : this.afterRollout(app, started, signal);
+    const started = await this.rollouts.start(app, op.jobId, result, paced, kube, this.rollbackSync(app, cluster, op.jobId, signal));
+    return started === undefined ? result : this.afterRollout(app, cluster, started, signal);
   }
 
   /** A rollout that has just ended may owe PostSync hooks: they run (or are dropped) now. */
-  private async afterRollout(app: Application, state: RolloutState, signal: AbortSignal): Promise<RolloutState> {
-    if (!isActivePhase(state.phase)) await this.postSync.settle(app, this.operationCtx(signal));
+  private async afterRollout(app: Application, cluster: ClusterConnection, state: RolloutState, signal: AbortSignal): Promise<RolloutState> {
+    if (!isActivePhase(state.phase)) await this.postSync.settle(app, this.operationCtx(cluster, signal));
     return state;
   }
 
   /** Syncs and records the operation (history, state, the Application's status, failures, metrics). */
   private async runSync(
     app: Application,
+    cluster: ClusterConnection,
     id: string,
     opts: SyncOptions,
     signal: AbortSignal,
     known?: { state: AppState; compared: Comparison | RenderFailure; request?: SyncRequest },
   ): Promise<OperationResult> {
-    const result = await syncApp(this.operationCtx(signal), app, opts, known?.compared);
+    const result = await syncApp(this.operationCtx(cluster, signal), app, opts, known?.compared);
     signal.throwIfAborted();
     await this.history.record(app.name, historyEntry(id, result));
     this.opts.onOperation?.(result, known?.request ?? { trigger: opts.trigger, requestedAt: Date.parse(result.startedAt) });
@@ -445,21 +497,21 @@ export class Controller {
   }
 
   /** How a rollout's rollback syncs the whole app: a recorded sync with trigger rollback, one history entry per rollout. */
-  private rollbackSync(app: Application, rolloutId: string, signal: AbortSignal): (revision: string) => Promise<OperationResult> {
-    return (revision) => this.runSync(app, `${rolloutId}-rollback`, { trigger: 'rollback', revision, operation: `${app.name}:${rolloutId}-rollback` }, signal);
+  private rollbackSync(app: Application, cluster: ClusterConnection, rolloutId: string, signal: AbortSignal): (revision: string) => Promise<OperationResult> {
+    return (revision) => this.runSync(app, cluster, `${rolloutId}-rollback`, { trigger: 'rollback', revision, operation: `${app.name}:${rolloutId}-rollback` }, signal);
   }
 
-  private async saveState(app: Application, state: AppState, signal: AbortSignal): Promise<void> {
+  private async saveState(app: Application, state: AppState, signal: AbortSignal): Promise<AppState> {
     signal.throwIfAborted();
     await this.history.setState(app.name, state);
     // An app removed meanwhile (deleted, or its spec now invalid) keeps the status it has now.
-    if (!this.opts.mirrorStatus || !this.apps.has(app.name)) return;
+    if (!this.opts.mirrorStatus || !this.apps.has(app.name)) return state;
     const status = statusFromState(app, state, this.mirroredStatus(app));
     this.mirrored.set(app.name, status);
     // Only real changes are written (the reconcile time alone is not): a steady fleet costs the API server nothing.
     const { reconciledAt: _, ...content } = status;
     const fingerprint = JSON.stringify(content);
-    if (this.written.get(app.name) === fingerprint) return;
+    if (this.written.get(app.name) === fingerprint) return state;
     try {
       await this.opts.kube.withSignal(signal).patch(
         { apiVersion: APPLICATION_API_VERSION, kind: APPLICATION_KIND, namespace: app.namespace, name: app.name },
@@ -470,6 +522,7 @@ export class Controller {
     } catch (e) {
       this.log(`${app.name}: could not write the Application's status: ${(e as Error).message}`, { app: app.name });
     }
+    return state;
   }
 
   /**
@@ -478,9 +531,9 @@ export class Controller {
    * the commit and spec, and the global ignore rules are fixed for the process.) Read
    * before the compare, so a change during it makes the next one differ.
    */
-  private async compareInputs(app: Application, revision: string | undefined): Promise<CompareInputs> {
+  private async compareInputs(app: Application, cluster: ClusterConnection, revision: string | undefined): Promise<CompareInputs> {
     const { sha } = await this.opts.git.repository(app.spec.source.repoURL).resolve(revision ?? app.spec.source.targetRevision);
-    return { sha, key: JSON.stringify([sha, this.tracked.version(appLabelValue(appRef(app))), app]) };
+    return { sha, key: JSON.stringify([sha, cluster.key, cluster.tracked.version(appLabelValue(appRef(app))), app]) };
   }
 
   /**

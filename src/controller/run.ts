@@ -19,6 +19,9 @@ import { gitSource, kubeClient } from '../connect.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { redisAvailable, startRedis } from '../queue/redis-server.ts';
 import { watchClusterApplications } from './cluster-apps.ts';
+import { ClusterUnavailableError } from './clusters.ts';
+import { kubeconfigEntries, watchClusterRegistry, type ClusterRegistryWatch } from './cluster-secrets.ts';
+import { kubeconfigContexts } from '../kube/kubeconfig.ts';
 import { Controller } from './controller.ts';
 import { pingRedis, redactUrl, waitUntilReachable } from './reachable.ts';
 import { rolloutOperations } from './rollout-operations.ts';
@@ -62,6 +65,8 @@ export async function runController(opts: {
   logger?: Logger;
   /** How long to wait for Redis and the cluster (default 60 s). */
   connectTimeoutMs?: number;
+  /** Where cluster Secrets are read (default: the Applications' namespace, else the client's default namespace). */
+  clusterSecretsNamespace?: string;
 }): Promise<RunningController | string> {
   const logger = opts.logger ?? createLogger();
   let kube: KubeClient;
@@ -86,9 +91,14 @@ export async function runController(opts: {
     get applications() {
       return controller?.applications ?? [];
     },
-    get ctx() {
+    contextFor(app) {
       if (controller === undefined) throw new ApiError('Unavailable', `the controller is not running yet: ${waitingFor}`);
-      return controller.ctx;
+      try {
+        return controller.contextFor(app);
+      } catch (e) {
+        if (e instanceof ClusterUnavailableError) throw new ApiError('Unavailable', e.message);
+        throw e;
+      }
     },
     liveObjects: (app) => controller?.liveObjects(app) ?? [],
   };
@@ -137,10 +147,18 @@ export async function runController(opts: {
   if (opts.api.tokens.size === 0) logger.warn('no API tokens configured (--tokens FILE or --tokens-secret NS/NAME): every /api/v1 request answers 401');
   const fromCluster = 'namespace' in opts.apps ? opts.apps.namespace : undefined;
   const fixed = 'namespace' in opts.apps ? [] : opts.apps;
+  let registry: ClusterRegistryWatch;
+  try {
+    registry = await destinationClusters(kube, opts.server, opts.clusterSecretsNamespace ?? fromCluster ?? kube.defaultNamespace, logger);
+  } catch (e) {
+    await stopAll();
+    return `cluster Secrets: ${(e as Error).message}`;
+  }
   controller = await Controller.start({
     apps: fixed,
     git: gitSource(opts.cacheDir, 1_000, (fetch, ms) => metrics.gitFetched(fetch, ms / 1000)),
     kube,
+    clusters: registry.entries,
     redisUrl,
     concurrency: opts.concurrency,
     mirrorStatus: fromCluster !== undefined,
@@ -171,10 +189,23 @@ export async function runController(opts: {
     apiUrl,
     stop: async () => {
       watch?.stop();
+      await registry.stop();
       await api.close();
       await running.stop();
       await kube.close();
       await stopRedis();
     },
   };
+}
+
+/**
+ * The clusters apps may name: the kubeconfig's contexts (not with --server, which has no
+ * kubeconfig) and the cluster Secrets in `namespace`, watched.
+ */
+async function destinationClusters(kube: KubeClient, server: string | undefined, namespace: string, logger: Logger): Promise<ClusterRegistryWatch> {
+  const { contexts, skipped } = server === undefined ? kubeconfigContexts() : { contexts: new Map(), skipped: [] };
+  for (const line of skipped) logger.warn(`kubeconfig context not registered as a cluster: ${line}`);
+  const registry = await watchClusterRegistry(kube, namespace, kubeconfigEntries(contexts), (line) => logger.error(line));
+  logger.info(`destination clusters: ${registry.entries().map((c) => `${c.name} (${c.from})`).join(', ')}`);
+  return registry;
 }

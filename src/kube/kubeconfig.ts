@@ -59,15 +59,53 @@ function inCluster(host: string, port: string): ConnectionSettings {
 type Named<T> = { name?: unknown } & Record<string, T>;
 
 export function fromKubeconfigFile(file: string): ConnectionSettings | undefined {
-  const config = parse(readFileSync(file, 'utf8')) as Record<string, unknown> | null;
-  const where = (what: string) => `${file}: ${what}`;
+  const config = readKubeconfig(file);
+  return contextSettings(config, file, config?.['current-context'], 'current-context');
+}
+
+type Kubeconfig = Record<string, unknown> | null;
+
+function readKubeconfig(file: string): Kubeconfig {
+  return parse(readFileSync(file, 'utf8')) as Kubeconfig;
+}
+
+/**
+ * Every context of the kubeconfig kubectl would read, by name, as settings: the clusters a
+ * controller may deploy to by `destination.name` (the context name) or `destination.server`.
+ * Contexts that need client-node (exec plugins, auth providers) or several merged files are
+ * left out, each with the reason.
+ */
+export function kubeconfigContexts(env: NodeJS.ProcessEnv = process.env): { contexts: Map<string, ConnectionSettings>; skipped: string[] } {
+  const contexts = new Map<string, ConnectionSettings>();
+  const skipped: string[] = [];
+  const configured = env['KUBECONFIG'];
+  const files = configured !== undefined && configured !== '' ? configured.split(path.delimiter).filter((f) => f !== '') : [path.join(env['HOME'] ?? homedir(), '.kube', 'config')];
+  if (files.length !== 1) return { contexts, skipped: [`KUBECONFIG names ${files.length} files: their contexts are not registered as clusters`] };
+  const file = files[0]!;
+  if (!existsSync(file)) return { contexts, skipped };
+  const config = readKubeconfig(file);
+  const list = Array.isArray(config?.['contexts']) ? (config['contexts'] as Named<unknown>[]) : [];
+  for (const { name } of list) {
+    if (typeof name !== 'string') continue;
+    try {
+      const settings = contextSettings(config, file, name, `context ${name}`);
+      if (settings === undefined) skipped.push(`${file}: context ${name}: its user authenticates with an exec plugin or auth provider`);
+      else contexts.set(name, settings);
+    } catch (e) {
+      skipped.push((e as Error).message);
+    }
+  }
+  return { contexts, skipped };
+}
+
+function contextSettings(config: Kubeconfig, file: string, contextName: unknown, what: string): ConnectionSettings | undefined {
+  const where = (problem: string) => `${file}: ${problem}`;
   const byName = (list: unknown, key: string, name: unknown): Record<string, unknown> | undefined => {
     const entry = (Array.isArray(list) ? (list as Named<unknown>[]) : []).find((e) => e.name === name)?.[key];
     return typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>) : undefined;
   };
-  const contextName = config?.['current-context'];
   const context = byName(config?.['contexts'], 'context', contextName);
-  if (context === undefined) throw new Error(where(`no context named ${JSON.stringify(contextName)} (current-context)`));
+  if (context === undefined) throw new Error(where(`no context named ${JSON.stringify(contextName)} (${what})`));
   const cluster = byName(config?.['clusters'], 'cluster', context['cluster']);
   if (cluster === undefined || typeof cluster['server'] !== 'string') throw new Error(where(`context ${String(contextName)}: no cluster with a server`));
   const user = byName(config?.['users'], 'user', context['user']) ?? {};

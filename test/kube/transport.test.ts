@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +8,7 @@ import type { TLSSocket } from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KubeError } from '../../src/kube/errors.ts';
 import { isAbortError, Transport } from '../../src/kube/transport.ts';
+import { makeCertificates, type TestCertificates } from '../support/certificates.ts';
 
 /** The HTTP edge against servers that misbehave on purpose: silent, slow, gone. */
 
@@ -136,20 +136,12 @@ describe('Transport.stream', () => {
 
 describe('TLS', () => {
   let dir: string;
-  const pem: Record<'ca' | 'serverCert' | 'serverKey' | 'clientCert' | 'clientKey', Buffer> = {} as never;
+  let pem: TestCertificates;
 
-  /** A CA, a server certificate for the name "kube-api" and a client certificate for CN=ann, made with openssl. */
+  /** A CA, a server certificate for the name "kube-api" and a client certificate for CN=ann. */
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'sluice-tls-'));
-    const ssl = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-    ssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=test-ca']);
-    for (const [name, subject, ext] of [['server', '/CN=kube-api', 'subjectAltName=DNS:kube-api'], ['client', '/CN=ann', 'extendedKeyUsage=clientAuth']] as const) {
-      ssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject]);
-      await writeFile(path.join(dir, `${name}.ext`), `${ext}\n`);
-      ssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '1', '-extfile', `${name}.ext`]);
-    }
-    const read = (f: string) => readFile(path.join(dir, f));
-    Object.assign(pem, { ca: await read('ca.crt'), serverCert: await read('server.crt'), serverKey: await read('server.key'), clientCert: await read('client.crt'), clientKey: await read('client.key') });
+    pem = await makeCertificates(dir, 'kube-api', 'ann');
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
