@@ -3,7 +3,7 @@
  * file map, and a chart repository served by a local node HTTP server (`helm package` +
  * `helm repo index`), counting its requests.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -32,14 +32,24 @@ export function readTree(root: string, prefix: string, out = new Map<string, str
   return out;
 }
 
-/** The bundled Helm run as a user would, in a throwaway HOME; its stdout. */
-export function helmOracle(args: readonly string[]): string {
-  const home = mkdtempSync(join(tmpdir(), 'sluice-helm-oracle-'));
+/** The bundled Helm run as a user would, in `home` (default: a throwaway one); its stdout. */
+export function helmOracle(args: readonly string[], home?: string): string {
+  const dir = home ?? mkdtempSync(join(tmpdir(), 'sluice-helm-oracle-'));
   try {
-    return execFileSync(bundledHelm(), [...args], { env: { HOME: home, PATH: process.env['PATH'] ?? '' }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    return execFileSync(bundledHelm(), [...args], { env: { HOME: dir, PATH: process.env['PATH'] ?? '' }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   } finally {
-    rmSync(home, { recursive: true, force: true });
+    if (home === undefined) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** helmOracle without blocking the event loop: for commands that talk to a server in this process. */
+export function helmOracleAsync(args: readonly string[], home: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(bundledHelm(), [...args], { env: { HOME: home, PATH: process.env['PATH'] ?? '' }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error === null) resolve(stdout);
+      else reject(new Error(`helm ${args.join(' ')}: ${stderr}`));
+    });
+  });
 }
 
 /** A multi-document YAML stream as plain objects, in order. */
