@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { HelmBinary } from './helm-binary.ts';
@@ -97,4 +98,9 @@ async function archiveIn(dir: string): Promise<string | undefined> {
   const names = await readdir(dir).catch(() => [] as string[]);
   const archive = names.find((n) => n.endsWith('.tgz'));
   return archive === undefined ? undefined : join(dir, archive);
+}
+
+/** Where charts are cached when nothing else is configured: SLUICE_CHART_CACHE, else $XDG_CACHE_HOME/sluice/charts. */
+export function defaultChartCacheDir(): string {
+  return process.env['SLUICE_CHART_CACHE'] || join(process.env['XDG_CACHE_HOME'] || join(homedir(), '.cache'), 'sluice', 'charts');
 }
