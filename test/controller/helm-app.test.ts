@@ -68,21 +68,21 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('a Helm chart app, synced 
     (await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name }))?.['data'] as JsonObject | undefined;
 
   it('renders the chart with the app\'s values and syncs it; a new commit of a value file syncs again', async () => {
-    const first = await until('chart synced', async () => data('web', 'shop-values'));
+    const first = await until('chart synced', async () => data('web', 'shop-values'), 60_000);
     expect(first).toMatchObject({ a: 'from-prod', b: 'from-values-one', e: 'from-inline', count: 'int64=3' });
     const state = await until('Synced', async () => {
       const s = await controller.state('web');
       return s?.sync === 'Synced' ? s : undefined;
-    });
+    }, 60_000);
     expect(state.resources).toEqual([expect.objectContaining({ key: 'ConfigMap/web/shop-values', status: 'Synced' })]);
 
     await repo.commit({ 'env/prod.yaml': 'a: from-prod-2\n' }, 'prod values');
-    await until('new values applied', async () => ((await data('web', 'shop-values'))?.['a'] === 'from-prod-2' ? true : undefined));
+    await until('new values applied', async () => ((await data('web', 'shop-values'))?.['a'] === 'from-prod-2' ? true : undefined), 60_000);
   });
 
   it('answers .Capabilities with the destination cluster\'s version and API groups; the release is named after the app', async () => {
     const version = (await kube.getDocument('/version'))?.['gitVersion'];
-    const facts = await until('facts synced', async () => data('facts', 'facts-facts'));
+    const facts = await until('facts synced', async () => data('facts', 'facts-facts'), 60_000);
     expect(facts).toEqual({ kubeVersion: version, minor: expect.any(String), hasCronJob: 'true', hasWidgets: 'false' });
     const pdb = await kube.get({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', namespace: 'facts', name: 'facts' });
     expect(pdb).toBeDefined();
