@@ -16,7 +16,7 @@ import { parse as parseYaml } from 'yaml';
 import type { FileContents } from './directory.ts';
 import { chartFile, helmFailure, helmTemplateArgs, objectsFromHelmOutput, resolveValueFile, type Capabilities, type HelmSettings } from './helm.ts';
 import type { ChartFetcher } from './helm-repo.ts';
-import { detectNetworkIsolation, findExecutable, runBounded, sandboxEnvironment, type NetworkIsolationLookup } from './kustomize-binary.ts';
+import { detectNetworkIsolation, findExecutable, runBounded, sandboxEnvironment, UNSHARE_ARGS, type NetworkIsolationLookup } from './kustomize-binary.ts';
 import { layerBinary } from './layer-binaries.ts';
 import { checkRenderPath, checkSymlink, isUnder } from './paths.ts';
 import { DEFAULT_RENDER_LIMITS, type RenderError, type RenderLimits, type RenderResult } from './types.ts';
@@ -89,8 +89,8 @@ export async function renderHelmChart(files: ReadonlyMap<string, FileContents>, 
   if (!selected.ok) return { ok: false, errors: selected.errors };
   const values = valueFiles(files, dir, options.settings);
   if (!values.ok) return { ok: false, errors: values.errors };
-  const root_ = await mkdtemp(join(tmpdir(), 'sluice-helm-'));
-  const checkout: Checkout = { root: root_, repo: join(root_, 'repo'), home: join(root_, 'home') };
+  const temp = await mkdtemp(join(tmpdir(), 'sluice-helm-'));
+  const checkout: Checkout = { root: temp, repo: join(temp, 'repo'), home: join(temp, 'home') };
   try {
     await mkdir(checkout.home, { recursive: true, mode: 0o700 });
     for (const key of selected.files) await writeNew(join(checkout.repo, key), files.get(key)!);
@@ -104,7 +104,7 @@ export async function renderHelmChart(files: ReadonlyMap<string, FileContents>, 
     }
     const args = helmTemplateArgs(options.settings, join(checkout.repo, dir), valuePaths, options.capabilities);
     const isolation = await (options.findNetworkIsolation ?? detectNetworkIsolation)();
-    const [command, commandArgs] = isolation === undefined ? [options.binary.path, args] : [isolation, ['--net', '--map-root-user', '--', options.binary.path, ...args]];
+    const [command, commandArgs] = isolation === undefined ? [options.binary.path, args] : [isolation, [...UNSHARE_ARGS, options.binary.path, ...args]];
     const timeoutMs = options.timeoutMs ?? DEFAULT_HELM_TIMEOUT_MS;
     const file = chartFile(dir);
     const run = await runBounded(command, commandArgs, { cwd: checkout.home, timeoutMs, maxOutputBytes: limits.maxTotalBytes, env: helmEnvironment(checkout.home) });

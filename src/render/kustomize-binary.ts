@@ -81,7 +81,7 @@ export interface KustomizeBinaryOptions {
 export type NetworkIsolationLookup = () => Promise<string | undefined>;
 
 /** A new network namespace (only a loopback interface, down) inside a new user namespace, so no privilege is needed. */
-const UNSHARE_ARGS = ['--net', '--map-root-user', '--'];
+export const UNSHARE_ARGS: readonly string[] = ['--net', '--map-root-user', '--'];
 
 let isolation: Promise<string | undefined> | undefined;
 
