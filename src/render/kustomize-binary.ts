@@ -81,7 +81,7 @@ export interface KustomizeBinaryOptions {
 export type NetworkIsolationLookup = () => Promise<string | undefined>;
 
 /** A new network namespace (only a loopback interface, down) inside a new user namespace, so no privilege is needed. */
-const UNSHARE_ARGS = ['--net', '--map-root-user', '--'];
+export const UNSHARE_ARGS: readonly string[] = ['--net', '--map-root-user', '--'];
 
 let isolation: Promise<string | undefined> | undefined;
 
@@ -150,16 +150,18 @@ async function writeCheckout(checkout: string, files: ReadonlyMap<string, FileCo
   return undefined;
 }
 
-type RunResult =
+export type RunResult =
   | { outcome: 'exited'; code: number | null; stdout: string; stderr: string }
   | { outcome: 'timeout' }
   | { outcome: 'too-large' }
   | { outcome: 'not-started'; reason: string };
 
-interface RunOptions {
+export interface RunOptions {
   readonly cwd: string;
   readonly timeoutMs: number;
   readonly maxOutputBytes: number;
+  /** The child's whole environment (default: `sandboxEnvironment(cwd)`). */
+  readonly env?: Record<string, string>;
 }
 
 /** A proxy nobody listens on: Go's HTTP client and git both send every non-loopback request there, and fail. */
@@ -188,9 +190,9 @@ export function sandboxEnvironment(home: string, path: string = process.env['PAT
 }
 
 /** Runs the binary in the sandbox environment, killing its process group on timeout or oversized output. */
-function runBounded(command: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
+export function runBounded(command: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
   return new Promise((resolve) => {
-    const env = sandboxEnvironment(options.cwd);
+    const env = options.env ?? sandboxEnvironment(options.cwd);
     // Its own process group, so a kill also reaches anything it started (which would otherwise hold the pipes open).
     const child = spawn(command, args, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const stdout: Buffer[] = [];

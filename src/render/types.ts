@@ -35,6 +35,8 @@ export const RENDER_ERROR_CODES = [
   'PATCH_FAILED',
   'KUSTOMIZE_FAILED',
   'KUSTOMIZE_UNAVAILABLE',
+  'HELM_FAILED',
+  'HELM_UNAVAILABLE',
   'TOO_MANY_ERRORS',
 ] as const;
 export type RenderErrorCode = (typeof RENDER_ERROR_CODES)[number];

