@@ -253,7 +253,9 @@ async function apiFaultsFigure(env: Env): Promise<Figure> {
 
 async function malformedFigure(env: Env): Promise<Figure> {
   const repo = await env.git.createRepo('malformed');
-  await repo.commit(goodApp('good'), 'good');
+  const good = Object.fromEntries(Object.entries(goodApp('good')).filter(([, text]) => text !== null));
+  await repo.commit(good, 'good');
+  const present = new Set(Object.keys(good));
   const app = testApplication({ name: 'malformed', repoURL: repo.url, intervalMs: 300 });
   const fields: { line: string; revision?: string }[] = [];
   const controller = await Controller.start({
@@ -285,7 +287,13 @@ async function malformedFigure(env: Env): Promise<Figure> {
     const revisions: { sha: string; name: string; render: boolean }[] = [];
     for (let i = 0; i < SIZE.malformed; i++) {
       const { defect, files } = malformedRevision(i);
-      const sha = await repo.commit(files, `malformed ${i}: ${defect.name}`);
+      // git deletes only files that exist
+      const change = Object.fromEntries(Object.entries(files).filter(([f, text]) => text !== null || present.has(f)));
+      const sha = await repo.commit(change, `malformed ${i}: ${defect.name}`);
+      for (const [f, text] of Object.entries(change)) {
+        if (text === null) present.delete(f);
+        else present.add(f);
+      }
       revisions.push({ sha, name: defect.name, render: defect.render });
       const logged = await until(`revision ${i} (${defect.name}) to be logged`, () => fields.find((f) => f.revision === sha) ?? false, 30_000, 20).catch(() => undefined);
       const state = await controller.state('malformed');
