@@ -49,6 +49,7 @@ const SIZE = FULL
   : { killObjects: 100, kills: 3, outages: 3, outageObjects: 50, twoRevisions: 4, faultObjects: 50, faultRevisions: 3, malformed: 2 * DEFECTS.length };
 const ONLY = new Set((process.env['FAULTS_ONLY'] ?? 'a,b,c,d,e,f,g').split(','));
 const TAKEOVER_TARGET_MS = 5_000;
+const FAULT_EVERY = 25;
 
 interface Figure {
   readonly id: string;
@@ -213,11 +214,13 @@ async function twoControllersFigure(env: Env): Promise<Figure> {
 async function apiFaultsFigure(env: Env): Promise<Figure> {
   const kinds: ProxyFault[] = [{ status: 500, reason: 'InternalError' }, { status: 429, reason: 'TooManyRequests' }, { status: 409, reason: 'Conflict' }, 'reset'];
   const injected = new Map<string, number>();
-  // every 7th request that is not a watch gets the next fault in turn
+  // every 25th request that is not a watch gets the next fault in turn; a 409 Conflict (optimistic
+  // concurrency) only ever answers an update or patch, so another request due one gets a 500 instead
   const proxy = await startCountingProxy(env.cluster.url, {
     fault: (request, index) => {
-      if (request.path.includes('watch=') || index % 7 !== 3) return undefined;
-      const fault = kinds[Math.floor(index / 7) % kinds.length]!;
+      if (request.path.includes('watch=') || index % FAULT_EVERY !== 3) return undefined;
+      const due = kinds[Math.floor(index / FAULT_EVERY) % kinds.length]!;
+      const fault = due !== 'reset' && due.status === 409 && !['PATCH', 'PUT'].includes(request.method) ? kinds[0]! : due;
       const label = fault === 'reset' ? 'reset' : String(fault.status);
       injected.set(label, (injected.get(label) ?? 0) + 1);
       return fault;
@@ -234,18 +237,19 @@ async function apiFaultsFigure(env: Env): Promise<Figure> {
     for (let v = 0; v <= SIZE.faultRevisions; v++) {
       const from = env.requests.length;
       if (v > 0) await repo.commit(versionedConfigMaps('app', SIZE.faultObjects, v), `v${v}`);
-      await until(`v${v} synced through the faults`, async () => (await configMapsAt(env.kube, 'flaky', v)) === SIZE.faultObjects, 120_000, 50);
+      await until(`v${v} synced through the faults`, async () => (await configMapsAt(env.kube, 'flaky', v)) === SIZE.faultObjects, Number(process.env['FAULTS_WAIT_MS'] ?? 120_000), 50);
       converged++;
       if (v > 0) notOnce += [...writesIn(env.requests.slice(from), 'flaky').values()].filter((n) => n !== 1).length;
     }
   } finally {
+    if (process.env['FAULTS_DEBUG']) console.log(env.lines.filter((l) => l.startsWith('flaky')).slice(0, 8).join('\n'));
     await controller.stop();
     await kube.close();
     await proxy.stop();
   }
   return {
     id: 'd',
-    what: `API server faults (1 in 7 requests: ${kinds.map((k) => (k === 'reset' ? 'reset' : k.status)).join('/')}), ${SIZE.faultObjects} objects, ${SIZE.faultRevisions + 1} revisions`,
+    what: `API server faults (1 in ${FAULT_EVERY} requests: ${kinds.map((k) => (k === 'reset' ? 'reset' : k.status)).join('/')}), ${SIZE.faultObjects} objects, ${SIZE.faultRevisions + 1} revisions`,
     numbers: `converged ${converged}/${SIZE.faultRevisions + 1}; faults injected ${[...injected].map(([k, n]) => `${k}×${n}`).join(', ')} of ${proxy.requests.length} requests; objects not written exactly once per revision ${notOnce}; ${Math.round((Date.now() - started) / 1000)} s`,
     ok: converged === SIZE.faultRevisions + 1 && notOnce === 0,
   };
