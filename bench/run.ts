@@ -23,6 +23,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   webhook: () => import('./webhook.ts'),
   start: () => import('./start.ts'),
   rollout: () => import('./rollout.ts'),
+  faults: () => import('./faults.ts'),
 };
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -1,33 +1,93 @@
 import { execFile } from 'node:child_process';
-import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { lstat, readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { DEFAULT_SNAPSHOT_LIMITS, type Snapshot, type SnapshotLimits } from '../git/snapshot.ts';
+import { DEFAULT_SNAPSHOT_LIMITS, type SnapshotLimits } from '../git/snapshot.ts';
+
+/** What the renderer reads of a directory on disk: the same shape as a Git snapshot, read lazily. */
+export interface LocalTree {
+  readonly files: ReadonlyMap<string, Buffer>;
+  readonly symlinks: ReadonlyMap<string, string>;
+}
 
 /**
- * A directory on disk read into the same shape a Git snapshot has, so `sluice render DIR`
- * and `--repo` go through the same renderer. In a Git work tree the files are those Git
- * would commit (tracked or untracked, not ignored) as they are on disk now; elsewhere,
- * everything but `.git`. Symlinks are reported, not followed: the renderer decides whether
- * they stay inside the root.
+ * A directory on disk in the shape a Git snapshot has, so `sluice render DIR` and `--repo` go
+ * through the same renderer. In a Git work tree the files are those Git would commit (tracked
+ * or untracked, not ignored) as they are on disk now; elsewhere, everything but `.git`.
+ * Symlinks are reported, not followed: the renderer decides whether they stay inside the root.
+ *
+ * Every file is listed but a file's bytes are read only when the renderer asks for them, so
+ * rendering one overlay of a large repository reads the files its kustomizations reach (or
+ * its directory holds), not the whole work tree: that was most of `sluice render`'s time.
+ * The byte limit counts what is read.
  */
-export async function readLocalTree(root: string, gitWorkTree: boolean, limits: SnapshotLimits = DEFAULT_SNAPSHOT_LIMITS): Promise<Snapshot> {
-  const paths = gitWorkTree ? await gitFiles(root) : await walk(root, '');
-  if (paths.length > limits.maxFiles) throw new Error(`${root}: more than ${limits.maxFiles} files`);
-  const snapshot: Snapshot = { files: new Map(), symlinks: new Map() };
-  let totalBytes = 0;
-  for (const rel of paths) {
-    const abs = path.join(root, rel);
-    const stats = await lstat(abs).catch(() => undefined); // deleted but still tracked
-    if (stats?.isSymbolicLink()) {
-      snapshot.symlinks.set(rel, await readlink(abs));
-    } else if (stats?.isFile()) {
-      totalBytes += stats.size;
-      if (totalBytes > limits.maxTotalBytes) throw new Error(`${root}: files exceed ${limits.maxTotalBytes} bytes`);
-      snapshot.files.set(rel, await readFile(abs));
-    }
+export async function readLocalTree(root: string, gitWorkTree: boolean, limits: SnapshotLimits = DEFAULT_SNAPSHOT_LIMITS): Promise<LocalTree> {
+  const entries = gitWorkTree ? await classify(root, await gitFiles(root)) : await walk(root, '');
+  const files = entries.filter((e) => e.type === 'file').map((e) => e.path);
+  if (files.length > limits.maxFiles) throw new Error(`${root}: more than ${limits.maxFiles} files`);
+  const symlinks = new Map<string, string>();
+  for (const e of entries) if (e.type === 'symlink') symlinks.set(e.path, await readlink(path.join(root, e.path)));
+  return { files: new FilesOnDisk(root, files, limits.maxTotalBytes), symlinks };
+}
+
+interface Entry {
+  readonly path: string;
+  readonly type: 'file' | 'symlink';
+}
+
+/** A map of listed paths whose contents are read from disk on first `get`. */
+class FilesOnDisk implements ReadonlyMap<string, Buffer> {
+  private readonly listed: ReadonlySet<string>;
+  private readonly read = new Map<string, Buffer>();
+  private bytesRead = 0;
+
+  constructor(
+    private readonly root: string,
+    paths: readonly string[],
+    private readonly maxTotalBytes: number,
+  ) {
+    this.listed = new Set(paths);
   }
-  return snapshot;
+
+  get size(): number {
+    return this.listed.size;
+  }
+
+  has(key: string): boolean {
+    return this.listed.has(key);
+  }
+
+  get(key: string): Buffer | undefined {
+    if (!this.listed.has(key)) return undefined;
+    const cached = this.read.get(key);
+    if (cached !== undefined) return cached;
+    const bytes = readFileSync(path.join(this.root, key));
+    this.bytesRead += bytes.byteLength;
+    if (this.bytesRead > this.maxTotalBytes) throw new Error(`${this.root}: the files read exceed ${this.maxTotalBytes} bytes (at ${key})`);
+    this.read.set(key, bytes);
+    return bytes;
+  }
+
+  keys(): MapIterator<string> {
+    return this.listed.values();
+  }
+
+  *entries(): MapIterator<[string, Buffer]> {
+    for (const key of this.listed) yield [key, this.get(key)!];
+  }
+
+  *values(): MapIterator<Buffer> {
+    for (const key of this.listed) yield this.get(key)!;
+  }
+
+  forEach(visit: (value: Buffer, key: string, map: ReadonlyMap<string, Buffer>) => void): void {
+    for (const [key, value] of this.entries()) visit(value, key, this);
+  }
+
+  [Symbol.iterator](): MapIterator<[string, Buffer]> {
+    return this.entries();
+  }
 }
 
 async function gitFiles(root: string): Promise<string[]> {
@@ -37,13 +97,38 @@ async function gitFiles(root: string): Promise<string[]> {
   return [...new Set(stdout.split('\0').filter((p) => p !== ''))];
 }
 
-async function walk(root: string, dir: string): Promise<string[]> {
-  const out: string[] = [];
+/**
+ * What each listed path is on disk now, from one directory read per directory rather than a
+ * stat per file; a path deleted but still tracked, or a directory (a submodule), is left out.
+ */
+async function classify(root: string, paths: readonly string[]): Promise<Entry[]> {
+  const byDir = new Map<string, string[]>();
+  for (const p of paths) {
+    const dir = path.posix.dirname(p);
+    const inDir = byDir.get(dir);
+    if (inDir === undefined) byDir.set(dir, [p]);
+    else inDir.push(p);
+  }
+  const out: Entry[] = [];
+  for (const [dir, inDir] of byDir) {
+    const dirents = await readdir(path.join(root, dir), { withFileTypes: true }).catch(() => []);
+    const types = new Map(dirents.map((d) => [d.name, d.isSymbolicLink() ? 'symlink' : d.isFile() ? 'file' : undefined] as const));
+    for (const p of inDir) {
+      const type = types.get(path.posix.basename(p));
+      if (type !== undefined) out.push({ path: p, type });
+    }
+  }
+  return out;
+}
+
+async function walk(root: string, dir: string): Promise<Entry[]> {
+  const out: Entry[] = [];
   for (const entry of await readdir(path.join(root, dir), { withFileTypes: true })) {
     if (entry.name === '.git') continue;
     const rel = dir === '' ? entry.name : `${dir}/${entry.name}`;
     if (entry.isDirectory()) out.push(...(await walk(root, rel)));
-    else out.push(rel);
+    else if (entry.isSymbolicLink()) out.push({ path: rel, type: 'symlink' });
+    else if (entry.isFile()) out.push({ path: rel, type: 'file' });
   }
   return out;
 }

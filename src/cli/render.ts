@@ -1,11 +1,10 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import type { Snapshot } from '../git/snapshot.ts';
 import { renderSource } from '../render/index.ts';
 import { legacyOrder } from '../render/kustomize-order.ts';
 import { formatRenderError } from '../render/format.ts';
-import { readLocalTree, renderRoot } from './local-files.ts';
+import { readLocalTree, renderRoot, type LocalTree } from './local-files.ts';
 import { RENDER_USAGE } from './usage.ts';
 
 
@@ -40,7 +39,7 @@ export async function renderCommand(args: string[], out: NodeJS.WritableStream =
     return 2;
   }
 
-  let files: Snapshot;
+  let files: LocalTree;
   let renderPath: string;
   let origin: string;
   try {
@@ -64,12 +63,19 @@ export async function renderCommand(args: string[], out: NodeJS.WritableStream =
     return 1;
   }
 
-  const result = await renderSource(files.files, {
-    path: renderPath,
-    symlinks: files.symlinks,
-    recurse: !values['no-recurse'],
-    kustomizeBinary: values['no-kustomize-binary'] ? 'never' : 'auto',
-  });
+  let result;
+  try {
+    result = await renderSource(files.files, {
+      path: renderPath,
+      symlinks: files.symlinks,
+      recurse: !values['no-recurse'],
+      kustomizeBinary: values['no-kustomize-binary'] ? 'never' : 'auto',
+    });
+  } catch (e) {
+    // a local file that cannot be read, or too many bytes read (files are read as the renderer reaches them)
+    err.write(`sluice render: ${(e as Error).message}\n`);
+    return 1;
+  }
   if (!result.ok) {
     for (const e of result.errors) err.write(`${formatRenderError(e)}\n`);
     err.write(`sluice render: ${result.errors.length} error${result.errors.length === 1 ? '' : 's'}; nothing rendered from ${origin}\n`);

@@ -27,7 +27,7 @@ const WATCH_IDLE_GRACE_MS = 60_000;
 export interface KubeClientOptions extends TransportOptions {
   /** fieldManager when an operation names none (default "sluice") */
   readonly fieldManager?: string;
-  /** transient-failure retries inside every call (429/5xx/network); conflicts are never retried here */
+  /** transient-failure retries inside every call (429/5xx/network); of conflicts only a plain patch's are retried here (see patch) */
   readonly retry?: RetryPolicy;
   readonly discovery?: DiscoveryOptions;
 }
@@ -38,6 +38,9 @@ export interface KubeClientOptions extends TransportOptions {
  * discovery.ts), so after warm-up each call is exactly one HTTP request on a kept-alive
  * connection.
  */
+/** Re-sends of a plain (JSON, merge or strategic merge) patch answered 409 Conflict. */
+const PATCH_CONFLICT_RETRIES = 3;
+
 export class KubeClient {
   readonly discovery: DiscoveryCache;
   private readonly fieldManager: string;
@@ -151,7 +154,14 @@ export class KubeClient {
     const { path, subject } = await this.locate(ref);
     const query = this.writeQuery(options, options.type === 'apply' ? options.force : undefined);
     const target = options.subresource === undefined ? path : `${path}/${options.subresource}`;
-    const res = await this.send({ method: 'PATCH', path: target + query, subject, body: JSON.stringify(body), contentType: PATCH_CONTENT_TYPES[options.type] });
+    const request = { method: 'PATCH', path: target + query, subject, body: JSON.stringify(body), contentType: PATCH_CONTENT_TYPES[options.type] } as const;
+    let res = await this.send(request);
+    // A patch names no resourceVersion, so a 409 Conflict is the server losing a race with
+    // another writer, and the same patch is sent again (kubectl apply's patcher retries
+    // conflicts too). A server-side apply's 409 is a field-manager conflict: final.
+    for (let again = 0; again < PATCH_CONFLICT_RETRIES && options.type !== 'apply' && res.status === 409 && this.failure(res, subject).reason === 'Conflict'; again++) {
+      res = await this.send(request);
+    }
     return this.expect(res, subject);
   }
 

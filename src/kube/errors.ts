@@ -31,11 +31,25 @@ export class KubeError extends Error {
     return this.details.retryAfterSeconds;
   }
 
-  /** 429, 5xx, or no response at all: worth retrying after a pause */
+  /** 429, 5xx, or no response at all: worth retrying after a pause; not a 500 that is the request's own fault */
   get transient(): boolean {
-    return this.status === 0 || this.status === 429 || this.status >= 500;
+    return this.status === 0 || this.status === 429 || (this.status >= 500 && !this.rejectsBody);
+  }
+
+  /**
+   * A 500 the same request would get again: kube-apiserver's field manager fails a
+   * server-side apply whose body does not type against the kind's schema (a string for an
+   * int32, a field not in a CRD's schema, duplicate keys in a keyed list) with a plain error,
+   * which reaches the client as a 500 with no reason (kubernetes/kubernetes#139253, fabric8io
+   * /kubernetes-client#6927). The message is the only sign, so it is matched here, once.
+   */
+  get rejectsBody(): boolean {
+    return this.status === 500 && APPLY_BODY_ERRORS.some((prefix) => this.serverMessage.startsWith(prefix));
   }
 }
+
+/** structuredmerge.go's wording when the applied configuration, or the object merged from it, does not type as the kind. */
+const APPLY_BODY_ERRORS: readonly string[] = ['failed to create typed patch object', 'failed to convert new object'];
 
 /**
  * Discovery's answer that the cluster does not serve a kind (or its whole group/version):

@@ -140,15 +140,21 @@ async function check(kube: KubeClient, writes: readonly Write[], concurrency: nu
       if (e instanceof UnservedKindError) return;
       // Created by someone since the compare: the executor patches it instead; nothing more to know here.
       if (e instanceof KubeError && e.reason === 'AlreadyExists') return;
-      rejections.push(rejection(write.key, e));
+      rejections.push(rejection(write.key, e, request.verb === 'patch' && request.options.type !== 'apply'));
     }
   });
   rejections.sort((a, b) => (keyString(a.key) < keyString(b.key) ? -1 : 1));
   return { accepted, rejections };
 }
 
-function rejection(key: ResourceKey, e: unknown): Rejection {
+/**
+ * A 409 Conflict on a patch that names no resourceVersion is the server losing a race with
+ * another writer (its own retries ran out), not a verdict on the body: transient. On a
+ * server-side apply it is a field-manager conflict, which the same body meets again.
+ */
+function rejection(key: ResourceKey, e: unknown, plainPatch = false): Rejection {
   if (!(e instanceof KubeError)) throw e;
   const fields = [...new Set((e.details.causes ?? []).flatMap((c) => (c.field ? [c.field] : [])))];
-  return { key, message: e.message, fields, transient: e.transient };
+  const lostRace = plainPatch && e.status === 409 && e.reason === 'Conflict';
+  return { key, message: e.message, fields, transient: e.transient || lostRace };
 }

@@ -250,7 +250,7 @@ class FaultProxy {
       const fault = this.faults.shift();
       if (fault) {
         req.resume();
-        const body = JSON.stringify({ kind: 'Status', status: 'Failure', code: fault.status, reason: fault.status === 429 ? 'TooManyRequests' : 'InternalError', message: `injected; you sent ${req.headers.authorization ?? ''}` });
+        const body = JSON.stringify({ kind: 'Status', status: 'Failure', code: fault.status, reason: fault.status === 429 ? 'TooManyRequests' : fault.status === 409 ? 'Conflict' : 'InternalError', message: `injected; you sent ${req.headers.authorization ?? ''}` });
         res.writeHead(fault.status, { 'content-type': 'application/json', ...(fault.retryAfter ? { 'retry-after': fault.retryAfter } : {}) }).end(body);
         return;
       }
@@ -318,6 +318,18 @@ describe('transient failures', () => {
     expect(e.message).toContain('injected; you sent Bearer [redacted]');
     expect(e.message).not.toContain(token);
     proxy.faults.length = 0;
+  });
+
+  it('sends a plain patch again after a 409 Conflict (it names no resourceVersion), but not a server-side apply', async () => {
+    delays.length = 0;
+    await faulty.create(configMap('raced', 'default'));
+    proxy.faults.push({ status: 409 }, { status: 409 });
+    const patched = await faulty.patch(cmRef('default', 'raced'), { data: { a: '1' } }, { type: 'merge' });
+    expect([patched['data'], delays]).toEqual([{ a: '1' }, []]);
+    proxy.faults.push({ status: 409 });
+    const e = await failure(faulty.patch(cmRef('default', 'raced'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'raced' }, data: { a: '2' } }, { type: 'apply', force: true }));
+    expect([e.status, e.reason]).toEqual([409, 'Conflict']);
+    expect(proxy.faults).toEqual([]);
   });
 
   it('asks an exec credential plugin for the token (through client-node) and sends it', async () => {

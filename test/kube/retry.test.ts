@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { KubeError } from '../../src/kube/errors.ts';
 import { backoffDelay, withRetry, type Attempt, type RetryPolicy } from '../../src/kube/retry.ts';
 
-const error = (status: number, reason: string, retryAfterSeconds?: number) =>
-  new KubeError(status, reason, 'm', 'v1 ConfigMap default/x', retryAfterSeconds === undefined ? {} : { retryAfterSeconds });
+const error = (status: number, reason: string, retryAfterSeconds?: number, message = 'm') =>
+  new KubeError(status, reason, message, 'v1 ConfigMap default/x', retryAfterSeconds === undefined ? {} : { retryAfterSeconds });
+/** kube-apiserver 1.33's answer to a server-side apply whose body does not type (kubernetes/kubernetes#139253): 500, no reason. */
+const untypedApply = (message: string) => error(500, 'InternalError', undefined, message);
 
 /** Runs withRetry over a script of outcomes, recording attempts and sleeps. */
 async function run(script: readonly (KubeError | 'ok')[], policy: RetryPolicy = {}) {
@@ -45,6 +47,17 @@ describe('withRetry', () => {
     { name: '404 fails at once', script: [error(404, 'NotFound')], want: { outcome: '404 NotFound', attempts: 1, sleeps: [] } },
     { name: '422 fails at once', script: [error(422, 'Invalid')], want: { outcome: '422 Invalid', attempts: 1, sleeps: [] } },
     { name: 'conflict fails at once by default', script: [error(409, 'Conflict')], want: { outcome: '409 Conflict', attempts: 1, sleeps: [] } },
+    {
+      name: "an apply body that does not type fails at once (the same body gets the same 500)",
+      script: [untypedApply('failed to create typed patch object (default/web; apps/v1, Kind=Deployment): .spec.replicas: expected numeric (int or float), got string')],
+      want: { outcome: '500 InternalError', attempts: 1, sleeps: [] },
+    },
+    {
+      name: 'an applied object that does not convert fails at once',
+      script: [untypedApply('failed to convert new object (default/web; apps/v1, Kind=Deployment) to proper version: unrecognized type: int32')],
+      want: { outcome: '500 InternalError', attempts: 1, sleeps: [] },
+    },
+    { name: 'any other 500 is retried', script: [untypedApply('etcdserver: request timed out'), 'ok' as const], want: { outcome: 'ok', attempts: 2, sleeps: [75] } },
     { name: 'AlreadyExists is not a retryable conflict', script: [error(409, 'AlreadyExists')], policy: { conflicts: 3 }, want: { outcome: '409 AlreadyExists', attempts: 1, sleeps: [] } },
   ])('$name', async ({ script, policy, want }) => {
     expect(await run(script, policy)).toMatchObject(want);

@@ -13,6 +13,7 @@ import { renderSource } from '../../src/render/index.ts';
 import { detectKustomizeBinary, detectNetworkIsolation, renderWithKustomizeBinary, sandboxEnvironment, type KustomizeBinary } from '../../src/render/kustomize-binary.ts';
 import { kustomizeInputs } from '../../src/render/kustomize-refs.ts';
 import type { RenderResult } from '../../src/render/types.ts';
+import { remoteShapes } from '../support/escape-shapes.ts';
 
 interface CountingServer {
   readonly url: string;
@@ -46,23 +47,8 @@ describe('remote references are refused before any kustomize binary runs', () =>
   afterAll(() => server.close());
   afterEach(() => expect(server.requests).toEqual([]));
 
-  // `replacements: []` sends each of these past the native renderer to the binary fallback.
-  const shapes = (url: string): [string, Record<string, string>, { file: string; line: number; field: string }][] => [
-    ['an http resource URL', { 'app/kustomization.yaml': `replacements: []\nresources:\n- cm.yaml\n- ${url}/x.yaml\n`, 'app/cm.yaml': CM },
-      { file: 'app/kustomization.yaml', line: 4, field: 'resources[1]' }],
-    ['a remote base in a nested kustomization', {
-      'app/kustomization.yaml': 'replacements: []\nresources: [../base]\n',
-      'base/kustomization.yaml': `resources:\n  - ${url}/base/\n`,
-    }, { file: 'base/kustomization.yaml', line: 2, field: 'resources[0]' }],
-    ['a configMapGenerator file URL', {
-      'app/kustomization.yaml': `replacements: []\nconfigMapGenerator:\n- name: conf\n  files:\n  - data=${url}/data.txt\n`,
-    }, { file: 'app/kustomization.yaml', line: 5, field: 'configMapGenerator[0].files[0]' }],
-    ['a repo.git//path resource', { 'app/kustomization.yaml': `replacements: []\nresources: [${url}/repo.git//app]\n` },
-      { file: 'app/kustomization.yaml', line: 2, field: 'resources[0]' }],
-  ];
-
-  it.each(shapes('URL').map(([name]) => [name]))('%s: PATH_ESCAPE naming file, line and field, nothing fetched', async (name) => {
-    const [, tree, want] = shapes(server.url).find(([n]) => n === name)!;
+  it.each(remoteShapes('URL').map(({ name }) => [name]))('%s: PATH_ESCAPE naming file, line and field, nothing fetched', async (name) => {
+    const { files: tree, want } = remoteShapes(server.url).find((s) => s.name === name)!;
     // The real binary when there is one, so a missed reference would really be fetched.
     const result = await renderSource(files(tree), { path: 'app' });
     expect(errorsOf(result)).toEqual([{ file: want.file, line: want.line, code: 'PATH_ESCAPE', message: expect.stringContaining(`${want.field} "`) }]);

@@ -23,6 +23,17 @@ spec:
     metadata: {labels: {app: other}}
     spec: {containers: [{name: web, image: nginx}]}
 `;
+/** Types only as far as YAML goes: a server-side apply of it is a 500 from kube-apiserver 1.33's field manager. */
+const UNTYPED = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: three
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: nginx}]}
+`;
 const NAMESPACE = (name: string) => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n`;
 
 const writes = (log: readonly SimRequestLogEntry[]) =>
@@ -71,6 +82,21 @@ describe.skipIf(!gitAvailable())('the dry run before a sync', () => {
     const result = await syncApp(ctx, testApplication({ name: 'outside', repoURL: repo.url }), { trigger: 'manual' });
     expect(result.phase).toBe('Failed');
     expect(writes(log.slice(from))).toEqual([]);
+  });
+
+  it('fails a revision whose server-side apply does not type (a 500 from the API server) once, as a rejection, not an outage', async () => {
+    const repo = await server.createRepo('untyped');
+    await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'untyped' } });
+    await repo.commit({ 'app/config.yaml': CONFIG, 'app/deploy.yaml': UNTYPED }, 'first');
+    const from = log.length;
+    const app = testApplication({ name: 'untyped', repoURL: repo.url, syncOptions: { serverSideApply: true } });
+    const result = await syncApp(ctx, app, { trigger: 'manual' });
+    expect(result).toMatchObject({ phase: 'Failed', resources: [{ key: { kind: 'Deployment', name: 'web' }, action: 'failed' }] });
+    expect(result.message).toContain('apps/v1 Deployment untyped/web: 500 InternalError: failed to create typed patch object (untyped/web; apps/v1, Kind=Deployment): .spec.replicas: expected numeric (int or float), got string');
+    expect(writes(log.slice(from))).toEqual([]);
+    // asked once: the same body gets the same answer, so the client does not retry it
+    const deploymentDryRuns = log.slice(from).filter((r) => r.path.endsWith('/deployments/web') && r.query.getAll('dryRun').includes('All'));
+    expect(deploymentDryRuns.map((r) => `${r.method} ${r.status}`)).toEqual(['PATCH 500']);
   });
 
   it('syncs a valid revision into a new namespace it renders, checking every object first', async () => {
