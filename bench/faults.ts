@@ -338,7 +338,7 @@ async function secretsFigure(env: Env): Promise<Figure> {
     await until('the secret synced', () => synced(values[0]!), 60_000, 50);
     // the diff a user sees (`sluice app diff`) of the change, computed on an app the controller does not sync
     const twin = testApplication({ name: 'secrets-diff', repoURL: repo.url, intervalMs: 300 });
-    const ctx = controller.ctx;
+    const ctx = controller.contextFor(twin);
     await syncApp(ctx, twin, { trigger: 'manual' });
     await repo.commit({ 'app/secret.yaml': secret(values[1]!) }, 'v2');
     const compared = await compareApp(ctx, twin);
