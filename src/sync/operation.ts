@@ -4,6 +4,7 @@
  * kinds the cluster does not serve, ownership conflicts and writes the server rejects stop
  * the operation before anything is applied: a bad commit changes nothing.
  */
+import type { Project } from '../app/project.ts';
 import type { Application } from '../app/types.ts';
 import type { JsonObject } from '../json.ts';
 import { GitError } from '../git/index.ts';
@@ -15,6 +16,7 @@ import { dryRunPlan, plainNamespace, type Rejection } from './dry-run.ts';
 import { executePlan } from './execute.ts';
 import { planSync } from './plan.ts';
 import { keyString } from './resource-key.ts';
+import { checkApplication, checkObjects, IN_CLUSTER, kindRefusal, missingProjectMessage, projectOf, type ClusterRef, type ProjectViolation } from '../project/check.ts';
 import type { Comparison, OperationResult, RenderFailure, ResourceOutcome, Trigger } from './types.ts';
 
 export interface SyncContext extends CompareContext {
@@ -23,6 +25,10 @@ export interface SyncContext extends CompareContext {
   readonly now?: () => Date;
   /** The job's signal: once it fires the operation stops before its next request (an AbortError). */
   readonly signal?: AbortSignal;
+  /** The Project resources loaded; none: only the built-in `default` project exists. */
+  readonly projects?: readonly Project[];
+  /** The cluster the app deploys to, as projects name it (default: the one Sluice runs in). */
+  readonly cluster?: ClusterRef;
 }
 
 export interface SyncOptions {
@@ -52,6 +58,13 @@ export async function syncApp(unbound: SyncContext, app: Application, opts: Sync
     resources: fields.resources.map((r) => (r.message === undefined || r.message.length <= MAX_RESOURCE_MESSAGE_CHARS ? r : { ...r, message: bounded(r.message, MAX_RESOURCE_MESSAGE_CHARS) })),
     finishedAt: now().toISOString(),
   });
+
+  // The project's word on the app itself comes before anything is fetched.
+  const project = projectOf(ctx.projects ?? [], app.namespace, app.spec.project);
+  const cluster = ctx.cluster ?? IN_CLUSTER;
+  if (project === undefined) return finish({ phase: 'Failed', message: `${missingProjectMessage(app.spec.project ?? '')}; nothing was applied`, resources: [] });
+  const refused = checkApplication({ project, repoURL: app.spec.source.repoURL, destination: { ...cluster, namespace: app.spec.destination.namespace } });
+  if (refused.length > 0) return finish({ phase: 'Failed', message: refusedMessage(refused), resources: [] });
 
   let comparison;
   try {
@@ -83,6 +96,22 @@ export async function syncApp(unbound: SyncContext, app: Application, opts: Sync
     pruneLast: syncOptions.pruneLast,
     ...(opts.only === undefined ? {} : { only: opts.only }),
   });
+  let createNamespace: string | undefined;
+  try {
+    if (syncOptions.createNamespace) createNamespace = await namespaceToCreate(ctx, project, app.spec.destination.namespace, comparison.desired);
+  } catch (e) {
+    if (e instanceof KubeError) return finish({ ...revision, phase: 'Error', message: e.message, resources: [] });
+    throw e;
+  }
+  const violations = checkObjects({ project, cluster, objects: comparison.desired, ...(createNamespace === undefined ? {} : { createNamespace }) });
+  if (violations.length > 0) {
+    return finish({
+      ...revision,
+      phase: 'Failed',
+      message: refusedMessage(violations),
+      resources: violations.flatMap((v) => (v.key === undefined ? [] : [{ key: v.key, action: 'failed', message: v.message } satisfies ResourceOutcome])),
+    });
+  }
   const blockers = [...comparison.problems, ...plan.conflicts];
   if (blockers.length > 0) {
     return finish({
@@ -134,6 +163,25 @@ export async function syncApp(unbound: SyncContext, app: Application, opts: Sync
   return finish({ ...revision, phase: 'Succeeded', message: `synced ${comparison.revision.slice(0, 7)}: ${summarize(outcomes)}`, resources: outcomes });
 }
 
+function refusedMessage(violations: readonly ProjectViolation[]): string {
+  return `the project does not permit ${violations.length === 1 ? 'this' : `${violations.length} of these`}; nothing was applied: ${violations.map((v) => v.message).join('; ')}`;
+}
+
+/**
+ * The namespace CreateNamespace=true would create, when the project might refuse it: only
+ * then is it worth asking whether it exists (Argo CD creates, and so checks, only a missing
+ * namespace the app does not render itself).
+ */
+async function namespaceToCreate(ctx: SyncContext, project: Project, namespace: string, desired: readonly JsonObject[]): Promise<string | undefined> {
+  if (kindRefusal(project, { group: '', kind: 'Namespace', namespace: '', name: namespace }) === undefined) return undefined;
+  if (rendersNamespace(desired, namespace)) return undefined;
+  return (await ctx.kube.get({ apiVersion: 'v1', kind: 'Namespace', name: namespace })) === undefined ? namespace : undefined;
+}
+
+function rendersNamespace(desired: readonly JsonObject[], namespace: string): boolean {
+  return desired.some((d) => d['kind'] === 'Namespace' && (d['metadata'] as JsonObject)['name'] === namespace);
+}
+
 /** The server's message (which names the object), and the fields it named when the message does not. */
 function describeRejection(r: Rejection): string {
   const unnamed = r.fields.filter((f) => !r.message.includes(f));
@@ -149,8 +197,7 @@ function summarize(outcomes: readonly ResourceOutcome[]): string {
 
 /** CreateNamespace=true: the destination namespace, unless the app renders it itself. Untracked, so never pruned. */
 async function ensureNamespace(ctx: SyncContext, namespace: string, desired: readonly JsonObject[]): Promise<string | undefined> {
-  const rendersIt = desired.some((d) => d['kind'] === 'Namespace' && (d['metadata'] as JsonObject)['name'] === namespace);
-  if (rendersIt) return undefined;
+  if (rendersNamespace(desired, namespace)) return undefined;
   try {
     if ((await ctx.kube.get({ apiVersion: 'v1', kind: 'Namespace', name: namespace })) === undefined) {
       await ctx.kube.create(plainNamespace(namespace));
