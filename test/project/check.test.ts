@@ -163,3 +163,30 @@ describe('finding an app’s project', () => {
     expect(projectOf([strictDefault], 'sluice-system')).toBe(strictDefault);
   });
 });
+
+describe("Argo CD's documented AppProject (test/fixtures/argocd/operator-manual-project.yaml), converted", async () => {
+  const { readFile } = await import('node:fs/promises');
+  const { parseApplicationsText } = await import('../../src/app/load.ts');
+  const file = new URL('../fixtures/argocd/operator-manual-project.yaml', import.meta.url);
+  const loaded = parseApplicationsText('project.yaml', await readFile(file, 'utf8'), { acceptArgocd: true });
+  const myProject = loaded.ok ? loaded.projects[0]! : undefined;
+
+  it.each([
+    // what the comments in Argo CD's file promise
+    [key('apps', 'Deployment', 'guestbook'), undefined],
+    [key('apps', 'StatefulSet', 'guestbook'), undefined],
+    [key('', 'ConfigMap', 'guestbook'), 'spec.namespaceResourceWhitelist'],
+    [key('', 'ResourceQuota', 'guestbook'), 'spec.namespaceResourceWhitelist'],
+    [key('', 'Namespace'), undefined],
+    [key('rbac.authorization.k8s.io', 'ClusterRole'), 'spec.clusterResourceWhitelist'],
+  ])('%j: refused by %s', (resource, want) => {
+    expect(kindRefusal(myProject!, resource)?.rule).toBe(want);
+  });
+
+  it('lets apps deploy only to guestbook on the cluster Sluice runs in', () => {
+    expect(myProject?.namespace).toBe('argocd');
+    expect(isDestinationPermitted(myProject!, { ...IN_CLUSTER, namespace: 'guestbook' })).toBe(true);
+    expect(isDestinationPermitted(myProject!, { ...IN_CLUSTER, namespace: 'default' })).toBe(false);
+    expect(isSourcePermitted(myProject!, 'https://github.com/argoproj/argocd-example-apps.git')).toBe(true);
+  });
+});
