@@ -4,7 +4,6 @@
  * kinds the cluster does not serve, ownership conflicts and writes the server rejects stop
  * the operation before anything is applied: a bad commit changes nothing.
  */
-import type { Project } from '../app/project.ts';
 import type { Application } from '../app/types.ts';
 import type { JsonObject } from '../json.ts';
 import { GitError } from '../git/index.ts';
@@ -16,19 +15,15 @@ import { dryRunPlan, plainNamespace, type Rejection } from './dry-run.ts';
 import { executePlan } from './execute.ts';
 import { planSync } from './plan.ts';
 import { keyString } from './resource-key.ts';
-import { checkApplication, checkObjects, IN_CLUSTER, kindRefusal, missingProjectMessage, projectOf, type ClusterRef, type ProjectViolation } from '../project/check.ts';
+import { admitApplication, describeViolations, objectViolations, rendersNamespace, type ProjectContext } from './project-gate.ts';
 import type { Comparison, OperationResult, RenderFailure, ResourceOutcome, Trigger } from './types.ts';
 
-export interface SyncContext extends CompareContext {
+export interface SyncContext extends CompareContext, ProjectContext {
   readonly waveTimeoutMs?: number;
   readonly pollIntervalMs?: number;
   readonly now?: () => Date;
   /** The job's signal: once it fires the operation stops before its next request (an AbortError). */
   readonly signal?: AbortSignal;
-  /** The Project resources loaded; none: only the built-in `default` project exists. */
-  readonly projects?: readonly Project[];
-  /** The cluster the app deploys to, as projects name it (default: the one Sluice runs in). */
-  readonly cluster?: ClusterRef;
 }
 
 export interface SyncOptions {
@@ -60,11 +55,8 @@ export async function syncApp(unbound: SyncContext, app: Application, opts: Sync
   });
 
   // The project's word on the app itself comes before anything is fetched.
-  const project = projectOf(ctx.projects ?? [], app.namespace, app.spec.project);
-  const cluster = ctx.cluster ?? IN_CLUSTER;
-  if (project === undefined) return finish({ phase: 'Failed', message: `${missingProjectMessage(app.spec.project ?? '')}; nothing was applied`, resources: [] });
-  const refused = checkApplication({ project, repoURL: app.spec.source.repoURL, destination: { ...cluster, namespace: app.spec.destination.namespace } });
-  if (refused.length > 0) return finish({ phase: 'Failed', message: refusedMessage(refused), resources: [] });
+  const admitted = admitApplication(ctx, app);
+  if ('refusal' in admitted) return finish({ phase: 'Failed', message: `${admitted.refusal}; nothing was applied`, resources: [] });
 
   let comparison;
   try {
@@ -96,19 +88,18 @@ export async function syncApp(unbound: SyncContext, app: Application, opts: Sync
     pruneLast: syncOptions.pruneLast,
     ...(opts.only === undefined ? {} : { only: opts.only }),
   });
-  let createNamespace: string | undefined;
+  let violations;
   try {
-    if (syncOptions.createNamespace) createNamespace = await namespaceToCreate(ctx, project, app.spec.destination.namespace, comparison.desired);
+    violations = await objectViolations(ctx, app, admitted.project, comparison.desired);
   } catch (e) {
     if (e instanceof KubeError) return finish({ ...revision, phase: 'Error', message: e.message, resources: [] });
     throw e;
   }
-  const violations = checkObjects({ project, cluster, objects: comparison.desired, ...(createNamespace === undefined ? {} : { createNamespace }) });
   if (violations.length > 0) {
     return finish({
       ...revision,
       phase: 'Failed',
-      message: refusedMessage(violations),
+      message: `${describeViolations(violations)}; nothing was applied`,
       resources: violations.flatMap((v) => (v.key === undefined ? [] : [{ key: v.key, action: 'failed', message: v.message } satisfies ResourceOutcome])),
     });
   }
@@ -161,25 +152,6 @@ export async function syncApp(unbound: SyncContext, app: Application, opts: Sync
   });
   if (failure !== undefined) return finish({ ...revision, phase: 'Failed', message: `sync failed: ${failure} (${summarize(outcomes)})`, resources: outcomes });
   return finish({ ...revision, phase: 'Succeeded', message: `synced ${comparison.revision.slice(0, 7)}: ${summarize(outcomes)}`, resources: outcomes });
-}
-
-function refusedMessage(violations: readonly ProjectViolation[]): string {
-  return `the project does not permit ${violations.length === 1 ? 'this' : `${violations.length} of these`}; nothing was applied: ${violations.map((v) => v.message).join('; ')}`;
-}
-
-/**
- * The namespace CreateNamespace=true would create, when the project might refuse it: only
- * then is it worth asking whether it exists (Argo CD creates, and so checks, only a missing
- * namespace the app does not render itself).
- */
-async function namespaceToCreate(ctx: SyncContext, project: Project, namespace: string, desired: readonly JsonObject[]): Promise<string | undefined> {
-  if (kindRefusal(project, { group: '', kind: 'Namespace', namespace: '', name: namespace }) === undefined) return undefined;
-  if (rendersNamespace(desired, namespace)) return undefined;
-  return (await ctx.kube.get({ apiVersion: 'v1', kind: 'Namespace', name: namespace })) === undefined ? namespace : undefined;
-}
-
-function rendersNamespace(desired: readonly JsonObject[], namespace: string): boolean {
-  return desired.some((d) => d['kind'] === 'Namespace' && (d['metadata'] as JsonObject)['name'] === namespace);
 }
 
 /** The server's message (which names the object), and the fields it named when the message does not. */
