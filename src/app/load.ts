@@ -182,11 +182,8 @@ export function applicationsFromCluster(objects: readonly unknown[]): ClusterApp
   const named = new Map<string, { namespace: string; name: string }>();
   const loaded = loadApplications(
     objects.map((object, i) => {
-      const meta = isPlainObject(object) && isPlainObject(object.metadata) ? object.metadata : {};
-      const namespace = typeof meta.namespace === 'string' ? meta.namespace : DEFAULT_APPLICATION_NAMESPACE;
-      if (typeof meta.name !== 'string' || meta.name === '') return { object, where: `cluster ${namespace}/#${i}` };
-      const where = `cluster ${namespace}/${meta.name}`;
-      named.set(where, { namespace, name: meta.name });
+      const { where, namespace, name } = clusterIdentity(object, i);
+      if (name !== undefined) named.set(where, { namespace, name });
       return { object, where };
     }),
   );
@@ -195,6 +192,23 @@ export function applicationsFromCluster(objects: readonly unknown[]): ClusterApp
     return errors.length > 0 ? [{ ...cr, errors }] : [];
   });
   return { ...loaded, invalid };
+}
+
+/**
+ * Projects from the cluster's Project CRs. An invalid one is left out (its apps then fail as
+ * naming a project that does not exist) and its errors come back, named `cluster <namespace>/<name> (Project)`.
+ */
+export function projectsFromCluster(objects: readonly unknown[]): { projects: Project[]; errors: LoadError[] } {
+  const loaded = loadApplications(objects.map((object, i) => ({ object, where: `${clusterIdentity(object, i).where} (Project)` })));
+  return { projects: loaded.projects, errors: loaded.errors };
+}
+
+/** `cluster <namespace>/<name>` (or `/#<index>` without a name), for messages. */
+function clusterIdentity(object: unknown, i: number): { where: string; namespace: string; name?: string } {
+  const meta = isPlainObject(object) && isPlainObject(object.metadata) ? object.metadata : {};
+  const namespace = typeof meta.namespace === 'string' ? meta.namespace : DEFAULT_APPLICATION_NAMESPACE;
+  if (typeof meta.name !== 'string' || meta.name === '') return { where: `cluster ${namespace}/#${i}`, namespace };
+  return { where: `cluster ${namespace}/${meta.name}`, namespace, name: meta.name };
 }
 
 /** yaml's first message line, without the position it repeats (the error carries the line already). */
