@@ -19,6 +19,7 @@ import {
   readObject,
   readString,
   typeName,
+  validate,
   type ValidationError,
 } from './fields.ts';
 import { APPLICATION_API_VERSION } from './types.ts';
@@ -98,13 +99,8 @@ export type ProjectParseResult = { ok: true; project: Project } | { ok: false; e
 
 /** Validates one Project object; `where` names its origin and is copied onto every error. */
 export function parseProject(obj: unknown, where: string): ProjectParseResult {
-  const errors = new Errors();
-  const project = readProject(errors, obj);
-  if (errors.list.length > 0 || !project) {
-    if (errors.list.length === 0) errors.add('', 'is not a valid Project');
-    return { ok: false, errors: errors.list.map((e) => ({ where, ...e })) };
-  }
-  return { ok: true, project };
+  const result = validate(PROJECT_KIND, where, (errors) => readProject(errors, obj));
+  return result.ok ? { ok: true, project: result.value } : result;
 }
 
 function readProject(errors: Errors, obj: unknown): Project | undefined {

@@ -26,9 +26,29 @@ function classLiteral(ch: string): string {
   return ch === '-' ? '\\-' : literal(ch);
 }
 
+/** What sets the two dialects apart. */
+interface Dialect {
+  /** One character that `*` and `?` may stand for (a regex class). */
+  readonly one: string;
+  /** `**` crosses separators (gobwas); in Go `**` is just two stars. */
+  readonly doubleStar: boolean;
+  /** `{a,b}` alternatives (gobwas only). */
+  readonly braces: boolean;
+  /** What negates a character class right after `[`. */
+  readonly negation: '!' | '^';
+}
+
 /** gobwas/glob's pattern with the given separator characters ('' for none). */
 export function compileGlob(pattern: string, separators = ''): GlobResult {
-  const any = separators === '' ? '[\\s\\S]' : `[^${literal(separators)}]`;
+  return compile(pattern, { one: separators === '' ? '[\\s\\S]' : `[^${literal(separators)}]`, doubleStar: true, braces: true, negation: '!' });
+}
+
+/** Go's filepath.Match pattern (on a '/'-separated system). */
+export function compileFilepathGlob(pattern: string): GlobResult {
+  return compile(pattern, { one: '[^/]', doubleStar: false, braces: false, negation: '^' });
+}
+
+function compile(pattern: string, dialect: Dialect): GlobResult {
   let out = '';
   let depth = 0;
   for (let i = 0; i < pattern.length; i++) {
@@ -39,48 +59,26 @@ export function compileGlob(pattern: string, separators = ''): GlobResult {
       out += literal(next);
       i++;
     } else if (ch === '*') {
-      if (pattern[i + 1] === '*') {
+      if (dialect.doubleStar && pattern[i + 1] === '*') {
         out += '[\\s\\S]*';
         i++;
-      } else out += `${any}*`;
-    } else if (ch === '?') out += any;
+      } else out += `${dialect.one}*`;
+    } else if (ch === '?') out += dialect.one;
     else if (ch === '[') {
-      const cls = readClass(pattern, i, '!');
+      const cls = readClass(pattern, i, dialect.negation);
       if (!cls.ok) return cls;
       out += cls.regex;
       i = cls.end;
-    } else if (ch === '{') {
+    } else if (dialect.braces && ch === '{') {
       depth++;
       out += '(?:';
-    } else if (ch === '}' && depth > 0) {
+    } else if (dialect.braces && ch === '}' && depth > 0) {
       depth--;
       out += ')';
-    } else if (ch === ',' && depth > 0) out += '|';
+    } else if (dialect.braces && ch === ',' && depth > 0) out += '|';
     else out += literal(ch);
   }
   if (depth > 0) return { ok: false, message: 'has an unclosed "{"' };
-  return { ok: true, regex: new RegExp(`^${out}$`, 'u') };
-}
-
-/** Go's filepath.Match pattern (on a '/'-separated system). */
-export function compileFilepathGlob(pattern: string): GlobResult {
-  let out = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const ch = pattern[i]!;
-    if (ch === '\\') {
-      const next = pattern[i + 1];
-      if (next === undefined) return { ok: false, message: 'ends with an unfinished escape "\\"' };
-      out += literal(next);
-      i++;
-    } else if (ch === '*') out += '[^/]*';
-    else if (ch === '?') out += '[^/]';
-    else if (ch === '[') {
-      const cls = readClass(pattern, i, '^');
-      if (!cls.ok) return cls;
-      out += cls.regex;
-      i = cls.end;
-    } else out += literal(ch);
-  }
   return { ok: true, regex: new RegExp(`^${out}$`, 'u') };
 }
 
