@@ -1,14 +1,16 @@
 /**
- * Argo CD's Application (`argoproj.io/v1alpha1`) → the `sluice.dev/v1alpha1` object that
- * parseApplication validates. Pure. What Sluice honours is copied at the same JSON path,
+ * Argo CD's Application and AppProject (`argoproj.io/v1alpha1`) → the `sluice.dev/v1alpha1`
+ * Application and Project that parseApplication and parseProject validate. Pure. What Sluice honours is copied at the same JSON path,
  * so validation errors point where the user wrote the field; everything else is left out
  * and named, so one warning per app lists exactly what Sluice will not do.
  */
 import { isPlainObject } from './fields.ts';
+import { PROJECT_KIND, PROJECT_SPEC_FIELDS } from './project.ts';
 import { APPLICATION_API_VERSION, APPLICATION_KIND } from './types.ts';
 import { SYNC_OPTION_NAMES } from './validate.ts';
 
 export const ARGOCD_API_VERSION = 'argoproj.io/v1alpha1';
+export const ARGOCD_PROJECT_KIND = 'AppProject';
 
 type JsonMap = Record<string, unknown>;
 
@@ -21,6 +23,10 @@ export interface ArgoConversion {
 
 export function isArgoApplication(obj: unknown): obj is JsonMap {
   return isPlainObject(obj) && obj.apiVersion === ARGOCD_API_VERSION && obj.kind === APPLICATION_KIND;
+}
+
+export function isArgoAppProject(obj: unknown): obj is JsonMap {
+  return isPlainObject(obj) && obj.apiVersion === ARGOCD_API_VERSION && obj.kind === ARGOCD_PROJECT_KIND;
 }
 
 // Output, not configuration: an Argo CD object read from a cluster carries it, and it means nothing to Sluice.
@@ -43,14 +49,29 @@ const IGNORE_DIFFERENCE_FIELDS: { readonly [field: string]: Shape } = {
 };
 const IGNORE_LISTS = ['jsonPointers', 'jsonPaths', 'managedFieldsManagers'];
 
+/**
+ * An AppProject's fields Sluice enforces, copied as they are (parseProject judges their
+ * content); roles, syncWindows, orphanedResources, signatureKeys, sourceNamespaces,
+ * destinationServiceAccounts, permitOnlyProjectScopedClusters … are named.
+ */
+const PROJECT_HONOURED: { readonly [field: string]: Shape } = Object.fromEntries(PROJECT_SPEC_FIELDS.map((field) => [field, true]));
+
 export function convertArgoApplication(argo: JsonMap): ArgoConversion {
+  return convertObject(argo, APPLICATION_KIND, convertSpec);
+}
+
+export function convertArgoAppProject(argo: JsonMap): ArgoConversion {
+  return convertObject(argo, PROJECT_KIND, (spec, unhonoured) => pick(spec, PROJECT_HONOURED, 'spec', unhonoured));
+}
+
+function convertObject(argo: JsonMap, kind: string, convert: (spec: JsonMap, unhonoured: string[]) => JsonMap): ArgoConversion {
   const unhonoured: string[] = [];
   for (const key of Object.keys(argo)) {
     if (!IGNORED_TOP.has(key) && key !== 'metadata' && key !== 'spec') unhonoured.push(key);
   }
-  const object: JsonMap = { apiVersion: APPLICATION_API_VERSION, kind: APPLICATION_KIND };
+  const object: JsonMap = { apiVersion: APPLICATION_API_VERSION, kind };
   if (argo.metadata !== undefined) object.metadata = convertMetadata(argo.metadata, unhonoured);
-  if (argo.spec !== undefined) object.spec = isPlainObject(argo.spec) ? convertSpec(argo.spec, unhonoured) : argo.spec;
+  if (argo.spec !== undefined) object.spec = isPlainObject(argo.spec) ? convert(argo.spec, unhonoured) : argo.spec;
   return { object, unhonoured };
 }
 
@@ -91,10 +112,10 @@ function convertIgnoreDifferences(entries: readonly unknown[], unhonoured: strin
   });
 }
 
-/** `guestbook: Argo CD fields not honoured by Sluice (left out): spec.source.helm, …` */
-export function unhonouredWarning(where: string, name: string, unhonoured: readonly string[]): string | undefined {
+/** `apps.yaml: Application guestbook: Argo CD fields Sluice does not honour (left out): spec.source.helm, …` */
+export function unhonouredWarning(where: string, kind: string, name: string, unhonoured: readonly string[]): string | undefined {
   if (unhonoured.length === 0) return undefined;
-  return `${where}: Application ${name}: Argo CD fields Sluice does not honour (left out): ${unhonoured.join(', ')}`;
+  return `${where}: ${kind} ${name}: Argo CD fields Sluice does not honour (left out): ${unhonoured.join(', ')}`;
 }
 
 function convertMetadata(value: unknown, unhonoured: string[]): unknown {

@@ -42,6 +42,22 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+export type Validated<T> = { ok: true; value: T } | { ok: false; errors: (ValidationError & { readonly where: string })[] };
+
+/**
+ * Runs a reader over an untrusted object: its value when it reported nothing, else every
+ * error it collected, each carrying `where` (the object's origin, for messages).
+ */
+export function validate<T>(what: string, where: string, read: (errors: Errors) => T | undefined): Validated<T> {
+  const errors = new Errors();
+  const value = read(errors);
+  if (errors.list.length > 0 || value === undefined) {
+    if (errors.list.length === 0) errors.add('', `is not a valid ${what}`);
+    return { ok: false, errors: errors.list.map((e) => ({ where, ...e })) };
+  }
+  return { ok: true, value };
+}
+
 /** Collects errors while a reader walks an object. */
 export class Errors {
   readonly list: ValidationError[] = [];

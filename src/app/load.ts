@@ -1,13 +1,14 @@
 /**
- * Where Applications come from — a local config file or the cluster's Application CRs —
- * all through one path: each object goes through parseApplication, then the set is checked
- * for duplicate namespace/name. Only the way an error is located differs (file:line vs.
+ * Where Applications and Projects come from — a local config file or the cluster's custom
+ * resources — all through one path: each object goes through parseApplication (or
+ * parseProject), then each set is checked for duplicate namespace/name. Only the way an error is located differs (file:line vs.
  * the object's namespace/name).
  */
 import { readFile } from 'node:fs/promises';
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document } from 'yaml';
 import { child, isPlainObject, pathSegments } from './fields.ts';
-import { convertArgoApplication, isArgoApplication, unhonouredWarning } from './argocd.ts';
+import { convertArgoApplication, convertArgoAppProject, isArgoApplication, isArgoAppProject, unhonouredWarning } from './argocd.ts';
+import { isProjectObject, parseProject, type Project } from './project.ts';
 import type { Application } from './types.ts';
 import { DEFAULT_APPLICATION_NAMESPACE, parseApplication } from './validate.ts';
 
@@ -40,22 +41,24 @@ export interface ApplicationInput {
 }
 
 export interface LoadOptions {
-  /** Read Argo CD's Applications (argoproj.io/v1alpha1) too, converted by src/app/argocd.ts. */
+  /** Read Argo CD's Applications and AppProjects (argoproj.io/v1alpha1) too, converted by src/app/argocd.ts. */
   readonly acceptArgocd?: boolean;
 }
 
 export interface LoadedApplications {
   readonly apps: Application[];
-  /** The sluice.dev object each app was validated from, beside `apps` (an Argo CD one converted). */
+  readonly projects: Project[];
+  /** The sluice.dev objects the apps and projects were validated from, in input order (Argo CD ones converted). */
   readonly objects: unknown[];
   readonly errors: LoadError[];
-  /** One per converted Argo CD Application that sets fields Sluice does not honour. */
+  /** One per converted Argo CD Application or AppProject that sets fields Sluice does not honour. */
   readonly warnings: string[];
 }
 
 /** The shared path: validate each input, then reject duplicate namespace/name (the later one is the error). */
 export function loadApplications(inputs: readonly ApplicationInput[], options: LoadOptions = {}): LoadedApplications {
   const apps: Application[] = [];
+  const projects: Project[] = [];
   const objects: unknown[] = [];
   const errors: LoadError[] = [];
   const warnings: string[] = [];
@@ -67,39 +70,43 @@ export function loadApplications(inputs: readonly ApplicationInput[], options: L
       return { where: input.where, ...(line !== undefined ? { line } : {}), path: full };
     };
     let object = input.object;
-    if (isArgoApplication(object)) {
+    const argo = isArgoApplication(object) ? { kind: 'Application', convert: convertArgoApplication } : isArgoAppProject(object) ? { kind: 'AppProject', convert: convertArgoAppProject } : undefined;
+    if (argo !== undefined && isPlainObject(object)) {
       if (!options.acceptArgocd) {
-        errors.push({ ...locate('apiVersion'), message: `is ${object.apiVersion}, an Argo CD Application: pass --accept-argocd to read it, or convert it with \`sluice convert\`` });
+        errors.push({ ...locate('apiVersion'), message: `is ${String(object.apiVersion)}, an Argo CD ${argo.kind}: pass --accept-argocd to read it, or convert it with \`sluice convert\`` });
         continue;
       }
-      const converted = convertArgoApplication(object);
+      const converted = argo.convert(object);
       const name = isPlainObject(object.metadata) && typeof object.metadata.name === 'string' ? object.metadata.name : '(unnamed)';
-      const warning = unhonouredWarning(input.where, name, converted.unhonoured);
+      const warning = unhonouredWarning(input.where, argo.kind, name, converted.unhonoured);
       if (warning !== undefined) warnings.push(warning);
       object = converted.object;
     }
-    const result = parseApplication(object, input.where);
+    const result = isProjectObject(object) ? parseProject(object, input.where) : parseApplication(object, input.where);
     if (!result.ok) {
       for (const e of result.errors) errors.push({ ...locate(e.path), message: e.message });
       continue;
     }
-    const key = `${result.app.namespace}/${result.app.name}`;
+    const kind = 'project' in result ? 'Project' : 'Application';
+    const loaded = 'project' in result ? result.project : result.app;
+    const key = `${kind} ${loaded.namespace}/${loaded.name}`;
     const at = locate('metadata.name');
     const first = firstSeen.get(key);
     if (first !== undefined) {
-      errors.push({ ...at, message: `duplicate Application ${key} (first defined at ${first})` });
+      errors.push({ ...at, message: `duplicate ${key} (first defined at ${first})` });
       continue;
     }
     firstSeen.set(key, at.line === undefined ? at.where : `${at.where}:${at.line}`);
-    apps.push(result.app);
+    if ('project' in result) projects.push(result.project);
+    else apps.push(result.app);
     objects.push(object);
   }
-  return { apps, objects, errors, warnings };
+  return { apps, projects, objects, errors, warnings };
 }
 
-export type LoadFileResult = { ok: true; apps: Application[]; objects: unknown[]; warnings: string[] } | { ok: false; errors: LoadError[] };
+export type LoadFileResult = { ok: true; apps: Application[]; projects: Project[]; objects: unknown[]; warnings: string[] } | { ok: false; errors: LoadError[] };
 
-const LIST_KINDS = ['List', 'ApplicationList'];
+const LIST_KINDS = ['List', 'ApplicationList', 'ProjectList', 'AppProjectList'];
 
 /**
  * Applications from a YAML file: several documents, or a `List` (kind List or ApplicationList
@@ -151,7 +158,7 @@ export function parseApplicationsText(file: string, text: string, options: LoadO
   }
   const loaded = loadApplications(inputs, options);
   errors.push(...loaded.errors);
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, apps: loaded.apps, objects: loaded.objects, warnings: loaded.warnings };
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, apps: loaded.apps, projects: loaded.projects, objects: loaded.objects, warnings: loaded.warnings };
 }
 
 /** An Application CR that failed validation, with a name, so its status can show the errors. */
@@ -175,11 +182,8 @@ export function applicationsFromCluster(objects: readonly unknown[]): ClusterApp
   const named = new Map<string, { namespace: string; name: string }>();
   const loaded = loadApplications(
     objects.map((object, i) => {
-      const meta = isPlainObject(object) && isPlainObject(object.metadata) ? object.metadata : {};
-      const namespace = typeof meta.namespace === 'string' ? meta.namespace : DEFAULT_APPLICATION_NAMESPACE;
-      if (typeof meta.name !== 'string' || meta.name === '') return { object, where: `cluster ${namespace}/#${i}` };
-      const where = `cluster ${namespace}/${meta.name}`;
-      named.set(where, { namespace, name: meta.name });
+      const { where, namespace, name } = clusterIdentity(object, i);
+      if (name !== undefined) named.set(where, { namespace, name });
       return { object, where };
     }),
   );
@@ -188,6 +192,23 @@ export function applicationsFromCluster(objects: readonly unknown[]): ClusterApp
     return errors.length > 0 ? [{ ...cr, errors }] : [];
   });
   return { ...loaded, invalid };
+}
+
+/**
+ * Projects from the cluster's Project CRs. An invalid one is left out (its apps then fail as
+ * naming a project that does not exist) and its errors come back, named `cluster <namespace>/<name> (Project)`.
+ */
+export function projectsFromCluster(objects: readonly unknown[]): { projects: Project[]; errors: LoadError[] } {
+  const loaded = loadApplications(objects.map((object, i) => ({ object, where: `${clusterIdentity(object, i).where} (Project)` })));
+  return { projects: loaded.projects, errors: loaded.errors };
+}
+
+/** `cluster <namespace>/<name>` (or `/#<index>` without a name), for messages. */
+function clusterIdentity(object: unknown, i: number): { where: string; namespace: string; name?: string } {
+  const meta = isPlainObject(object) && isPlainObject(object.metadata) ? object.metadata : {};
+  const namespace = typeof meta.namespace === 'string' ? meta.namespace : DEFAULT_APPLICATION_NAMESPACE;
+  if (typeof meta.name !== 'string' || meta.name === '') return { where: `cluster ${namespace}/#${i}`, namespace };
+  return { where: `cluster ${namespace}/${meta.name}`, namespace, name: meta.name };
 }
 
 /** yaml's first message line, without the position it repeats (the error carries the line already). */

@@ -18,6 +18,7 @@ import {
   readString,
   readStrings,
   typeName,
+  validate,
   type ValidationError,
 } from './fields.ts';
 import {
@@ -60,13 +61,8 @@ export type ParseResult = { ok: true; app: Application } | { ok: false; errors: 
  * (`apps.yaml`, `cluster sluice-system/guestbook`) and is copied onto every error.
  */
 export function parseApplication(obj: unknown, where: string): ParseResult {
-  const errors = new Errors();
-  const app = readApplication(errors, obj);
-  if (errors.list.length > 0 || !app) {
-    if (errors.list.length === 0) errors.add('', 'is not a valid Application');
-    return { ok: false, errors: errors.list.map((e) => ({ where, ...e })) };
-  }
-  return { ok: true, app };
+  const result = validate(APPLICATION_KIND, where, (errors) => readApplication(errors, obj));
+  return result.ok ? { ok: true, app: result.value } : result;
 }
 
 /** `apps.yaml: spec.syncPolicy.interval: must be at least 5s` */

@@ -13,6 +13,7 @@ import { syncApp } from '../sync/operation.ts';
 import { keyString } from '../sync/resource-key.ts';
 import { isTrackedBy } from '../sync/tracking.ts';
 import type { CompareContext } from '../sync/compare.ts';
+import { admitApplication, describeViolations, objectViolations, type ProjectContext } from '../sync/project-gate.ts';
 import { gitSource, kubeClient } from '../connect.ts';
 import { appFromFile, ignoreDifferencesFromFile } from './common.ts';
 import { APP_USAGE } from './usage.ts';
@@ -46,23 +47,24 @@ interface AppArgs {
 }
 
 /** Loads the named app and connects to git and the cluster, or says why not (exit 2). */
-async function setUp(command: string, values: AppArgs, io: Streams): Promise<{ app: Application; ctx: CompareContext & { kube: KubeClient } } | number> {
+async function setUp(command: string, values: AppArgs, io: Streams): Promise<{ app: Application; ctx: CompareContext & ProjectContext & { kube: KubeClient } } | number> {
   if (values.apps === undefined || values.app === undefined) {
     io.err.write(`sluice ${command}: --apps FILE and --app NAME are required\n${APP_USAGE}`);
     return 2;
   }
-  const app = await appFromFile(values.apps, values.app, { acceptArgocd: values['accept-argocd'] === true }, (warning) => io.err.write(`${warning}\n`));
-  if (typeof app === 'string') {
-    io.err.write(`sluice ${command}: ${app}\n`);
+  const loaded = await appFromFile(values.apps, values.app, { acceptArgocd: values['accept-argocd'] === true }, (warning) => io.err.write(`${warning}\n`));
+  if (typeof loaded === 'string') {
+    io.err.write(`sluice ${command}: ${loaded}\n`);
     return 2;
   }
+  const { app, projects } = loaded;
   const ignoreDifferences = await ignoreDifferencesFromFile(values['ignore-differences']);
   if (typeof ignoreDifferences === 'string') {
     io.err.write(`sluice ${command}: ${ignoreDifferences}\n`);
     return 2;
   }
   try {
-    return { app, ctx: { git: gitSource(values['cache-dir']), kube: await kubeClient(values.server), ignoreDifferences } };
+    return { app, ctx: { git: gitSource(values['cache-dir']), kube: await kubeClient(values.server), ignoreDifferences, projects } };
   } catch (e) {
     io.err.write(`sluice ${command}: ${(e as Error).message}\n`);
     return 2;
@@ -85,12 +87,19 @@ export async function diffCommand(args: string[], io: Streams = STDIO): Promise<
   if (typeof setup === 'number') return setup;
   const { app, ctx } = setup;
   try {
+    // an app its project refuses cannot sync whatever the diff says: said first, exit 2 like a render error
+    const admitted = admitApplication(ctx, app);
+    if ('refusal' in admitted) {
+      io.err.write(`sluice diff: ${app.name}: ${admitted.refusal}\n`);
+      return 2;
+    }
     const result = await compareApp(ctx, app, values.revision);
     if (isRenderFailure(result)) {
       for (const e of result.errors) io.err.write(`${formatRenderError(e)}\n`);
       io.err.write(`sluice diff: rendering ${app.spec.source.path} failed at ${result.revision.slice(0, 7)}\n`);
       return 2;
     }
+    const violations = await objectViolations(ctx, app, admitted.project, result.desired);
     for (const problem of result.problems) io.err.write(`${problem.message}\n`);
     const differing = result.resources.filter((r) =>
       r.desired !== undefined ? r.diff.status !== 'Synced' : r.live !== undefined && isTrackedBy(r.live, appRef(app)),
@@ -99,6 +108,10 @@ export async function diffCommand(args: string[], io: Streams = STDIO): Promise<
       io.out.write(textDiff({ ...(r.live ? { live: r.live } : {}), ...(r.desired && r.diff.predicted ? { predicted: r.diff.predicted } : {}), name: keyString(r.key) }));
     }
     io.err.write(`${app.name}: ${result.status} at ${result.revision.slice(0, 7)} (${differing.length} of ${result.resources.length} objects differ), health ${result.health}\n`);
+    if (violations.length > 0) {
+      io.err.write(`sluice diff: ${app.name}: ${describeViolations(violations)}\n`);
+      return 2;
+    }
     return result.status === 'Synced' ? 0 : 1;
   } catch (e) {
     io.err.write(`sluice diff: ${(e as Error).message}\n`);

@@ -114,7 +114,10 @@ async function status(ctx: Pick<CommandContext, 'store'>, app: string, intervalM
 }
 
 async function loadApp(values: Values, name: string): Promise<Application | string> {
-  if (values.apps !== undefined) return appFromFile(values.apps, name);
+  if (values.apps !== undefined) {
+    const loaded = await appFromFile(values.apps, name);
+    return typeof loaded === 'string' ? loaded : loaded.app;
+  }
   const kube = await kubeClient(values.server);
   try {
     const object = await kube.get({ apiVersion: APPLICATION_API_VERSION, kind: APPLICATION_KIND, namespace: values.namespace, name });

@@ -9,6 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import { TokenStore, tokensFromFile, tokensFromSecret } from '../api/auth.ts';
 import { FORGES, type Forge } from '../api/webhooks/types.ts';
 import { formatLoadError, loadApplicationsFile } from '../app/load.ts';
+import type { Project } from '../app/project.ts';
 import type { Application } from '../app/types.ts';
 import { DEFAULT_APPLICATION_NAMESPACE } from '../app/validate.ts';
 import { kubeClient } from '../connect.ts';
@@ -62,6 +63,7 @@ export async function startCommand(args: string[]): Promise<number> {
     return 2;
   }
   let apps: Application[] | { namespace: string } = { namespace: values.namespace };
+  let projects: Project[] = [];
   if (values.apps !== undefined) {
     const loaded = await loadApplicationsFile(values.apps, { acceptArgocd: values['accept-argocd'] });
     if (!loaded.ok) {
@@ -70,6 +72,7 @@ export async function startCommand(args: string[]): Promise<number> {
     }
     for (const warning of loaded.warnings) console.error(`warning: ${warning}`);
     apps = loaded.apps;
+    projects = loaded.projects;
   }
   const ignoreDifferences = await ignoreDifferencesFromFile(values['ignore-differences']);
   if (typeof ignoreDifferences === 'string') {
@@ -95,6 +98,7 @@ export async function startCommand(args: string[]): Promise<number> {
   }
   const running = await runController({
     apps,
+    projects,
     ignoreDifferences,
     server: values.server,
     redisUrl: values.redis ?? process.env['REDIS_URL'],

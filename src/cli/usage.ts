@@ -31,12 +31,14 @@ export const APP_USAGE = `  diff    show how the live cluster differs from Git f
         The cluster is KUBECONFIG's current context unless --server names an unauthenticated
         API server (e.g. \`sluice sim\`). --ignore-differences FILE adds ignoreDifferences for
         every app (a YAML list of {group, kind, jsonPointers | jsonPaths | managedFieldsManagers}).
-        --accept-argocd reads Argo CD Applications (argoproj.io/v1alpha1) in FILE too (see convert).
+        FILE may hold Projects beside the Applications; an app's project is checked before any write.
+        --accept-argocd reads Argo CD Applications and AppProjects (argoproj.io/v1alpha1) in FILE too (see convert).
 `;
 
-export const CONVERT_USAGE = `  convert print the Argo CD Applications (argoproj.io/v1alpha1) of FILE as sluice.dev Applications
+export const CONVERT_USAGE = `  convert print the Argo CD Applications and AppProjects (argoproj.io/v1alpha1) of FILE as sluice.dev
+        Applications and Projects
         sluice convert FILE    (exit 1 when one is invalid; the fields Sluice does not honour
-                               are named on stderr, one warning per app)
+                               are named on stderr, one warning per object)
 `;
 
 export const START_USAGE = `  start   run the controller: poll, sync and self-heal the apps of a file or of the cluster
@@ -50,7 +52,8 @@ export const START_USAGE = `  start   run the controller: poll, sync and self-he
                --webhook-secrets FILE   YAML {github, gitlab, gitea, bitbucket, generic: secret}
                                         (or SLUICE_WEBHOOK_SECRET_GITHUB, …); a forge without one is accepted unsigned
                --connect-timeout S      give up when Redis or the cluster does not answer for S seconds (default 60)
-        --accept-argocd   read Argo CD Applications (argoproj.io/v1alpha1) in --apps FILE too
+        --accept-argocd   read Argo CD Applications and AppProjects (argoproj.io/v1alpha1) in --apps FILE too
+        Projects come from --apps FILE beside the apps, or with --from-cluster from the Project resources of NS.
 `;
 
 export const DEMO_USAGE = `  demo    the embedded cluster, the example repository and the controller (npm start)

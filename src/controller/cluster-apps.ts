@@ -1,29 +1,35 @@
 /**
- * Applications from the cluster: a watch of the Application resources in one namespace,
- * handed to the controller (debounced) whenever one is added, changed or deleted. They
+ * Applications and Projects from the cluster: a watch of the Application and Project
+ * resources in one namespace, handed to the controller (debounced) whenever one is added,
+ * changed or deleted. A cluster without the Project CRD has only the built-in default project. They
  * load through the same validation as an applications file; an invalid one is reported
  * and left out, the others carry on. An invalid resource with a name also gets the errors
  * on its status, as an InvalidSpecError condition (its sync and health become Unknown).
  */
-import { applicationsFromCluster, type InvalidClusterApplication, type LoadError } from '../app/load.ts';
+import { applicationsFromCluster, projectsFromCluster, type InvalidClusterApplication, type LoadError } from '../app/load.ts';
+import { PROJECT_KIND, type Project } from '../app/project.ts';
 import { invalidSpecStatus } from '../app/status.ts';
 import { APPLICATION_API_VERSION, APPLICATION_KIND, type Application } from '../app/types.ts';
 import { jsonEqual, type JsonObject, type JsonValue } from '../json.ts';
 import { applyMergePatch } from '../diff/merge-patch.ts';
 import type { KubeClient } from '../kube/client.ts';
+import { UnservedKindError } from '../kube/errors.ts';
 import { Informer } from '../kube/watch.ts';
 
-export type ApplicationsChanged = (apps: Application[], statuses: ReadonlyMap<string, unknown>, errors: readonly LoadError[]) => void;
+/** `errors`: those of invalid Applications and Projects alike. */
+export type ApplicationsChanged = (apps: Application[], statuses: ReadonlyMap<string, unknown>, errors: readonly LoadError[], projects: Project[]) => void;
 
 export interface WatchOptions {
   readonly debounceMs?: number;
-  /** Where failed status writes are reported (default stderr). */
+  /** Where failed status writes, and a cluster without the Project CRD, are reported (default stderr). */
   readonly log?: (line: string) => void;
 }
 
 export async function watchClusterApplications(kube: KubeClient, namespace: string, onChange: ApplicationsChanged, options: WatchOptions = {}): Promise<{ stop(): void }> {
   const log = options.log ?? ((line: string) => console.error(line));
   const informer = new Informer(kube, { apiVersion: APPLICATION_API_VERSION, kind: APPLICATION_KIND, namespace });
+  const projectInformer = (await projectsServed(kube, namespace)) ? new Informer(kube, { apiVersion: APPLICATION_API_VERSION, kind: PROJECT_KIND, namespace }) : undefined;
+  if (projectInformer === undefined) log(`the Project resource (manifests/crds/project.yaml) is not installed: Applications in ${namespace} have only the default project`);
   let timer: NodeJS.Timeout | undefined;
   // One round of status writes at a time, so two rounds never both write the same change.
   let reporting = Promise.resolve();
@@ -32,14 +38,17 @@ export async function watchClusterApplications(kube: KubeClient, namespace: stri
     timer = undefined;
     const objects = informer.list();
     const loaded = applicationsFromCluster(objects);
+    const projects = projectsFromCluster(projectInformer?.list() ?? []);
     const statuses = new Map(objects.map((o) => [String((o['metadata'] as JsonObject)['name']), o['status']]));
-    onChange(loaded.apps, statuses, loaded.errors);
+    onChange(loaded.apps, statuses, [...loaded.errors, ...projects.errors], projects.projects);
     reporting = reporting.then(() => (stopped ? undefined : reportInvalid(kube, loaded.invalid, statuses, log)));
   };
-  informer.onChange(() => {
+  const changed = (): void => {
     timer ??= setTimeout(emit, options.debounceMs ?? 100);
-  });
-  await informer.start();
+  };
+  informer.onChange(changed);
+  projectInformer?.onChange(changed);
+  await Promise.all([informer.start(), projectInformer?.start()]);
   clearTimeout(timer);
   emit();
   return {
@@ -47,8 +56,19 @@ export async function watchClusterApplications(kube: KubeClient, namespace: stri
       stopped = true;
       clearTimeout(timer);
       informer.stop();
+      projectInformer?.stop();
     },
   };
+}
+
+async function projectsServed(kube: KubeClient, namespace: string): Promise<boolean> {
+  try {
+    await kube.collectionPath(APPLICATION_API_VERSION, PROJECT_KIND, namespace);
+    return true;
+  } catch (e) {
+    if (e instanceof UnservedKindError) return false;
+    throw e;
+  }
 }
 
 /**

@@ -14,6 +14,7 @@
  */
 import type { Redis } from 'ioredis';
 import { initialStatus, readApplicationStatus, type ApplicationStatus } from '../app/status.ts';
+import { DEFAULT_PROJECT_NAME, type Project } from '../app/project.ts';
 import { APPLICATION_API_VERSION, APPLICATION_KIND, type Application, type IgnoreDifference } from '../app/types.ts';
 import { GitError, type GitSource } from '../git/index.ts';
 import type { KubeClient } from '../kube/client.ts';
@@ -50,6 +51,8 @@ import type { ClusterEntry } from '../kube/clusters.ts';
 
 export interface ControllerOptions {
   readonly apps: readonly Application[];
+  /** The Projects the apps name (none: only the built-in default project exists). */
+  readonly projects?: readonly Project[];
   readonly git: GitSource;
   /** The controller's own cluster: Application resources, and apps that name no other cluster. */
   readonly kube: KubeClient;
@@ -103,6 +106,7 @@ const HEAL_MAX_DELAY_MS = 180_000;
 
 export class Controller {
   private apps: Map<string, Application>;
+  private projects: readonly Project[];
   private appByLabel: Map<string, string>;
   /** The Application resources' status as last written (or read), by app name. */
   private readonly mirrored = new Map<string, ApplicationStatus>();
@@ -134,6 +138,7 @@ export class Controller {
     private readonly keys: Keys,
   ) {
     this.apps = new Map(opts.apps.map((a) => [a.name, a]));
+    this.projects = opts.projects ?? [];
     this.failures = new FailureStore(redis, this.keys);
     // Room for every app's current revision and the next one, so a steady fleet never re-renders.
     this.renderCache = new LruRenderCache(Math.max(64, opts.apps.length * 2));
@@ -197,8 +202,11 @@ export class Controller {
    * Replaces the set of apps (Applications added, changed or deleted in the cluster):
    * new and changed apps are polled at once, removed ones are no longer polled.
    * `statuses` are the resources' current status, so history continues where it was.
+   * `projects`, when given, replace the Projects; apps of a project that changed are polled
+   * too, their failure back-off forgotten (it was earned under other rules), so a project
+   * that now allows a refused app lets it sync at once.
    */
-  async setApps(apps: readonly Application[], statuses: ReadonlyMap<string, unknown> = new Map()): Promise<void> {
+  async setApps(apps: readonly Application[], statuses: ReadonlyMap<string, unknown> = new Map(), projects?: readonly Project[]): Promise<void> {
     const next = new Map(apps.map((a) => [a.name, a]));
     for (const name of this.apps.keys()) {
       if (next.has(name)) continue;
@@ -209,13 +217,16 @@ export class Controller {
       this.syncedInputs.delete(name);
       await this.history.publishDeleted(name);
     }
-    const changed = apps.filter((a) => JSON.stringify(this.apps.get(a.name)) !== JSON.stringify(a));
+    const projectChanged = projects === undefined ? () => false : changedProjects(this.projects, projects);
+    if (projects !== undefined) this.projects = projects;
+    const changed = apps.filter((a) => JSON.stringify(this.apps.get(a.name)) !== JSON.stringify(a) || projectChanged(a));
     this.apps = next;
     this.appByLabel = new Map(apps.map((a) => [appLabelValue(appRef(a)), a.name]));
     for (const app of apps) {
       if (!this.mirrored.has(app.name)) this.mirrored.set(app.name, readApplicationStatus(app, statuses.get(app.name)));
     }
     for (const app of changed) {
+      if (projectChanged(app)) await this.failures.clear(app.name);
       this.poller.set(app.name, app.spec.syncPolicy.intervalMs);
       await this.queue.requestSync(app.name, { trigger: 'poll' });
     }
@@ -312,6 +323,8 @@ export class Controller {
       liveSource: cluster.tracked,
       renderCache: this.renderCache,
       hookLedger: this.hookLedger,
+      projects: this.projects,
+      cluster: { server: cluster.entry.server, name: cluster.entry.name },
       ...(this.opts.ignoreDifferences === undefined ? {} : { ignoreDifferences: this.opts.ignoreDifferences }),
       ...this.opts.sync,
     };
@@ -642,4 +655,14 @@ class LruRenderCache implements RenderCache {
     this.entries.set(key, JSON.stringify(value));
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
   }
+}
+
+/** Whether an app's project (by namespace and name; `default` when it names none) differs between two sets of Projects. */
+function changedProjects(before: readonly Project[], after: readonly Project[]): (app: Application) => boolean {
+  const byKey = (projects: readonly Project[]) => new Map(projects.map((p) => [`${p.namespace}/${p.name}`, JSON.stringify(p)]));
+  const [was, is] = [byKey(before), byKey(after)];
+  return (app) => {
+    const key = `${app.namespace}/${app.spec.project ?? DEFAULT_PROJECT_NAME}`;
+    return was.get(key) !== is.get(key);
+  };
 }

@@ -22,6 +22,7 @@ import { watchClusterApplications } from './cluster-apps.ts';
 import { ClusterUnavailableError } from './clusters.ts';
 import { kubeconfigEntries, watchClusterRegistry, type ClusterRegistryWatch } from './cluster-secrets.ts';
 import { kubeconfigContexts } from '../kube/kubeconfig.ts';
+import type { Project } from '../app/project.ts';
 import { Controller } from './controller.ts';
 import { pingRedis, redactUrl, waitUntilReachable } from './reachable.ts';
 import { rolloutOperations } from './rollout-operations.ts';
@@ -56,6 +57,8 @@ export interface ApiSettings {
  */
 export async function runController(opts: {
   apps: readonly Application[] | { namespace: string };
+  /** The Projects of a fixed list of apps (from the same file); cluster apps have the cluster's. */
+  projects?: readonly Project[];
   ignoreDifferences?: readonly IgnoreDifference[];
   server: string | undefined;
   redisUrl: string | undefined;
@@ -156,6 +159,7 @@ export async function runController(opts: {
   }
   controller = await Controller.start({
     apps: fixed,
+    projects: 'namespace' in opts.apps ? [] : (opts.projects ?? []),
     git: gitSource(opts.cacheDir, 1_000, (fetch, ms) => metrics.gitFetched(fetch, ms / 1000)),
     kube,
     clusters: registry.entries,
@@ -174,13 +178,18 @@ export async function runController(opts: {
     let applying = Promise.resolve();
     // every watch round reports all invalid resources; the log says each problem once, until it goes away
     let reported = new Set<string>();
-    watch = await watchClusterApplications(kube, fromCluster, (apps, statuses, errors) => {
-      const current = new Set(errors.map((e) => `invalid Application: ${formatLoadError(e)}`));
-      for (const line of current) if (!reported.has(line)) logger.error(line);
-      reported = current;
-      applying = applying.then(() => running.setApps(apps, statuses)).catch((e: Error) => logger.error(`applications: ${e.message}`));
-    });
-    logger.info(`controller running: following the Application resources in namespace ${fromCluster}`);
+    watch = await watchClusterApplications(
+      kube,
+      fromCluster,
+      (apps, statuses, errors, projects) => {
+        const current = new Set(errors.map((e) => `invalid resource: ${formatLoadError(e)}`));
+        for (const line of current) if (!reported.has(line)) logger.error(line);
+        reported = current;
+        applying = applying.then(() => running.setApps(apps, statuses, projects)).catch((e: Error) => logger.error(`applications: ${e.message}`));
+      },
+      { log: (line) => logger.warn(line) },
+    );
+    logger.info(`controller running: following the Application and Project resources in namespace ${fromCluster}`);
   }
   logger.info(`API server listening on ${apiUrl}`);
   return {

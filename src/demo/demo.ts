@@ -40,6 +40,7 @@ export async function runDemo(opts: { port: number; redisUrl: string | undefined
   const token = newToken();
   const running = await runController({
     apps: loaded.apps,
+    projects: loaded.projects,
     server: cluster.url,
     redisUrl: opts.redisUrl,
     concurrency: 4,

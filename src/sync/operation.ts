@@ -19,9 +19,10 @@ import { planSync, type SyncPlan } from './plan.ts';
 import { refOf } from '../kube/client.ts';
 import { addTracking } from './tracking.ts';
 import { keyOf, keyString } from './resource-key.ts';
+import { admitApplication, describeViolations, objectViolations, rendersNamespace, type ProjectContext } from './project-gate.ts';
 import type { Comparison, OperationResult, RenderFailure, ResourceOutcome, Trigger } from './types.ts';
 
-export interface SyncContext extends CompareContext {
+export interface SyncContext extends CompareContext, ProjectContext {
   readonly waveTimeoutMs?: number;
   readonly pollIntervalMs?: number;
   readonly now?: () => Date;
@@ -68,6 +69,10 @@ export async function syncApp(unbound: SyncContext, app: Application, opts: Sync
     finishedAt: now().toISOString(),
   });
 
+  // The project's word on the app itself comes before anything is fetched.
+  const admitted = admitApplication(ctx, app);
+  if ('refusal' in admitted) return finish({ phase: 'Failed', message: `${admitted.refusal}; nothing was applied`, resources: [] });
+
   let comparison;
   try {
     comparison = compared ?? (await compareApp(ctx, app, opts.revision));
@@ -98,6 +103,22 @@ export async function syncApp(unbound: SyncContext, app: Application, opts: Sync
     pruneLast: syncOptions.pruneLast,
     ...(opts.only === undefined ? {} : { only: opts.only }),
   });
+  let violations;
+  try {
+    // hooks are writes too: a team project's PreSync Job is checked like everything else
+    violations = await objectViolations(ctx, app, admitted.project, [...comparison.desired, ...comparison.hooks.map((h) => h.object)]);
+  } catch (e) {
+    if (e instanceof KubeError) return finish({ ...revision, phase: 'Error', message: e.message, resources: [] });
+    throw e;
+  }
+  if (violations.length > 0) {
+    return finish({
+      ...revision,
+      phase: 'Failed',
+      message: `${describeViolations(violations)}; nothing was applied`,
+      resources: violations.flatMap((v) => (v.key === undefined ? [] : [{ key: v.key, action: 'failed', message: v.message } satisfies ResourceOutcome])),
+    });
+  }
   const blockers = [...comparison.problems, ...plan.conflicts];
   if (blockers.length > 0) {
     return finish({
@@ -257,8 +278,7 @@ function summarize(outcomes: readonly ResourceOutcome[]): string {
 
 /** CreateNamespace=true: the destination namespace, unless the app renders it itself. Untracked, so never pruned. */
 async function ensureNamespace(ctx: SyncContext, namespace: string, desired: readonly JsonObject[]): Promise<string | undefined> {
-  const rendersIt = desired.some((d) => d['kind'] === 'Namespace' && (d['metadata'] as JsonObject)['name'] === namespace);
-  if (rendersIt) return undefined;
+  if (rendersNamespace(desired, namespace)) return undefined;
   try {
     if ((await ctx.kube.get({ apiVersion: 'v1', kind: 'Namespace', name: namespace })) === undefined) {
       await ctx.kube.create(plainNamespace(namespace));

@@ -148,6 +148,9 @@ const EXPECTED: Record<string, { unhonoured: string[] } | { error: string }> = {
       'spec.syncPolicy.syncOptions[6] (SkipDryRunOnMissingResource=true)', 'spec.syncPolicy.syncOptions[7] (Replace=true)', 'spec.ignoreDifferences[1].jqPathExpressions',
     ],
   },
+  'operator-manual-project.yaml': {
+    unhonoured: ['metadata.finalizers', 'spec.orphanedResources', 'spec.roles', 'spec.syncWindows', 'spec.permitOnlyProjectScopedClusters', 'spec.sourceNamespaces'],
+  },
   'skip-reconcile.yaml': { unhonoured: ['metadata.annotations.argocd.argoproj.io/skip-reconcile'] },
   'webhook-helm-chart.yaml': { error: ':8: spec.source.repoURL: scheme "oci" is not supported' },
 };
@@ -157,7 +160,7 @@ describe('real Argo CD Applications (test/fixtures/argocd)', async () => {
 
   it('every fixture has an expectation, and at least 10 convert', () => {
     expect(files).toEqual(Object.keys(EXPECTED).sort());
-    expect(Object.values(EXPECTED).filter((e) => 'unhonoured' in e).length).toBeGreaterThanOrEqual(10);
+    expect(Object.values(EXPECTED).filter((e) => 'unhonoured' in e).length).toBeGreaterThanOrEqual(11);
   });
 
   it.each(files)('%s', async (file) => {
@@ -170,11 +173,11 @@ describe('real Argo CD Applications (test/fixtures/argocd)', async () => {
     }
     expect(r.ok, r.ok ? '' : r.errors.map(formatLoadError).join('\n')).toBe(true);
     if (!r.ok) return;
-    const name = (parseYaml(text) as { metadata: { name: string } }).metadata.name;
-    expect(r.warnings).toEqual(expected.unhonoured.length === 0 ? [] : [`${file}: Application ${name}: Argo CD fields Sluice does not honour (left out): ${expected.unhonoured.join(', ')}`]);
-    // the converted form is a sluice.dev Application as it stands: no flag needed to read it back
+    const { kind, metadata } = parseYaml(text) as { kind: string; metadata: { name: string } };
+    expect(r.warnings).toEqual(expected.unhonoured.length === 0 ? [] : [`${file}: ${kind} ${metadata.name}: Argo CD fields Sluice does not honour (left out): ${expected.unhonoured.join(', ')}`]);
+    // the converted form is a sluice.dev Application (or Project) as it stands: no flag needed to read it back
     const again = parseApplicationsText(file, r.objects.map((o) => JSON.stringify(o)).join('\n---\n'));
-    expect(again.ok && again.apps).toEqual(r.apps);
+    expect(again.ok && [again.apps, again.projects]).toEqual([r.apps, r.projects]);
   });
 });
 
@@ -199,6 +202,32 @@ describe('sluice convert', () => {
       },
     });
     expect(chunks.err).toMatch(/^warning: .*kustomize\.yaml: Application kustomize-inline-guestbook: .*: metadata\.finalizers, spec\.source\.kustomize\n$/);
+  });
+
+  it('prints an AppProject as a sluice.dev Project, naming what it leaves out', async () => {
+    const { out, err, chunks } = capture();
+    expect(await convertCommand([join(FIXTURES, 'operator-manual-project.yaml')], out, err)).toBe(0);
+    expect(parseYaml(chunks.out)).toEqual({
+      apiVersion: 'sluice.dev/v1alpha1',
+      kind: 'Project',
+      metadata: { name: 'my-project', namespace: 'argocd' },
+      spec: {
+        description: 'Example Project',
+        sourceRepos: ['*'],
+        destinations: [{ namespace: 'guestbook', server: 'https://kubernetes.default.svc', name: 'in-cluster' }],
+        clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }],
+        namespaceResourceBlacklist: [
+          { group: '', kind: 'ResourceQuota' },
+          { group: '', kind: 'LimitRange' },
+          { group: '', kind: 'NetworkPolicy' },
+        ],
+        namespaceResourceWhitelist: [
+          { group: 'apps', kind: 'Deployment' },
+          { group: 'apps', kind: 'StatefulSet' },
+        ],
+      },
+    });
+    expect(chunks.err).toMatch(/^warning: .*operator-manual-project\.yaml: AppProject my-project: Argo CD fields Sluice does not honour \(left out\): metadata\.finalizers, spec\.orphanedResources, spec\.roles, spec\.syncWindows, .*\n$/);
   });
 
   it('exits 1 with the errors of an invalid one, 2 without a file', async () => {

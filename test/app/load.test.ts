@@ -40,7 +40,7 @@ describe('parseApplicationsText', () => {
   });
 
   it('an empty file holds no Applications', () => {
-    expect(parseApplicationsText('apps.yaml', '')).toEqual({ ok: true, apps: [], objects: [], warnings: [] });
+    expect(parseApplicationsText('apps.yaml', '')).toEqual({ ok: true, apps: [], projects: [], objects: [], warnings: [] });
   });
 
   it('locates validation errors at the line of the offending key or item', () => {

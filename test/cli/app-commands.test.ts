@@ -122,6 +122,40 @@ describe.skipIf(!gitAvailable())('sluice diff and sluice sync', () => {
     }
   });
 
+  it("enforces the app's project: diff exits 2 naming the refused object, sync writes nothing", async () => {
+    const repoURL = (await readFile(appsFile, 'utf8')).match(/repoURL: '([^']+)'/)![1]!;
+    // Argo CD's AppProject, read with --accept-argocd: no Secrets in this project
+    const project = `apiVersion: argoproj.io/v1alpha1
+kind: AppProject
+metadata: {name: locked}
+spec:
+  sourceRepos: ['*']
+  destinations: [{server: https://kubernetes.default.svc, namespace: 'web-*'}]
+  clusterResourceWhitelist: [{group: '', kind: Namespace}]
+  namespaceResourceBlacklist: [{group: '', kind: Secret}]
+`;
+    const app = (name: string, projectName: string) =>
+      `apiVersion: sluice.dev/v1alpha1\nkind: Application\nmetadata: {name: ${name}}\nspec:\n  project: ${projectName}\n  source: {repoURL: '${repoURL}', targetRevision: main, path: web}\n  destination: {namespace: ${name}}\n  syncPolicy:\n    syncOptions: [CreateNamespace=true]\n`;
+    const file = path.join(path.dirname(appsFile), 'locked.yaml');
+    await writeFile(file, [project, app('web-locked', 'locked'), app('web-orphan', 'missing')].join('---\n'));
+    const args = (name: string) => ['--apps', file, '--app', name, '--server', cluster.url, '--cache-dir', path.join(path.dirname(appsFile), 'cache'), '--accept-argocd'];
+
+    const diff = await run(diffCommand, args('web-locked'));
+    expect(diff.code).toBe(2);
+    expect(diff.err).toContain('sluice diff: web-locked: the project does not permit this: project locked: Secret/web-locked/web: namespaced kind Secret is denied by spec.namespaceResourceBlacklist[0] (group: "", kind: "Secret")');
+    const sync = await run(syncCommand, args('web-locked'));
+    expect(sync.code).toBe(1);
+    expect(sync.out).toContain('failed     Secret/web-locked/web: project locked: ');
+    expect(sync.err).toMatch(/web-locked: Failed: the project does not permit this: .*; nothing was applied/);
+    const kube = await kubeClientFor(cluster.url);
+    try {
+      expect(await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: 'web-locked' })).toBeUndefined();
+    } finally {
+      await kube.close();
+    }
+    expect(await run(diffCommand, args('web-orphan'))).toMatchObject({ code: 2, err: 'sluice diff: web-orphan: Application referencing project missing which does not exist\n' });
+  });
+
   it('exits 2 naming the problem for a missing app, a missing flag, a bad revision', async () => {
     expect(await run(syncCommand, ['--apps', appsFile, '--app', 'nope'])).toMatchObject({ code: 2, err: expect.stringContaining('no application named "nope" (found: web)') });
     expect(await run(diffCommand, ['--app', 'web'])).toMatchObject({ code: 2, err: expect.stringContaining('--apps FILE and --app NAME are required') });

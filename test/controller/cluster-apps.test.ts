@@ -15,6 +15,7 @@ import { redisAvailable, startRedis, type TestRedis } from '../support/redis.ts'
 import { until } from '../support/wait.ts';
 
 const CRD = fileURLToPath(new URL('../../manifests/crds/application.yaml', import.meta.url));
+const PROJECT_CRD = fileURLToPath(new URL('../../manifests/crds/project.yaml', import.meta.url));
 
 describe.skipIf(!gitAvailable() || !redisAvailable())('Applications from the cluster', () => {
   let cluster: SimCluster;
@@ -28,6 +29,7 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('Applications from the clu
     [cluster, git, redis] = await Promise.all([startSimCluster({ port: 0, controllers: false }), startGitServer(), startRedis()]);
     kube = await kubeClientFor(cluster.url);
     await kube.create(parse(await readFile(CRD, 'utf8')) as JsonObject);
+    await kube.create(parse(await readFile(PROJECT_CRD, 'utf8')) as JsonObject);
     await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'sluice-system' } });
     controller = await Controller.start({
       apps: [],
@@ -38,8 +40,8 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('Applications from the clu
       log: () => undefined,
     });
     let applying = Promise.resolve();
-    watch = await watchClusterApplications(kube, 'sluice-system', (apps, statuses) => {
-      applying = applying.then(() => controller.setApps(apps, statuses));
+    watch = await watchClusterApplications(kube, 'sluice-system', (apps, statuses, _errors, projects) => {
+      applying = applying.then(() => controller.setApps(apps, statuses, projects));
     });
   });
   afterAll(async () => {
@@ -135,4 +137,39 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('Applications from the clu
     }
     expect(await rv()).toBe(before);
   });
+
+  it("follows the cluster's Projects: a refused kind fails the sync with a SyncError naming it, and allowing it lets the app sync", async () => {
+    const repo = await git.createRepo('team-binding');
+    await repo.commit(
+      {
+        'app/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: team\ndata:\n  a: "1"\n',
+        'app/binding.yaml': 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: team-view}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}\nsubjects: [{kind: ServiceAccount, name: default, namespace: team}]\n',
+      },
+      'team',
+    );
+    const projectRef = { apiVersion: 'sluice.dev/v1alpha1', kind: 'Project', namespace: 'sluice-system', name: 'team' };
+    await kube.create({
+      apiVersion: 'sluice.dev/v1alpha1',
+      kind: 'Project',
+      metadata: { name: 'team', namespace: 'sluice-system' },
+      spec: { sourceRepos: ['*'], destinations: [{ server: '*', namespace: 'team' }], clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }] },
+    });
+    await kube.create({
+      apiVersion: 'sluice.dev/v1alpha1',
+      kind: 'Application',
+      metadata: { name: 'team', namespace: 'sluice-system' },
+      spec: { project: 'team', source: { repoURL: repo.url, path: 'app' }, destination: { namespace: 'team' }, syncPolicy: { automated: {}, syncOptions: ['CreateNamespace=true'] } },
+    });
+    // (the watch may show the app a moment before its project: then it fails as naming a missing project, and syncs again once the project comes)
+    const refusal =
+      'project team: rbac.authorization.k8s.io/ClusterRoleBinding/team-view: cluster-scoped kind rbac.authorization.k8s.io/ClusterRoleBinding is not allowed by spec.clusterResourceWhitelist, which does not list it';
+    await until('a SyncError on team naming the binding and the rule', async () => (await conditionsOf('team'))?.find((c) => c['type'] === 'SyncError' && String(c['message']).includes(refusal)));
+    expect((await controller.operations('team'))[0]).toMatchObject({ phase: 'Failed', message: expect.stringContaining(refusal) });
+    expect(await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: 'team' })).toBeUndefined();
+
+    await kube.patch(projectRef, { spec: { clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }, { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding', name: 'team-*' }] } }, { type: 'merge' });
+    // the project's change polls its apps; the retry of a failed revision waits out its back-off (10 s)
+    await until('team synced once its project allows the binding', async () => kube.get({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', name: 'team-view' }), 30_000);
+    await until('the SyncError cleared', async () => ((await conditionsOf('team')) ?? []).every((c) => c['type'] !== 'SyncError'));
+  }, 60_000);
 });

@@ -39,7 +39,7 @@ describe.skipIf(kubectl === undefined)('the install manifests', () => {
     const rendered = (await run(kubectl!, ['kustomize', MANIFESTS], { env })).stdout;
     const objects = parseAllDocuments(rendered).map((d) => d.toJS() as JsonObject);
     expect(objects.map((o) => o['kind']).sort()).toEqual(
-      ['ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'ClusterRoleBinding', 'CustomResourceDefinition', 'Deployment', 'Namespace', 'Role', 'RoleBinding', 'Secret', 'Service', 'Service', 'ServiceAccount', 'StatefulSet'],
+      ['ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'ClusterRoleBinding', 'CustomResourceDefinition', 'CustomResourceDefinition', 'Deployment', 'Namespace', 'Role', 'RoleBinding', 'Secret', 'Service', 'Service', 'ServiceAccount', 'StatefulSet'],
     );
     const applied = await run(kubectl!, ['apply', '-k', MANIFESTS], { env });
     expect(applied.stdout.trim().split('\n')).toHaveLength(objects.length);
