@@ -116,4 +116,9 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('sluice app and sluice rol
   ])('refuses a context file with $name, naming the field', ({ text, error }) => {
     expect(() => parseContext(text, 'cfg')).toThrow(error);
   });
+
+  it('sluice --version prints the package version', async () => {
+    const { version } = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect((await promisify(execFile)(process.execPath, sluiceArgs('--version'))).stdout).toBe(`sluice ${version}\n`);
+  });
 });
