@@ -224,3 +224,5 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('the API server', () => {
     }
   });
 });
+
+export type { Role };
