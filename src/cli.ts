@@ -30,6 +30,10 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./cli/convert.ts')).convertCommand(rest);
       case 'sync':
         return await (await import('./cli/app-commands.ts')).syncCommand(rest);
+      case 'login':
+        return await (await import('./cli/api-commands.ts')).loginCommand(rest);
+      case 'logout':
+        return await (await import('./cli/api-commands.ts')).logoutCommand();
       case 'app':
         return await (await import('./cli/api-commands.ts')).appApiCommand(rest);
       case 'rollout':

@@ -172,6 +172,15 @@ export class EventFeed {
     }
   }
 
+  /**
+   * Sends an event that is not in the stream (no id: the clients' resume points stay) to
+   * every client now listening. One still receiving its backlog is skipped: these events
+   * say what a read made after the stream opened says too.
+   */
+  broadcast(e: LiveEvent): void {
+    for (const subscriber of this.subscribers) if (subscriber.queued === undefined) subscriber.send(e);
+  }
+
   private dispatch(events: readonly LiveEvent[]): void {
     for (const subscriber of this.subscribers) {
       if (subscriber.queued !== undefined) subscriber.queued.push(...events);

@@ -2,14 +2,13 @@
  * docs/api.md's ResourceNode tree: an app's managed objects (sync and health status from
  * its stored state, identity from the watch cache) and what they own, found by owner
  * references among the ReplicaSets, Pods and Jobs of their namespaces (Deployment →
- * ReplicaSet → Pod, StatefulSet/DaemonSet → Pod, CronJob → Job → Pod). The watch cache
- * keeps only labelled objects, and owned ones carry no Sluice label, so those few kinds are
- * listed per namespace when the tree is asked for.
+ * ReplicaSet → Pod, StatefulSet/DaemonSet → Pod, CronJob → Job → Pod). The controller's
+ * watch cache keeps only labelled objects, and owned ones carry no Sluice label: the API
+ * server watches those few kinds in the namespaces trees are asked for (owned-objects.ts).
  */
 import type { ResourceState } from '../controller/state.ts';
 import { assessHealth } from '../health/index.ts';
 import { isJsonObject, type JsonObject } from '../json.ts';
-import type { KubeClient } from '../kube/client.ts';
 import { keyOf, keyString } from '../sync/resource-key.ts';
 
 export interface ResourceNode {
@@ -26,7 +25,7 @@ export interface ResourceNode {
 }
 
 /** The kinds whose children the tree shows, and the kinds of those children. */
-const OWNED_KINDS: readonly { apiVersion: string; kind: string; ownedBy: readonly string[] }[] = [
+export const OWNED_KINDS: readonly { apiVersion: string; kind: string; ownedBy: readonly string[] }[] = [
   { apiVersion: 'apps/v1', kind: 'ReplicaSet', ownedBy: ['Deployment'] },
   { apiVersion: 'batch/v1', kind: 'Job', ownedBy: ['CronJob'] },
   { apiVersion: 'v1', kind: 'Pod', ownedBy: ['ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job'] },
@@ -88,11 +87,7 @@ export function buildResourceTree(managed: readonly ResourceState[], live: reado
   return nodes;
 }
 
-/** The ReplicaSets, Jobs and Pods of the namespaces where the app has objects that own such things. */
-export async function readOwnedObjects(kube: KubeClient, managed: readonly ResourceState[]): Promise<JsonObject[]> {
-  const namespaces = new Set(managed.map((r) => parseKey(r.key)).filter((k) => OWNERS.has(k.kind) && k.namespace !== '').map((k) => k.namespace));
-  const lists = await Promise.all(
-    [...namespaces].flatMap((namespace) => OWNED_KINDS.map(async (k) => (await kube.list(k.apiVersion, k.kind, { namespace })).items)),
-  );
-  return lists.flat();
+/** The namespaces where the app has objects that own ReplicaSets, Jobs or Pods. */
+export function ownerNamespaces(managed: readonly ResourceState[]): string[] {
+  return [...new Set(managed.map((r) => parseKey(r.key)).filter((k) => OWNERS.has(k.kind) && k.namespace !== '').map((k) => k.namespace))];
 }

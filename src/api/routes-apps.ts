@@ -12,8 +12,7 @@ import { syncApp } from '../sync/operation.ts';
 import { keyString } from '../sync/resource-key.ts';
 import { isTrackedBy } from '../sync/tracking.ts';
 import { ApiError } from './errors.ts';
-import { findApp, summaries, type RouteContext } from './context.ts';
-import { buildResourceTree, readOwnedObjects } from './resource-tree.ts';
+import { appTree, findApp, summaries, type RouteContext } from './context.ts';
 import { filterByName, matchesState, operationSummary } from './summary.ts';
 import { ROLLOUT_ACTIONS, type RolloutAction } from './rollout-port.ts';
 
@@ -91,8 +90,7 @@ export function registerAppRoutes(app: FastifyInstance, ctx: RouteContext): void
     const target = findApp(ctx, request.params.name);
     const [stored] = await ctx.store.read([target.name]);
     const managed = isAppState(stored?.state) ? stored.state.resources : [];
-    const owned = await readOwnedObjects(ctx.controller.contextFor(target).kube, managed);
-    return { items: buildResourceTree(managed, ctx.controller.liveObjects(target), owned) };
+    return { items: await appTree(ctx, target, managed) };
   });
 
   app.get<{ Params: { name: string }; Querystring: { resource?: string } }>(

@@ -6,6 +6,7 @@
  * about the validity of its input.
  */
 import { existsSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import helmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -15,11 +16,11 @@ import { DEFAULT_PREFIX, keys } from '../queue/keys.ts';
 import { SluiceQueue } from '../queue/producer.ts';
 import { HistoryStore } from '../store/history.ts';
 import type { TokenStore } from './auth.ts';
-import { summaries, type ApiController, type RouteContext } from './context.ts';
+import { findApp, summaries, watchedAppTree, type ApiController, type RouteContext } from './context.ts';
 import { ApiError, errorBody, handleError } from './errors.ts';
 import { EventFeed, isStreamId, openEventStream, type EventSource, type LiveEvent, type StreamEntry } from './events.ts';
 import { SluiceMetrics } from './metrics.ts';
-import { buildResourceTree } from './resource-tree.ts';
+import { OwnedObjects } from './owned-objects.ts';
 import { RedisHealth } from '../queue/redis-health.ts';
 import { notImplementedRollouts, type RolloutOperations } from './rollout-port.ts';
 import { registerAppRoutes } from './routes-apps.ts';
@@ -66,6 +67,10 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     rollouts: opts.rollouts ?? notImplementedRollouts(),
     tokens: opts.tokens,
     metrics,
+    owned: new OwnedObjects(
+      (name) => ctx.controller.contextFor(findApp(ctx, name)).kube,
+      (apps) => void ownedChanged(apps).catch((e: Error) => app.log.warn({ err: e }, 'live events: building a resource tree failed')),
+    ),
   };
   // BullMQ prints every connection error with its stack unless someone listens; /readyz and the start-up line say it instead
   ctx.queue.bullQueue.on('error', () => undefined);
@@ -108,7 +113,21 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   registerAppRoutes(app, ctx);
   await registerWebhookRoutes(app, ctx, redis, opts.webhooks ?? { secrets: {} }, prefix);
 
+  // open event streams: closing the server ends them (the clients reconnect), else it would wait for every browser to leave
+  const streams = new Set<ServerResponse>();
   const feed = new EventFeed(redis, keys({ prefix }).appEvents, liveEvents(ctx, metrics), (e) => app.log.warn({ err: e }, 'live events: reading the stream failed; retrying'));
+  // pods and ReplicaSets change no app state: their trees go out as events of their own (no id)
+  const ownedChanged = async (names: readonly string[]): Promise<void> => {
+    if (feed.clients === 0) return;
+    const known = new Map(ctx.controller.applications.map((a) => [a.name, a]));
+    const present = names.filter((n) => known.has(n));
+    const stored = await ctx.store.read(present);
+    for (const [i, name] of present.entries()) {
+      const state = stored[i]?.state;
+      const items = isAppState(state) ? await watchedAppTree(ctx, known.get(name)!, state.resources) : undefined;
+      if (items !== undefined) feed.broadcast({ id: '', event: 'resources', data: { app: name, items } });
+    }
+  };
   app.get<{ Querystring: { lastEventId?: string } }>(
     '/api/v1/events',
     { config: { role: 'viewer' }, schema: { querystring: { type: 'object', properties: { lastEventId: { type: 'string' } } } } },
@@ -117,8 +136,10 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
       if (resume !== undefined && !isStreamId(resume)) throw new ApiError('BadRequest', 'Last-Event-ID: must be an event id this server sent');
       reply.hijack();
       const stream = openEventStream(reply.raw, opts.pingMs ?? 15_000);
+      streams.add(reply.raw);
       const unsubscribe = await feed.subscribe(resume, stream.send);
       await stream.closed;
+      streams.delete(reply.raw);
       unsubscribe();
     },
   );
@@ -141,6 +162,8 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     },
     async close() {
       if (started) await feed.stop();
+      for (const res of streams) res.end();
+      await ctx.owned.close();
       await app.close();
       await ctx.queue.close();
       redis.disconnect();
@@ -165,7 +188,9 @@ function liveEvents(ctx: RouteContext, metrics: SluiceMetrics): EventSource {
       const state = stored[i]?.state;
       metrics.appState(name, summary);
       out.push({ id: id(name), event: 'app', data: summary });
-      if (isAppState(state)) out.push({ id: id(name), event: 'resources', data: { app: name, items: buildResourceTree(state.resources, ctx.controller.liveObjects(known.get(name)!), []) } });
+      // the whole tree, for apps whose tree a client reads (the UI replaces its tree with it)
+      const items = isAppState(state) ? await watchedAppTree(ctx, known.get(name)!, state.resources) : undefined;
+      if (items !== undefined) out.push({ id: id(name), event: 'resources', data: { app: name, items } });
     }
     return out;
   };

@@ -1,7 +1,9 @@
 /**
  * The CLI's client for the API server: `--server URL --token T`, else SLUICE_SERVER and
- * SLUICE_TOKEN. Errors carry the exit code a CI job can act on (see API_EXIT).
+ * SLUICE_TOKEN, else the context file (context-file.ts). Errors carry the exit code a CI job
+ * can act on (see API_EXIT).
  */
+import { normalizeServer, readContext, type CliContext } from './context-file.ts';
 
 /** Exit codes of the `sluice app …` and `sluice rollout …` commands. */
 export const API_EXIT = { ok: 0, differs: 1, usage: 2, auth: 3, notFound: 4, conflict: 5, unavailable: 6 } as const;
@@ -20,10 +22,26 @@ export interface ApiTarget {
   readonly token: string | undefined;
 }
 
-export function apiTarget(server: string | undefined, token: string | undefined, env: NodeJS.ProcessEnv = process.env): ApiTarget {
-  const base = server ?? env['SLUICE_SERVER'];
-  if (base === undefined || base === '') throw new ApiCallError('no server: pass --server URL or set SLUICE_SERVER', API_EXIT.usage);
-  return { server: base.replace(/\/+$/, ''), token: token ?? env['SLUICE_TOKEN'] };
+/**
+ * Where the commands go: --server and --token, else SLUICE_SERVER and SLUICE_TOKEN, else
+ * the context file `sluice login` writes. Its token is sent only to its own server, never
+ * to one named by a flag or the environment.
+ */
+export async function apiTarget(server: string | undefined, token: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<ApiTarget> {
+  const given = server ?? (env['SLUICE_SERVER'] === '' ? undefined : env['SLUICE_SERVER']);
+  const givenToken = token ?? env['SLUICE_TOKEN'];
+  let saved: CliContext | undefined;
+  if (given === undefined || givenToken === undefined) {
+    try {
+      saved = await readContext(env);
+    } catch (e) {
+      throw new ApiCallError((e as Error).message, API_EXIT.usage);
+    }
+  }
+  const base = given ?? saved?.server;
+  if (base === undefined) throw new ApiCallError('no server: pass --server URL, set SLUICE_SERVER, or run sluice login --server URL --token T', API_EXIT.usage);
+  const target = normalizeServer(base);
+  return { server: target, token: givenToken ?? (saved?.server === target ? saved.token : undefined) };
 }
 
 function exitFor(status: number): number {

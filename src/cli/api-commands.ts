@@ -8,9 +8,11 @@ import type { AppSummary } from '../api/summary.ts';
 import { API_EXIT, ApiCallError, apiTarget, callApi, type ApiTarget } from './api-client.ts';
 import { age, OUTPUT_FORMATS, short, structured, table, type OutputFormat } from './api-format.ts';
 import type { Streams } from './app-commands.ts';
-import { APP_API_USAGE, ROLLOUT_API_USAGE } from './usage.ts';
+import { removeContext, writeContext } from './context-file.ts';
+import { APP_API_USAGE, LOGIN_USAGE, ROLLOUT_API_USAGE } from './usage.ts';
 
 const COMMON = `  common: --server URL (or SLUICE_SERVER)  --token T (or SLUICE_TOKEN)  -o table|json|yaml
+          (neither given: the context \`sluice login\` saved)
   exit codes: 0 ok, 1 differs (diff) or failed (sync --dry-run), 2 usage, 3 unauthenticated/forbidden,
               4 not found, 5 conflict (e.g. no rollout runs), 6 server unreachable or failing
 `;
@@ -168,7 +170,7 @@ async function dispatch(group: 'app' | 'rollout', args: string[], io: Streams): 
     return API_EXIT.usage;
   }
   try {
-    return await command!({ target: apiTarget(parsed.values.server, parsed.values.token), values: parsed.values, name: name ?? '', format, io });
+    return await command!({ target: await apiTarget(parsed.values.server, parsed.values.token), values: parsed.values, name: name ?? '', format, io });
   } catch (e) {
     if (!(e instanceof ApiCallError)) throw e;
     io.err.write(`sluice ${group} ${sub}: ${e.message}\n`);
@@ -178,3 +180,39 @@ async function dispatch(group: 'app' | 'rollout', args: string[], io: Streams): 
 
 export const appApiCommand = (args: string[], io: Streams = STDIO) => dispatch('app', args, io);
 export const rolloutApiCommand = (args: string[], io: Streams = STDIO) => dispatch('rollout', args, io);
+
+/** `sluice login`: the token must be accepted by the server before it is saved. */
+export async function loginCommand(args: string[], io: Streams = STDIO, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: { server: OPTIONS.server, token: OPTIONS.token, help: OPTIONS.help }, allowPositionals: false });
+  } catch (e) {
+    io.err.write(`sluice login: ${(e as Error).message}\n${LOGIN_USAGE}`);
+    return API_EXIT.usage;
+  }
+  if (parsed.values.help) {
+    io.out.write(LOGIN_USAGE);
+    return API_EXIT.ok;
+  }
+  const server = parsed.values.server ?? env['SLUICE_SERVER'];
+  const token = parsed.values.token ?? env['SLUICE_TOKEN'];
+  if (server === undefined || server === '' || token === undefined || token === '') {
+    io.err.write(`sluice login: needs --server URL and --token T\n${LOGIN_USAGE}`);
+    return API_EXIT.usage;
+  }
+  try {
+    const who = await callApi<{ name: string; role: string }>({ server: server.replace(/\/+$/, ''), token }, 'GET', '/api/v1/session');
+    const file = await writeContext({ server, token }, env);
+    io.out.write(`logged in to ${server} as ${who.name} (${who.role}); saved to ${file}\n`);
+    return API_EXIT.ok;
+  } catch (e) {
+    if (!(e instanceof ApiCallError)) throw e;
+    io.err.write(`sluice login: ${e.message}\n`);
+    return e.exitCode;
+  }
+}
+
+export async function logoutCommand(io: Streams = STDIO, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  io.out.write((await removeContext(env)) ? 'logged out: the saved server and token are gone\n' : 'not logged in\n');
+  return API_EXIT.ok;
+}

@@ -84,8 +84,14 @@ export const ROLLOUT_API_USAGE = `  rollout progressive rollouts through the API
         sluice rollout status NAME | promote NAME | abort NAME | pause NAME | resume NAME
 `;
 
+export const LOGIN_USAGE = `  login   check a token against the API server and save both for the app and rollout commands
+        sluice login --server URL --token T   (or SLUICE_SERVER / SLUICE_TOKEN; written to
+                     $XDG_CONFIG_HOME/sluice/config, default ~/.config/sluice/config, mode 0600)
+  logout  forget the saved server and token
+`;
+
 export const USAGE = `usage: sluice <command> [options]
 
 commands:
-${SIM_USAGE}${RENDER_USAGE}${APP_USAGE}${CONVERT_USAGE}${LOCAL_ROLLOUT_USAGE}${START_USAGE}${APP_API_USAGE}${ROLLOUT_API_USAGE}${DEMO_USAGE}  --version  print the version
+${SIM_USAGE}${RENDER_USAGE}${APP_USAGE}${CONVERT_USAGE}${LOCAL_ROLLOUT_USAGE}${START_USAGE}${LOGIN_USAGE}${APP_API_USAGE}${ROLLOUT_API_USAGE}${DEMO_USAGE}  --version  print the version
 `;

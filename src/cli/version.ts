@@ -1,8 +1,8 @@
-/** `sluice --version`: the package's version (package.json sits one level above both src/ and dist/). */
+/** `sluice --version`: the package's version (package.json sits two levels above src/cli/ and dist/cli/). */
 import { readFileSync } from 'node:fs';
 
 export function versionCommand(): number {
-  const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   process.stdout.write(`sluice ${version}\n`);
   return 0;
 }

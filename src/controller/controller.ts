@@ -40,6 +40,7 @@ import { Rollouts, type ControllerClock } from './rollouts.ts';
 import { appLabelValue } from '../sync/tracking.ts';
 import type { Comparison, OperationResult, RenderFailure } from '../sync/types.ts';
 import { historyEntry, isAppState, stateAfterSync, stateFromComparison, stateFromError, type AppState } from './state.ts';
+import { recordApplicationEvent } from './app-events.ts';
 import { FailureStore, retryWaitMs, type FailureStage } from './failures.ts';
 import { bounded } from '../bounded.ts';
 import { formatRenderError } from '../render/format.ts';
@@ -99,6 +100,9 @@ interface CompareInputs {
   readonly sha: string;
   readonly key: string;
 }
+
+/** The Event reason of each failure stage: the type of the condition it sets on the app. */
+const FAILURE_REASONS: Record<FailureStage, string> = { comparison: 'ComparisonError', sync: 'SyncError' };
 
 const HEAL_RESET_MS = 60_000;
 const HEAL_BASE_DELAY_MS = 5_000;
@@ -403,13 +407,13 @@ export class Controller {
       if (!(e instanceof GitError || e instanceof KubeError)) throw e;
       await this.saveState(app, stateFromError(app.name, e.message, previous, new Date()), signal);
       const failedAt = inputs?.sha ?? revision ?? '';
-      await this.noteFailure(app.name, 'comparison', failedAt, `comparison${failedAt === '' ? '' : ` of ${failedAt.slice(0, 7)}`} failed: ${e.message}`);
+      await this.noteFailure(app, 'comparison', failedAt, `comparison${failedAt === '' ? '' : ` of ${failedAt.slice(0, 7)}`} failed: ${e.message}`);
       // Background work retries by itself at the next poll or change; asked-for syncs retry now.
       if (trigger !== 'refresh' && !isBackgroundTrigger(trigger)) throw OperationError.retryable(e.message, e);
       return undefined;
     }
     if ('kinds' in compared) await cluster.tracked.watch(compared.kinds);
-    else await this.noteFailure(app.name, 'comparison', compared.revision, renderFailureLog(app, compared));
+    else await this.noteFailure(app, 'comparison', compared.revision, renderFailureLog(app, compared));
     let state = stateFromComparison(app.name, compared, previous, new Date());
     if (inputs !== undefined && state.sync === 'Synced' && state.message === undefined) this.syncedInputs.set(app.name, inputs.key);
     else this.syncedInputs.delete(app.name);
@@ -504,7 +508,7 @@ export class Controller {
       await this.clearResolvedFailure(app.name, before, state);
       this.log(`${app.name}: ${result.trigger} sync ${result.phase}: ${result.message}`, { app: app.name, jobId: id, ...(result.revision === undefined ? {} : { revision: result.revision }) });
     } else {
-      await this.noteFailure(app.name, 'sync', result.revision ?? '', `${result.trigger} sync of ${(result.revision ?? 'no revision').slice(0, 7)} ${result.phase}: ${result.message}`);
+      await this.noteFailure(app, 'sync', result.revision ?? '', `${result.trigger} sync of ${(result.revision ?? 'no revision').slice(0, 7)} ${result.phase}: ${result.message}`);
     }
     return result;
   }
@@ -607,9 +611,14 @@ export class Controller {
     return text === null ? { count: 0, last: 0 } : (JSON.parse(text) as { count: number; last: number });
   }
 
-  /** Records a failure; logs it when it is new (see failures.ts): once per revision and stage. */
-  private async noteFailure(app: string, stage: FailureStage, revision: string, message: string): Promise<void> {
-    if (await this.failures.note(app, stage, revision, Date.now())) this.log(bounded(`${app}: ${message}`), { app, ...(revision === '' ? {} : { revision }) });
+  /**
+   * Records a failure; when it is new (see failures.ts: once per revision and stage) logs it
+   * and, for apps from the cluster, tells it as a Warning Event on the Application.
+   */
+  private async noteFailure(app: Application, stage: FailureStage, revision: string, message: string): Promise<void> {
+    if (!(await this.failures.note(app.name, stage, revision, Date.now()))) return;
+    this.log(bounded(`${app.name}: ${message}`), { app: app.name, ...(revision === '' ? {} : { revision }) });
+    if (this.opts.mirrorStatus) await recordApplicationEvent(this.opts.kube, app, { type: 'Warning', reason: FAILURE_REASONS[stage], message }, this.rollouts.now(), (line) => this.log(line, { app: app.name }));
   }
 
   /** Forgets the app's failure once a condition it had is gone (it compared Synced, or a sync succeeded). */

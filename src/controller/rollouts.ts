@@ -5,7 +5,7 @@
  * delayed queue job, never a timer in this process).
  */
 import type { Redis } from 'ioredis';
-import { APPLICATION_API_VERSION, APPLICATION_KIND, type Application } from '../app/types.ts';
+import type { Application } from '../app/types.ts';
 import type { GitSource } from '../git/index.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { SluiceQueue } from '../queue/producer.ts';
@@ -15,6 +15,7 @@ import { RolloutPodWatch } from '../rollout/pod-watch.ts';
 import { RolloutStore } from '../rollout/store.ts';
 import { isActivePhase, type RolloutState } from '../rollout/types.ts';
 import type { OperationResult } from '../sync/types.ts';
+import { recordApplicationEvent, type AppEventType } from './app-events.ts';
 
 /** The cluster's clock as the controller reads it; `speed` > 1 when it runs faster than real time (the embedded cluster's ScaledClock). */
 export interface ControllerClock {
@@ -124,27 +125,9 @@ export class Rollouts {
     await this.notify(app, severity, `Rollout${type}`, message, this.hooks.kube);
   }
 
-  /** A Kubernetes Event on the Application resource (best effort: an Event is a notice, not state). */
-  private async notify(app: Application, type: 'Normal' | 'Warning', reason: string, message: string, kube: KubeClient): Promise<void> {
+  /** A Kubernetes Event on the Application resource (apps from the cluster). */
+  private async notify(app: Application, type: AppEventType, reason: string, message: string, kube: KubeClient): Promise<void> {
     this.hooks.log(`${app.name}: ${reason}: ${message}`);
-    if (!this.hooks.events) return;
-    const at = this.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
-    try {
-      await kube.create({
-        apiVersion: 'v1',
-        kind: 'Event',
-        metadata: { generateName: `${app.name}.`, namespace: app.namespace },
-        involvedObject: { apiVersion: APPLICATION_API_VERSION, kind: APPLICATION_KIND, namespace: app.namespace, name: app.name },
-        reason,
-        message,
-        type,
-        source: { component: 'sluice' },
-        firstTimestamp: at,
-        lastTimestamp: at,
-        count: 1,
-      });
-    } catch (e) {
-      this.hooks.log(`${app.name}: could not record the event ${reason}: ${(e as Error).message}`);
-    }
+    if (this.hooks.events) await recordApplicationEvent(kube, app, { type, reason, message }, this.now(), this.hooks.log);
   }
 }

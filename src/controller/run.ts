@@ -26,6 +26,7 @@ import type { Project } from '../app/project.ts';
 import { Controller } from './controller.ts';
 import { pingRedis, redactUrl, waitUntilReachable } from './reachable.ts';
 import { rolloutOperations } from './rollout-operations.ts';
+import type { ControllerClock } from './rollouts.ts';
 
 /** The built web UI, served when it exists. */
 export const WEB_DIST = fileURLToPath(new URL('../../web/dist/', import.meta.url));
@@ -70,6 +71,8 @@ export async function runController(opts: {
   connectTimeoutMs?: number;
   /** Where cluster Secrets are read (default: the Applications' namespace, else the client's default namespace). */
   clusterSecretsNamespace?: string;
+  /** The cluster's clock for rollout timing (default real time; tests pass the embedded cluster's). */
+  clock?: ControllerClock;
 }): Promise<RunningController | string> {
   const logger = opts.logger ?? createLogger();
   let kube: KubeClient;
@@ -169,6 +172,7 @@ export async function runController(opts: {
     log: (line, fields) => logger.info(fields ?? {}, line),
     onOperation: (result, request) => metrics.syncFinished(result, request),
     ...(opts.ignoreDifferences === undefined ? {} : { ignoreDifferences: opts.ignoreDifferences }),
+    ...(opts.clock === undefined ? {} : { clock: opts.clock }),
   });
   const running = controller;
   let watch: { stop(): void } | undefined;

@@ -5,7 +5,7 @@
  * or the CLI sees where a rollout stands.
  */
 import type { Redis } from 'ioredis';
-import { keys, type Keys } from '../queue/keys.ts';
+import { EVENT_STREAM_LENGTH, keys, type Keys } from '../queue/keys.ts';
 import { ROLLOUT_PHASES, type RolloutState } from './types.ts';
 
 export const ROLLOUT_EVENT_LIMIT = 100;
@@ -51,9 +51,16 @@ export class RolloutStore {
     return isRolloutState(value) ? value : undefined;
   }
 
-  /** Stores the state and the events it came with in one transaction: a crash keeps both or neither. */
+  /**
+   * Stores the state and the events it came with in one transaction: a crash keeps both or
+   * neither. The change is announced on the app event stream, as app states are, so the API's
+   * live events carry the rollout's progress (step, pod counts) as it moves.
+   */
   async set(state: RolloutState, events: readonly Omit<RolloutEvent, 'at'>[] = [], now?: Date): Promise<void> {
-    const tx = this.redis.multi().set(this.k.rollout(state.app), JSON.stringify(state));
+    const tx = this.redis
+      .multi()
+      .set(this.k.rollout(state.app), JSON.stringify(state))
+      .xadd(this.k.appEvents, 'MAXLEN', '~', EVENT_STREAM_LENGTH, '*', 'type', 'app', 'app', state.app);
     if (events.length > 0) {
       const key = this.k.rolloutEvents(state.app);
       const at = (now ?? new Date()).toISOString();

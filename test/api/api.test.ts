@@ -4,7 +4,9 @@ import { ApiError } from '../../src/api/errors.ts';
 import type { RolloutAction, RolloutOperations, RolloutView } from '../../src/api/rollout-port.ts';
 import type { AppSummary } from '../../src/api/summary.ts';
 import type { Role } from '../../src/api/auth.ts';
+import type { ResourceNode } from '../../src/api/resource-tree.ts';
 import { testApplication } from '../support/apps.ts';
+import { EventClient } from '../support/event-client.ts';
 import { gitAvailable } from '../support/git-server.ts';
 import { redisAvailable } from '../support/redis.ts';
 import { until } from '../support/wait.ts';
@@ -200,6 +202,26 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('the API server', () => {
     }
     const all = texts.join('\n');
     for (const secret of [...Object.values(TOKENS), 'hunter2-in-git', Buffer.from('hunter2-in-git').toString('base64')]) expect(all).not.toContain(secret);
+  });
+
+  it('sends an app\'s whole tree live once it was read: its ReplicaSets and Pods, and their changes as events without an id', async () => {
+    const events = new EventClient(`${h.url}/api/v1/events`, { authorization: `Bearer ${TOKENS.viewer}` });
+    const pods = (items: unknown) => (items as ResourceNode[]).filter((n) => n.kind === 'Pod' && n.parent?.startsWith('apps/ReplicaSet/web/web-') === true);
+    const deployment = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'web', name: 'web' };
+    try {
+      await until('the stream open', () => events.status === 200);
+      const tree = await h.call<{ items: ResourceNode[] }>('GET', '/api/v1/apps/web/resources', { role: 'viewer' });
+      expect(pods(tree.body.items)).toHaveLength(2);
+      await h.kube.patch(deployment, { spec: { replicas: 3 } }, { type: 'merge' });
+      // the third pod changes no app state: its tree comes as an event of its own
+      const pushed = await until('a tree with 3 pods, outside the stream', () => events.named('resources').find((e) => e.id === undefined && e.data['app'] === 'web' && pods(e.data['items']).length === 3), 20_000);
+      const managed = (pushed.data['items'] as ResourceNode[]).find((n) => n.key === 'apps/Deployment/web/web');
+      expect(managed?.kind).toBe('Deployment');
+      expect(managed?.parent).toBeUndefined();
+    } finally {
+      events.close();
+      await h.kube.patch(deployment, { spec: { replicas: 2 } }, { type: 'merge' });
+    }
   });
 });
 

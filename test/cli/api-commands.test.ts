@@ -1,7 +1,15 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { appApiCommand, rolloutApiCommand } from '../../src/cli/api-commands.ts';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { appApiCommand, loginCommand, logoutCommand, rolloutApiCommand } from '../../src/cli/api-commands.ts';
+import { apiTarget } from '../../src/cli/api-client.ts';
+import { contextFilePath, parseContext } from '../../src/cli/context-file.ts';
+import { sluiceArgs } from '../support/cli.ts';
 import { notImplementedRollouts } from '../../src/api/rollout-port.ts';
 import { testApplication } from '../support/apps.ts';
 import { gitAvailable } from '../support/git-server.ts';
@@ -70,5 +78,47 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('sluice app and sluice rol
     expect((await run('app', ['--help'])).code).toBe(0);
     const { io } = capture();
     expect(await appApiCommand(['list'], io)).toBe(process.env['SLUICE_SERVER'] ? 0 : 2);
+  });
+
+  it('sluice login checks the token, saves server and token mode 0600, and later commands use them', async () => {
+    const env = { XDG_CONFIG_HOME: await mkdtemp(path.join(tmpdir(), 'sluice-login-')) };
+    const file = contextFilePath(env);
+    const refused = capture();
+    expect(await loginCommand(['--server', h.url, '--token', 'not-a-token'], refused.io, env)).toBe(3);
+    expect(refused.chunks.err).toContain('Unauthenticated');
+    await expect(stat(file)).rejects.toThrow();
+
+    const login = capture();
+    expect(await loginCommand(['--server', `${h.url}/`, '--token', TOKENS.viewer], login.io, env)).toBe(0);
+    expect(login.chunks.out).toBe(`logged in to ${h.url}/ as viewer-bot (viewer); saved to ${file}\n`);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect((await stat(path.dirname(file))).mode & 0o777).toBe(0o700);
+    expect(parseContext(await readFile(file, 'utf8'), file)).toEqual({ server: h.url, token: TOKENS.viewer });
+
+    // no flag, no environment: the saved context, through the real command
+    const listed = await promisify(execFile)(process.execPath, sluiceArgs('app', 'list'), { env: { PATH: process.env['PATH'] ?? '', HOME: '/nonexistent', ...env } });
+    expect(listed.stdout).toMatch(/shop\s+Synced/);
+    // the saved token goes to its own server only
+    expect(await apiTarget(undefined, undefined, env)).toEqual({ server: h.url, token: TOKENS.viewer });
+    expect(await apiTarget('http://127.0.0.1:1', undefined, env)).toEqual({ server: 'http://127.0.0.1:1', token: undefined });
+    expect(await apiTarget(undefined, 'other', { ...env, SLUICE_SERVER: 'http://elsewhere:8080/' })).toEqual({ server: 'http://elsewhere:8080', token: 'other' });
+
+    const out = capture();
+    expect(await logoutCommand(out.io, env)).toBe(0);
+    await expect(apiTarget(undefined, undefined, env)).rejects.toThrow('no server: pass --server URL, set SLUICE_SERVER, or run sluice login');
+  }, 60_000);
+
+  it.each([
+    { name: 'not a mapping', text: '- a\n', error: 'cfg: must be a mapping with server and token' },
+    { name: 'an unknown field', text: 'server: http://x\ntoken: t\ncontext: prod\n', error: 'cfg: context: unknown field (server and token are known)' },
+    { name: 'no token', text: 'server: http://x\n', error: 'cfg: token: must be a non-empty string' },
+    { name: 'a number for a server', text: 'server: 8080\ntoken: t\n', error: 'cfg: server: must be a non-empty string' },
+  ])('refuses a context file with $name, naming the field', ({ text, error }) => {
+    expect(() => parseContext(text, 'cfg')).toThrow(error);
+  });
+
+  it('sluice --version prints the package version', async () => {
+    const { version } = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    expect((await promisify(execFile)(process.execPath, sluiceArgs('--version'))).stdout).toBe(`sluice ${version}\n`);
   });
 });

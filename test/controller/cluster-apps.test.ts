@@ -11,6 +11,7 @@ import { GitSource } from '../../src/git/index.ts';
 import { kubeClientFor, type KubeClient } from '../../src/kube/client.ts';
 import { startSimCluster, type SimCluster } from '../../src/sim/index.ts';
 import { gitAvailable, startGitServer, type GitServer } from '../support/git-server.ts';
+import { findKubectl, Kubectl } from '../support/kubectl.ts';
 import { redisAvailable, startRedis, type TestRedis } from '../support/redis.ts';
 import { until } from '../support/wait.ts';
 
@@ -172,4 +173,55 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('Applications from the clu
     await until('team synced once its project allows the binding', async () => kube.get({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', name: 'team-view' }), 30_000);
     await until('the SyncError cleared', async () => ((await conditionsOf('team')) ?? []).every((c) => c['type'] !== 'SyncError'));
   }, 60_000);
+
+  it.skipIf(findKubectl() === undefined)('tells a failed render and a failed apply as Warning Events on the Application, once per revision, as kubectl shows them', async () => {
+    const repo = await git.createRepo('failing');
+    const good = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: failing\ndata:\n  a: "1"\n';
+    await repo.commit({ 'app/config.yaml': good }, 'good');
+    await kube.create({
+      apiVersion: 'sluice.dev/v1alpha1',
+      kind: 'Application',
+      metadata: { name: 'failing', namespace: 'sluice-system' },
+      spec: { source: { repoURL: repo.url, path: 'app' }, destination: { namespace: 'failing' }, syncPolicy: { automated: {}, syncOptions: ['CreateNamespace=true'] } },
+    });
+    await until('failing synced', async () => (await controller.state('failing'))?.sync === 'Synced', 30_000);
+    const kubectl = await Kubectl.create(findKubectl()!, cluster.kubeconfig);
+    try {
+      const events = async () => {
+        const list = JSON.parse(await kubectl.ok(['get', 'events', '-n', 'sluice-system', '--field-selector', 'involvedObject.name=failing', '-o', 'json'])) as { items: JsonObject[] };
+        return list.items.filter((e) => e['type'] === 'Warning');
+      };
+      expect(await events()).toEqual([]);
+
+      // a malformed push: a render error at its file and line, however often the app is compared
+      const broken = await repo.commit({ 'app/config.yaml': `${good}---\nkind: ConfigMap\nmetadata: {name: [}\n` }, 'broken');
+      await controller.requestSync('failing', { trigger: 'poll' });
+      const [rendered] = await until('the ComparisonError event', async () => ((await events()).length > 0 ? events() : undefined), 30_000);
+      for (let i = 0; i < 2; i++) {
+        const asked = new Date();
+        await controller.requestSync('failing', { trigger: 'poll' });
+        await until('compared again', async () => new Date((await controller.state('failing'))?.comparedAt ?? 0) >= asked, 30_000);
+      }
+      expect(await events()).toHaveLength(1);
+      expect(rendered).toMatchObject({
+        reason: 'ComparisonError',
+        source: { component: 'sluice' },
+        involvedObject: { apiVersion: 'sluice.dev/v1alpha1', kind: 'Application', namespace: 'sluice-system', name: 'failing' },
+      });
+      expect(rendered!['message']).toContain(`at ${broken.slice(0, 7)}`);
+      expect(rendered!['message']).toContain('app/config.yaml:9');
+
+      // a revision the API server refuses (a ConfigMap's data must be strings): one SyncError
+      const refused = await repo.commit({ 'app/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: failing\ndata:\n  a: 1\n' }, 'refused');
+      await controller.requestSync('failing', { trigger: 'manual' });
+      const failed = await until('the SyncError event', async () => (await events()).find((e) => e['reason'] === 'SyncError'), 30_000);
+      expect(failed['message']).toContain(refused.slice(0, 7));
+
+      const described = await kubectl.ok(['describe', 'application', 'failing', '-n', 'sluice-system']);
+      expect(described).toMatch(/Events:[\s\S]*Warning\s+ComparisonError\s+.*sluice\s+rendering app at/);
+      expect(described).toMatch(/Warning\s+SyncError/);
+    } finally {
+      await kubectl.dispose();
+    }
+  }, 120_000);
 });

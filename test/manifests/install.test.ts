@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +41,13 @@ describe.skipIf(kubectl === undefined)('the install manifests', () => {
     expect(objects.map((o) => o['kind']).sort()).toEqual(
       ['ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'ClusterRoleBinding', 'CustomResourceDefinition', 'CustomResourceDefinition', 'Deployment', 'Namespace', 'Role', 'RoleBinding', 'Secret', 'Service', 'Service', 'ServiceAccount', 'StatefulSet'],
     );
+    // the controller's image is the version package.json names, and a kustomize images: override moves it
+    const { version } = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const containers = (objects.find((o) => o['kind'] === 'Deployment')?.['spec'] as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers;
+    expect(containers.map((c) => c.image)).toEqual([`ghcr.io/sluice-dev/sluice:${version}`]);
+    const overlay = await mkdtemp(path.join(tmpdir(), 'sluice-overlay-'));
+    await writeFile(path.join(overlay, 'kustomization.yaml'), `resources: [${JSON.stringify(path.relative(overlay, MANIFESTS))}]\nimages: [{name: ghcr.io/sluice-dev/sluice, newName: registry.example.com/platform/sluice, newTag: "2.0.0"}]\n`);
+    expect((await run(kubectl!, ['kustomize', '--load-restrictor', 'LoadRestrictionsNone', overlay], { env })).stdout).toContain('image: registry.example.com/platform/sluice:2.0.0');
     const applied = await run(kubectl!, ['apply', '-k', MANIFESTS], { env });
     expect(applied.stdout.trim().split('\n')).toHaveLength(objects.length);
     for (const object of objects) {

@@ -61,7 +61,8 @@ export function rolloutAt(step: number, updated: number, now = Date.now()): Roll
 
 const node = (kind: string, name: string, extra: Partial<ResourceNode> = {}): ResourceNode => {
   const group = kind === 'Deployment' || kind === 'ReplicaSet' ? 'apps' : '';
-  return { key: `${group}/${kind}/guestbook/${name}`, group, version: 'v1', kind, namespace: 'guestbook', name, health: { status: 'Healthy' }, ...extra };
+  // the contract's key: group/ left out when empty (src/sync/resource-key.ts keyString)
+  return { key: `${group === '' ? '' : `${group}/`}${kind}/guestbook/${name}`, group, version: 'v1', kind, namespace: 'guestbook', name, health: { status: 'Healthy' }, ...extra };
 };
 
 export function guestbookTree(): ResourceNode[] {
@@ -91,13 +92,13 @@ export function guestbookDiffs(): ResourceDiff[] {
       diff: '--- live\n+++ desired\n@@ -9,3 +9,3 @@\n       containers:\n         - name: web\n-          image: guestbook:1.4.2\n+          image: guestbook:1.5.0\n',
     },
     {
-      key: '/Secret/guestbook/web-credentials',
+      key: 'Secret/guestbook/web-credentials',
       status: 'OutOfSync',
       desired: 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: web-credentials\ndata:\n  password: ++++++++\n',
       live: 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: web-credentials\ndata:\n  password: +++++++++\n',
       diff: '--- live\n+++ desired\n@@ -4,2 +4,2 @@\n data:\n-  password: +++++++++\n+  password: ++++++++\n',
     },
-    { key: '/Service/guestbook/web', status: 'Synced', desired: 'kind: Service\n', live: 'kind: Service\n', diff: '' },
+    { key: 'Service/guestbook/web', status: 'Synced', desired: 'kind: Service\n', live: 'kind: Service\n', diff: '' },
   ];
 }
 
