@@ -34,6 +34,7 @@ export class OwnedObjects {
 
   /** The owned objects of the app's owner namespaces, from the watches (started here when new). */
   async objectsIn(app: string, namespaces: readonly string[]): Promise<JsonObject[]> {
+    if (namespaces.length === 0) return [];
     const kube = this.kubeFor(app);
     for (const namespace of namespaces) {
       const scope = scopeOf(kube, namespace);
@@ -47,6 +48,8 @@ export class OwnedObjects {
 
   /** The same when every one of those namespaces is watched for the app already; else undefined (nobody looks at its tree). */
   async watchedObjectsIn(app: string, namespaces: readonly string[]): Promise<JsonObject[] | undefined> {
+    if (namespaces.length === 0) return [];
+    if (![...this.appsIn.values()].some((apps) => apps.has(app))) return undefined;
     const kube = this.kubeFor(app);
     return namespaces.every((n) => this.appsIn.get(scopeOf(kube, n))?.has(app) === true) ? this.objectsIn(app, namespaces) : undefined;
   }
