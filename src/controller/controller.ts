@@ -74,6 +74,8 @@ export interface ControllerOptions {
   readonly log?: (line: string, fields?: LogFields) => void;
   /** Told of every sync this process ran, with the request it ran (metrics). */
   readonly onOperation?: (result: OperationResult, request: SyncRequest) => void;
+  /** Told of every rollout that reached a final phase in this process (metrics; see RolloutHooks.onFinished). */
+  readonly onRolloutFinished?: (state: RolloutState) => void;
 }
 
 export interface LogFields {
@@ -135,6 +137,7 @@ export class Controller {
       events: opts.mirrorStatus ?? false,
       log: (line) => this.log(line),
       onPodChange: (app) => this.noticeApp(app),
+      ...(opts.onRolloutFinished === undefined ? {} : { onFinished: opts.onRolloutFinished }),
     });
   }
 

@@ -32,6 +32,12 @@ export interface RolloutHooks {
   readonly log: (line: string) => void;
   /** a pod in a namespace where this process drives a rollout changed: look at the app soon */
   readonly onPodChange: (app: string) => void;
+  /**
+   * A rollout reached a final phase in a look of this process (once per rollout: the look
+   * that stored the final phase). Succeeded is the point where the new revision counts as
+   * healthy (metrics, PostSync hooks).
+   */
+  readonly onFinished?: (state: RolloutState) => void;
 }
 
 /** Cluster time between looks at a running rollout when nothing else is due. */
@@ -116,6 +122,7 @@ export class Rollouts {
     const active = isActivePhase(result.state.phase);
     await this.pods.watch(app.name, active ? [...new Set(result.state.workloads.map((w) => w.namespace))] : []);
     if (result.state.phase !== state.phase || result.state.step !== state.step) this.hooks.log(`${app.name}: rollout ${result.state.phase}: ${result.state.message}`);
+    if (!active && isActivePhase(state.phase)) this.hooks.onFinished?.(result.state);
     return result.state;
   }
 

@@ -18,6 +18,7 @@ import type { Application, IgnoreDifference } from '../app/types.ts';
 import { gitSource, kubeClient } from '../connect.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { redisAvailable, startRedis } from '../queue/redis-server.ts';
+import { rolloutDurationMs } from '../rollout/types.ts';
 import { watchClusterApplications } from './cluster-apps.ts';
 import { Controller } from './controller.ts';
 import { pingRedis, redactUrl, waitUntilReachable } from './reachable.ts';
@@ -146,6 +147,7 @@ export async function runController(opts: {
     mirrorStatus: fromCluster !== undefined,
     log: (line, fields) => logger.info(fields ?? {}, line),
     onOperation: (result, request) => metrics.syncFinished(result, request),
+    onRolloutFinished: (rollout) => metrics.rolloutFinished(rollout.phase, rolloutDurationMs(rollout) / 1000),
     ...(opts.ignoreDifferences === undefined ? {} : { ignoreDifferences: opts.ignoreDifferences }),
   });
   const running = controller;
