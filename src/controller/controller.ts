@@ -136,7 +136,7 @@ export class Controller {
       clock: opts.clock ?? { now: () => new Date() },
       events: opts.mirrorStatus ?? false,
       log: (line) => this.log(line),
-      onPodChange: (app) => this.noticeApp(app),
+      onPodChange: (app, urgent) => (urgent ? this.lookNow(app) : this.noticeApp(app)),
       ...(opts.onRolloutFinished === undefined ? {} : { onFinished: opts.onRolloutFinished }),
     });
   }
@@ -292,6 +292,17 @@ export class Controller {
   private noticeChange(label: string): void {
     const app = this.appByLabel.get(label);
     if (app !== undefined) this.noticeApp(app);
+  }
+
+  /**
+   * A pod of a rollout shows trouble: the driver looks now, ahead of queued polls and syncs
+   * (a look is the queue's first priority), not after the debounce.
+   */
+  private lookNow(app: string): void {
+    if (this.stopped) return;
+    clearTimeout(this.debounce.get(app));
+    this.debounce.delete(app);
+    this.queue.requestLook(app, 0).catch((e: Error) => this.backgroundFailed(app, 'look', e));
   }
 
   private noticeApp(app: string): void {

@@ -42,6 +42,9 @@ export interface RequestOutcome {
   readonly stored: boolean;
 }
 
+/** BullMQ runs jobs without a priority first: rollout looks have none, syncs and refreshes this one (FIFO among themselves). */
+const OPERATION_PRIORITY = 1;
+
 /** States in which a job still has work ahead of it. */
 const UNFINISHED = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
 
@@ -85,6 +88,8 @@ export class SluiceQueue {
   /**
    * A refresh in `delayMs` (a rollout's next look). Not deduplicated with the app's other
    * jobs, so a pending look never swallows a watch's immediate refresh; one per due time.
+   * Looks go first: they carry BullMQ's top priority (none), every other job a lower one, so
+   * a failing step's look is not queued behind a fleet's polls and syncs.
    */
   async requestLook(app: string, delayMs: number): Promise<string> {
     assertAppName(app);
@@ -152,6 +157,7 @@ export class SluiceQueue {
   private async add(kind: JobKind, app: string): Promise<string> {
     const opts: JobsOptions = {
       deduplication: { id: this.keys.dedupId(kind, app), keepLastIfActive: true },
+      priority: OPERATION_PRIORITY,
       attempts: this.options.attempts ?? 5,
       backoff: { type: 'exponential', delay: this.options.backoffMs ?? 1_000 },
       removeOnComplete: { count: 1_000, age: 24 * 3600 },
