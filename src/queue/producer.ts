@@ -87,14 +87,20 @@ export class SluiceQueue {
 
   /**
    * A refresh in `delayMs` (a rollout's next look). Not deduplicated with the app's other
-   * jobs, so a pending look never swallows a watch's immediate refresh; one per due time.
+   * jobs, so a pending look never swallows a watch's immediate refresh; one per due time,
+   * and one immediate look waiting per app (plus the one running: a change it may not have
+   * seen gets a look after it, as with keepLastIfActive elsewhere).
    * Looks go first: they carry BullMQ's top priority (none), every other job a lower one, so
    * a failing step's look is not queued behind a fleet's polls and syncs.
    */
   async requestLook(app: string, delayMs: number): Promise<string> {
     assertAppName(app);
     const due = Date.now() + Math.max(0, Math.ceil(delayMs));
-    const job = await this.queue.add('look', { app }, { jobId: `look-${app}-${due}`, delay: Math.max(0, due - Date.now()), attempts: 1, removeOnComplete: true, removeOnFail: { count: 1_000 } });
+    const options: JobsOptions =
+      delayMs <= 0
+        ? { deduplication: { id: this.keys.dedupId('look-now', app), keepLastIfActive: true } }
+        : { jobId: `look-${app}-${due}`, delay: Math.max(0, due - Date.now()) };
+    const job = await this.queue.add('look', { app }, { ...options, attempts: 1, removeOnComplete: true, removeOnFail: { count: 1_000 } });
     if (job.id === undefined) throw new Error(`BullMQ returned no job id for look ${app}`);
     return job.id;
   }
