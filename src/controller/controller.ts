@@ -41,7 +41,7 @@ import { historyEntry, isAppState, stateAfterSync, stateFromComparison, stateFro
 import { FailureStore, retryWaitMs, type FailureStage } from './failures.ts';
 import { bounded } from '../bounded.ts';
 import { formatRenderError } from '../render/format.ts';
-import { statusAfterOperation, statusFromState, statusPatch } from './status-mirror.ts';
+import { statusAfterOperation, statusFromState, statusPatch, statusWithRollout } from './status-mirror.ts';
 import { TrackedObjects } from './tracked-objects.ts';
 
 export interface ControllerOptions {
@@ -321,7 +321,7 @@ export class Controller {
     if (app === undefined) return undefined;
     const active = await this.rollouts.active(app.name);
     // a refresh (the watch, or a look the rollout asked for) of an app mid-rollout moves the rollout on
-    if (op.kind === 'refresh' && active !== undefined) return this.rollouts.look(app, active, this.opts.kube.withSignal(signal), this.rollbackSync(app, active.id, signal));
+    if (op.kind === 'refresh' && active !== undefined) return this.look(app, active, signal);
     const previous = await this.state(app.name);
     const trigger: SyncTrigger | 'refresh' = op.kind === 'sync' ? op.request.trigger : 'refresh';
     const revision = op.kind === 'sync' && op.request.revision !== undefined ? op.request.revision : await this.rollouts.pinnedRevision(app);
@@ -358,7 +358,7 @@ export class Controller {
     // the revision a rollout is carrying out is applied already: a sync of it would only undo its pacing
     if (active !== undefined && compared.revision === active.revision) {
       await this.saveState(app, state, signal);
-      return this.rollouts.look(app, active, this.opts.kube.withSignal(signal), this.rollbackSync(app, active.id, signal));
+      return this.look(app, active, signal);
     }
     if (active === undefined && 'kinds' in compared && state.sync === 'Synced' && state.health === 'Healthy') await this.rollouts.noteHealthy(app.name, compared.revision);
     if ((trigger === 'refresh' || isBackgroundTrigger(trigger)) && (await this.rollouts.store.isBad(app.name, compared.revision))) {
@@ -408,8 +408,24 @@ export class Controller {
     };
     const request = op.kind === 'sync' ? op.request : undefined;
     const result = await this.runSync(app, op.jobId, options, signal, { state, compared, ...(request === undefined ? {} : { request }) });
+    if (trigger === 'rollback') await this.rollouts.noteManualRollback(app, result, this.opts.kube.withSignal(signal));
     const started = await this.rollouts.start(app, op.jobId, result, paced, this.opts.kube.withSignal(signal), this.rollbackSync(app, op.jobId, signal));
+    if (started !== undefined) await this.mirrorRollout(app, started, signal);
     return started ?? result;
+  }
+
+  /** One look at the app's running rollout, its state mirrored on the Application. */
+  private async look(app: Application, active: RolloutState, signal: AbortSignal): Promise<RolloutState> {
+    const state = await this.rollouts.look(app, active, this.opts.kube.withSignal(signal), this.rollbackSync(app, active.id, signal));
+    await this.mirrorRollout(app, state, signal);
+    return state;
+  }
+
+  private async mirrorRollout(app: Application, rollout: RolloutState, signal: AbortSignal): Promise<void> {
+    if (!this.opts.mirrorStatus || !this.apps.has(app.name)) return;
+    const status = statusWithRollout(this.mirroredStatus(app), rollout);
+    this.mirrored.set(app.name, status);
+    await this.writeStatus(app, status, signal);
   }
 
   /** Syncs and records the operation (history, state, the Application's status, failures, metrics). */
@@ -449,6 +465,10 @@ export class Controller {
     if (!this.opts.mirrorStatus || !this.apps.has(app.name)) return;
     const status = statusFromState(app, state, this.mirroredStatus(app));
     this.mirrored.set(app.name, status);
+    await this.writeStatus(app, status, signal);
+  }
+
+  private async writeStatus(app: Application, status: ApplicationStatus, signal: AbortSignal): Promise<void> {
     // Only real changes are written (the reconcile time alone is not): a steady fleet costs the API server nothing.
     const { reconciledAt: _, ...content } = status;
     const fingerprint = JSON.stringify(content);

@@ -90,6 +90,15 @@ export class Rollouts {
     return undefined;
   }
 
+  /** A manual rollback's sync ran (`sluice rollback` / `pin`): the Application's Event says where it went and that it is pinned there. */
+  async noteManualRollback(app: Application, result: OperationResult, kube: KubeClient): Promise<void> {
+    const pin = await this.store.pin(app.name);
+    if (result.revision === undefined) return;
+    const pinned = pin?.revision === result.revision ? `; pinned${pin.by === undefined ? '' : ` by ${pin.by}`} until a commit newer than ${short(pin.head)} or unpin` : '';
+    const ok = result.phase === 'Succeeded';
+    await this.notify(app, ok ? 'Normal' : 'Warning', ok ? 'RolloutPinned' : 'RollbackFailed', `${ok ? 'rolled back' : 'rollback failed'} to ${short(result.revision)}${pinned}${ok ? '' : `: ${result.message}`}`, kube);
+  }
+
   /** A compare found the app Synced and Healthy at `revision` with no rollout running: it is what a rollback returns to. */
   async noteHealthy(app: string, revision: string): Promise<void> {
     if (this.healthy.get(app) === revision) return;
