@@ -4,6 +4,7 @@
  * changed pod templates, and looking at a running one (scheduling the next look as a
  * delayed queue job, never a timer in this process).
  */
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { APPLICATION_API_VERSION, APPLICATION_KIND, type Application } from '../app/types.ts';
 import type { GitSource } from '../git/index.ts';
@@ -154,7 +155,9 @@ export class Rollouts {
       await kube.create({
         apiVersion: 'v1',
         kind: 'Event',
-        metadata: { generateName: `${app.name}.`, namespace: app.namespace },
+        // named as client-go's recorder names events (<object>.<hex>): a generateName ending in
+        // '.' is not a valid name prefix, and the API server refused every such Event
+        metadata: { name: `${app.name}.${Date.now().toString(16)}${randomBytes(4).toString('hex')}`, namespace: app.namespace },
         involvedObject: { apiVersion: APPLICATION_API_VERSION, kind: APPLICATION_KIND, namespace: app.namespace, name: app.name },
         reason,
         message,
