@@ -207,7 +207,8 @@ export function registerAppRoutes(app: FastifyInstance, ctx: RouteContext): void
   app.get('/api/v1/queue', { config: { role: 'viewer' } }, async () => {
     const bull = ctx.queue.bullQueue;
     const [counts, jobs] = await Promise.all([bull.getJobCounts('waiting', 'active', 'delayed', 'prioritized'), bull.getJobs(['active', 'waiting', 'delayed', 'prioritized'], 0, 199)]);
-    const states = await Promise.all(jobs.map((j) => j.getState()));
+    // BullMQ's 'prioritized' is waiting to a reader: every job but a rollout look has a priority (producer.ts)
+    const states = await Promise.all(jobs.map(async (j) => ((s) => (s === 'prioritized' ? 'waiting' : s))(await j.getState())));
     // a sync job runs the request in the ledger: the one it took, else the one waiting
     const requests = await Promise.all(jobs.map((j) => (j.name === 'sync' ? ctx.queue.requests(j.data.app) : undefined)));
     const triggerOf = (i: number) => {

@@ -101,6 +101,22 @@ export interface ApplicationStatus {
   readonly reconciledAt?: string;
   /** Absent when there are none (Argo CD omits an empty list too). */
   readonly conditions?: readonly ApplicationCondition[];
+  /** The app's current or last rollout (Sluice's own field: Argo CD has none). */
+  readonly rollout?: RolloutSummary;
+}
+
+/** `status.rollout`: where the app's rollout stands, for `kubectl get` and anyone reading the resource. */
+export interface RolloutSummary {
+  readonly phase: string;
+  readonly revision: string;
+  /** 1-based, of `steps` */
+  readonly step: number;
+  readonly steps: number;
+  readonly message: string;
+  readonly startedAt: string;
+  readonly finishedAt?: string;
+  /** what a rollback returns (or returned) to */
+  readonly fromRevision?: string;
 }
 
 /**

@@ -44,7 +44,7 @@ import { recordApplicationEvent } from './app-events.ts';
 import { FailureStore, retryWaitMs, type FailureStage } from './failures.ts';
 import { bounded } from '../bounded.ts';
 import { formatRenderError } from '../render/format.ts';
-import { statusAfterOperation, statusFromState, statusPatch } from './status-mirror.ts';
+import { statusAfterOperation, statusFromState, statusPatch, statusWithRollout } from './status-mirror.ts';
 import { PostSyncAfterRollout } from './post-sync.ts';
 import { RedisHookLedger } from '../queue/hook-ledger.ts';
 import { ClusterPool, ClusterUnavailableError, type ClusterConnection, type ClusterPoolOptions } from './clusters.ts';
@@ -87,6 +87,8 @@ export interface ControllerOptions {
   readonly log?: (line: string, fields?: LogFields) => void;
   /** Told of every sync this process ran, with the request it ran (metrics). */
   readonly onOperation?: (result: OperationResult, request: SyncRequest) => void;
+  /** Told of every rollout that reached a final phase in this process (metrics; see RolloutHooks.onFinished). */
+  readonly onRolloutFinished?: (state: RolloutState) => void;
 }
 
 export interface LogFields {
@@ -154,7 +156,8 @@ export class Controller {
       clock: opts.clock ?? { now: () => new Date() },
       events: opts.mirrorStatus ?? false,
       log: (line) => this.log(line),
-      onPodChange: (app) => this.noticeApp(app),
+      onPodChange: (app, urgent) => (urgent ? this.lookNow(app) : this.noticeApp(app)),
+      ...(opts.onRolloutFinished === undefined ? {} : { onFinished: opts.onRolloutFinished }),
     });
     this.hookLedger = new RedisHookLedger(redis, this.keys);
     this.postSync = new PostSyncAfterRollout(redis, this.keys, this.rollouts.store, (line) => this.log(line));
@@ -345,6 +348,17 @@ export class Controller {
     if (app !== undefined) this.noticeApp(app);
   }
 
+  /**
+   * A pod of a rollout shows trouble: the driver looks now, ahead of queued polls and syncs
+   * (a look is the queue's first priority), not after the debounce.
+   */
+  private lookNow(app: string): void {
+    if (this.stopped) return;
+    clearTimeout(this.debounce.get(app));
+    this.debounce.delete(app);
+    this.queue.requestLook(app, 0).catch((e: Error) => this.backgroundFailed(app, 'look', e));
+  }
+
   private noticeApp(app: string): void {
     if (this.stopped || this.debounce.has(app)) return;
     this.debounce.set(
@@ -383,7 +397,7 @@ export class Controller {
     const kube = cluster.kube.withSignal(signal);
     const active = await this.rollouts.active(app.name);
     // a refresh (the watch, or a look the rollout asked for) of an app mid-rollout moves the rollout on
-    if (op.kind === 'refresh' && active !== undefined) return this.afterRollout(app, cluster, await this.rollouts.look(app, active, kube, this.rollbackSync(app, cluster, active.id, signal)), signal);
+    if (op.kind === 'refresh' && active !== undefined) return this.look(app, cluster, active, signal);
     // PostSync hooks a rollout that has ended may still owe (also after a crash)
     if (active === undefined) await this.postSync.settle(app, this.operationCtx(cluster, signal));
     const trigger: SyncTrigger | 'refresh' = op.kind === 'sync' ? op.request.trigger : 'refresh';
@@ -421,7 +435,7 @@ export class Controller {
     // the revision a rollout is carrying out is applied already: a sync of it would only undo its pacing
     if (active !== undefined && compared.revision === active.revision) {
       await this.saveState(app, state, signal);
-      return this.afterRollout(app, cluster, await this.rollouts.look(app, active, kube, this.rollbackSync(app, cluster, active.id, signal)), signal);
+      return this.look(app, cluster, active, signal);
     }
     if (active === undefined && 'kinds' in compared && state.sync === 'Synced' && state.health === 'Healthy') await this.rollouts.noteHealthy(app.name, compared.revision);
     if ((trigger === 'refresh' || isBackgroundTrigger(trigger)) && (await this.rollouts.store.isBad(app.name, compared.revision))) {
@@ -474,17 +488,34 @@ export class Controller {
     };
     const request = op.kind === 'sync' ? op.request : undefined;
     const result = await this.runSync(app, cluster, op.jobId, options, signal, { state, compared, ...(request === undefined ? {} : { request }) });
+    if (trigger === 'rollback') await this.rollouts.noteManualRollback(app, result, kube);
     if (result.phase === 'Succeeded' && paced.length > 0 && 'kinds' in compared && compared.hooks.some((h) => h.phase === 'PostSync')) {
       await this.postSync.defer(app.name, { rollout: op.jobId, revision: compared.revision, operation: `${app.name}:${op.jobId}` });
     }
     const started = await this.rollouts.start(app, op.jobId, result, paced, kube, this.rollbackSync(app, cluster, op.jobId, signal));
-    return started === undefined ? result : this.afterRollout(app, cluster, started, signal);
+    if (started === undefined) return result;
+    await this.mirrorRollout(app, started, signal);
+    return this.afterRollout(app, cluster, started, signal);
   }
 
   /** A rollout that has just ended may owe PostSync hooks: they run (or are dropped) now. */
   private async afterRollout(app: Application, cluster: ClusterConnection, state: RolloutState, signal: AbortSignal): Promise<RolloutState> {
     if (!isActivePhase(state.phase)) await this.postSync.settle(app, this.operationCtx(cluster, signal));
     return state;
+  }
+
+  /** One look at the app's running rollout, its state mirrored on the Application. */
+  private async look(app: Application, cluster: ClusterConnection, active: RolloutState, signal: AbortSignal): Promise<RolloutState> {
+    const state = await this.rollouts.look(app, active, cluster.kube.withSignal(signal), this.rollbackSync(app, cluster, active.id, signal));
+    await this.mirrorRollout(app, state, signal);
+    return this.afterRollout(app, cluster, state, signal);
+  }
+
+  private async mirrorRollout(app: Application, rollout: RolloutState, signal: AbortSignal): Promise<void> {
+    if (!this.opts.mirrorStatus || !this.apps.has(app.name)) return;
+    const status = statusWithRollout(this.mirroredStatus(app), rollout);
+    this.mirrored.set(app.name, status);
+    await this.writeStatus(app, status, signal);
   }
 
   /** Syncs and records the operation (history, state, the Application's status, failures, metrics). */
@@ -525,10 +556,15 @@ export class Controller {
     if (!this.opts.mirrorStatus || !this.apps.has(app.name)) return state;
     const status = statusFromState(app, state, this.mirroredStatus(app));
     this.mirrored.set(app.name, status);
+    await this.writeStatus(app, status, signal);
+    return state;
+  }
+
+  private async writeStatus(app: Application, status: ApplicationStatus, signal: AbortSignal): Promise<void> {
     // Only real changes are written (the reconcile time alone is not): a steady fleet costs the API server nothing.
     const { reconciledAt: _, ...content } = status;
     const fingerprint = JSON.stringify(content);
-    if (this.written.get(app.name) === fingerprint) return state;
+    if (this.written.get(app.name) === fingerprint) return;
     try {
       await this.opts.kube.withSignal(signal).patch(
         { apiVersion: APPLICATION_API_VERSION, kind: APPLICATION_KIND, namespace: app.namespace, name: app.name },
@@ -539,7 +575,6 @@ export class Controller {
     } catch (e) {
       this.log(`${app.name}: could not write the Application's status: ${(e as Error).message}`, { app: app.name });
     }
-    return state;
   }
 
   /**

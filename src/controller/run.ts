@@ -18,6 +18,7 @@ import type { Application, IgnoreDifference } from '../app/types.ts';
 import { gitSource, kubeClient } from '../connect.ts';
 import type { KubeClient } from '../kube/client.ts';
 import { redisAvailable, startRedis } from '../queue/redis-server.ts';
+import { rolloutDurationMs } from '../rollout/types.ts';
 import { watchClusterApplications } from './cluster-apps.ts';
 import { ClusterUnavailableError } from './clusters.ts';
 import { kubeconfigEntries, watchClusterRegistry, type ClusterRegistryWatch } from './cluster-secrets.ts';
@@ -171,6 +172,7 @@ export async function runController(opts: {
     mirrorStatus: fromCluster !== undefined,
     log: (line, fields) => logger.info(fields ?? {}, line),
     onOperation: (result, request) => metrics.syncFinished(result, request),
+    onRolloutFinished: (rollout) => metrics.rolloutFinished(rollout.phase, rolloutDurationMs(rollout) / 1000),
     ...(opts.ignoreDifferences === undefined ? {} : { ignoreDifferences: opts.ignoreDifferences }),
     ...(opts.clock === undefined ? {} : { clock: opts.clock }),
   });

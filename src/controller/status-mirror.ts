@@ -3,9 +3,10 @@
  * sapp` and the CRD's columns show. Built from the controller's app state (sync, health,
  * revision) and, after an operation, its outcome; a successful sync adds a history entry.
  */
-import { comparedToOf, withHistoryEntry, type ApplicationStatus } from '../app/status.ts';
+import { comparedToOf, withHistoryEntry, type ApplicationStatus, type RolloutSummary } from '../app/status.ts';
 import type { Application } from '../app/types.ts';
 import type { JsonValue } from '../json.ts';
+import type { RolloutState } from '../rollout/types.ts';
 import type { OperationResult } from '../sync/types.ts';
 import type { AppState } from './state.ts';
 
@@ -69,4 +70,19 @@ export function statusAfterOperation(app: Application, result: OperationResult, 
  */
 export function statusPatch(status: ApplicationStatus): JsonValue {
   return { status: { ...status, conditions: status.conditions ?? null } } as unknown as JsonValue;
+}
+
+/** The status with the rollout as it stands now (`status.rollout`). */
+export function statusWithRollout(previous: ApplicationStatus, rollout: RolloutState): ApplicationStatus {
+  const summary: RolloutSummary = {
+    phase: rollout.phase,
+    revision: rollout.revision,
+    step: rollout.step + 1,
+    steps: rollout.steps,
+    message: rollout.message,
+    startedAt: rollout.startedAt,
+    ...(rollout.finishedAt === undefined ? {} : { finishedAt: rollout.finishedAt }),
+    ...(rollout.fromRevision === undefined ? {} : { fromRevision: rollout.fromRevision }),
+  };
+  return { ...previous, rollout: summary };
 }

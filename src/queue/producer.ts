@@ -42,6 +42,9 @@ export interface RequestOutcome {
   readonly stored: boolean;
 }
 
+/** BullMQ runs jobs without a priority first: rollout looks have none, syncs and refreshes this one (FIFO among themselves). */
+const OPERATION_PRIORITY = 1;
+
 /** States in which a job still has work ahead of it. */
 const UNFINISHED = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
 
@@ -84,12 +87,20 @@ export class SluiceQueue {
 
   /**
    * A refresh in `delayMs` (a rollout's next look). Not deduplicated with the app's other
-   * jobs, so a pending look never swallows a watch's immediate refresh; one per due time.
+   * jobs, so a pending look never swallows a watch's immediate refresh; one per due time,
+   * and one immediate look waiting per app (plus the one running: a change it may not have
+   * seen gets a look after it, as with keepLastIfActive elsewhere).
+   * Looks go first: they carry BullMQ's top priority (none), every other job a lower one, so
+   * a failing step's look is not queued behind a fleet's polls and syncs.
    */
   async requestLook(app: string, delayMs: number): Promise<string> {
     assertAppName(app);
     const due = Date.now() + Math.max(0, Math.ceil(delayMs));
-    const job = await this.queue.add('look', { app }, { jobId: `look-${app}-${due}`, delay: Math.max(0, due - Date.now()), attempts: 1, removeOnComplete: true, removeOnFail: { count: 1_000 } });
+    const options: JobsOptions =
+      delayMs <= 0
+        ? { deduplication: { id: this.keys.dedupId('look-now', app), keepLastIfActive: true } }
+        : { jobId: `look-${app}-${due}`, delay: Math.max(0, due - Date.now()) };
+    const job = await this.queue.add('look', { app }, { ...options, attempts: 1, removeOnComplete: true, removeOnFail: { count: 1_000 } });
     if (job.id === undefined) throw new Error(`BullMQ returned no job id for look ${app}`);
     return job.id;
   }
@@ -152,6 +163,7 @@ export class SluiceQueue {
   private async add(kind: JobKind, app: string): Promise<string> {
     const opts: JobsOptions = {
       deduplication: { id: this.keys.dedupId(kind, app), keepLastIfActive: true },
+      priority: OPERATION_PRIORITY,
       attempts: this.options.attempts ?? 5,
       backoff: { type: 'exponential', delay: this.options.backoffMs ?? 1_000 },
       removeOnComplete: { count: 1_000, age: 24 * 3600 },

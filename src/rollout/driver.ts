@@ -137,7 +137,20 @@ export async function fail(ctx: DriverContext, state: RolloutState, reason: stri
   }
   const rolling: RolloutState = { ...state, phase: 'RollingBack', reason, rollbackApplied: false, stepStartedAt: ctx.now.toISOString(), reachedAt: undefined, message: `${reason}; rolling back to ${short(to)}` };
   await save(ctx, rolling, [['RollbackStarted', 'Warning']]);
+  // Stop the bad revision first: its controllers make no more new pods while the rollback's
+  // sync compares, checks and applies (a full sync of the app, which takes a while). The
+  // rollback's looks resume them once the old template is back.
+  await Promise.all(stopActions(state.workloads).map((a) => pace(ctx.kube, a)));
   return rollBack(ctx, rolling, reason);
+}
+
+/** The writes that hold a failed rollout's Deployments where they stand (a StatefulSet is held by its partition already; a DaemonSet has no such switch). */
+export function stopActions(workloads: readonly WorkloadRef[]): PaceAction[] {
+  return workloads.flatMap((w): PaceAction[] => {
+    const ref = { kind: w.kind, namespace: w.namespace, name: w.name };
+    if (w.kind === 'Deployment') return [{ ref, action: 'pause' }];
+    return [];
+  });
 }
 
 async function rollBack(ctx: DriverContext, state: RolloutState, reason: string): Promise<LookResult> {

@@ -2,11 +2,22 @@
  * Watches the pods of the namespaces where this process drives a rollout. A pod that
  * restarts, crash-loops or turns Ready changes no status of the workloads the tracked-object
  * watch sees (a never-ready pod's Deployment keeps its counts), so without this a failing
- * step would wait for the next timed look. Each change asks for a look at the app (the caller
- * debounces). Informers are slim: only the signal matters, the look reads what it needs.
+ * step would wait for the next timed look. Each change asks for a look at the app: `urgent`
+ * when the pod shows trouble the failure budget may count (a crash loop, a stuck wait, an
+ * OOM kill), so the caller looks at once instead of debouncing. Informers are slim: only the
+ * signal matters, the look reads what it needs.
  */
 import type { KubeClient } from '../kube/client.ts';
 import { Informer } from '../kube/watch.ts';
+import type { JsonObject } from '../json.ts';
+import { isStuckWaitingReason } from '../health/pod.ts';
+import { podView } from './observe.ts';
+
+/** A pod whose state may break a failure budget (any revision: which one is the look's to say). */
+export function showsTrouble(pod: JsonObject): boolean {
+  const view = podView(pod, true);
+  return (view.waitingReason !== undefined && isStuckWaitingReason(view.waitingReason)) || view.lastTerminationReason === 'OOMKilled';
+}
 
 export class RolloutPodWatch {
   /** app → namespace → informer */
@@ -14,7 +25,7 @@ export class RolloutPodWatch {
 
   constructor(
     private readonly kube: KubeClient,
-    private readonly onChange: (app: string) => void,
+    private readonly onChange: (app: string, urgent: boolean) => void,
   ) {}
 
   /** Watches exactly these namespaces' pods for `app` (an empty list stops its watches). */
@@ -30,8 +41,8 @@ export class RolloutPodWatch {
       if (current.has(namespace)) continue;
       const informer = new Informer(this.kube, { apiVersion: 'v1', kind: 'Pod', namespace, slim: true });
       let listed = false;
-      informer.onChange(() => {
-        if (listed) this.onChange(app);
+      informer.onChange((pod) => {
+        if (listed) this.onChange(app, showsTrouble(pod));
       });
       current.set(namespace, informer);
       started.push(informer.start().then(() => void (listed = true)));

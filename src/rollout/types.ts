@@ -114,3 +114,8 @@ export type PaceAction =
 export function workloadKey(ref: WorkloadRef): string {
   return `${ref.kind}/${ref.namespace}/${ref.name}`;
 }
+
+/** How long a finished rollout took, start to final phase (cluster time); 0 while it runs. */
+export function rolloutDurationMs(state: Pick<RolloutState, 'startedAt' | 'finishedAt'>): number {
+  return state.finishedAt === undefined ? 0 : Math.max(0, Date.parse(state.finishedAt) - Date.parse(state.startedAt));
+}

@@ -132,10 +132,15 @@ export function applyRequest(task: ApplyTask, opts: Pick<ExecuteOptions, 'ignore
 function patchRequest(task: ApplyTask, diff: ResourceDiff, opts: Pick<ExecuteOptions, 'serverSideApply' | 'holds'>): PatchRequest {
   if (diff.status === 'Synced') return { verb: 'none' };
   const ref = refOf(task.desired);
-  if (opts.serverSideApply) return { verb: 'patch', ref, body: forServerSideApply(task.desired), options: { type: 'apply', force: true } };
-  if (diff.patch === undefined || Object.keys(diff.patch).length === 0) return { verb: 'none' };
   const hold = opts.holds?.get(keyString(task.key));
-  return { verb: 'patch', ref, body: hold === undefined ? diff.patch : applyMergePatch(diff.patch, hold), options: { type: diff.patchType } };
+  const held = (body: JsonValue): JsonValue => (hold === undefined ? body : applyMergePatch(body, hold));
+  // Applied server-side, the held fields are Sluice's apply's own until the rollout's pacing
+  // patches take them over (an update takes ownership); an apply without them (the next
+  // revision, a rollback) then leaves them to the pacing, or clears them if still ours.
+  // Either way the last-applied annotation, made from the manifest, does not have them.
+  if (opts.serverSideApply) return { verb: 'patch', ref, body: held(forServerSideApply(task.desired)), options: { type: 'apply', force: true } };
+  if (diff.patch === undefined || Object.keys(diff.patch).length === 0) return { verb: 'none' };
+  return { verb: 'patch', ref, body: held(diff.patch), options: { type: diff.patchType } };
 }
 
 async function applyOnce(kube: KubeClient, task: ApplyTask, opts: ExecuteOptions): Promise<ResourceOutcome> {

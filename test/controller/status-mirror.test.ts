@@ -7,7 +7,8 @@ import { applyMergePatch } from '../../src/diff/merge-patch.ts';
 import { stateAfterSync, stateFromComparison, stateFromError, type AppState } from '../../src/controller/state.ts';
 import { bounded, MAX_MESSAGE_CHARS } from '../../src/bounded.ts';
 import type { Comparison, OperationResult, RenderFailure } from '../../src/sync/types.ts';
-import { statusFromState, statusPatch } from '../../src/controller/status-mirror.ts';
+import { statusFromState, statusPatch, statusWithRollout } from '../../src/controller/status-mirror.ts';
+import type { RolloutState } from '../../src/rollout/types.ts';
 
 const app: Application = {
   name: 'web',
@@ -84,5 +85,32 @@ describe('the conditions of an app state', () => {
     expect(errored.message).toMatch(/… \(\d+ more characters\)$/);
     expect(errored.conditions![0]!.message.length).toBeLessThanOrEqual(MAX_MESSAGE_CHARS);
     expect(bounded('short')).toBe('short');
+  });
+});
+
+describe('the rollout in the mirrored status', () => {
+  const rollout: RolloutState = {
+    id: 'job-1',
+    app: 'web',
+    phase: 'RollingBack',
+    revision: 'bad1234567',
+    fromRevision: 'good123456',
+    policy: DEFAULT_ROLLOUT,
+    step: 1,
+    steps: 3,
+    startedAt: '2026-01-01T00:00:00Z',
+    stepStartedAt: '2026-01-01T00:01:00Z',
+    held: false,
+    promoted: false,
+    message: 'web: 3/10 new pods CrashLoopBackOff after 45 s; rolling back to good123',
+    workloads: [],
+  };
+
+  it('shows phase, 1-based step, revisions and message, and survives the next state write', () => {
+    const status = statusWithRollout(statusFromState(app, state, readApplicationStatus(app, undefined)), rollout);
+    expect(status.rollout).toEqual({ phase: 'RollingBack', revision: 'bad1234567', fromRevision: 'good123456', step: 2, steps: 3, message: rollout.message, startedAt: '2026-01-01T00:00:00Z' });
+    expect(statusFromState(app, { ...state, health: 'Progressing' }, status).rollout).toEqual(status.rollout);
+    const done = statusWithRollout(status, { ...rollout, phase: 'RolledBack', finishedAt: '2026-01-01T00:02:00Z' });
+    expect(done.rollout).toMatchObject({ phase: 'RolledBack', finishedAt: '2026-01-01T00:02:00Z' });
   });
 });

@@ -91,6 +91,20 @@ describe.skipIf(!redisAvailable())('queue workers (real redis-server)', () => {
     expect(await queue.webhookBusy('web')).toBe(false);
   });
 
+  it('runs a rollout look before the syncs and refreshes queued ahead of it', async () => {
+    const { prefix, queue, worker } = setup();
+    // one slot, taken by a run that outlasts the queueing below, even on a loaded machine
+    await worker('w1', (op) => (op.app === 'blocker' ? 2_000 : 10), { concurrency: 1 });
+    await queue.requestSync('blocker', { trigger: 'manual' });
+    await until('the first run to start', async () => (await redis.llen(`${prefix}:test:runs`)) > 0, 5_000, 25);
+    for (let i = 0; i < 5; i++) await queue.requestSync(`app${i}`, { trigger: 'poll' });
+    for (let i = 0; i < 3; i++) await queue.requestRefresh(`other${i}`);
+    const look = await queue.requestLook('rolling', 0);
+    await until('every run', async () => (await completedRuns(redis, prefix)).length === 10 && (await queueIdle(queue.bullQueue)), 15_000, 25);
+    const order = (await completedRuns(redis, prefix)).map((r) => r.jobId);
+    expect(order.indexOf(look)).toBe(1);
+  });
+
   it('two workers: each job runs once, apps never run twice at once, each app ends on its newest request', async () => {
     const { prefix, queue, worker } = setup();
     await worker('w1', () => 60, { concurrency: 3 });

@@ -16,25 +16,11 @@ import { HistoryStore } from '../../src/store/history.ts';
 import { gitAvailable, startGitServer, type GitServer, type TestRepo } from '../support/git-server.ts';
 import { redisAvailable, startRedis, type TestRedis } from '../support/redis.ts';
 import { until } from '../support/wait.ts';
+import { smallDeployment } from './manifests.ts';
 
 const SCRIPT = fileURLToPath(new URL('./controller-process.ts', import.meta.url));
 const SPEED = 10;
 
-function deployment(image: string, fault?: string): string {
-  const annotations = { 'sim.sluice.dev/ready-after': '5s', ...(fault === undefined ? {} : { 'sim.sluice.dev/fault': fault }) };
-  return `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 4
-  strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}, annotations: ${JSON.stringify(annotations)}}
-    spec:
-      containers: [{name: web, image: "${image}"}]
-`;
-}
 const config = (color: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {color: ${color}}\n`;
 
 /** A moment of a rollout to kill the controller at: the first time the stored state matches. */
@@ -93,7 +79,7 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('kill -9 of the controller
     client = new Redis(redis.url);
     store = new RolloutStore(client, { prefix: 'crash' });
     repo = await git.createRepo('crashy');
-    await repo.commit({ 'crashy/deploy.yaml': deployment('web:1'), 'crashy/config.yaml': config('blue') }, 'first');
+    await repo.commit({ 'crashy/deploy.yaml': smallDeployment('web:1'), 'crashy/config.yaml': config('blue') }, 'first');
     await startController();
   });
   afterAll(async () => {
@@ -113,7 +99,7 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('kill -9 of the controller
   it('finishes a rollout and a rollback correctly after a kill at each of 10 points', async () => {
     await until('first revision healthy', async () => (await store.healthyRevision('crashy')) !== undefined, 60_000);
 
-    const good = await repo.commit({ 'crashy/deploy.yaml': deployment('web:2'), 'crashy/config.yaml': config('green') }, 'good');
+    const good = await repo.commit({ 'crashy/deploy.yaml': smallDeployment('web:2'), 'crashy/config.yaml': config('green') }, 'good');
     await killAt(
       [
         { name: 'started', at: (s) => s !== undefined },
@@ -134,7 +120,7 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('kill -9 of the controller
     // no step skipped, none passed twice
     expect(goodEvents).toEqual(['Started', 'StepPassed', 'Succeeded']);
 
-    const bad = await repo.commit({ 'crashy/deploy.yaml': deployment('web:3', 'crash-loop'), 'crashy/config.yaml': config('red') }, 'bad');
+    const bad = await repo.commit({ 'crashy/deploy.yaml': smallDeployment('web:3', 'crash-loop'), 'crashy/config.yaml': config('red') }, 'bad');
     await killAt(
       [
         { name: 'bad rollout started', at: (s) => s !== undefined },
@@ -158,7 +144,7 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('kill -9 of the controller
     expect(await store.badRevisions('crashy')).toEqual([bad]);
 
     // a kill right after the next commit lands: it still rolls out once
-    const next = await repo.commit({ 'crashy/deploy.yaml': deployment('web:4'), 'crashy/config.yaml': config('yellow') }, 'next');
+    const next = await repo.commit({ 'crashy/deploy.yaml': smallDeployment('web:4'), 'crashy/config.yaml': config('yellow') }, 'next');
     await killAt([{ name: 'next rollout started', at: (s) => s !== undefined }], next);
     await until('the next commit rolled out', async () => {
       const s = await store.get('crashy');
