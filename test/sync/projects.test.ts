@@ -112,6 +112,16 @@ describe.skipIf(!gitAvailable())('projects before a sync', () => {
     await expect(kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'team-a-escalate', name: 'settings' })).resolves.toBeUndefined();
   });
 
+  it('checks hooks like the rest: a PreSync hook the project refuses runs no hook and writes nothing', async () => {
+    const repo = await server.createRepo('team-a-hook');
+    const hookBinding = ADMIN_BINDING.replace('metadata: {name: team-a-is-admin}', 'metadata: {name: team-a-is-admin, annotations: {argocd.argoproj.io/hook: PreSync}}');
+    await repo.commit({ 'app/config.yaml': CONFIG, 'app/binding.yaml': hookBinding }, 'first');
+    const { result, requests } = await syncLogged(inProject(testApplication({ name: 'team-a-hook', repoURL: repo.url })), [teamA]);
+    expect(result.phase).toBe('Failed');
+    expect(result.message).toContain('rbac.authorization.k8s.io/ClusterRoleBinding/team-a-is-admin: cluster-scoped kind rbac.authorization.k8s.io/ClusterRoleBinding is not allowed');
+    expect(requests).toEqual([]);
+  });
+
   it('refuses CreateNamespace when the project does not allow kind Namespace', async () => {
     const strict = project({ sourceRepos: ['*'], destinations: [{ name: 'in-cluster', namespace: 'team-a-*' }] });
     const repo = await server.createRepo('team-a-new-ns');
