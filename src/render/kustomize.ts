@@ -233,10 +233,23 @@ function generateAll(files: ReadonlyMap<string, FileContents>, { dir, file, k }:
 function addHashSuffixes(items: Item[]): Item[] {
   const tracked = items.map(retrack);
   for (const item of tracked) {
+    dropEmptyAnnotations(item.object);
     if (item.needsHash) metadataOfObject(item.object)['name'] = `${nameOf(item.object)}-${nameHash(item.object)}`;
   }
   fixNameReferences(tracked);
   return tracked;
+}
+
+/**
+ * kustomize sets and then removes its internal build annotations on every object, and kyaml
+ * removes `metadata.annotations` once it is empty: an empty or null one never reaches the
+ * output (labels, and annotations elsewhere, are kept as written).
+ */
+function dropEmptyAnnotations(object: JsonObject): void {
+  const metadata = object['metadata'];
+  if (!isJsonObject(metadata) || !('annotations' in metadata)) return;
+  const annotations = metadata['annotations'];
+  if (annotations === null || (isJsonObject(annotations) && Object.keys(annotations).length === 0)) delete metadata['annotations'];
 }
 
 function metadataOfObject(object: JsonObject): JsonObject {
