@@ -27,6 +27,7 @@ export const CASES = [
   { name: 'components-overlay-a (nested, patch, merge, before own transformers)', path: 'components/overlay-a' },
   { name: 'components-overlay-b (shared components, namespace)', path: 'components/overlay-b' },
   { name: 'content (go-yaml numbers, block scalar at EOF, empty annotations)', path: 'content' },
+  { name: 'legacy-overlay (bases, patchesStrategicMerge with $patch: delete, patchesJson6902 order)', path: 'legacy/overlay' },
 ] as const;
 
 /** Cases the native renderer refuses (unsupported fields) and renderSource sends to the kustomize binary. */

@@ -35,8 +35,8 @@ describe('renderKustomization errors', () => {
     ['replacements', 'replacements: []\n'],
     ['helmCharts', 'helmCharts: []\n'],
     ['vars', 'vars: []\n'],
-    ['patchesStrategicMerge', 'patchesStrategicMerge: [p.yaml]\n'],
-    ['bases', 'bases: [b]\n'],
+    ['configurations', 'configurations: [c.yaml]\n'],
+    ['transformers', 'transformers: [t.yaml]\n'],
   ])('fails with UNSUPPORTED_KUSTOMIZE_FIELD naming %s', (field, yaml) => {
     const result = renderKustomization(files({ 'app/kustomization.yaml': `resources: [cm.yaml]\n${yaml}`, 'app/cm.yaml': CM }), { path: 'app' });
     expect(result.ok).toBe(false);
