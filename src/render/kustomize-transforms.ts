@@ -171,7 +171,7 @@ export function fixNameReferences(items: readonly Tracked[]): void {
   const renames: Rename[] = [];
   for (const item of items) {
     const kind = kindOf(item.object);
-    if (kind !== 'ConfigMap' && kind !== 'Secret' && kind !== 'ServiceAccount') continue;
+    if (!REFERENCED_KINDS.has(kind)) continue;
     const toName = nameOf(item.object);
     const toNamespace = namespaceOf(item.object);
     if (toName === item.originalName && toNamespace === item.originalNamespace) continue;
@@ -185,8 +185,23 @@ export function fixNameReferences(items: readonly Tracked[]): void {
       const podSpec = getPath(item.object, podPath);
       if (podSpec !== undefined) fixPodSpec(podSpec, renames, item.originalNamespace);
     }
-    if (kind === 'RoleBinding' || kind === 'ClusterRoleBinding') fixSubjects(item.object, renames, item.originalNamespace);
+    if (kind === 'RoleBinding' || kind === 'ClusterRoleBinding') {
+      fixSubjects(item.object, renames, item.originalNamespace, namespaceOf(item.object));
+      fixRoleRef(item.object, renames, item.originalNamespace);
+    }
   }
+}
+
+/** Kinds whose renames references follow here. */
+const REFERENCED_KINDS: ReadonlySet<string> = new Set(['ConfigMap', 'Secret', 'ServiceAccount', 'Role', 'ClusterRole']);
+
+/** A binding's roleRef follows its Role (same namespace) or ClusterRole, as kustomize's nameReference for roleRef/name. */
+function fixRoleRef(object: JsonObject, renames: readonly Rename[], bindingNamespace: string): void {
+  const roleRef = child(object, 'roleRef');
+  const kind = roleRef?.['kind'];
+  if (roleRef === undefined || (kind !== 'Role' && kind !== 'ClusterRole')) return;
+  const hit = kind === 'Role' ? find(renames, 'Role', roleRef['name'], bindingNamespace) : renames.find((r) => r.kind === 'ClusterRole' && r.fromName === roleRef['name']);
+  if (hit !== undefined) roleRef['name'] = hit.toName;
 }
 
 function find(renames: readonly Rename[], kind: string, name: JsonValue | undefined, namespace: string): Rename | undefined {
@@ -235,12 +250,18 @@ function fixPodSpec(podSpec: JsonObject, renames: readonly Rename[], ns: string)
   }
 }
 
-function fixSubjects(object: JsonObject, renames: readonly Rename[], bindingNamespace: string): void {
+/**
+ * A ServiceAccount subject follows its account's new name and namespace. Without a namespace
+ * of its own it names an account in the binding's namespace, before or after this level's
+ * namespace transformer (kustomize matches either, and then writes the namespace in).
+ */
+function fixSubjects(object: JsonObject, renames: readonly Rename[], bindingNamespace: string, bindingNamespaceNow: string): void {
   for (const subject of subjectsOf(object)) {
     if (subject['kind'] !== 'ServiceAccount') continue;
     const written = typeof subject['namespace'] === 'string' ? subject['namespace'] : '';
     const ns = written === '' ? bindingNamespace : written;
-    const hit = renames.find((r) => r.kind === 'ServiceAccount' && r.fromName === subject['name'] && sameNamespace(r.fromNamespace, ns));
+    const named = (r: Rename) => r.kind === 'ServiceAccount' && r.fromName === subject['name'];
+    const hit = renames.find((r) => named(r) && sameNamespace(r.fromNamespace, ns)) ?? (written === '' ? renames.find((r) => named(r) && sameNamespace(r.toNamespace, bindingNamespaceNow)) : undefined);
     if (hit === undefined) continue;
     subject['name'] = hit.toName;
     if (hit.toNamespace !== '') subject['namespace'] = hit.toNamespace;

@@ -77,7 +77,7 @@ export function renderKustomization(files: ReadonlyMap<string, FileContents>, op
     return locator(item.documentIndex, item.line, path);
   };
   const errors = located.flatMap((item) => identityErrors(item, lineOf(item)));
-  if (errors.length === 0) errors.push(...duplicateErrors(located));
+  if (errors.length === 0) errors.push(...duplicateErrors(located, { byApiVersion: true }));
   if (errors.length > 0) return { ok: false, errors };
   const objects = legacyOrder(items).map((i) => ({ object: i.object, source: i.source, contentHash: contentHash(i.object) }));
   return { ok: true, objects };

@@ -27,6 +27,9 @@ export const CASES = [
   { name: 'components-overlay-a (nested, patch, merge, before own transformers)', path: 'components/overlay-a' },
   { name: 'components-overlay-b (shared components, namespace)', path: 'components/overlay-b' },
   { name: 'content (go-yaml numbers, block scalar at EOF, empty annotations)', path: 'content' },
+  { name: 'rbac-base (subjects follow an account the namespace transformer moved)', path: 'rbac/base' },
+  { name: 'rbac-overlay (roleRef and subjects with namespace and namePrefix)', path: 'rbac/overlay' },
+  { name: 'versions (one kind and name in two API versions)', path: 'versions' },
   { name: 'legacy-overlay (bases, patchesStrategicMerge with $patch: delete, patchesJson6902 order)', path: 'legacy/overlay' },
 ] as const;
 
