@@ -106,6 +106,7 @@ export interface ImageRule {
   readonly newName?: string;
   readonly newTag?: string;
   readonly digest?: string;
+  readonly tagSuffix?: string;
 }
 
 /** name[:tag][@digest], where a ':' after the last '/' starts the tag. */
@@ -127,27 +128,45 @@ export function rewriteImage(image: string, rules: readonly ImageRule[]): string
   const parts = splitImage(image);
   const rule = rules.find((r) => r.name === parts.name);
   if (rule === undefined) return image;
-  const name = rule.newName ?? parts.name;
-  if (rule.digest !== undefined) return `${name}@${rule.digest}`;
-  if (rule.newTag !== undefined) return `${name}:${rule.newTag}`;
-  return `${name}${parts.tag !== undefined ? `:${parts.tag}` : ''}${parts.digest !== undefined ? `@${parts.digest}` : ''}`;
+  // kustomize's imagetag updater: empty values count as unset; newTag and digest replace both parts, tagSuffix extends the tag
+  const name = rule.newName || parts.name;
+  let tag = parts.tag ?? '';
+  let digest = parts.digest ?? '';
+  if (rule.newTag) [tag, digest] = [rule.newTag, rule.digest ?? ''];
+  else if (rule.digest) [tag, digest] = ['', rule.digest];
+  else if (rule.tagSuffix) [tag, digest] = [tag + rule.tagSuffix, ''];
+  return `${name}${tag !== '' ? `:${tag}` : ''}${digest !== '' ? `@${digest}` : ''}`;
 }
 
-/** Every `containers` / `initContainers` list anywhere in the object, as kustomize's image transformer finds them. */
+/** kustomize's builtin images fieldSpecs (builtinpluginconsts/images.go), for any kind. */
+const IMAGE_FIELD_SPEC_LISTS: ReadonlySet<string> = new Set(['spec/containers', 'spec/initContainers', 'spec/template/spec/containers', 'spec/template/spec/initContainers']);
+
+/**
+ * Every `containers` / `initContainers` list anywhere in the object, as kustomize's image
+ * transformer finds them. kustomize then also runs its fieldSpecs over the same images, so a
+ * list at one of those paths is rewritten twice: harmless for newName/newTag/digest, but a
+ * `tagSuffix` lands twice there (`app:1-debug-debug`), as `kubectl kustomize` v5.5 prints.
+ */
 export function setImages(items: readonly Tracked[], rules: readonly ImageRule[]): void {
-  const visit = (value: JsonValue): void => {
-    if (Array.isArray(value)) value.forEach(visit);
+  const visit = (value: JsonValue, path: string): void => {
+    if (Array.isArray(value)) value.forEach((v) => visit(v, path));
     if (!isJsonObject(value)) return;
     for (const [key, child] of Object.entries(value)) {
+      const childPath = path === '' ? key : `${path}/${key}`;
       if ((key === 'containers' || key === 'initContainers') && Array.isArray(child)) {
+        const passes = IMAGE_FIELD_SPEC_LISTS.has(childPath) ? 2 : 1;
         for (const container of child) {
-          if (isJsonObject(container) && typeof container['image'] === 'string') container['image'] = rewriteImage(container['image'], rules);
+          if (!isJsonObject(container)) continue;
+          for (let pass = 0; pass < passes; pass++) {
+            const image = container['image'];
+            if (typeof image === 'string') container['image'] = rewriteImage(image, rules);
+          }
         }
       }
-      visit(child);
+      visit(child, childPath);
     }
   };
-  for (const { object } of items) visit(object);
+  for (const { object } of items) visit(object, '');
 }
 
 function subjectsOf(object: JsonObject): JsonObject[] {
