@@ -186,17 +186,22 @@ interface Rename {
  * After the level's transformers: references to ConfigMaps and Secrets in pod specs, and
  * RoleBinding subjects naming ServiceAccounts, follow the objects they name.
  */
-export function fixNameReferences(items: readonly Tracked[]): void {
+export function fixNameReferences(items: readonly Tracked[], options: { namespaceSet?: boolean } = {}): void {
   const renames: Rename[] = [];
+  // Subjects follow renamed accounts, and after a namespace transformer every account in the
+  // build, moved or not: kustomize then writes the account's namespace into its subjects.
+  const accounts: Rename[] = [];
   for (const item of items) {
     const kind = kindOf(item.object);
     if (!REFERENCED_KINDS.has(kind)) continue;
     const toName = nameOf(item.object);
     const toNamespace = namespaceOf(item.object);
-    if (toName === item.originalName && toNamespace === item.originalNamespace) continue;
-    renames.push({ kind, fromName: item.originalName, fromNamespace: item.originalNamespace, toName, toNamespace });
+    const rename = { kind, fromName: item.originalName, fromNamespace: item.originalNamespace, toName, toNamespace };
+    const changed = toName !== item.originalName || toNamespace !== item.originalNamespace;
+    if (kind === 'ServiceAccount' && (changed || options.namespaceSet === true)) accounts.push(rename);
+    if (changed) renames.push(rename);
   }
-  if (renames.length === 0) return;
+  if (renames.length === 0 && accounts.length === 0) return;
   for (const item of items) {
     const kind = kindOf(item.object);
     const podPath = POD_SPEC_PATHS[kind];
@@ -205,7 +210,7 @@ export function fixNameReferences(items: readonly Tracked[]): void {
       if (podSpec !== undefined) fixPodSpec(podSpec, renames, item.originalNamespace);
     }
     if (kind === 'RoleBinding' || kind === 'ClusterRoleBinding') {
-      fixSubjects(item.object, renames, item.originalNamespace, namespaceOf(item.object));
+      fixSubjects(item.object, accounts, item.originalNamespace, namespaceOf(item.object));
       fixRoleRef(item.object, renames, item.originalNamespace);
     }
   }
@@ -270,17 +275,17 @@ function fixPodSpec(podSpec: JsonObject, renames: readonly Rename[], ns: string)
 }
 
 /**
- * A ServiceAccount subject follows its account's new name and namespace. Without a namespace
+ * A ServiceAccount subject takes its account's (new) name and namespace. Without a namespace
  * of its own it names an account in the binding's namespace, before or after this level's
  * namespace transformer (kustomize matches either, and then writes the namespace in).
  */
-function fixSubjects(object: JsonObject, renames: readonly Rename[], bindingNamespace: string, bindingNamespaceNow: string): void {
+function fixSubjects(object: JsonObject, accounts: readonly Rename[], bindingNamespace: string, bindingNamespaceNow: string): void {
   for (const subject of subjectsOf(object)) {
     if (subject['kind'] !== 'ServiceAccount') continue;
     const written = typeof subject['namespace'] === 'string' ? subject['namespace'] : '';
     const ns = written === '' ? bindingNamespace : written;
     const named = (r: Rename) => r.kind === 'ServiceAccount' && r.fromName === subject['name'];
-    const hit = renames.find((r) => named(r) && sameNamespace(r.fromNamespace, ns)) ?? (written === '' ? renames.find((r) => named(r) && sameNamespace(r.toNamespace, bindingNamespaceNow)) : undefined);
+    const hit = accounts.find((r) => named(r) && sameNamespace(r.fromNamespace, ns)) ?? (written === '' ? accounts.find((r) => named(r) && sameNamespace(r.toNamespace, bindingNamespaceNow)) : undefined);
     if (hit === undefined) continue;
     subject['name'] = hit.toName;
     if (hit.toNamespace !== '') subject['namespace'] = hit.toNamespace;

@@ -204,7 +204,7 @@ function transform(files: ReadonlyMap<string, FileContents>, { dir, file, k }: L
   if (replicas.length > 0) setReplicas(items, replicas);
   const images = objectList(k, 'images', file).map((r, i) => imageRule(r, file, i));
   if (images.length > 0) setImages(items, images);
-  fixNameReferences(items);
+  fixNameReferences(items, { namespaceSet: namespace !== undefined && namespace !== '' });
 }
 
 function generateAll(files: ReadonlyMap<string, FileContents>, { dir, file, k }: Level): { item: Item; behavior: GeneratorBehavior; at: string }[] {

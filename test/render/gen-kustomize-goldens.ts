@@ -28,6 +28,8 @@ export const CASES = [
   { name: 'components-overlay-b (shared components, namespace)', path: 'components/overlay-b' },
   { name: 'content (go-yaml numbers, block scalar at EOF, empty annotations)', path: 'content' },
   { name: 'rbac-base (subjects follow an account the namespace transformer moved)', path: 'rbac/base' },
+  { name: 'rbac-written (after a namespace transformer, a subject gets its account\'s namespace)', path: 'rbac/written' },
+  { name: 'rbac-unset (no namespace transformer: subjects as written)', path: 'rbac/unset' },
   { name: 'rbac-overlay (roleRef and subjects with namespace and namePrefix)', path: 'rbac/overlay' },
   { name: 'generators-legacy (behavior: add is create, the singular env)', path: 'generators/legacy' },
   { name: 'images (tagSuffix, newTag with digest)', path: 'images' },
