@@ -16,7 +16,8 @@ export type MergeItem = (original: JsonObject, patch: JsonObject, meta: PatchMet
  * Whose list semantics: apimachinery's (kubectl apply, the API server), or kustomize's kyaml
  * merge2 (patches in a kustomization): there the patch's items come first, in the patch's
  * order, then the live items it does not name, and a new item is merged into nothing, so its
- * nulls and directives are processed (a `null` field is simply absent).
+ * nulls and directives are processed (a `null` field is simply absent); every map merged into
+ * loses its null fields (strategic-merge.ts).
  */
 export type ListStyle = 'apimachinery' | 'kyaml';
 

@@ -33,6 +33,7 @@ export const CASES = [
   { name: 'rbac-overlay (roleRef and subjects with namespace and namePrefix)', path: 'rbac/overlay' },
   { name: 'generators-legacy (behavior: add is create, the singular env)', path: 'generators/legacy' },
   { name: 'images (tagSuffix, newTag with digest)', path: 'images' },
+  { name: 'patches-nulls (nulls dropped where a patch merges)', path: 'patches/nulls' },
   { name: 'versions (one kind and name in two API versions)', path: 'versions' },
   { name: 'legacy-overlay (bases, patchesStrategicMerge with $patch: delete, patchesJson6902 order)', path: 'legacy/overlay' },
 ] as const;
