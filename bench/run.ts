@@ -5,8 +5,8 @@
  */
 
 interface Bench {
-  /** resolves to the process exit code: 0 when the bench met its targets */
-  run(): Promise<number>;
+  /** resolves to the process exit code: 0 when the bench met its targets; `args` are the words after its name that name no bench */
+  run(args?: readonly string[]): Promise<number>;
 }
 
 /** Registered benches; each loads only when it runs. */
@@ -24,23 +24,40 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   start: () => import('./start.ts'),
   rollout: () => import('./rollout.ts'),
   faults: () => import('./faults.ts'),
+  'kustomize-corpus': () => import('./kustomize-corpus.ts'),
 };
+
+/** Benches that take arguments (e.g. a directory), and so are never run without naming them. */
+const TAKES_ARGUMENTS: ReadonlySet<string> = new Set(['kustomize-corpus']);
+
+/** The command line as benches with their arguments: words that name no bench belong to the one before, if it takes any. */
+function parseArgv(argv: readonly string[]): { runs: { name: string; args: string[] }[]; unknown: string[] } {
+  const runs: { name: string; args: string[] }[] = [];
+  const unknown: string[] = [];
+  for (const word of argv) {
+    const last = runs[runs.length - 1];
+    if (Object.hasOwn(BENCHES, word)) runs.push({ name: word, args: [] });
+    else if (last !== undefined && TAKES_ARGUMENTS.has(last.name)) last.args.push(word);
+    else unknown.push(word);
+  }
+  return { runs, unknown };
+}
 
 async function main(argv: readonly string[]): Promise<number> {
   const known = Object.keys(BENCHES);
-  const names = argv.length > 0 ? argv : known;
-  const unknown = names.filter((n) => !Object.hasOwn(BENCHES, n));
-  if (unknown.length > 0) {
-    console.error(`bench: unknown benchmark ${unknown.map((n) => `"${n}"`).join(', ')}; available: ${known.join(', ')}`);
-    console.error('usage: npm run bench -- [name...]');
+  const parsed = parseArgv(argv);
+  const runs = argv.length > 0 ? parsed.runs : known.filter((n) => !TAKES_ARGUMENTS.has(n)).map((name) => ({ name, args: [] }));
+  if (parsed.unknown.length > 0) {
+    console.error(`bench: unknown benchmark ${parsed.unknown.map((n) => `"${n}"`).join(', ')}; available: ${known.join(', ')}`);
+    console.error('usage: npm run bench -- [name [args...]...]');
     return 2;
   }
   let code = 0;
-  for (const name of names) {
-    if (names.length > 1) console.log(`\n=== bench ${name} ===`);
+  for (const { name, args } of runs) {
+    if (runs.length > 1) console.log(`\n=== bench ${name} ===`);
     try {
       const bench = await BENCHES[name]!();
-      code = Math.max(code, await bench.run());
+      code = Math.max(code, await bench.run(args));
     } catch (e) {
       console.error(`bench ${name}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       code = Math.max(code, 1);

@@ -12,6 +12,15 @@ export const DIRECTIVE = '$patch';
 /** Merges two maps of the list's item type (strategic-merge.ts's mergeMap). */
 export type MergeItem = (original: JsonObject, patch: JsonObject, meta: PatchMeta) => JsonObject;
 
+/**
+ * Whose list semantics: apimachinery's (kubectl apply, the API server), or kustomize's kyaml
+ * merge2 (patches in a kustomization): there the patch's items come first, in the patch's
+ * order, then the live items it does not name, and a new item is merged into nothing, so its
+ * nulls and directives are processed (a `null` field is simply absent); every map merged into
+ * loses its null fields (strategic-merge.ts).
+ */
+export type ListStyle = 'apimachinery' | 'kyaml';
+
 /** Go compares reflect types: int64 and float64 differ; lists and nulls are not elements. */
 type ElementKind = 'map' | 'string' | 'int' | 'float' | 'bool';
 
@@ -202,14 +211,15 @@ function mergeByKey(
   mergeKey: string,
   meta: PatchMeta,
   mergeItem: MergeItem,
+  style: ListStyle,
 ): JsonObject[] {
   const out = [...base];
   for (const item of items) {
     if (!Object.hasOwn(item, mergeKey)) throw noMergeKey(item, mergeKey);
     const i = out.findIndex((o) => hasKey(o, mergeKey, item[mergeKey]));
     const live = out[i];
-    // a new item goes in as sent: apimachinery does not process nulls or directives inside it
-    if (live === undefined) out.push(item);
+    // a new item goes in as sent: apimachinery does not process nulls or directives inside it (kyaml does)
+    if (live === undefined) out.push(style === 'kyaml' ? mergeItem({}, item, meta) : item);
     else out[i] = mergeItem(live, item, meta);
   }
   return out;
@@ -223,12 +233,14 @@ export function mergeList(
   original: readonly JsonValue[],
   patch: readonly JsonValue[],
   meta: PatchMeta,
-  options: { readonly isDeleteList: boolean; readonly mergeItem: MergeItem },
+  options: { readonly isDeleteList: boolean; readonly mergeItem: MergeItem; readonly style?: ListStyle },
 ): JsonValue[] {
   if (original.length === 0 && patch.length === 0) return [];
+  const style = options.style ?? 'apimachinery';
   const kind = elementKind(original, patch);
   if (kind !== 'map') {
     if (options.isDeleteList) return original.filter((v) => !patch.includes(v));
+    if (style === 'kyaml') return [...new Set([...patch, ...original])];
     const merged = [...new Set([...original, ...patch])];
     const [inPatch, serverOnly] = partition(merged, patch, meta.mergeKey);
     return normalizeElementOrder(inPatch, serverOnly, patch, original, kind, meta.mergeKey);
@@ -236,8 +248,12 @@ export function mergeList(
   const mergeKey = meta.mergeKey;
   if (mergeKey === undefined) throw new PatchError('cannot merge lists without merge key');
   const { base, items } = applySpecialItems(asMaps(original), asMaps(patch), mergeKey);
-  const merged = mergeByKey(base, items, mergeKey, meta, options.mergeItem);
+  const merged = mergeByKey(base, items, mergeKey, meta, options.mergeItem, style);
   const [inPatch, serverOnly] = partition(merged, items, mergeKey);
+  if (style === 'kyaml') {
+    const position = (item: JsonValue) => items.findIndex((p) => isJsonObject(item) && hasKey(p, mergeKey, item[mergeKey]));
+    return [...[...inPatch].sort((a, b) => position(a) - position(b)), ...serverOnly];
+  }
   return normalizeElementOrder(inPatch, serverOnly, items, base, kind, mergeKey);
 }
 

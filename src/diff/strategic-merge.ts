@@ -6,7 +6,7 @@
 import { isJsonObject, type JsonObject, type JsonValue } from '../json.ts';
 import { badPatchType, PatchError } from './patch-error.ts';
 import type { PatchMeta } from './patch-meta.ts';
-import { DIRECTIVE, mergeList, mergeWithElementOrder, removeDirectives } from './strategic-merge-list.ts';
+import { DIRECTIVE, mergeList, mergeWithElementOrder, removeDirectives, type ListStyle } from './strategic-merge-list.ts';
 
 export { PatchError } from './patch-error.ts';
 
@@ -62,7 +62,7 @@ function listOrUndefined(holder: JsonObject, key: string): JsonValue[] | undefin
 }
 
 /** Every `$setElementOrder/<field>` first: it merges and orders the field, which then leaves the patch. */
-function applyElementOrders(live: JsonObject, patch: JsonObject, meta: PatchMeta): void {
+function applyElementOrders(live: JsonObject, patch: JsonObject, meta: PatchMeta, style: ListStyle): void {
   for (const [key, order] of Object.entries(patch)) {
     if (!key.startsWith(SET_ORDER)) continue;
     delete patch[key];
@@ -73,7 +73,7 @@ function applyElementOrders(live: JsonObject, patch: JsonObject, meta: PatchMeta
       listOrUndefined(patch, field),
       order,
       meta.field(field),
-      mergeMap,
+      (o, p, m) => mergeMap(o, p, m, style),
     );
     if (merged === undefined) continue;
     live[field] = merged;
@@ -95,12 +95,15 @@ function sameShape(a: JsonValue | undefined, b: JsonValue): boolean {
   return typeof a === typeof b;
 }
 
-function mergeMap(original: JsonObject, patchIn: JsonObject, meta: PatchMeta): JsonObject {
+function mergeMap(original: JsonObject, patchIn: JsonObject, meta: PatchMeta, style: ListStyle): JsonObject {
   if (Object.hasOwn(patchIn, DIRECTIVE)) return mapDirective(patchIn[DIRECTIVE], patchIn);
   const live: JsonObject = { ...original };
   const patch: JsonObject = { ...patchIn };
+  const mergeItem = (o: JsonObject, p: JsonObject, m: PatchMeta) => mergeMap(o, p, m, style);
+  // kyaml's walk drops the null fields of every map it merges into (and only those)
+  if (style === 'kyaml') for (const [k, v] of Object.entries(live)) if (v === null) delete live[k];
   applyRetainKeys(live, patch);
-  applyElementOrders(live, patch, meta);
+  applyElementOrders(live, patch, meta, style);
 
   // Go walks the patch map in random order; ours is the patch's own key order
   for (const [rawKey, value] of Object.entries(patch)) {
@@ -121,10 +124,10 @@ function mergeMap(original: JsonObject, patchIn: JsonObject, meta: PatchMeta): J
     if (Array.isArray(current) && Array.isArray(value)) {
       live[key] =
         fieldMeta.listStrategy === 'merge' || isDeleteList
-          ? mergeList(current, value, fieldMeta, { isDeleteList, mergeItem: mergeMap })
+          ? mergeList(current, value, fieldMeta, { isDeleteList, mergeItem, style })
           : value;
     } else if (isJsonObject(current) && isJsonObject(value)) {
-      live[key] = fieldMeta.mapStrategy === 'replace' ? value : mergeMap(current, value, fieldMeta);
+      live[key] = fieldMeta.mapStrategy === 'replace' ? value : mergeMap(current, value, fieldMeta, style);
     } else {
       live[key] = value;
     }
@@ -158,15 +161,16 @@ function withoutDirectiveKeys(value: JsonValue): JsonValue {
  * Applies a strategic merge patch to a live object. Never mutates its inputs; the result
  * shares no structure with them unless `share` is set, where parts the patch left alone are
  * the live object's own (for a caller that only reads the result, such as a diff).
- * Throws PatchError on a malformed patch.
+ * Throws PatchError on a malformed patch. `listStyle: 'kyaml'` merges lists as kustomize does
+ * (strategic-merge-list.ts's ListStyle).
  */
-export function applyStrategicMergePatch(original: JsonObject, patch: JsonObject, meta: PatchMeta, options: { share?: boolean } = {}): JsonObject {
+export function applyStrategicMergePatch(original: JsonObject, patch: JsonObject, meta: PatchMeta, options: { share?: boolean; listStyle?: ListStyle } = {}): JsonObject {
   // untrusted request bodies reach this: check the shape the types promise
   if (!isJsonObject(original)) throw new PatchError('the original document must be a JSON object');
   if (!isJsonObject(patch)) throw new PatchError('a strategic merge patch must be a JSON object');
   // mergeMap copies each map and list it changes and never writes into its inputs; the final
   // pass drops leftover directive keys, copying everything or only what it changes
-  const merged = mergeMap(original, patch, meta);
+  const merged = mergeMap(original, patch, meta, options.listStyle ?? 'apimachinery');
   return (options.share ? withoutDirectiveKeysShared(merged) : withoutDirectiveKeys(merged)) as JsonObject;
 }
 

@@ -90,15 +90,20 @@ function displayKey(key: string): string {
   return ns === '' ? `${gk} ${name}` : `${gk} ${ns}/${name}`;
 }
 
-/** Every object after the first with the same key, naming both places. */
-export function duplicateErrors(items: readonly Located[]): RenderError[] {
+/**
+ * Every object after the first with the same key, naming both places. `byApiVersion`: objects
+ * differing only in API version are distinct, as in kustomize, whose resource ids carry the
+ * version (a CRD's v1 and v2 samples of one name build side by side).
+ */
+export function duplicateErrors(items: readonly Located[], options: { byApiVersion?: boolean } = {}): RenderError[] {
   const first = new Map<string, Located>();
   const errors: RenderError[] = [];
   for (const item of items) {
     const key = objectKey(item.object);
-    const seen = first.get(key);
+    const id = options.byApiVersion === true ? `${key} ${String(item.object['apiVersion'])}` : key;
+    const seen = first.get(id);
     if (seen === undefined) {
-      first.set(key, item);
+      first.set(id, item);
       continue;
     }
     errors.push({

@@ -30,7 +30,7 @@ export interface GeneratorOptions {
 export type GeneratorBehavior = 'create' | 'merge' | 'replace';
 const isBehavior = (value: JsonValue): value is GeneratorBehavior => value === 'create' || value === 'merge' || value === 'replace';
 
-const GENERATOR_KEYS = new Set(['name', 'namespace', 'behavior', 'literals', 'files', 'envs', 'options', 'type']);
+const GENERATOR_KEYS = new Set(['name', 'namespace', 'behavior', 'literals', 'files', 'envs', 'env', 'options', 'type']);
 const OPTION_KEYS = new Set(['labels', 'annotations', 'disableNameSuffixHash', 'immutable']);
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -64,15 +64,21 @@ export function generate(kind: 'ConfigMap' | 'Secret', entry: JsonObject, at: st
   for (const key of Object.keys(entry)) {
     if (!GENERATOR_KEYS.has(key) || (key === 'type' && kind === 'ConfigMap')) ctx.fail(`kustomization field "${at}.${key}" is not supported`, true);
   }
-  const behavior = entry['behavior'] ?? 'create';
-  if (!isBehavior(behavior)) return ctx.fail(`${at}.behavior must be one of create, merge, replace`);
+  // kustomize's NewGenerationBehavior: any other string (e.g. "add") is unspecified, which acts as create.
+  const written = entry['behavior'] ?? 'create';
+  if (typeof written !== 'string') return ctx.fail(`${at}.behavior must be a string (create, merge or replace)`);
+  const behavior: GeneratorBehavior = isBehavior(written) ? written : 'create';
   const name = entry['name'];
   if (typeof name !== 'string' || name === '') return ctx.fail(`${at} needs a name`);
   const own = parseGeneratorOptions(entry['options'], `${at}.options`, ctx);
   // Secret data is base64: literal and env values are encoded here, file bytes below.
   const encode = ([key, value]: [string, string]): [string, string] => [key, kind === 'Secret' ? Buffer.from(value, 'utf8').toString('base64') : value];
   const pairs: [string, string][] = [];
-  for (const ref of strings(entry['envs'], `${at}.envs`, ctx)) pairs.push(...envPairs(text(ctx.read(ref), ref, ctx), ref, ctx).map(encode));
+  // the deprecated singular `env` is appended to `envs`, as kustomize's FixKustomization does
+  const env = entry['env'];
+  if (env !== undefined && typeof env !== 'string') return ctx.fail(`${at}.env must be a string`);
+  const envs = [...strings(entry['envs'], `${at}.envs`, ctx), ...(env === undefined ? [] : [env])];
+  for (const ref of envs) pairs.push(...envPairs(text(ctx.read(ref), ref, ctx), ref, ctx).map(encode));
   for (const literal of strings(entry['literals'], `${at}.literals`, ctx)) pairs.push(encode(literalPair(literal, at, ctx)));
   for (const ref of strings(entry['files'], `${at}.files`, ctx)) {
     const eq = ref.indexOf('=');

@@ -120,7 +120,7 @@ export function replicaRule(entry: JsonObject, file: string, i: number): Replica
 export function imageRule(entry: JsonObject, file: string, i: number): ImageRule {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(entry)) {
-    if (!['name', 'newName', 'newTag', 'digest'].includes(key)) fail(file, 'UNSUPPORTED_KUSTOMIZE_FIELD', `${file}: kustomization field "images[${i}].${key}" is not supported`, `images[${i}].${key}`);
+    if (!['name', 'newName', 'newTag', 'digest', 'tagSuffix'].includes(key)) fail(file, 'UNSUPPORTED_KUSTOMIZE_FIELD', `${file}: kustomization field "images[${i}].${key}" is not supported`, `images[${i}].${key}`);
     if (typeof value !== 'string' && typeof value !== 'number') fail(file, 'INVALID_KUSTOMIZATION', `${file}: images[${i}].${key} must be a string`, `images[${i}].${key}`);
     out[key] = String(value);
   }

@@ -19,7 +19,7 @@ export interface PatchSpec {
 
 const TARGET_KEYS = new Set(['group', 'version', 'kind', 'name', 'namespace']);
 
-/** Applies one patch; returns an error message, or undefined on success. Mutates `items`' objects. */
+/** Applies one patch; returns an error message, or undefined on success. Mutates `items` (a whole-object `$patch: delete` removes entries) and their objects. */
 export function applyPatch(items: Tracked[], spec: PatchSpec): string | undefined {
   if (spec.target !== undefined) {
     const unknown = Object.keys(spec.target).filter((k) => !TARGET_KEYS.has(k));
@@ -70,12 +70,18 @@ function anchored(pattern: string): RegExp {
 function applyStrategic(items: Tracked[], patch: JsonObject, target: JsonObject | undefined): string | undefined {
   const selected = target !== undefined ? items.filter((i) => selects(i, target)) : items.filter((i) => identifiedBy(i, patch));
   if (selected.length === 0 && target === undefined) return `strategic merge patch ${describe(patch)} matches no object`;
+  if (patch['$patch'] === 'delete') {
+    // A whole-object delete removes the objects it selects (kustomize drops a resource a patch leaves empty).
+    const doomed = new Set(selected);
+    items.splice(0, items.length, ...items.filter((i) => !doomed.has(i)));
+    return undefined;
+  }
   for (const item of selected) {
     const apiVersion = typeof item.object['apiVersion'] === 'string' ? item.object['apiVersion'] : '';
     const body = deepCopy(patch);
     if (target !== undefined && isJsonObject(body['metadata'])) delete body['metadata']['name'];
     try {
-      item.object = applyStrategicMergePatch(item.object, body, patchMetaFor(apiVersion, kindOf(item.object)) ?? UNKNOWN_PATCH_META);
+      item.object = applyStrategicMergePatch(item.object, body, patchMetaFor(apiVersion, kindOf(item.object)) ?? UNKNOWN_PATCH_META, { listStyle: 'kyaml' });
     } catch (err) {
       return `strategic merge patch ${describe(patch)} failed: ${err instanceof Error ? err.message : String(err)}`;
     }

@@ -106,6 +106,7 @@ export interface ImageRule {
   readonly newName?: string;
   readonly newTag?: string;
   readonly digest?: string;
+  readonly tagSuffix?: string;
 }
 
 /** name[:tag][@digest], where a ':' after the last '/' starts the tag. */
@@ -127,27 +128,45 @@ export function rewriteImage(image: string, rules: readonly ImageRule[]): string
   const parts = splitImage(image);
   const rule = rules.find((r) => r.name === parts.name);
   if (rule === undefined) return image;
-  const name = rule.newName ?? parts.name;
-  if (rule.digest !== undefined) return `${name}@${rule.digest}`;
-  if (rule.newTag !== undefined) return `${name}:${rule.newTag}`;
-  return `${name}${parts.tag !== undefined ? `:${parts.tag}` : ''}${parts.digest !== undefined ? `@${parts.digest}` : ''}`;
+  // kustomize's imagetag updater: empty values count as unset; newTag and digest replace both parts, tagSuffix extends the tag
+  const name = rule.newName || parts.name;
+  let tag = parts.tag ?? '';
+  let digest = parts.digest ?? '';
+  if (rule.newTag) [tag, digest] = [rule.newTag, rule.digest ?? ''];
+  else if (rule.digest) [tag, digest] = ['', rule.digest];
+  else if (rule.tagSuffix) [tag, digest] = [tag + rule.tagSuffix, ''];
+  return `${name}${tag !== '' ? `:${tag}` : ''}${digest !== '' ? `@${digest}` : ''}`;
 }
 
-/** Every `containers` / `initContainers` list anywhere in the object, as kustomize's image transformer finds them. */
+/** kustomize's builtin images fieldSpecs (builtinpluginconsts/images.go), for any kind. */
+const IMAGE_FIELD_SPEC_LISTS: ReadonlySet<string> = new Set(['spec/containers', 'spec/initContainers', 'spec/template/spec/containers', 'spec/template/spec/initContainers']);
+
+/**
+ * Every `containers` / `initContainers` list anywhere in the object, as kustomize's image
+ * transformer finds them. kustomize then also runs its fieldSpecs over the same images, so a
+ * list at one of those paths is rewritten twice: harmless for newName/newTag/digest, but a
+ * `tagSuffix` lands twice there (`app:1-debug-debug`), as `kubectl kustomize` v5.5 prints.
+ */
 export function setImages(items: readonly Tracked[], rules: readonly ImageRule[]): void {
-  const visit = (value: JsonValue): void => {
-    if (Array.isArray(value)) value.forEach(visit);
+  const visit = (value: JsonValue, path: string): void => {
+    if (Array.isArray(value)) value.forEach((v) => visit(v, path));
     if (!isJsonObject(value)) return;
     for (const [key, child] of Object.entries(value)) {
+      const childPath = path === '' ? key : `${path}/${key}`;
       if ((key === 'containers' || key === 'initContainers') && Array.isArray(child)) {
+        const passes = IMAGE_FIELD_SPEC_LISTS.has(childPath) ? 2 : 1;
         for (const container of child) {
-          if (isJsonObject(container) && typeof container['image'] === 'string') container['image'] = rewriteImage(container['image'], rules);
+          if (!isJsonObject(container)) continue;
+          for (let pass = 0; pass < passes; pass++) {
+            const image = container['image'];
+            if (typeof image === 'string') container['image'] = rewriteImage(image, rules);
+          }
         }
       }
-      visit(child);
+      visit(child, childPath);
     }
   };
-  for (const { object } of items) visit(object);
+  for (const { object } of items) visit(object, '');
 }
 
 function subjectsOf(object: JsonObject): JsonObject[] {
@@ -167,17 +186,22 @@ interface Rename {
  * After the level's transformers: references to ConfigMaps and Secrets in pod specs, and
  * RoleBinding subjects naming ServiceAccounts, follow the objects they name.
  */
-export function fixNameReferences(items: readonly Tracked[]): void {
+export function fixNameReferences(items: readonly Tracked[], options: { namespaceSet?: boolean } = {}): void {
   const renames: Rename[] = [];
+  // Subjects follow renamed accounts, and after a namespace transformer every account in the
+  // build, moved or not: kustomize then writes the account's namespace into its subjects.
+  const accounts: Rename[] = [];
   for (const item of items) {
     const kind = kindOf(item.object);
-    if (kind !== 'ConfigMap' && kind !== 'Secret' && kind !== 'ServiceAccount') continue;
+    if (!REFERENCED_KINDS.has(kind)) continue;
     const toName = nameOf(item.object);
     const toNamespace = namespaceOf(item.object);
-    if (toName === item.originalName && toNamespace === item.originalNamespace) continue;
-    renames.push({ kind, fromName: item.originalName, fromNamespace: item.originalNamespace, toName, toNamespace });
+    const rename = { kind, fromName: item.originalName, fromNamespace: item.originalNamespace, toName, toNamespace };
+    const changed = toName !== item.originalName || toNamespace !== item.originalNamespace;
+    if (kind === 'ServiceAccount' && (changed || options.namespaceSet === true)) accounts.push(rename);
+    if (changed) renames.push(rename);
   }
-  if (renames.length === 0) return;
+  if (renames.length === 0 && accounts.length === 0) return;
   for (const item of items) {
     const kind = kindOf(item.object);
     const podPath = POD_SPEC_PATHS[kind];
@@ -185,8 +209,23 @@ export function fixNameReferences(items: readonly Tracked[]): void {
       const podSpec = getPath(item.object, podPath);
       if (podSpec !== undefined) fixPodSpec(podSpec, renames, item.originalNamespace);
     }
-    if (kind === 'RoleBinding' || kind === 'ClusterRoleBinding') fixSubjects(item.object, renames, item.originalNamespace);
+    if (kind === 'RoleBinding' || kind === 'ClusterRoleBinding') {
+      fixSubjects(item.object, accounts, item.originalNamespace, namespaceOf(item.object));
+      fixRoleRef(item.object, renames, item.originalNamespace);
+    }
   }
+}
+
+/** Kinds whose renames references follow here. */
+const REFERENCED_KINDS: ReadonlySet<string> = new Set(['ConfigMap', 'Secret', 'ServiceAccount', 'Role', 'ClusterRole']);
+
+/** A binding's roleRef follows its Role (same namespace) or ClusterRole, as kustomize's nameReference for roleRef/name. */
+function fixRoleRef(object: JsonObject, renames: readonly Rename[], bindingNamespace: string): void {
+  const roleRef = child(object, 'roleRef');
+  const kind = roleRef?.['kind'];
+  if (roleRef === undefined || (kind !== 'Role' && kind !== 'ClusterRole')) return;
+  const hit = kind === 'Role' ? find(renames, 'Role', roleRef['name'], bindingNamespace) : renames.find((r) => r.kind === 'ClusterRole' && r.fromName === roleRef['name']);
+  if (hit !== undefined) roleRef['name'] = hit.toName;
 }
 
 function find(renames: readonly Rename[], kind: string, name: JsonValue | undefined, namespace: string): Rename | undefined {
@@ -235,12 +274,18 @@ function fixPodSpec(podSpec: JsonObject, renames: readonly Rename[], ns: string)
   }
 }
 
-function fixSubjects(object: JsonObject, renames: readonly Rename[], bindingNamespace: string): void {
+/**
+ * A ServiceAccount subject takes its account's (new) name and namespace. Without a namespace
+ * of its own it names an account in the binding's namespace, before or after this level's
+ * namespace transformer (kustomize matches either, and then writes the namespace in).
+ */
+function fixSubjects(object: JsonObject, accounts: readonly Rename[], bindingNamespace: string, bindingNamespaceNow: string): void {
   for (const subject of subjectsOf(object)) {
     if (subject['kind'] !== 'ServiceAccount') continue;
     const written = typeof subject['namespace'] === 'string' ? subject['namespace'] : '';
     const ns = written === '' ? bindingNamespace : written;
-    const hit = renames.find((r) => r.kind === 'ServiceAccount' && r.fromName === subject['name'] && sameNamespace(r.fromNamespace, ns));
+    const named = (r: Rename) => r.kind === 'ServiceAccount' && r.fromName === subject['name'];
+    const hit = accounts.find((r) => named(r) && sameNamespace(r.fromNamespace, ns)) ?? (written === '' ? accounts.find((r) => named(r) && sameNamespace(r.toNamespace, bindingNamespaceNow)) : undefined);
     if (hit === undefined) continue;
     subject['name'] = hit.toName;
     if (hit.toNamespace !== '') subject['namespace'] = hit.toNamespace;

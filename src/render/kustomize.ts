@@ -15,6 +15,7 @@ import { deepCopy, isJsonObject, type JsonObject } from '../json.ts';
 import { contentHash } from './canonical.ts';
 import type { FileContents } from './directory.ts';
 import { quoted } from './format.ts';
+import { isMap, parseAllDocuments } from 'yaml';
 import { duplicateErrors, identityErrors } from './identity.ts';
 import { generate, nameHash, parseGeneratorOptions, type GeneratorBehavior, type GeneratorContext } from './kustomize-generators.ts';
 import {
@@ -36,6 +37,7 @@ export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', '
 export const SUPPORTED_FIELDS: ReadonlySet<string> = new Set([
   'apiVersion', 'kind', 'resources', 'components', 'namespace', 'namePrefix', 'nameSuffix', 'commonLabels', 'labels',
   'commonAnnotations', 'images', 'replicas', 'patches', 'configMapGenerator', 'secretGenerator', 'generatorOptions',
+  'bases', 'patchesStrategicMerge', 'patchesJson6902',
 ]);
 
 export interface RenderKustomizationOptions {
@@ -75,7 +77,7 @@ export function renderKustomization(files: ReadonlyMap<string, FileContents>, op
     return locator(item.documentIndex, item.line, path);
   };
   const errors = located.flatMap((item) => identityErrors(item, lineOf(item)));
-  if (errors.length === 0) errors.push(...duplicateErrors(located));
+  if (errors.length === 0) errors.push(...duplicateErrors(located, { byApiVersion: true }));
   if (errors.length > 0) return { ok: false, errors };
   const objects = legacyOrder(items).map((i) => ({ object: i.object, source: i.source, contentHash: contentHash(i.object) }));
   return { ok: true, objects };
@@ -136,7 +138,9 @@ function buildDirectory(files: ReadonlyMap<string, FileContents>, dir: string, s
 /** kustomize's accumulateTarget over `items`, which for a component are its parent's accumulated objects. */
 function accumulate(files: ReadonlyMap<string, FileContents>, level: Level, items: Item[], stack: readonly string[]): void {
   const { dir, file, k } = level;
-  for (const [i, ref] of stringList(k, 'resources', file).entries()) items.push(...within(file, `resources[${i}]`, () => loadResource(files, dir, ref, file, stack)));
+  // kustomize appends the deprecated `bases` to `resources` when it reads a kustomization.
+  const listed = [...stringList(k, 'resources', file).map((ref, i) => ({ ref, at: `resources[${i}]` })), ...stringList(k, 'bases', file).map((ref, i) => ({ ref, at: `bases[${i}]` }))];
+  for (const { ref, at } of listed) items.push(...within(file, at, () => loadResource(files, dir, ref, file, stack)));
   for (const { item, behavior, at } of generateAll(files, level)) {
     const problem = absorbGenerated(items, item, behavior);
     if (problem !== undefined) fail(file, 'INVALID_KUSTOMIZATION', `${file}: ${at}: ${problem}`, at);
@@ -167,9 +171,12 @@ function listedBy<T>(file: string, dir: string, build: () => T): T {
   }
 }
 
-/** The builtin transformers of one level, in kustomize's order. */
+/** The builtin transformers of one level, in kustomize's order (its kusttarget_configplugin.go). */
 function transform(files: ReadonlyMap<string, FileContents>, { dir, file, k }: Level, items: Item[]): void {
-  for (const [i, entry] of objectList(k, 'patches', file).entries()) within(file, `patches[${i}]`, () => applyPatchEntry(files, dir, file, items, entry, i));
+  for (const [i, entry] of stringList(k, 'patchesStrategicMerge', file).entries()) {
+    within(file, `patchesStrategicMerge[${i}]`, () => applyPatchEntry(files, dir, file, items, strategicMergeEntry(entry), `patchesStrategicMerge[${i}]`));
+  }
+  for (const [i, entry] of objectList(k, 'patches', file).entries()) within(file, `patches[${i}]`, () => applyPatchEntry(files, dir, file, items, entry, `patches[${i}]`));
   const namespace = optionalString(k, 'namespace', file);
   if (namespace !== undefined && namespace !== '') setNamespace(items, namespace);
   const prefix = optionalString(k, 'namePrefix', file) ?? '';
@@ -187,11 +194,17 @@ function transform(files: ReadonlyMap<string, FileContents>, { dir, file, k }: L
   }
   const annotations = stringMap(k['commonAnnotations'], file, 'commonAnnotations');
   if (annotations !== undefined) addAnnotations(items, annotations);
+  for (const [i, entry] of objectList(k, 'patchesJson6902', file).entries()) {
+    const at = `patchesJson6902[${i}]`;
+    const target = entry['target'];
+    if (!isJsonObject(target) || typeof target['name'] !== 'string' || target['name'] === '') fail(file, 'INVALID_KUSTOMIZATION', `${file}: ${at}: must specify the target name`, at);
+    within(file, at, () => applyPatchEntry(files, dir, file, items, entry, at));
+  }
   const replicas = objectList(k, 'replicas', file).map((r, i) => replicaRule(r, file, i));
   if (replicas.length > 0) setReplicas(items, replicas);
   const images = objectList(k, 'images', file).map((r, i) => imageRule(r, file, i));
   if (images.length > 0) setImages(items, images);
-  fixNameReferences(items);
+  fixNameReferences(items, { namespaceSet: namespace !== undefined && namespace !== '' });
 }
 
 function generateAll(files: ReadonlyMap<string, FileContents>, { dir, file, k }: Level): { item: Item; behavior: GeneratorBehavior; at: string }[] {
@@ -233,10 +246,23 @@ function generateAll(files: ReadonlyMap<string, FileContents>, { dir, file, k }:
 function addHashSuffixes(items: Item[]): Item[] {
   const tracked = items.map(retrack);
   for (const item of tracked) {
+    dropEmptyAnnotations(item.object);
     if (item.needsHash) metadataOfObject(item.object)['name'] = `${nameOf(item.object)}-${nameHash(item.object)}`;
   }
   fixNameReferences(tracked);
   return tracked;
+}
+
+/**
+ * kustomize sets and then removes its internal build annotations on every object, and kyaml
+ * removes `metadata.annotations` once it is empty: an empty or null one never reaches the
+ * output (labels, and annotations elsewhere, are kept as written).
+ */
+function dropEmptyAnnotations(object: JsonObject): void {
+  const metadata = object['metadata'];
+  if (!isJsonObject(metadata) || !('annotations' in metadata)) return;
+  const annotations = metadata['annotations'];
+  if (annotations === null || (isJsonObject(annotations) && Object.keys(annotations).length === 0)) delete metadata['annotations'];
 }
 
 function metadataOfObject(object: JsonObject): JsonObject {
@@ -265,9 +291,19 @@ function loadResource(files: ReadonlyMap<string, FileContents>, dir: string, ref
   return fail(file, 'PATH_NOT_FOUND', `${file}: resource ${JSON.stringify(ref)} (${path}) does not exist`);
 }
 
-function applyPatchEntry(files: ReadonlyMap<string, FileContents>, dir: string, file: string, items: Item[], entry: JsonObject, i: number): void {
+/**
+ * A `patchesStrategicMerge` entry as a `patches` entry without a target: kustomize first reads
+ * the string itself as YAML objects (an inline patch), and only when that fails as a file path.
+ */
+function strategicMergeEntry(entry: string): JsonObject {
+  const docs = parseAllDocuments(entry);
+  const inline = docs.length > 0 && docs.every((d) => d.errors.length === 0 && isMap(d.contents));
+  return inline ? { patch: entry } : { path: entry };
+}
+
+function applyPatchEntry(files: ReadonlyMap<string, FileContents>, dir: string, file: string, items: Item[], entry: JsonObject, at: string): void {
   for (const key of Object.keys(entry)) {
-    if (!['patch', 'path', 'target'].includes(key)) fail(file, 'UNSUPPORTED_KUSTOMIZE_FIELD', `${file}: kustomization field "patches[${i}].${key}" is not supported`);
+    if (!['patch', 'path', 'target'].includes(key)) fail(file, 'UNSUPPORTED_KUSTOMIZE_FIELD', `${file}: kustomization field "${at}.${key}" is not supported`);
   }
   const inline = entry['patch'];
   const ref = entry['path'];
@@ -279,13 +315,13 @@ function applyPatchEntry(files: ReadonlyMap<string, FileContents>, dir: string, 
     if (path === undefined) fail(file, 'PATH_ESCAPE', `${file}: patch path ${JSON.stringify(ref)} is outside the repository root`);
     requireInOrBelow(dir, path, file, `patch path ${JSON.stringify(ref)}`);
     text = readText(files, path);
-  } else return fail(file, 'INVALID_KUSTOMIZATION', `${file}: patches[${i}] needs exactly one of patch or path`);
+  } else return fail(file, 'INVALID_KUSTOMIZATION', `${file}: ${at} needs exactly one of patch or path`);
   const target = entry['target'];
-  if (target !== undefined && !isJsonObject(target)) fail(file, 'INVALID_KUSTOMIZATION', `${file}: patches[${i}].target must be a mapping`);
+  if (target !== undefined && !isJsonObject(target)) fail(file, 'INVALID_KUSTOMIZATION', `${file}: ${at}.target must be a mapping`);
   const problem = applyPatch(items, { text, ...(target !== undefined ? { target } : {}) });
   if (problem === undefined) return;
   const code = problem.startsWith('unsupported') ? 'UNSUPPORTED_KUSTOMIZE_FIELD' : 'PATCH_FAILED';
-  fail(file, code, `${file}: patches[${i}]: ${problem}`);
+  fail(file, code, `${file}: ${at}: ${problem}`);
 }
 
 

@@ -14,13 +14,14 @@
  *    indentation, js-yaml does not), block scalars with explicit indentation or misindented
  *    lines, tabs outside scalars, lone CRs, a BOM past the start, `*List` documents (their
  *    items need per-item lines), documents that are not mappings or not JSON.
- * 3. Plain scalars are typed by js-yaml types that copy yaml's YAML 1.2 core schema (tests,
- *    order and construction), under private tag names so that any explicit tag is unknown
+ * 3. Plain scalars are typed by js-yaml types that copy parse.ts's schema (yaml's YAML 1.2 core
+ *    schema with go-yaml v3's numbers: tests, order and construction), under private tag names so that any explicit tag is unknown
  *    to js-yaml and throws; any js-yaml error (duplicate keys included) means fallback, so
  *    every error message still comes from the exact path.
  */
 import { load, Schema, Type } from 'js-yaml';
 import { isJsonObject, type JsonObject } from '../json.ts';
+import { resolveYamlNumber, YAML_NUMBER_CANDIDATE } from './yaml-numbers.ts';
 
 export interface FastCandidate {
   readonly object: JsonObject;
@@ -40,18 +41,14 @@ function scalarType(name: string, starts: string, test: RegExp, construct: (sour
 
 const DIGITS = '0123456789';
 
-/** yaml's core schema (schema/core + schema/common/null), in its resolution order. */
+/** parse.ts's schema (yaml's core schema with go-yaml v3 numbers), in its resolution order. */
 const CORE_SCHEMA = new Schema({
   implicit: [
     scalarType('null', '~nN', /^(?:~|[Nn]ull|NULL)?$/, () => null),
     scalarType('bool', 'tTfF', /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/, (s) => s[0] === 't' || s[0] === 'T'),
-    scalarType('int-oct', '0', /^0o[0-7]+$/, (s) => parseInt(s.substring(2), 8)),
-    scalarType('int', `-+${DIGITS}`, /^[-+]?[0-9]+$/, (s) => parseInt(s, 10)),
-    scalarType('int-hex', '0', /^0x[0-9a-fA-F]+$/, (s) => parseInt(s.substring(2), 16)),
     scalarType('float-nan', '-+.', /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/, (s) =>
       s.slice(-3).toLowerCase() === 'nan' ? NaN : s[0] === '-' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY),
-    scalarType('float-exp', `-+.${DIGITS}`, /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/, (s) => parseFloat(s)),
-    scalarType('float', `-+.${DIGITS}`, /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/, (s) => parseFloat(s)),
+    scalarType('number', `-+.${DIGITS}`, YAML_NUMBER_CANDIDATE, (s) => resolveYamlNumber(s) ?? s),
   ],
 });
 

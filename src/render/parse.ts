@@ -1,6 +1,7 @@
 /**
  * One manifest file's text → candidate objects (before identity checks), with lines.
- * YAML is read as YAML 1.2 (yaml's core schema) with merge keys, duplicate keys rejected,
+ * YAML is read as YAML 1.2 (yaml's core schema, but plain numbers as go-yaml v3 reads them:
+ * yaml-numbers.ts) with merge keys, duplicate keys rejected,
  * and at most MAX_ALIAS_COUNT alias expansions per document. JSON files go through the
  * same parser as a single document, so their errors carry lines too.
  *
@@ -8,9 +9,10 @@
  * returns exactly what this exact path would or declines; anything unusual and every error
  * come from here.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, Scalar, visit, parseAllDocuments, parseDocument, type Document, type Node, type ScalarTag, type Tags } from 'yaml';
 import { isJsonObject, type JsonObject, type JsonValue } from '../json.ts';
 import { parseFast } from './parse-fast.ts';
+import { resolveYamlNumber, YAML_NUMBER_CANDIDATE } from './yaml-numbers.ts';
 import { MAX_ALIAS_COUNT, type RenderError } from './types.ts';
 
 export interface Candidate {
@@ -24,7 +26,22 @@ export interface ParsedFile {
   readonly errors: RenderError[];
 }
 
-const PARSE_OPTIONS = { merge: true, uniqueKeys: true, prettyErrors: true } as const;
+/** Plain numbers as kustomize and kubectl read them (yaml-numbers.ts), in place of the core schema's int and float tags. */
+const GO_YAML_NUMBER: ScalarTag = {
+  tag: 'tag:yaml.org,2002:float',
+  default: true,
+  identify: (value) => typeof value === 'number',
+  test: YAML_NUMBER_CANDIDATE,
+  resolve: (source) => resolveYamlNumber(source) ?? source,
+};
+
+function goYamlNumbers(tags: Tags): Tags {
+  const numeric = (tag: Tags[number]) => typeof tag === 'object' && (tag.tag === 'tag:yaml.org,2002:int' || tag.tag === 'tag:yaml.org,2002:float');
+  const isNaNTag = (tag: Tags[number]) => typeof tag === 'object' && 'test' in tag && tag.test instanceof RegExp && tag.test.test('.inf');
+  return [...tags.filter((t) => !numeric(t) || isNaNTag(t)), GO_YAML_NUMBER];
+}
+
+const PARSE_OPTIONS = { merge: true, uniqueKeys: true, prettyErrors: true, customTags: goYamlNumbers } as const;
 
 export interface ParseOptions {
   /** Try parse-fast.ts first (default true); false forces the exact path, for differential tests. */
@@ -32,7 +49,7 @@ export interface ParseOptions {
 }
 
 export function parseManifestFile(file: string, text: string, options: ParseOptions = {}): ParsedFile {
-  const fast = options.fast === false || file.endsWith('.json') ? null : parseFast(text);
+  const fast = options.fast === false || file.endsWith('.json') || endsInsideLine(text) ? null : parseFast(text);
   return fast === null ? parseExact(file, text) : { candidates: fast, errors: [] };
 }
 
@@ -44,6 +61,7 @@ function parseExact(file: string, text: string): ParsedFile {
   const lineOf = (offset: number): number => lineCounter.linePos(offset).line;
   const candidates: Candidate[] = [];
   const errors: RenderError[] = [];
+  if (endsInsideLine(text)) documents.forEach((doc) => clipFinalBlockScalar(doc, text.length));
   documents.forEach((doc, documentIndex) => {
     const syntax = doc.errors;
     if (syntax.length > 0) {
@@ -79,6 +97,25 @@ function parseExact(file: string, text: string): ParsedFile {
     flatten(json.value, contents, line, { file, documentIndex, candidates, errors, lineOf });
   });
   return { candidates, errors };
+}
+
+/** A text whose last line has no line break (the fast path leaves such files to the exact one). */
+function endsInsideLine(text: string): boolean {
+  return text.length > 0 && !text.endsWith('\n');
+}
+
+/**
+ * A block scalar running to the end of a file that has no final line break has no line break
+ * to keep: go-yaml (and so kustomize and kubectl) reads `k: |\n  text<EOF>` as "text", while
+ * yaml (and js-yaml) add one "\n". Mutates `doc`'s node.
+ */
+function clipFinalBlockScalar(doc: Document, end: number): void {
+  visit(doc, {
+    Scalar(_key, node) {
+      const blockType = node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED;
+      if (blockType && node.range?.[1] === end && typeof node.value === 'string' && node.value.endsWith('\n')) node.value = node.value.slice(0, -1);
+    },
+  });
 }
 
 interface FlattenContext {

@@ -149,13 +149,13 @@ describe('renderDirectory: accepted inputs', () => {
     expect(summary(renderDirectory(files(entries), { path: 'm', ...options }))).toEqual(want);
   });
 
-  it('parses values as YAML 1.2 JSON values and keeps them exactly', () => {
+  it('parses values as YAML 1.2 JSON values, numbers as go-yaml reads them (010 is octal 8, as for kubectl)', () => {
     const result = renderDirectory(files({ 'm/a.yaml': cm('v', 'data:\n  on: yes\n  n: 010\n  f: 1.5\n  z: null\n') }), { path: 'm' });
     expect(result.ok && result.objects[0]?.object).toEqual({
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { name: 'v' },
-      data: { on: 'yes', n: 10, f: 1.5, z: null },
+      data: { on: 'yes', n: 8, f: 1.5, z: null },
     });
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The kustomize differential cases (fixture directories under test/fixtures/kustomize) and,
- * when run directly (`npx tsx test/render/gen-kustomize-goldens.ts`), the regeneration of
- * each case's expected.yaml with `kubectl kustomize`.
+ * when run directly (`npx tsx test/render/gen-kustomize-goldens.ts [path...]`), the
+ * regeneration of each case's (or the named cases') expected.yaml with `kubectl kustomize`,
+ * headed by the kustomize version that made it.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -25,6 +26,16 @@ export const CASES = [
   { name: 'labels-templates (includeTemplates only)', path: 'labels/templates' },
   { name: 'components-overlay-a (nested, patch, merge, before own transformers)', path: 'components/overlay-a' },
   { name: 'components-overlay-b (shared components, namespace)', path: 'components/overlay-b' },
+  { name: 'content (go-yaml numbers, block scalar at EOF, empty annotations)', path: 'content' },
+  { name: 'rbac-base (subjects follow an account the namespace transformer moved)', path: 'rbac/base' },
+  { name: 'rbac-written (after a namespace transformer, a subject gets its account\'s namespace)', path: 'rbac/written' },
+  { name: 'rbac-unset (no namespace transformer: subjects as written)', path: 'rbac/unset' },
+  { name: 'rbac-overlay (roleRef and subjects with namespace and namePrefix)', path: 'rbac/overlay' },
+  { name: 'generators-legacy (behavior: add is create, the singular env)', path: 'generators/legacy' },
+  { name: 'images (tagSuffix, newTag with digest)', path: 'images' },
+  { name: 'patches-nulls (nulls dropped where a patch merges)', path: 'patches/nulls' },
+  { name: 'versions (one kind and name in two API versions)', path: 'versions' },
+  { name: 'legacy-overlay (bases, patchesStrategicMerge with $patch: delete, patchesJson6902 order)', path: 'legacy/overlay' },
 ] as const;
 
 /** Cases the native renderer refuses (unsupported fields) and renderSource sends to the kustomize binary. */
@@ -64,9 +75,17 @@ export function loadTree(): Map<string, Buffer> {
   return files;
 }
 
+/** The kustomize version a golden was made with, as its first line. */
+function versionHeader(): string {
+  const version = /Kustomize Version: (\S+)/.exec(execFileSync('kubectl', ['version', '--client'], { encoding: 'utf8' }))?.[1] ?? 'unknown';
+  return `# kubectl kustomize (kustomize ${version})\n`;
+}
+
 function main(): void {
-  for (const c of [...CASES, ...FALLBACK_CASES]) {
-    writeFileSync(goldenPath(c.path), kubectlKustomize(c.path));
+  const header = versionHeader();
+  const only = process.argv.slice(2);
+  for (const c of [...CASES, ...FALLBACK_CASES].filter((c) => only.length === 0 || only.includes(c.path))) {
+    writeFileSync(goldenPath(c.path), header + kubectlKustomize(c.path));
     console.log(`wrote ${goldenPath(c.path)}`);
   }
 }

@@ -35,8 +35,8 @@ describe('renderKustomization errors', () => {
     ['replacements', 'replacements: []\n'],
     ['helmCharts', 'helmCharts: []\n'],
     ['vars', 'vars: []\n'],
-    ['patchesStrategicMerge', 'patchesStrategicMerge: [p.yaml]\n'],
-    ['bases', 'bases: [b]\n'],
+    ['configurations', 'configurations: [c.yaml]\n'],
+    ['transformers', 'transformers: [t.yaml]\n'],
   ])('fails with UNSUPPORTED_KUSTOMIZE_FIELD naming %s', (field, yaml) => {
     const result = renderKustomization(files({ 'app/kustomization.yaml': `resources: [cm.yaml]\n${yaml}`, 'app/cm.yaml': CM }), { path: 'app' });
     expect(result.ok).toBe(false);
@@ -66,7 +66,7 @@ describe('renderKustomization errors', () => {
     ['merge into a ConfigMap that does not exist', { 'a/kustomization.yaml': 'configMapGenerator: [{name: c, behavior: merge, literals: [a=b]}]\n' }, 'INVALID_KUSTOMIZATION', 'does not exist; cannot merge'],
     ['replace of a ConfigMap that does not exist', { 'a/kustomization.yaml': 'configMapGenerator: [{name: c, behavior: replace, literals: [a=b]}]\n' }, 'INVALID_KUSTOMIZATION', 'does not exist; cannot replace'],
     ['create over an existing ConfigMap', { 'a/cm.yaml': CM, 'a/kustomization.yaml': 'resources: [cm.yaml]\nconfigMapGenerator: [{name: a, literals: [x=y]}]\n' }, 'INVALID_KUSTOMIZATION', 'behavior must be merge or replace'],
-    ['an unknown behavior', { 'a/kustomization.yaml': 'configMapGenerator: [{name: c, behavior: upsert}]\n' }, 'INVALID_KUSTOMIZATION', 'create, merge, replace'],
+    ['a behavior that is not a string', { 'a/kustomization.yaml': 'configMapGenerator: [{name: c, behavior: [merge]}]\n' }, 'INVALID_KUSTOMIZATION', 'behavior must be a string'],
     ['a non-boolean immutable', { 'a/kustomization.yaml': 'generatorOptions: {immutable: "yes"}\n' }, 'INVALID_KUSTOMIZATION', 'immutable must be true or false'],
   ])('rejects %s', (_name, tree, code, message) => {
     const result = renderKustomization(files(tree), { path: 'a' });
@@ -111,7 +111,7 @@ describe('renderKustomization errors', () => {
   it.each([
     ['a missing resource', { 'kustomization.yaml': 'namePrefix: p-\nresources:\n- cm.yaml\n- gone.yaml\n', 'cm.yaml': CM }, 'kustomization.yaml', 4, 'PATH_NOT_FOUND'],
     ['an unsupported field', { 'kustomization.yaml': 'resources: []\nreplacements: []\n' }, 'kustomization.yaml', 2, 'UNSUPPORTED_KUSTOMIZE_FIELD'],
-    ['a bad generator entry', { 'kustomization.yaml': 'configMapGenerator:\n- name: a\n  literals: [x=y]\n- name: b\n  behavior: upsert\n' }, 'kustomization.yaml', 4, 'INVALID_KUSTOMIZATION'],
+    ['a bad generator entry', { 'kustomization.yaml': 'configMapGenerator:\n- name: a\n  literals: [x=y]\n- name: b\n  behavior: [upsert]\n' }, 'kustomization.yaml', 4, 'INVALID_KUSTOMIZATION'],
     ['a patch that fails', { 'kustomization.yaml': 'resources: [cm.yaml]\npatches:\n- patch: "[{op: remove, path: /nope}]"\n  target: {kind: ConfigMap}\n', 'cm.yaml': CM }, 'kustomization.yaml', 3, 'PATCH_FAILED'],
     ['a field of the wrong type', { 'kustomization.yaml': 'resources: []\nnamePrefix: [a]\n' }, 'kustomization.yaml', 2, 'INVALID_KUSTOMIZATION'],
     ['a bad image rule in a base', { 'kustomization.yaml': 'resources: [base]\n', 'base/kustomization.yaml': 'images:\n- newTag: v2\n' }, 'base/kustomization.yaml', 2, 'INVALID_KUSTOMIZATION'],
