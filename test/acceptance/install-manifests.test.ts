@@ -66,7 +66,9 @@ const REVISION_LABEL = 'example.com/revision';
  */
 function secondRevision(objects: readonly JsonObject[]): { objects: JsonObject[]; dropped: JsonObject } {
   const next = structuredClone(objects) as JsonObject[];
-  const droppedIndex = Math.max(next.map((o) => o.kind).lastIndexOf('ConfigMap'), next.map((o) => o.kind).lastIndexOf('ServiceAccount'));
+  // (never a hook: hooks are not pruned)
+  const kinds = next.map((o) => (isHookObject(o) ? '' : o.kind));
+  const droppedIndex = Math.max(kinds.lastIndexOf('ConfigMap'), kinds.lastIndexOf('ServiceAccount'));
   const [dropped] = next.splice(droppedIndex, 1);
   for (const o of next) {
     const meta = o.metadata as JsonObject;
