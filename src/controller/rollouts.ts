@@ -44,10 +44,12 @@ export interface RolloutHooks {
 /**
  * Cluster time between looks at a running rollout when nothing else is due: a fallback only.
  * Pod and workload changes wake the driver through the watches, and every timer that matters
- * (hold end, notReadyFor, deadline) is a delayed look of its own, so polling more often only
- * costs CPU and API reads (at 5 s, 100 rollouts made 20 looks a second of wall time at ×5).
+ * (hold end, notReadyFor, deadline) is a delayed look of its own. But a change that lands
+ * while the app's job runs is deduplicated by the queue and wakes nobody, so the fallback
+ * bounds how late a rollout sees it: at 30 s a webhook push took up to 30 s to show Healthy
+ * (at 5 s, 100 rollouts make 20 looks a second of wall time at ×5: the price of that bound).
  */
-const RECHECK_MS = 30_000;
+const RECHECK_MS = 5_000;
 
 export class Rollouts {
   readonly store: RolloutStore;
