@@ -177,10 +177,10 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('several destination clust
   });
 
   /** Commits a new colour for every app, asks for the syncs (west's first), and resolves with east's sync latency. */
-  async function round(color_: string, beforeEast: () => void): Promise<number> {
+  async function round(color_: string, beforeEast: () => Promise<void> | void): Promise<number> {
     await repo.commit(Object.fromEntries(APP_PATHS.map((p) => [`${p}/config.yaml`, CONFIG(color_)])), color_);
     for (const name of ['west-a', 'west-b']) await controller.requestSync(name, { trigger: 'manual' });
-    beforeEast();
+    await beforeEast();
     const started = performance.now();
     for (const name of ['east-a', 'east-b']) await controller.requestSync(name, { trigger: 'manual' });
     await until(`east synced to ${color_}`, async () => (await color(east, 'a')) === color_ && (await color(east, 'b')) === color_, 30_000, 20);
@@ -189,8 +189,14 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('several destination clust
 
   it('a cluster hung mid-sync does not stall the others: its apps go Unknown with the reason, and recover when it is back', async () => {
     for (const c of ['green', 'teal', 'navy']) latencies.up.push(await round(c, () => undefined));
-    // west hangs just after its syncs were asked for: they are under way when it goes silent
-    latencies.hung.push(await round('red', () => setTimeout(() => westGate.hang(), 20)));
+    // west hangs once its syncs are under way (a request of theirs has reached it)
+    latencies.hung.push(
+      await round('red', async () => {
+        const before = westGate.forwarded;
+        await until('west syncs under way', async () => westGate.forwarded > before, 30_000, 5);
+        westGate.hang();
+      }),
+    );
     for (const c of ['pink', 'gold']) latencies.hung.push(await round(c, () => undefined));
     console.log(`east sync latency (ms): west up ${latencies.up.map(Math.round).join(', ')} (median ${Math.round(median(latencies.up))}); west hung ${latencies.hung.map(Math.round).join(', ')} (median ${Math.round(median(latencies.hung))})`);
 

@@ -31,6 +31,8 @@ describe.skipIf(!gitAvailable())('sync hooks', () => {
   let kube: KubeClient;
   let ctx: SyncContext;
   const log: SimRequestLogEntry[] = [];
+  /** Aborted when the API server has created a Job (not a dry run): a process killed mid-hook. */
+  let killOnJobCreate: AbortController | undefined;
   /** deployment health at the moment each PostSync hook was created */
   const healthAtPostSync: string[] = [];
 
@@ -40,6 +42,7 @@ describe.skipIf(!gitAvailable())('sync hooks', () => {
       clock: new ScaledClock({ speed: 20 }),
       onRequest: (r) => {
         log.push(r);
+        if (r.method === 'POST' && r.path.endsWith('/jobs') && r.status === 201 && !r.query.getAll('dryRun').includes('All')) killOnJobCreate?.abort(new Error('killed'));
         if (r.method === 'POST' && r.path.endsWith('/configmaps') && r.status === 201 && !r.query.getAll('dryRun').includes('All')) {
           const ns = r.path.split('/')[4]!;
           const web = cluster.api.store.get('apps/deployments', ns, 'web');
@@ -189,11 +192,9 @@ describe.skipIf(!gitAvailable())('sync hooks', () => {
     // the first attempt dies while the hook runs (as a process killed mid-hook)
     const killed = new AbortController();
     const from = log.length;
-    const watcher = setInterval(() => {
-      if (log.slice(from).some((r) => r.method === 'POST' && r.path.endsWith('/jobs') && !r.query.getAll('dryRun').includes('All'))) killed.abort(new Error('killed'));
-    }, 5);
+    killOnJobCreate = killed;
     await expect(syncApp({ ...ctx, hookLedger: ledger, signal: killed.signal }, app, { trigger: 'manual', operation })).rejects.toThrow();
-    clearInterval(watcher);
+    killOnJobCreate = undefined;
     // another operation (a later job) of the same revision takes the dead one's hooks over
     const result = await syncApp({ ...ctx, hookLedger: ledger }, app, { trigger: 'manual', operation: 'op-2' });
     expect(result.phase).toBe('Succeeded');
