@@ -24,6 +24,7 @@ import { ScaledClock } from '../src/sim/clock.ts';
 import { startSimCluster } from '../src/sim/index.ts';
 import { testApplication } from '../test/support/apps.ts';
 import { startCountingProxy } from '../test/support/counting-proxy.ts';
+import { until } from '../test/support/wait.ts';
 import { peakRssKiB } from './lib/proc.ts';
 import { formatMs, percentile } from './lib/stats.ts';
 
@@ -45,14 +46,6 @@ spec:
     spec:
       containers: [{name: web, image: "${image}", resources: {requests: {cpu: 10m, memory: 16Mi}}}]
 `;
-}
-
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 export async function run(): Promise<number> {
@@ -87,7 +80,7 @@ export async function run(): Promise<number> {
   const store = controller.rollouts.store;
   const phases = async (revision: string) => Promise.all(apps.map(async (a) => (await store.get(a.name))?.revision === revision ? (await store.get(a.name))!.phase : undefined));
   try {
-    await until('the first sync', async () => (await Promise.all(apps.map((a) => store.healthyRevision(a.name)))).every((r) => r !== undefined), 300_000);
+    await until('the first sync', async () => (await Promise.all(apps.map((a) => store.healthyRevision(a.name)))).every((r) => r !== undefined), 300_000, 200);
 
     // good rollouts
     const good = await repo.commit(files('web:2'), 'v2');
@@ -95,7 +88,7 @@ export async function run(): Promise<number> {
     const cpuBefore = process.cpuUsage();
     const wallStart = performance.now();
     const clusterStart = clock.now().getTime();
-    await until('every rollout to succeed', async () => (await phases(good)).every((p) => p === 'Succeeded'), 600_000);
+    await until('every rollout to succeed', async () => (await phases(good)).every((p) => p === 'Succeeded'), 600_000, 200);
     const cpu = process.cpuUsage(cpuBefore);
     const wallMs = performance.now() - wallStart;
     const clusterMs = clock.now().getTime() - clusterStart;
@@ -112,7 +105,7 @@ export async function run(): Promise<number> {
     });
     await pods.start();
     const bad = await repo.commit(files('web:3', 'crash-loop'), 'v3');
-    await until('every rollback', async () => (await phases(bad)).every((p) => p === 'RolledBack' || p === 'Failed'), 600_000);
+    await until('every rollback', async () => (await phases(bad)).every((p) => p === 'RolledBack' || p === 'Failed'), 600_000, 200);
     await pods.stop();
     const detect: number[] = [];
     const decide: number[] = [];
