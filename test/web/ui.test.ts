@@ -9,6 +9,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ARTIFACTS, chromiumAvailable, ensureWebBuilt, launchBrowser } from '../support/browser.ts';
 import { FakeApi } from '../support/fake-api.ts';
+import { until } from '../support/wait.ts';
 import { SHA, fleet, guestbookApp, rolloutAt } from '../support/ui-fixtures.ts';
 
 const OPERATOR = { token: 'op-secret', name: 'alice', role: 'operator' as const };
@@ -202,12 +203,13 @@ describe.skipIf(!chromiumAvailable())('web UI', () => {
     await rollback.focus();
     await page.keyboard.press('Enter');
     const confirm = page.getByRole('dialog').getByRole('button', { name: 'Roll back' });
-    await confirm.waitFor();
-    expect(await isFocused(confirm)).toBe(true);
+    // the dialog takes focus once it has rendered: wait for that, not for a moment
+    await until('the confirm button focused', () => isFocused(confirm), 10_000);
     await page.keyboard.press('Escape');
     await page.getByRole('dialog').waitFor({ state: 'detached' });
     expect(await isFocused(rollback)).toBe(true);
     await page.keyboard.press('Enter');
+    await until('the dialog open again, its confirm button focused', () => isFocused(confirm), 10_000);
     await page.keyboard.press('Shift+Tab');
     expect(await isFocused(page.getByRole('dialog').getByRole('button', { name: 'Cancel' }))).toBe(true);
     await page.keyboard.press('Enter');
