@@ -554,7 +554,7 @@ export class Controller {
     await this.history.setState(app.name, state);
     // An app removed meanwhile (deleted, or its spec now invalid) keeps the status it has now.
     if (!this.opts.mirrorStatus || !this.apps.has(app.name)) return state;
-    const status = statusFromState(app, state, this.mirroredStatus(app));
+    const status = statusFromState(app, state, this.mirroredStatus(app), this.clusters.entryOf(app)?.server);
     this.mirrored.set(app.name, status);
     await this.writeStatus(app, status, signal);
     return state;
