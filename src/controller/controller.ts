@@ -488,11 +488,11 @@ export class Controller {
     };
     const request = op.kind === 'sync' ? op.request : undefined;
     const result = await this.runSync(app, cluster, op.jobId, options, signal, { state, compared, ...(request === undefined ? {} : { request }) });
-    if (trigger === 'rollback') await this.rollouts.noteManualRollback(app, result, kube);
+    if (trigger === 'rollback') await this.rollouts.noteManualRollback(app, result);
     if (result.phase === 'Succeeded' && paced.length > 0 && 'kinds' in compared && compared.hooks.some((h) => h.phase === 'PostSync')) {
       await this.postSync.defer(app.name, { rollout: op.jobId, revision: compared.revision, operation: `${app.name}:${op.jobId}` });
     }
-    const started = await this.rollouts.start(app, op.jobId, result, paced, kube, this.rollbackSync(app, cluster, op.jobId, signal));
+    const started = await this.rollouts.start(app, op.jobId, result, paced, { kube, watch: cluster.kube }, this.rollbackSync(app, cluster, op.jobId, signal));
     if (started === undefined) return result;
     await this.mirrorRollout(app, started, signal);
     return this.afterRollout(app, cluster, started, signal);
@@ -506,7 +506,7 @@ export class Controller {
 
   /** One look at the app's running rollout, its state mirrored on the Application. */
   private async look(app: Application, cluster: ClusterConnection, active: RolloutState, signal: AbortSignal): Promise<RolloutState> {
-    const state = await this.rollouts.look(app, active, cluster.kube.withSignal(signal), this.rollbackSync(app, cluster, active.id, signal));
+    const state = await this.rollouts.look(app, active, { kube: cluster.kube.withSignal(signal), watch: cluster.kube }, this.rollbackSync(app, cluster, active.id, signal));
     await this.mirrorRollout(app, state, signal);
     return this.afterRollout(app, cluster, state, signal);
   }
