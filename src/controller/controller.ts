@@ -561,6 +561,8 @@ export class Controller {
   }
 
   private async writeStatus(app: Application, status: ApplicationStatus, signal: AbortSignal): Promise<void> {
+    // An Argo CD Application's status is Argo CD's (it may run beside us): Sluice's stays in its API and UI.
+    if (app.argocd) return;
     // Only real changes are written (the reconcile time alone is not): a steady fleet costs the API server nothing.
     const { reconciledAt: _, ...content } = status;
     const fingerprint = JSON.stringify(content);
