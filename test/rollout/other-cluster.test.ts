@@ -25,6 +25,7 @@ import { gitAvailable, startGitServer, type GitServer, type TestRepo } from '../
 import { redisAvailable, startRedis, type TestRedis } from '../support/redis.ts';
 import { until } from '../support/wait.ts';
 import { smallDeployment } from './manifests.ts';
+import { applicationEvents, webImage } from './reads.ts';
 
 const CRD = fileURLToPath(new URL('../../manifests/crds/application.yaml', import.meta.url));
 const SPEED = 10;
@@ -87,12 +88,8 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('a rollout in another clus
   });
 
   const application = async () => homeKube.get({ apiVersion: 'sluice.dev/v1alpha1', kind: 'Application', namespace: 'sluice-system', name: 'web' });
-  const events = async () =>
-    (await homeKube.list('v1', 'Event', { namespace: 'sluice-system' })).items
-      .filter((e) => (e['involvedObject'] as JsonObject)['name'] === 'web')
-      .map((e) => ({ reason: String(e['reason']), type: String(e['type']), message: String(e['message']) }));
-  const image = async () =>
-    (((await eastKube.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'web', name: 'web' }))?.['spec'] as JsonObject)['template'] as { spec: { containers: { image: string }[] } }).spec.containers[0]!.image;
+  const events = () => applicationEvents(homeKube, 'web');
+  const image = () => webImage(eastKube);
   // the pod watch's informer lists the namespace's pods whole (a look lists by the workload's selector); its watch is logged when it ends
   const podWatches = (log: readonly SimRequestLogEntry[]) => log.filter((r) => r.method === 'GET' && r.path === '/api/v1/namespaces/web/pods' && !r.query.has('labelSelector'));
 
