@@ -10,9 +10,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
 import { parse } from 'yaml';
+import { TokenStore } from '../../src/api/auth.ts';
 import { watchClusterApplications } from '../../src/controller/cluster-apps.ts';
 import { Controller } from '../../src/controller/controller.ts';
+import { runController } from '../../src/controller/run.ts';
 import { GitSource } from '../../src/git/index.ts';
 import type { JsonObject } from '../../src/json.ts';
 import { KubeClient } from '../../src/kube/client.ts';
@@ -150,5 +153,35 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('Argo CD Applications and 
 
     await kube.delete({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', namespace: 'sluice-system', name: 'escalate' });
     await until('escalate let go', async () => !controller.applications.some((a) => a.name === 'escalate'), 30_000);
+  });
+
+  it('is what `sluice start --from-cluster --accept-argocd` runs: the Argo CD Application syncs, its warning logged once', async () => {
+    const lines: string[] = [];
+    const running = await runController({
+      apps: { namespace: 'argo-run', acceptArgocd: true },
+      server: cluster.url,
+      redisUrl: redis.url,
+      concurrency: 2,
+      cacheDir: path.join(dir, 'run'),
+      api: { host: '127.0.0.1', port: 0, tokens: new TokenStore([]) },
+      logger: pino({ level: 'info' }, { write: (line: string) => void lines.push(String(JSON.parse(line).msg)) }),
+      connectTimeoutMs: 20_000,
+    });
+    if (typeof running === 'string') throw new Error(running);
+    try {
+      await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'argo-run' } });
+      await kube.create({
+        ...argoApp('run-web', { source: { repoURL: repo.url, targetRevision: 'main', path: 'guestbook' }, destination: { server: 'https://kubernetes.default.svc', namespace: 'run-web' }, syncPolicy: { automated: {}, syncOptions: ['CreateNamespace=true'] }, revisionHistoryLimit: 1 }),
+        metadata: { name: 'run-web', namespace: 'argo-run' },
+      });
+      await until('run-web synced', async () => (await running.controller.state('run-web'))?.sync === 'Synced', 30_000);
+      expect(await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'run-web', name: 'settings' })).toBeDefined();
+      expect(lines).toContain("controller running: following the Application and Project resources in namespace argo-run, Argo CD's included");
+      expect(lines.filter((l) => l.includes('Argo CD fields Sluice does not honour'))).toEqual([
+        'cluster argo-run/run-web (Argo CD): Application run-web: Argo CD fields Sluice does not honour (left out): spec.revisionHistoryLimit',
+      ]);
+    } finally {
+      await running.stop();
+    }
   });
 });
