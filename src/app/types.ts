@@ -34,8 +34,8 @@ export const WATCH_PATHS_ANNOTATION = 'sluice.dev/watch-paths';
 
 export interface ApplicationSpec {
   /**
-   * The project the app belongs to (Argo CD's spec.project; 'default' when absent). Recorded
-   * only: projects are not enforced yet.
+   * The project the app belongs to (Argo CD's spec.project; 'default' when absent), whose
+   * rules every sync is checked against (src/project).
    */
   readonly project?: string;
   readonly source: ApplicationSource;

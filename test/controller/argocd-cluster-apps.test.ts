@@ -52,8 +52,8 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('Argo CD Applications and 
     [cluster, git, redis] = await Promise.all([startSimCluster({ port: 0, controllers: false, onRequest: (r) => log.push(r) }), startGitServer(), startRedis()]);
     kube = KubeClient.forUrl(cluster.url);
     for (const file of CRDS) await kube.create(parse(await readFile(file, 'utf8')) as JsonObject);
-    await kube.create(argoCrd('Application'));
-    await kube.create(argoCrd('AppProject'));
+    await kube.create(await argoCrd('Application'));
+    await kube.create(await argoCrd('AppProject'));
     await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'sluice-system' } });
     repo = await git.createRepo('argo-apps');
     await repo.commit({ 'guestbook/config.yaml': CONFIG, 'guestbook/nested/extra.yaml': CONFIG.replace('settings', 'extra'), 'escalate/config.yaml': CONFIG, 'escalate/binding.yaml': ADMIN_BINDING }, 'first');

@@ -1,22 +1,18 @@
 /**
- * Argo CD's Application and AppProject kinds as a cluster with Argo CD installed serves them
- * (group argoproj.io, version v1alpha1, namespaced), for the embedded cluster. Only the
- * names matter here: the schema keeps every field, as Sluice reads and validates them itself.
+ * Argo CD's own Application and AppProject CustomResourceDefinitions, from its published
+ * install manifests (test/fixtures/install/argo-cd, with its licence), for the embedded
+ * cluster: what a cluster with Argo CD installed serves.
  */
+import { readFile } from 'node:fs/promises';
+import { parseAllDocuments } from 'yaml';
 import type { JsonObject } from '../../src/json.ts';
 
-export function argoCrd(kind: 'Application' | 'AppProject'): JsonObject {
-  const singular = kind.toLowerCase();
-  const plural = `${singular}s`;
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: `${plural}.argoproj.io` },
-    spec: {
-      group: 'argoproj.io',
-      scope: 'Namespaced',
-      names: { kind, listKind: `${kind}List`, plural, singular, shortNames: kind === 'Application' ? ['app', 'apps'] : ['appproj', 'appprojs'] },
-      versions: [{ name: 'v1alpha1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
-    },
-  };
+const INSTALL = new URL('../fixtures/install/argo-cd/manifests.yaml', import.meta.url);
+
+export async function argoCrd(kind: 'Application' | 'AppProject'): Promise<JsonObject> {
+  const name = `${kind.toLowerCase()}s.argoproj.io`;
+  const objects = parseAllDocuments(await readFile(INSTALL, 'utf8')).map((d) => d.toJS() as JsonObject);
+  const crd = objects.find((o) => o['kind'] === 'CustomResourceDefinition' && (o['metadata'] as JsonObject)['name'] === name);
+  if (crd === undefined) throw new Error(`${name} is not in ${INSTALL.pathname}`);
+  return crd;
 }
