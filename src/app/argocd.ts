@@ -32,6 +32,8 @@ export function isArgoAppProject(obj: unknown): obj is JsonMap {
 // Output, not configuration: an Argo CD object read from a cluster carries it, and it means nothing to Sluice.
 const IGNORED_TOP = new Set(['apiVersion', 'kind', 'status']);
 const KEPT_METADATA = new Set(['name', 'namespace', 'labels', 'annotations']);
+// What the API server writes on an object read from the cluster: not the user's, never worth a warning.
+const SERVER_METADATA = new Set(['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields', 'selfLink']);
 const ARGO_ANNOTATION_PREFIX = 'argocd.argoproj.io/';
 type Shape = true | { readonly [field: string]: Shape };
 const HONOURED: { readonly [field: string]: Shape } = {
@@ -122,6 +124,7 @@ function convertMetadata(value: unknown, unhonoured: string[]): unknown {
   if (!isPlainObject(value)) return value;
   const out: JsonMap = {};
   for (const [key, v] of Object.entries(value)) {
+    if (SERVER_METADATA.has(key)) continue;
     if (!KEPT_METADATA.has(key)) unhonoured.push(`metadata.${key}`);
     else if (key === 'annotations' && isPlainObject(v)) {
       out.annotations = Object.fromEntries(

@@ -76,11 +76,11 @@ export function loadApplications(inputs: readonly ApplicationInput[], options: L
         errors.push({ ...locate('apiVersion'), message: `is ${String(object.apiVersion)}, an Argo CD ${argo.kind}: pass --accept-argocd to read it, or convert it with \`sluice convert\`` });
         continue;
       }
-      const converted = argo.convert(object);
+      const conversion = argo.convert(object);
       const name = isPlainObject(object.metadata) && typeof object.metadata.name === 'string' ? object.metadata.name : '(unnamed)';
-      const warning = unhonouredWarning(input.where, argo.kind, name, converted.unhonoured);
+      const warning = unhonouredWarning(input.where, argo.kind, name, conversion.unhonoured);
       if (warning !== undefined) warnings.push(warning);
-      object = converted.object;
+      object = conversion.object;
     }
     const result = isProjectObject(object) ? parseProject(object, input.where) : parseApplication(object, input.where);
     if (!result.ok) {
@@ -178,29 +178,49 @@ export interface ClusterApplications extends LoadedApplications {
  * does not stop the others: its errors come back beside the valid apps, named by
  * `cluster <namespace>/<name>`, and grouped by CR for the controller to report on it.
  */
-export function applicationsFromCluster(objects: readonly unknown[]): ClusterApplications {
+export function applicationsFromCluster(objects: readonly unknown[], options: LoadOptions = {}): ClusterApplications {
   const named = new Map<string, { namespace: string; name: string }>();
+  const sluice = new Set<string>();
+  const argo = new Set<string>();
   const loaded = loadApplications(
     objects.map((object, i) => {
-      const { where, namespace, name } = clusterIdentity(object, i);
-      if (name !== undefined) named.set(where, { namespace, name });
+      const identity = clusterIdentity(object, i);
+      const { namespace, name } = identity;
+      // told apart from a sluice.dev one of the same name, whose status must not get its errors
+      const where = isArgoApplication(object) ? `${identity.where} (Argo CD)` : identity.where;
+      // an Argo CD Application's status is Argo CD's: its errors are logged, not written there
+      if (isArgoApplication(object)) argo.add(where);
+      else {
+        sluice.add(where);
+        if (name !== undefined) named.set(where, { namespace, name });
+      }
       return { object, where };
     }),
+    options,
   );
+  // of a sluice.dev and an Argo CD Application of one name, the first given is kept (the other is a duplicate)
+  const fromArgo = (app: Application): boolean => {
+    const where = `cluster ${app.namespace}/${app.name}`;
+    return argo.has(`${where} (Argo CD)`) && !sluice.has(where);
+  };
+  const apps = loaded.apps.map((app) => (fromArgo(app) ? { ...app, argocd: true as const } : app));
   const invalid = [...named].flatMap(([where, cr]) => {
     const errors = loaded.errors.filter((e) => e.where === where);
     return errors.length > 0 ? [{ ...cr, errors }] : [];
   });
-  return { ...loaded, invalid };
+  return { ...loaded, apps, invalid };
 }
 
 /**
  * Projects from the cluster's Project CRs. An invalid one is left out (its apps then fail as
  * naming a project that does not exist) and its errors come back, named `cluster <namespace>/<name> (Project)`.
  */
-export function projectsFromCluster(objects: readonly unknown[]): { projects: Project[]; errors: LoadError[] } {
-  const loaded = loadApplications(objects.map((object, i) => ({ object, where: `${clusterIdentity(object, i).where} (Project)` })));
-  return { projects: loaded.projects, errors: loaded.errors };
+export function projectsFromCluster(objects: readonly unknown[], options: LoadOptions = {}): { projects: Project[]; errors: LoadError[]; warnings: string[] } {
+  const loaded = loadApplications(
+    objects.map((object, i) => ({ object, where: `${clusterIdentity(object, i).where} (${isArgoAppProject(object) ? 'AppProject' : 'Project'})` })),
+    options,
+  );
+  return { projects: loaded.projects, errors: loaded.errors, warnings: loaded.warnings };
 }
 
 /** `cluster <namespace>/<name>` (or `/#<index>` without a name), for messages. */

@@ -4,6 +4,7 @@
  */
 import { bounded } from '../bounded.ts';
 import type { ValidationError } from './fields.ts';
+import { IN_CLUSTER_SERVER } from '../kube/clusters.ts';
 import type { Application } from './types.ts';
 import { formatValidationError } from './validate.ts';
 
@@ -31,7 +32,8 @@ export const DEFAULT_HISTORY_LIMIT = 10;
 /** What a comparison or sync was made against: the source and destination of the spec at that time. */
 export interface ComparedTo {
   readonly source: { readonly repoURL: string; readonly targetRevision: string; readonly path: string };
-  readonly destination: { readonly namespace: string };
+  /** Argo CD's shape: the cluster's server (and its name when the spec gives one) beside the namespace. */
+  readonly destination: { readonly server?: string; readonly name?: string; readonly namespace: string };
 }
 
 export interface SyncStatus {
@@ -129,9 +131,16 @@ export interface InvalidSpecStatus {
   readonly conditions: readonly [ApplicationCondition];
 }
 
-export function comparedToOf(app: Application): ComparedTo {
+/**
+ * `server`: the server of the cluster the destination resolved to, when known. Argo CD
+ * records the destination with its server filled in from a name, so a name-only spec
+ * shows both; the spec's own server wins, and no server nor name means the own cluster.
+ */
+export function comparedToOf(app: Application, server?: string): ComparedTo {
   const { repoURL, targetRevision, path } = app.spec.source;
-  return { source: { repoURL, targetRevision, path }, destination: { namespace: app.spec.destination.namespace } };
+  const { namespace, name } = app.spec.destination;
+  const resolved = app.spec.destination.server ?? server ?? (name === undefined ? IN_CLUSTER_SERVER : undefined);
+  return { source: { repoURL, targetRevision, path }, destination: { ...(resolved === undefined ? {} : { server: resolved }), ...(name === undefined ? {} : { name }), namespace } };
 }
 
 /** The status of an Application nothing is known about yet. */
@@ -201,6 +210,16 @@ function sourceOf(v: unknown, fallback: ComparedTo['source']): ComparedTo['sourc
   return { repoURL: text(s.repoURL) ?? fallback.repoURL, targetRevision: text(s.targetRevision) ?? fallback.targetRevision, path: text(s.path) ?? fallback.path };
 }
 
+/** A stored destination is taken whole (server, name and namespace belong together), else the spec's. */
+function destinationOf(v: unknown, fallback: ComparedTo['destination']): ComparedTo['destination'] {
+  const d = record(v);
+  const namespace = text(d.namespace);
+  if (namespace === undefined) return fallback;
+  const server = text(d.server);
+  const name = text(d.name);
+  return { ...(server === undefined ? {} : { server }), ...(name === undefined ? {} : { name }), namespace };
+}
+
 /** Conditions read back tolerantly: entries of unknown types or without message or time are dropped. */
 function readConditions(v: unknown): ApplicationCondition[] {
   const conditions: ApplicationCondition[] = [];
@@ -254,7 +273,7 @@ export function readApplicationStatus(app: Application, stored: unknown): Applic
       ...(revision ? { revision } : {}),
       comparedTo: {
         source: sourceOf(compared.source, base.sync.comparedTo.source),
-        destination: { namespace: text(record(compared.destination).namespace) ?? base.sync.comparedTo.destination.namespace },
+        destination: destinationOf(compared.destination, base.sync.comparedTo.destination),
       },
     },
     health: { status: oneOf(HEALTH_STATUS_CODES, health.status, 'Unknown'), ...(healthMessage ? { message: healthMessage } : {}) },

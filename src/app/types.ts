@@ -17,6 +17,11 @@ export interface Application {
   readonly namespace: string;
   readonly spec: ApplicationSpec;
   /**
+   * Read from an Argo CD Application (argoproj.io/v1alpha1, `--accept-argocd`): its status
+   * is Argo CD's, so Sluice writes no status there (its own state is in the API and UI).
+   */
+  readonly argocd?: true;
+  /**
    * Annotation `sluice.dev/watch-paths` (`;`- or `,`-separated): the directories whose
    * changes concern the app, relative to spec.source.path, or to the repository root with
    * a leading `/`. A webhook push touching none of them does not sync the app. Absent:
@@ -29,8 +34,8 @@ export const WATCH_PATHS_ANNOTATION = 'sluice.dev/watch-paths';
 
 export interface ApplicationSpec {
   /**
-   * The project the app belongs to (Argo CD's spec.project; 'default' when absent). Recorded
-   * only: projects are not enforced yet.
+   * The project the app belongs to (Argo CD's spec.project; 'default' when absent), whose
+   * rules every sync is checked against (src/project).
    */
   readonly project?: string;
   readonly source: ApplicationSource;

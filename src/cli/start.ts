@@ -53,16 +53,12 @@ export async function startCommand(args: string[]): Promise<number> {
     console.error(`sluice start: give --apps FILE or --from-cluster\n${START_USAGE}`);
     return 2;
   }
-  if (values['accept-argocd'] && values.apps === undefined) {
-    console.error('sluice start: --accept-argocd reads Argo CD Applications in --apps FILE; --from-cluster reads sluice.dev Applications only');
-    return 2;
-  }
   const concurrency = values.concurrency === undefined ? 4 : Number(values.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     console.error(`sluice start: --concurrency must be a whole number ≥ 1, got "${values.concurrency}"`);
     return 2;
   }
-  let apps: Application[] | { namespace: string } = { namespace: values.namespace };
+  let apps: Application[] | { namespace: string; acceptArgocd: boolean } = { namespace: values.namespace, acceptArgocd: values['accept-argocd'] };
   let projects: Project[] = [];
   if (values.apps !== undefined) {
     const loaded = await loadApplicationsFile(values.apps, { acceptArgocd: values['accept-argocd'] });

@@ -52,7 +52,8 @@ export const START_USAGE = `  start   run the controller: poll, sync and self-he
                --webhook-secrets FILE   YAML {github, gitlab, gitea, bitbucket, generic: secret}
                                         (or SLUICE_WEBHOOK_SECRET_GITHUB, …); a forge without one is accepted unsigned
                --connect-timeout S      give up when Redis or the cluster does not answer for S seconds (default 60)
-        --accept-argocd   read Argo CD Applications and AppProjects (argoproj.io/v1alpha1) in --apps FILE too
+        --accept-argocd   read Argo CD Applications and AppProjects (argoproj.io/v1alpha1) in --apps FILE,
+                          or with --from-cluster those of NS, too; Sluice writes no status to Argo CD's objects
         Projects come from --apps FILE beside the apps, or with --from-cluster from the Project resources of NS.
 `;
 

@@ -82,10 +82,16 @@ export class ClusterPool {
     return { ok: true, connection };
   }
 
+  /** The registered cluster an app's destination resolves to now (undefined when it resolves to none). */
+  entryOf(app: Application): ClusterEntry | undefined {
+    const resolved = resolveDestination(this.opts.registry?.() ?? [HOME_CLUSTER], app.spec.destination);
+    return resolved.ok ? resolved.cluster : undefined;
+  }
+
   /** The connection key an app's destination resolves to now (undefined when it resolves to none). */
   keyOf(app: Application): string | undefined {
-    const resolved = resolveDestination(this.opts.registry?.() ?? [HOME_CLUSTER], app.spec.destination);
-    return resolved.ok ? this.keyFor(resolved.cluster) : undefined;
+    const entry = this.entryOf(app);
+    return entry === undefined ? undefined : this.keyFor(entry);
   }
 
   stop(): void {

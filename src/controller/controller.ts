@@ -488,11 +488,11 @@ export class Controller {
     };
     const request = op.kind === 'sync' ? op.request : undefined;
     const result = await this.runSync(app, cluster, op.jobId, options, signal, { state, compared, ...(request === undefined ? {} : { request }) });
-    if (trigger === 'rollback') await this.rollouts.noteManualRollback(app, result, kube);
+    if (trigger === 'rollback') await this.rollouts.noteManualRollback(app, result);
     if (result.phase === 'Succeeded' && paced.length > 0 && 'kinds' in compared && compared.hooks.some((h) => h.phase === 'PostSync')) {
       await this.postSync.defer(app.name, { rollout: op.jobId, revision: compared.revision, operation: `${app.name}:${op.jobId}` });
     }
-    const started = await this.rollouts.start(app, op.jobId, result, paced, kube, this.rollbackSync(app, cluster, op.jobId, signal));
+    const started = await this.rollouts.start(app, op.jobId, result, paced, { kube, watch: cluster.kube }, this.rollbackSync(app, cluster, op.jobId, signal));
     if (started === undefined) return result;
     await this.mirrorRollout(app, started, signal);
     return this.afterRollout(app, cluster, started, signal);
@@ -506,7 +506,7 @@ export class Controller {
 
   /** One look at the app's running rollout, its state mirrored on the Application. */
   private async look(app: Application, cluster: ClusterConnection, active: RolloutState, signal: AbortSignal): Promise<RolloutState> {
-    const state = await this.rollouts.look(app, active, cluster.kube.withSignal(signal), this.rollbackSync(app, cluster, active.id, signal));
+    const state = await this.rollouts.look(app, active, { kube: cluster.kube.withSignal(signal), watch: cluster.kube }, this.rollbackSync(app, cluster, active.id, signal));
     await this.mirrorRollout(app, state, signal);
     return this.afterRollout(app, cluster, state, signal);
   }
@@ -554,13 +554,15 @@ export class Controller {
     await this.history.setState(app.name, state);
     // An app removed meanwhile (deleted, or its spec now invalid) keeps the status it has now.
     if (!this.opts.mirrorStatus || !this.apps.has(app.name)) return state;
-    const status = statusFromState(app, state, this.mirroredStatus(app));
+    const status = statusFromState(app, state, this.mirroredStatus(app), this.clusters.entryOf(app)?.server);
     this.mirrored.set(app.name, status);
     await this.writeStatus(app, status, signal);
     return state;
   }
 
   private async writeStatus(app: Application, status: ApplicationStatus, signal: AbortSignal): Promise<void> {
+    // An Argo CD Application's status is Argo CD's (it may run beside us): Sluice's stays in its API and UI.
+    if (app.argocd) return;
     // Only real changes are written (the reconcile time alone is not): a steady fleet costs the API server nothing.
     const { reconciledAt: _, ...content } = status;
     const fingerprint = JSON.stringify(content);

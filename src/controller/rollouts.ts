@@ -17,6 +17,14 @@ import { isActivePhase, type RolloutState } from '../rollout/types.ts';
 import type { OperationResult } from '../sync/types.ts';
 import { recordApplicationEvent, type AppEventType } from './app-events.ts';
 
+/** The app's cluster as a rollout uses it. */
+export interface RolloutCluster {
+  /** This job's client: its requests stop when the job does. */
+  readonly kube: KubeClient;
+  /** The same cluster's long-lived client, for the pod watch that outlives the job. */
+  readonly watch: KubeClient;
+}
+
 /** The cluster's clock as the controller reads it; `speed` > 1 when it runs faster than real time (the embedded cluster's ScaledClock). */
 export interface ControllerClock {
   now(): Date;
@@ -24,6 +32,7 @@ export interface ControllerClock {
 }
 
 export interface RolloutHooks {
+  /** The controller's own cluster: where Application resources, and so their Events, live. */
   readonly kube: KubeClient;
   readonly git: GitSource;
   readonly queue: SluiceQueue;
@@ -63,7 +72,7 @@ export class Rollouts {
     private readonly hooks: RolloutHooks,
   ) {
     this.store = new RolloutStore(redis, { prefix });
-    this.pods = new RolloutPodWatch(hooks.kube, hooks.onPodChange);
+    this.pods = new RolloutPodWatch(hooks.onPodChange);
   }
 
   stop(): void {
@@ -94,12 +103,12 @@ export class Rollouts {
   }
 
   /** A manual rollback's sync ran (`sluice rollback` / `pin`): the Application's Event says where it went and that it is pinned there. */
-  async noteManualRollback(app: Application, result: OperationResult, kube: KubeClient): Promise<void> {
+  async noteManualRollback(app: Application, result: OperationResult): Promise<void> {
     const pin = await this.store.pin(app.name);
     if (result.revision === undefined) return;
     const pinned = pin?.revision === result.revision ? `; pinned${pin.by === undefined ? '' : ` by ${pin.by}`} until a commit newer than ${short(pin.head)} or unpin` : '';
     const ok = result.phase === 'Succeeded';
-    await this.notify(app, ok ? 'Normal' : 'Warning', ok ? 'RolloutPinned' : 'RollbackFailed', `${ok ? 'rolled back' : 'rollback failed'} to ${short(result.revision)}${pinned}${ok ? '' : `: ${result.message}`}`, kube);
+    await this.notify(app, ok ? 'Normal' : 'Warning', ok ? 'RolloutPinned' : 'RollbackFailed', `${ok ? 'rolled back' : 'rollback failed'} to ${short(result.revision)}${pinned}${ok ? '' : `: ${result.message}`}`);
   }
 
   /** A compare found the app Synced and Healthy at `revision` with no rollout running: it is what a rollback returns to. */
@@ -110,7 +119,7 @@ export class Rollouts {
   }
 
   /** After a sync that changed pod templates: the rollout that carries it on. */
-  async start(app: Application, id: string, result: OperationResult, candidates: readonly RolloutCandidate[], kube: KubeClient, syncTo: (revision: string) => Promise<OperationResult>): Promise<RolloutState | undefined> {
+  async start(app: Application, id: string, result: OperationResult, candidates: readonly RolloutCandidate[], cluster: RolloutCluster, syncTo: (revision: string) => Promise<OperationResult>): Promise<RolloutState | undefined> {
     if (result.phase !== 'Succeeded' || result.revision === undefined || candidates.length === 0) return undefined;
     const previous = await this.active(app.name);
     if (previous !== undefined) await this.tell(app, 'Superseded', 'Normal', `rollout of ${short(previous.revision)} superseded by ${short(result.revision)}`, previous.revision);
@@ -118,13 +127,13 @@ export class Rollouts {
     const state = newRollout({ id, app, revision: result.revision, fromRevision, candidates, now: this.now() });
     const message = `rolling out ${short(result.revision)} to ${candidates.map((c) => c.ref.name).join(', ')} in ${state.steps} step${state.steps === 1 ? '' : 's'}`;
     await this.store.set(state, [{ type: 'Started', revision: result.revision, message }], this.now());
-    await this.notify(app, 'Normal', 'RolloutStarted', message, kube);
-    return this.look(app, state, kube, syncTo);
+    await this.notify(app, 'Normal', 'RolloutStarted', message);
+    return this.look(app, state, cluster, syncTo);
   }
 
-  /** One look at a running rollout; schedules the next. */
-  async look(app: Application, state: RolloutState, kube: KubeClient, syncTo: (revision: string) => Promise<OperationResult>): Promise<RolloutState> {
-    const ctx = { kube, store: this.store, now: this.now(), syncTo, notify: (type: 'Normal' | 'Warning', reason: string, message: string) => this.notify(app, type, reason, message, kube) };
+  /** One look at a running rollout, at its workloads and pods in the app's cluster; schedules the next. */
+  async look(app: Application, state: RolloutState, { kube, watch }: RolloutCluster, syncTo: (revision: string) => Promise<OperationResult>): Promise<RolloutState> {
+    const ctx = { kube, store: this.store, now: this.now(), syncTo, notify: (type: 'Normal' | 'Warning', reason: string, message: string) => this.notify(app, type, reason, message) };
     const controls = await this.store.controls(app.name, state.id);
     const result =
       controls.abort && state.phase !== 'RollingBack'
@@ -137,7 +146,7 @@ export class Rollouts {
       await this.hooks.queue.requestLook(app.name, (due - now) / (this.hooks.clock.speed ?? 1));
     }
     const active = isActivePhase(result.state.phase);
-    await this.pods.watch(app.name, active ? [...new Set(result.state.workloads.map((w) => w.namespace))] : []);
+    await this.pods.watch(app.name, watch, active ? [...new Set(result.state.workloads.map((w) => w.namespace))] : []);
     if (result.state.phase !== state.phase || result.state.step !== state.step) this.hooks.log(`${app.name}: rollout ${result.state.phase}: ${result.state.message}`);
     if (!active && isActivePhase(state.phase)) this.hooks.onFinished?.(result.state);
     return result.state;
@@ -145,12 +154,15 @@ export class Rollouts {
 
   private async tell(app: Application, type: Parameters<RolloutStore['event']>[1]['type'], severity: 'Normal' | 'Warning', message: string, revision: string): Promise<void> {
     await this.store.event(app.name, { type, revision, message }, this.now());
-    await this.notify(app, severity, `Rollout${type}`, message, this.hooks.kube);
+    await this.notify(app, severity, `Rollout${type}`, message);
   }
 
-  /** A Kubernetes Event on the Application resource (apps from the cluster). */
-  private async notify(app: Application, type: AppEventType, reason: string, message: string, kube: KubeClient): Promise<void> {
+  /**
+   * A Kubernetes Event on the Application resource (apps from the cluster), in the controller's
+   * own cluster whichever cluster the app deploys to: that is where the Application lives.
+   */
+  private async notify(app: Application, type: AppEventType, reason: string, message: string): Promise<void> {
     this.hooks.log(`${app.name}: ${reason}: ${message}`);
-    if (this.hooks.events) await recordApplicationEvent(kube, app, { type, reason, message }, this.now(), this.hooks.log);
+    if (this.hooks.events) await recordApplicationEvent(this.hooks.kube, app, { type, reason, message }, this.now(), this.hooks.log);
   }
 }

@@ -55,10 +55,10 @@ export interface ApiSettings {
  * Starts the API server, waits for Redis (starting a private one when none is given) and
  * the cluster, then the controller; a string says why it could not. While it waits,
  * /readyz answers 503 with the reason. `apps`: a fixed list, or the namespace whose
- * Application resources to follow.
+ * Application resources to follow (`acceptArgocd`: Argo CD's too).
  */
 export async function runController(opts: {
-  apps: readonly Application[] | { namespace: string };
+  apps: readonly Application[] | { namespace: string; acceptArgocd?: boolean };
   /** The Projects of a fixed list of apps (from the same file); cluster apps have the cluster's. */
   projects?: readonly Project[];
   ignoreDifferences?: readonly IgnoreDifference[];
@@ -153,6 +153,7 @@ export async function runController(opts: {
   }
   if (opts.api.tokens.size === 0) logger.warn('no API tokens configured (--tokens FILE or --tokens-secret NS/NAME): every /api/v1 request answers 401');
   const fromCluster = 'namespace' in opts.apps ? opts.apps.namespace : undefined;
+  const acceptArgocd = 'namespace' in opts.apps && opts.apps.acceptArgocd === true;
   const fixed = 'namespace' in opts.apps ? [] : opts.apps;
   let registry: ClusterRegistryWatch;
   try {
@@ -184,18 +185,22 @@ export async function runController(opts: {
     let applying = Promise.resolve();
     // every watch round reports all invalid resources; the log says each problem once, until it goes away
     let reported = new Set<string>();
+    let warned = new Set<string>();
     watch = await watchClusterApplications(
       kube,
       fromCluster,
-      (apps, statuses, errors, projects) => {
+      (apps, statuses, errors, projects, warnings) => {
         const current = new Set(errors.map((e) => `invalid resource: ${formatLoadError(e)}`));
         for (const line of current) if (!reported.has(line)) logger.error(line);
         reported = current;
+        const currentWarnings = new Set(warnings);
+        for (const line of currentWarnings) if (!warned.has(line)) logger.warn(line);
+        warned = currentWarnings;
         applying = applying.then(() => running.setApps(apps, statuses, projects)).catch((e: Error) => logger.error(`applications: ${e.message}`));
       },
-      { log: (line) => logger.warn(line) },
+      { log: (line) => logger.warn(line), acceptArgocd },
     );
-    logger.info(`controller running: following the Application and Project resources in namespace ${fromCluster}`);
+    logger.info(`controller running: following the Application and Project resources in namespace ${fromCluster}${acceptArgocd ? ", Argo CD's included" : ''}`);
   }
   logger.info(`API server listening on ${apiUrl}`);
   return {

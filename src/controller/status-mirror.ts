@@ -12,14 +12,15 @@ import type { AppState } from './state.ts';
 
 /**
  * The status for a valid app's state. Its conditions are the state's (ComparisonError,
- * SyncError): an InvalidSpecError from before the spec was fixed is dropped.
+ * SyncError): an InvalidSpecError from before the spec was fixed is dropped. `server`: the
+ * server of the cluster the app's destination resolves to (see comparedToOf).
  */
-export function statusFromState(app: Application, state: AppState, previous: ApplicationStatus): ApplicationStatus {
+export function statusFromState(app: Application, state: AppState, previous: ApplicationStatus, server?: string): ApplicationStatus {
   const { conditions: _, ...kept } = previous;
   return {
     ...kept,
     ...(state.conditions === undefined || state.conditions.length === 0 ? {} : { conditions: state.conditions }),
-    sync: { status: state.sync, ...(state.revision === undefined ? {} : { revision: state.revision }), comparedTo: comparedToOf(app) },
+    sync: { status: state.sync, ...(state.revision === undefined ? {} : { revision: state.revision }), comparedTo: comparedToOf(app, server) },
     health: { status: state.health, ...(state.message === undefined ? {} : { message: state.message }) },
     reconciledAt: state.comparedAt,
   };

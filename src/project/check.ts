@@ -163,10 +163,12 @@ export interface ObjectsCheckInput {
   readonly objects: readonly JsonObject[];
   /** The namespace a CreateNamespace sync would create (when it does not exist and the app does not render it). */
   readonly createNamespace?: string;
+  /** Live objects the sync would delete: a delete is a write, so the project must allow the kind and namespace too. */
+  readonly prunes?: readonly ResourceKey[];
 }
 
-/** Every object the sync would write (and the namespace it would create) against the project's kinds and destinations. */
-export function checkObjects({ project, cluster, objects, createNamespace }: ObjectsCheckInput): ProjectViolation[] {
+/** Every object the sync would write (and the namespace it would create, and the objects it would prune) against the project's kinds and destinations. */
+export function checkObjects({ project, cluster, objects, createNamespace, prunes = [] }: ObjectsCheckInput): ProjectViolation[] {
   const violations: ProjectViolation[] = [];
   const check = (key: ResourceKey, what: string): void => {
     const refusal = kindRefusal(project, key);
@@ -180,5 +182,6 @@ export function checkObjects({ project, cluster, objects, createNamespace }: Obj
     const key = keyOf(object);
     check(key, keyString(key));
   }
+  for (const key of prunes) check(key, `pruning ${keyString(key)}`);
   return violations;
 }

@@ -19,27 +19,35 @@ export function showsTrouble(pod: JsonObject): boolean {
   return (view.waitingReason !== undefined && isStuckWaitingReason(view.waitingReason)) || view.lastTerminationReason === 'OOMKilled';
 }
 
+interface AppPodWatch {
+  /** The app's cluster: its pods are there, not in the controller's own. */
+  readonly kube: KubeClient;
+  /** namespace → informer */
+  readonly informers: Map<string, Informer>;
+}
+
 export class RolloutPodWatch {
-  /** app → namespace → informer */
-  private readonly watches = new Map<string, Map<string, Informer>>();
+  private readonly watches = new Map<string, AppPodWatch>();
 
-  constructor(
-    private readonly kube: KubeClient,
-    private readonly onChange: (app: string, urgent: boolean) => void,
-  ) {}
+  constructor(private readonly onChange: (app: string, urgent: boolean) => void) {}
 
-  /** Watches exactly these namespaces' pods for `app` (an empty list stops its watches). */
-  async watch(app: string, namespaces: readonly string[]): Promise<void> {
-    const current = this.watches.get(app) ?? new Map<string, Informer>();
-    for (const [namespace, informer] of current) {
-      if (namespaces.includes(namespace)) continue;
+  /**
+   * Watches exactly these namespaces' pods for `app` in the cluster `kube` talks to (an empty
+   * list stops its watches; another cluster than before replaces them all).
+   */
+  async watch(app: string, kube: KubeClient, namespaces: readonly string[]): Promise<void> {
+    const previous = this.watches.get(app);
+    const same = previous?.kube === kube;
+    const current = same ? previous.informers : new Map<string, Informer>();
+    for (const [namespace, informer] of previous?.informers ?? []) {
+      if (same && namespaces.includes(namespace)) continue;
       current.delete(namespace);
       void informer.stop();
     }
     const started: Promise<void>[] = [];
     for (const namespace of namespaces) {
       if (current.has(namespace)) continue;
-      const informer = new Informer(this.kube, { apiVersion: 'v1', kind: 'Pod', namespace, slim: true });
+      const informer = new Informer(kube, { apiVersion: 'v1', kind: 'Pod', namespace, slim: true });
       let listed = false;
       informer.onChange((pod) => {
         if (listed) this.onChange(app, showsTrouble(pod));
@@ -48,12 +56,12 @@ export class RolloutPodWatch {
       started.push(informer.start().then(() => void (listed = true)));
     }
     if (current.size === 0) this.watches.delete(app);
-    else this.watches.set(app, current);
+    else this.watches.set(app, { kube, informers: current });
     await Promise.all(started);
   }
 
   stop(): void {
-    for (const informers of this.watches.values()) for (const informer of informers.values()) void informer.stop();
+    for (const { informers } of this.watches.values()) for (const informer of informers.values()) void informer.stop();
     this.watches.clear();
   }
 }

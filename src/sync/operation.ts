@@ -105,8 +105,9 @@ export async function syncApp(unbound: SyncContext, app: Application, opts: Sync
   });
   let violations;
   try {
-    // hooks are writes too: a team project's PreSync Job is checked like everything else
-    violations = await objectViolations(ctx, app, admitted.project, [...comparison.desired, ...comparison.hooks.map((h) => h.object)]);
+    // hooks and prunes are writes too: a team project's PreSync Job, or a ClusterRole it may not touch, is checked like everything else
+    const prunes = plan.steps.flatMap((step) => step.tasks.filter((task) => task.action === 'prune').map((task) => task.key));
+    violations = await objectViolations(ctx, app, admitted.project, [...comparison.desired, ...comparison.hooks.map((h) => h.object)], prunes);
   } catch (e) {
     if (e instanceof KubeError) return finish({ ...revision, phase: 'Error', message: e.message, resources: [] });
     throw e;

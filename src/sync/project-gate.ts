@@ -8,6 +8,7 @@ import type { Project } from '../app/project.ts';
 import type { Application } from '../app/types.ts';
 import type { JsonObject } from '../json.ts';
 import type { KubeClient } from '../kube/client.ts';
+import type { ResourceKey } from './resource-key.ts';
 import { checkApplication, checkObjects, IN_CLUSTER, kindRefusal, missingProjectMessage, projectOf, type ClusterRef, type ProjectViolation } from '../project/check.ts';
 
 export interface ProjectContext {
@@ -26,12 +27,19 @@ export function admitApplication(ctx: ProjectContext, app: Application): { proje
 }
 
 /**
- * What the project refuses of the objects the app would write, and of the namespace
- * CreateNamespace=true would create. Whether that namespace exists is asked only when the
+ * What the project refuses of the objects the app would write, of the namespace
+ * CreateNamespace=true would create, and of the live objects it would prune (as Argo CD's
+ * sync checks every task's object, a prune's being the live one). Whether that namespace exists is asked only when the
  * project could refuse it (Argo CD creates, and so checks, only a missing namespace that
  * the app does not render itself).
  */
-export async function objectViolations(ctx: ProjectContext & { readonly kube: KubeClient }, app: Application, project: Project, desired: readonly JsonObject[]): Promise<ProjectViolation[]> {
+export async function objectViolations(
+  ctx: ProjectContext & { readonly kube: KubeClient },
+  app: Application,
+  project: Project,
+  desired: readonly JsonObject[],
+  prunes: readonly ResourceKey[] = [],
+): Promise<ProjectViolation[]> {
   const namespace = app.spec.destination.namespace;
   let createNamespace: string | undefined;
   if (
@@ -42,7 +50,7 @@ export async function objectViolations(ctx: ProjectContext & { readonly kube: Ku
   ) {
     createNamespace = namespace;
   }
-  return checkObjects({ project, cluster: ctx.cluster ?? IN_CLUSTER, objects: desired, ...(createNamespace === undefined ? {} : { createNamespace }) });
+  return checkObjects({ project, cluster: ctx.cluster ?? IN_CLUSTER, objects: desired, prunes, ...(createNamespace === undefined ? {} : { createNamespace }) });
 }
 
 export function describeViolations(violations: readonly ProjectViolation[]): string {

@@ -163,4 +163,18 @@ describe('applicationsFromCluster', () => {
     expect(r.apps).toHaveLength(1);
     expect(r.errors.map(formatLoadError)).toEqual(['cluster n/a: metadata.name: duplicate Application n/a (first defined at cluster n/a)']);
   });
+
+  it('reads Argo CD Applications only when told to, marks them, and keeps a sluice.dev one of the same name', () => {
+    const argo = (name: string, argoSpec: Record<string, unknown>) => ({ ...cr(name, 'n', argoSpec), apiVersion: 'argoproj.io/v1alpha1', status: { sync: { status: 'OutOfSync' } } });
+    const objects = [cr('both', 'n', spec), argo('both', spec), argo('only-argo', { ...spec, revisionHistoryLimit: 3 }), argo('bad', { source: {} })];
+    expect(applicationsFromCluster(objects).apps.map((a) => a.name)).toEqual(['both']);
+    const r = applicationsFromCluster(objects, { acceptArgocd: true });
+    expect(r.apps.map((a) => [a.name, a.argocd])).toEqual([['both', undefined], ['only-argo', true]]);
+    // what the API server set (uid, resourceVersion, managedFields …) and status are no warning; a left-out field is
+    expect(r.warnings).toEqual(['cluster n/only-argo (Argo CD): Application only-argo: Argo CD fields Sluice does not honour (left out): spec.revisionHistoryLimit']);
+    expect(r.errors.map(formatLoadError)).toContain('cluster n/both (Argo CD): metadata.name: duplicate Application n/both (first defined at cluster n/both)');
+    // an invalid Argo CD Application is reported, but its status is Argo CD's: none is written there (nor on the sluice.dev one it duplicates)
+    expect(r.errors.some((e) => e.where === 'cluster n/bad (Argo CD)')).toBe(true);
+    expect(r.invalid).toEqual([]);
+  });
 });

@@ -22,10 +22,28 @@ function entry(n: number): Omit<HistoryEntry, 'id'> {
 describe('Application status', () => {
   it('starts Unknown, compared to the spec, with no history', () => {
     expect(initialStatus(app)).toEqual({
-      sync: { status: 'Unknown', comparedTo: { source: { repoURL: 'https://git.example.com/deploy.git', targetRevision: 'main', path: 'apps/guestbook' }, destination: { namespace: 'guestbook' } } },
+      sync: { status: 'Unknown', comparedTo: { source: { repoURL: 'https://git.example.com/deploy.git', targetRevision: 'main', path: 'apps/guestbook' }, destination: { server: 'https://kubernetes.default.svc', namespace: 'guestbook' } } },
       health: { status: 'Unknown' },
       history: [],
     });
+  });
+
+  it('records the destination as Argo CD does: the server, the name where the spec gives one, and the namespace', () => {
+    const to = (destination: Application['spec']['destination'], server?: string) => comparedToOf({ ...app, spec: { ...app.spec, destination } }, server).destination;
+    expect(to({ namespace: 'web', server: 'https://east.example.com:6443' })).toEqual({ server: 'https://east.example.com:6443', namespace: 'web' });
+    // a name: the server of the cluster it resolved to, when known
+    expect(to({ namespace: 'web', name: 'west' }, 'https://west.example.com')).toEqual({ server: 'https://west.example.com', name: 'west', namespace: 'web' });
+    expect(to({ namespace: 'web', name: 'west' })).toEqual({ name: 'west', namespace: 'web' });
+    // neither: the cluster Sluice runs in, by the server Argo CD names it with
+    expect(to({ namespace: 'web' })).toEqual({ server: 'https://kubernetes.default.svc', namespace: 'web' });
+    // the spec's server wins over what a resolution says
+    expect(to({ namespace: 'web', server: 'https://east.example.com:6443' }, 'https://10.0.0.1:6443')).toEqual({ server: 'https://east.example.com:6443', namespace: 'web' });
+  });
+
+  it('reads a stored destination back whole', () => {
+    const stored = { sync: { comparedTo: { destination: { server: 'https://west.example.com', name: 'west', namespace: 'web' } } } };
+    expect(readApplicationStatus(app, stored).sync.comparedTo.destination).toEqual({ server: 'https://west.example.com', name: 'west', namespace: 'web' });
+    expect(readApplicationStatus(app, { sync: { comparedTo: { destination: { server: 'https://west.example.com' } } } }).sync.comparedTo.destination).toEqual(initialStatus(app).sync.comparedTo.destination);
   });
 
   it('appends history with increasing ids and does not modify its input', () => {

@@ -7,13 +7,10 @@ const FIXTURE = join(import.meta.dirname, '../fixtures/argocd/declarative-setup-
 describe('sluice start: Argo CD Applications', () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it('refuses them without --accept-argocd, and --accept-argocd without --apps, before connecting to anything', async () => {
+  it('refuses them without --accept-argocd, before connecting to anything', async () => {
     const errors: string[] = [];
     vi.spyOn(console, 'error').mockImplementation((line: string) => void errors.push(line));
     expect(await startCommand(['--apps', FIXTURE])).toBe(2);
     expect(errors.join('\n')).toContain('apiVersion: is argoproj.io/v1alpha1, an Argo CD Application: pass --accept-argocd');
-    errors.length = 0;
-    expect(await startCommand(['--from-cluster', '--accept-argocd'])).toBe(2);
-    expect(errors).toEqual(['sluice start: --accept-argocd reads Argo CD Applications in --apps FILE; --from-cluster reads sluice.dev Applications only']);
   });
 });

@@ -141,6 +141,18 @@ describe('checking an app and its objects', () => {
     ]);
     expect(checkObjects({ project: teamA, cluster: IN_CLUSTER, objects: [], createNamespace: 'team-a-web' })).toEqual([]);
   });
+
+  it('checks the objects a sync would prune like those it would write', () => {
+    const prunes = [
+      { group: 'rbac.authorization.k8s.io', kind: 'ClusterRoleBinding', namespace: '', name: 'old-admin' },
+      { group: '', kind: 'ConfigMap', namespace: 'kube-system', name: 'old' },
+      { group: '', kind: 'ConfigMap', namespace: 'team-a-web', name: 'gone' },
+    ];
+    expect(checkObjects({ project: teamA, cluster: IN_CLUSTER, objects: [], prunes })).toMatchObject([
+      { key: prunes[0], rule: 'spec.clusterResourceWhitelist', message: expect.stringContaining('project team: pruning rbac.authorization.k8s.io/ClusterRoleBinding/old-admin: cluster-scoped kind') },
+      { key: prunes[1], rule: 'spec.destinations', message: expect.stringContaining('project team: pruning ConfigMap/kube-system/old: namespace kube-system is not permitted') },
+    ]);
+  });
 });
 
 describe('finding an app’s project', () => {

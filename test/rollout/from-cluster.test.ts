@@ -21,6 +21,7 @@ import { gitAvailable, startGitServer, type GitServer, type TestRepo } from '../
 import { redisAvailable, startRedis, type TestRedis } from '../support/redis.ts';
 import { until } from '../support/wait.ts';
 import { smallDeployment } from './manifests.ts';
+import { applicationEvents, webImage } from './reads.ts';
 
 const CRD = fileURLToPath(new URL('../../manifests/crds/application.yaml', import.meta.url));
 const SPEED = 10;
@@ -68,17 +69,14 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('a rollout of an Applicati
 
   const application = () => kube.get({ apiVersion: 'sluice.dev/v1alpha1', kind: 'Application', namespace: 'sluice-system', name: 'web' });
   const rolloutStatus = async () => ((await application())?.['status'] as { rollout?: { phase: string; revision: string; step: number; steps: number; message: string; fromRevision?: string } } | undefined)?.rollout;
-  const events = async () =>
-    (await kube.list('v1', 'Event', { namespace: 'sluice-system' })).items
-      .filter((e) => (e['involvedObject'] as JsonObject)['name'] === 'web')
-      .map((e) => ({ reason: String(e['reason']), type: String(e['type']), message: String(e['message']) }));
+  const events = () => applicationEvents(kube, 'web');
   const cli = async (command: 'rollback' | 'unpin' | 'rollout', args: string[]) => {
     const out: string[] = [];
     const sink = { write: (t: string) => out.push(t) } as unknown as NodeJS.WritableStream;
     const code = await rolloutCommand(command, [...args, '--app', 'web', '--from-cluster', '--server', cluster.url, '--redis', redis.url, '--prefix', 'fc', '--cache-dir', path.join(cacheDir, 'cli'), '--interval', '100'], { out: sink, err: sink });
     return { code, out: out.join('') };
   };
-  const image = async () => (((await kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'web', name: 'web' }))?.['spec'] as JsonObject)['template'] as { spec: { containers: { image: string }[] } }).spec.containers[0]!.image;
+  const image = () => webImage(kube);
 
   it('mirrors the rollout in status.rollout, tells it in Events, and answers the CLI with --from-cluster', async () => {
     const good = await repo.commit({ 'web/deploy.yaml': smallDeployment('web:1') }, 'v1');

@@ -66,9 +66,9 @@ describe.skipIf(!gitAvailable())('projects before a sync', () => {
     await cluster?.stop();
   });
 
-  async function syncLogged(app: Application, projects: readonly Project[]) {
+  async function syncLogged(app: Application, projects: readonly Project[], previousKinds?: readonly string[]) {
     const from = log.length;
-    const result = await syncApp({ ...base, projects }, app, { trigger: 'manual' });
+    const result = await syncApp({ ...base, projects, ...(previousKinds === undefined ? {} : { previousKinds }) }, app, { trigger: 'manual' });
     return { result, requests: nonReads(log.slice(from)) };
   }
 
@@ -134,6 +134,29 @@ describe.skipIf(!gitAvailable())('projects before a sync', () => {
     await kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a-new-ns' } });
     const again = await syncLogged(inProject(testApplication({ name: 'team-a-new-ns', repoURL: repo.url })), [strict]);
     expect(again.result.phase).toBe('Succeeded');
+  });
+
+  it('checks prunes: a live object of a kind the project denies is not deleted, and nothing else is written', async () => {
+    const QUOTA = 'apiVersion: v1\nkind: ResourceQuota\nmetadata:\n  name: quota\nspec:\n  hard: {pods: "10"}\n';
+    const repo = await server.createRepo('team-a-quota');
+    await repo.commit({ 'app/config.yaml': CONFIG, 'app/quota.yaml': QUOTA }, 'first');
+    // deployed while the app was in the default project, which allows everything
+    const first = await syncLogged(testApplication({ name: 'team-a-quota', repoURL: repo.url }), [teamA]);
+    expect(first.result.phase, first.result.message).toBe('Succeeded');
+    // Git drops the quota and changes the ConfigMap; the app has moved to a project that denies ResourceQuota
+    await repo.commit({ 'app/config.yaml': CONFIG.replace('blue', 'green'), 'app/quota.yaml': null }, 'drop the quota');
+    // the kinds it managed before, as the controller's state keeps them: ResourceQuota is not among the kinds always searched
+    const { result, requests } = await syncLogged(inProject(testApplication({ name: 'team-a-quota', repoURL: repo.url })), [teamA], ['v1/ResourceQuota']);
+    expect(result).toMatchObject({ phase: 'Failed', resources: [{ key: { kind: 'ResourceQuota', namespace: 'team-a-quota', name: 'quota' }, action: 'failed' }] });
+    expect(result.message).toContain('project team-a: pruning ResourceQuota/team-a-quota/quota: namespaced kind ResourceQuota is denied by spec.namespaceResourceBlacklist[0] (group: "", kind: "ResourceQuota")');
+    expect(result.message).toContain('nothing was applied');
+    expect(requests).toEqual([]);
+    await expect(kube.get({ apiVersion: 'v1', kind: 'ResourceQuota', namespace: 'team-a-quota', name: 'quota' })).resolves.toBeDefined();
+    const config = await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'team-a-quota', name: 'settings' });
+    expect(config?.['data']).toEqual({ color: 'blue' });
+    // without prune the quota is left alone and the rest syncs, as before
+    const noPrune = await syncApp({ ...base, projects: [teamA], previousKinds: ['v1/ResourceQuota'] }, inProject(testApplication({ name: 'team-a-quota', repoURL: repo.url })), { trigger: 'manual', prune: false });
+    expect(noPrune.phase, noPrune.message).toBe('Succeeded');
   });
 
   it('fails an app whose project does not exist, as Argo CD does', async () => {
