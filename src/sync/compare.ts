@@ -17,8 +17,7 @@ import { refOf, type KubeClient } from '../kube/client.ts';
 import { readCapabilities } from '../kube/capabilities.ts';
 import { canonicalJson } from '../render/canonical.ts';
 import { isHelmChart, type Capabilities, type HelmSettings } from '../render/helm.ts';
-import { detectHelm } from '../render/helm-binary.ts';
-import { chartCache, defaultChartCacheDir, type ChartFetcher } from '../render/helm-repo.ts';
+import type { ChartFetcher } from '../render/helm-repo.ts';
 import { renderSource } from '../render/index.ts';
 import { checkRenderPath } from '../render/paths.ts';
 import type { RenderResult } from '../render/types.ts';
@@ -70,7 +69,7 @@ export interface CompareContext {
   readonly concurrency?: number;
   /** The destination's capabilities for Helm charts (default: read from the cluster at each chart render). */
   readonly capabilities?: () => Promise<Capabilities>;
-  /** Fetches chart dependencies from chart repositories (default: the bundled Helm into defaultChartCacheDir()). */
+  /** Fetches chart dependencies from chart repositories (default: the git source's chart repositories, with its credentials). */
   readonly charts?: ChartFetcher;
 }
 
@@ -84,7 +83,7 @@ export async function compareApp(ctx: CompareContext, app: Application, revision
   const common = [...(ctx.previousKinds ?? []), ...COMMON_KINDS];
   const early = readCommonKinds(ctx, app, common);
   early.catch(() => undefined); // awaited below, unless rendering fails first
-  const repo = ctx.git.repository(app.spec.source.repoURL);
+  const repo = ctx.git.forSource(app.spec.source);
   const resolved = await repo.resolve(revision ?? app.spec.source.targetRevision);
   const { path, recurse } = app.spec.source;
   const cacheKey = `${repo.url}@${resolved.sha}:${path}:${recurse}`;
@@ -99,7 +98,7 @@ export async function compareApp(ctx: CompareContext, app: Application, revision
       const chartKey = `${cacheKey}:helm:${canonicalJson({ helm, capabilities } as unknown as JsonObject)}`;
       rendered = ctx.renderCache?.get(chartKey);
       if (rendered === undefined) {
-        rendered = await renderSource(snapshot.files, { path, symlinks: snapshot.symlinks, helm, capabilities, charts: ctx.charts ?? (await defaultCharts()) });
+        rendered = await renderSource(snapshot.files, { path, symlinks: snapshot.symlinks, helm, capabilities, charts: ctx.charts ?? ctx.git.charts });
         ctx.renderCache?.set(chartKey, rendered);
       }
     } else {
@@ -145,14 +144,6 @@ export function helmSettings(app: Application): HelmSettings {
     parameters: helm?.parameters ?? [],
     skipCrds: helm?.skipCrds ?? false,
   };
-}
-
-let processCharts: Promise<ChartFetcher | undefined> | undefined;
-
-/** One chart cache per process, with the Helm renderSource finds. */
-function defaultCharts(): Promise<ChartFetcher | undefined> {
-  processCharts ??= detectHelm().then((helm) => (helm === undefined ? undefined : chartCache(defaultChartCacheDir(), helm)));
-  return processCharts;
 }
 
 /**
