@@ -5,6 +5,7 @@
  * ustar, GNU long names (`L`) and pax `path` records. Pure.
  */
 import { gunzipSync } from 'node:zlib';
+import { CHART_FILE } from './helm.ts';
 import { checkRenderPath } from './paths.ts';
 
 export interface ArchiveLimits {
@@ -73,5 +74,16 @@ export function readChartArchive(gz: Uint8Array, limits: ArchiveLimits): { ok: t
     if (total > limits.maxTotalBytes) return { ok: false, message: `the chart archive unpacks to more than ${limits.maxTotalBytes} bytes` };
     files.set(checked.path, Buffer.from(body));
   }
+  return { ok: true, files };
+}
+
+/** A packaged chart's files with the archive's top directory (`<chart>/`) taken off, so Chart.yaml is at the root. */
+export function readChartPackage(gz: Uint8Array, limits: ArchiveLimits): { ok: true; files: Map<string, Buffer> } | { ok: false; message: string } {
+  const read = readChartArchive(gz, limits);
+  if (!read.ok) return read;
+  const top = [...read.files.keys()].find((key) => key.split('/').length === 2 && key.endsWith(`/${CHART_FILE}`))?.split('/')[0];
+  if (top === undefined) return { ok: false, message: `the chart archive holds no <chart>/${CHART_FILE}` };
+  const files = new Map<string, Buffer>();
+  for (const [key, contents] of read.files) if (key.startsWith(`${top}/`)) files.set(key.slice(top.length + 1), contents);
   return { ok: true, files };
 }

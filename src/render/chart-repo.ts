@@ -15,9 +15,8 @@ import { readFile } from 'node:fs/promises';
 import type { Snapshot } from '../git/snapshot.ts';
 import type { ResolvedRevision } from '../git/types.ts';
 import { GitError } from '../git/errors.ts';
-import { readChartArchive, type ArchiveLimits } from './chart-archive.ts';
+import { readChartPackage, type ArchiveLimits } from './chart-archive.ts';
 import { parseChartIndex, selectChartVersion, type ChartIndex, type IndexedChartVersion } from './chart-index.ts';
-import { CHART_FILE } from './helm.ts';
 import { detectHelm } from './helm-binary.ts';
 import { chartCache, defaultChartCacheDir, type ChartCache, type ChartFetcher, type ChartRef, type PullResult, type RepoCredentials } from './helm-repo.ts';
 
@@ -189,12 +188,9 @@ export class ChartSource {
     if (entry.version !== version) throw new GitError('UnknownRevision', `${this.url}: version ${version} is not in the repository's index`);
     const pulled = await this.repos.pullExact(this.repoURL, this.chart, entry, text);
     if (!pulled.ok) throw new GitError('FetchFailed', pulled.message);
-    const read = readChartArchive(await readFile(pulled.archive), this.repos.archiveLimits);
+    const read = readChartPackage(await readFile(pulled.archive), this.repos.archiveLimits);
     if (!read.ok) throw new GitError('LimitExceeded', `${this.url} ${version}: ${read.message}`);
-    const top = [...read.files.keys()].find((key) => key.split('/').length === 2 && key.endsWith(`/${CHART_FILE}`))?.split('/')[0];
-    if (top === undefined) throw new GitError('PathNotFound', `${this.url} ${version}: the archive holds no <chart>/${CHART_FILE}`);
-    const files = new Map<string, Buffer>();
-    for (const [key, contents] of read.files) if (key.startsWith(`${top}/`)) files.set(key.slice(top.length + 1), contents);
+    const files = read.files;
     return { files, symlinks: new Map() };
   }
 }
