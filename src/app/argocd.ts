@@ -39,7 +39,7 @@ type Shape = true | { readonly [field: string]: Shape };
 const HONOURED: { readonly [field: string]: Shape } = {
   project: true,
   source: {
-    repoURL: true, targetRevision: true, path: true, directory: { recurse: true },
+    repoURL: true, targetRevision: true, path: true, chart: true, directory: { recurse: true },
     helm: { releaseName: true, valueFiles: true, ignoreMissingValueFiles: true, values: true, valuesObject: true, parameters: true, skipCrds: true, namespace: true },
   },
   destination: { namespace: true, server: true, name: true },
@@ -80,7 +80,7 @@ function convertObject(argo: JsonMap, kind: string, convert: (spec: JsonMap, unh
 function convertSpec(argo: JsonMap, unhonoured: string[]): JsonMap {
   const spec = pick(argo, HONOURED, 'spec', unhonoured);
   // Argo CD reads a plain directory's top level only unless told to recurse; Sluice's default is to recurse
-  if (isPlainObject(spec.source)) {
+  if (isPlainObject(spec.source) && spec.source.chart === undefined) {
     const directory = isPlainObject(spec.source.directory) ? spec.source.directory : {};
     if (directory.recurse === undefined || directory.recurse === null) spec.source.directory = { ...directory, recurse: false };
   }

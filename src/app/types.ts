@@ -70,7 +70,13 @@ export interface ApplicationSource {
   readonly path: string;
   /** Plain directories: descend into subdirectories (default true). */
   readonly recurse: boolean;
-  /** For a chart (a path holding Chart.yaml): how `helm template` runs (src/app/helm-source.ts). */
+  /**
+   * A chart in a Helm chart repository: repoURL is then the repository (its index.yaml),
+   * targetRevision a chart version or Helm version range ('HEAD': the newest release), and
+   * the picked version is the app's revision. Absent: repoURL is a Git repository.
+   */
+  readonly chart?: string;
+  /** For a chart (a path holding Chart.yaml, or `chart`): how `helm template` runs (src/app/helm-source.ts). */
   readonly helm?: HelmSource;
 }
 

@@ -47,7 +47,7 @@ export type SyncOptionName = keyof typeof SYNC_OPTION_NAMES;
 
 const TOP_FIELDS = ['apiVersion', 'kind', 'metadata', 'spec', 'status'] as const;
 const SPEC_FIELDS = ['project', 'source', 'destination', 'syncPolicy', 'ignoreDifferences', 'rollout'] as const;
-const SOURCE_FIELDS = ['repoURL', 'targetRevision', 'path', 'directory', 'helm'] as const;
+const SOURCE_FIELDS = ['repoURL', 'targetRevision', 'path', 'chart', 'directory', 'helm'] as const;
 const DIRECTORY_FIELDS = ['recurse'] as const;
 const DESTINATION_FIELDS = ['namespace', 'server', 'name'] as const;
 const SYNC_POLICY_FIELDS = ['automated', 'syncOptions', 'interval'] as const;
@@ -187,8 +187,17 @@ function readSource(errors: Errors, value: unknown): ApplicationSource | undefin
   const directory = readObject(errors, source.directory, 'spec.source.directory', DIRECTORY_FIELDS);
   const recurse = readBoolean(errors, directory?.recurse, 'spec.source.directory.recurse', true);
   const helm = readHelmSource(errors, source.helm);
+  const chart = readChart(errors, source.chart);
   if (repoURL === undefined || urlProblem) return undefined;
-  return { repoURL, targetRevision: revision || DEFAULT_TARGET_REVISION, path: path === '' ? '.' : path, recurse, ...(helm !== undefined ? { helm } : {}) };
+  return { repoURL, targetRevision: revision || DEFAULT_TARGET_REVISION, path: path === '' || chart !== undefined ? '.' : path, recurse, ...(chart !== undefined ? { chart } : {}), ...(helm !== undefined ? { helm } : {}) };
+}
+
+/** `spec.source.chart`: a plain chart name. With a chart, path and directory mean nothing (Argo CD ignores them too). */
+function readChart(errors: Errors, value: unknown): string | undefined {
+  const chart = readString(errors, value, 'spec.source.chart');
+  if (chart === undefined) return undefined;
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(chart)) errors.add('spec.source.chart', `"${chart}" is not a chart name (letters, digits, ".", "_", "-")`);
+  return chart;
 }
 
 function readDestination(errors: Errors, value: unknown): ApplicationDestination | undefined {

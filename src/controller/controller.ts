@@ -586,7 +586,7 @@ export class Controller {
    * before the compare, so a change during it makes the next one differ.
    */
   private async compareInputs(app: Application, cluster: ClusterConnection, revision: string | undefined): Promise<CompareInputs> {
-    const { sha } = await this.opts.git.repository(app.spec.source.repoURL).resolve(revision ?? app.spec.source.targetRevision);
+    const { sha } = await this.opts.git.forSource(app.spec.source).resolve(revision ?? app.spec.source.targetRevision);
     return { sha, key: JSON.stringify([sha, cluster.key, cluster.tracked.version(appLabelValue(appRef(app))), app]) };
   }
 

@@ -95,7 +95,7 @@ export class Rollouts {
   async pinnedRevision(app: Application): Promise<string | undefined> {
     const pin = await this.store.pin(app.name);
     if (pin === undefined) return undefined;
-    const { sha } = await this.hooks.git.repository(app.spec.source.repoURL).resolve(app.spec.source.targetRevision);
+    const { sha } = await this.hooks.git.forSource(app.spec.source).resolve(app.spec.source.targetRevision);
     if (sha === pin.head) return pin.revision;
     await this.store.clearPin(app.name);
     await this.tell(app, 'Unpinned', 'Normal', `a newer commit ${short(sha)} released the pin to ${short(pin.revision)}`, sha);

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { HttpClient } from 'isomorphic-git';
+import { ChartRepositories, lazyChartCache, type ChartSource } from '../render/chart-repo.ts';
 import { CredentialStore } from './credentials.ts';
 import { createHttpClient } from './http.ts';
 import type { SnapshotLimits } from './snapshot.ts';
@@ -17,7 +18,12 @@ export interface GitSourceOptions {
   readonly refsTtlMs?: number;
   /** Told of each resolve that fetched or cloned, and how long it took (metrics). */
   readonly onFetch?: (fetch: 'fetched' | 'cloned', ms: number) => void;
+  /** Helm chart repositories (default: the chart cache in defaultChartCacheDir(), with these credentials). */
+  readonly charts?: ChartRepositories;
 }
+
+/** Where an app's manifests come from: a Git repository, or one chart of a Helm chart repository. */
+export type SourceRepository = Pick<CachedRepository, 'url' | 'resolve' | 'readFiles'> | ChartSource;
 
 /**
  * Sluice's access to Git: one CachedRepository per repository, however its URL is
@@ -28,9 +34,25 @@ export class GitSource {
   private readonly http: HttpClient;
   private readonly credentials: CredentialStore;
 
+  /** Chart repositories share the Git credential rules and the refs TTL as their index TTL. */
+  readonly charts: ChartRepositories;
+
   constructor(private readonly opts: GitSourceOptions) {
     this.http = createHttpClient({ timeoutMs: opts.timeoutMs ?? 30_000 });
     this.credentials = opts.credentials ?? new CredentialStore();
+    this.charts =
+      opts.charts ??
+      new ChartRepositories({
+        cache: lazyChartCache(),
+        credentials: (url) => this.credentials.lookup(parseRepoUrl(url).key),
+        ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
+        ...(opts.refsTtlMs === undefined ? {} : { indexTtlMs: opts.refsTtlMs }),
+      });
+  }
+
+  /** The repository an app's source names: its chart in a chart repository when it names a chart, else the Git repository. */
+  forSource(source: { readonly repoURL: string; readonly chart?: string }): SourceRepository {
+    return source.chart === undefined ? this.repository(source.repoURL) : this.charts.chart(source.repoURL, source.chart);
   }
 
   repository(url: string): CachedRepository {

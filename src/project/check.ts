@@ -88,6 +88,21 @@ export function isSourcePermitted(project: Project, repoURL: string): boolean {
   return matched;
 }
 
+/**
+ * Whether a commit may make Sluice download a chart from `repoURL` (a Chart.yaml dependency,
+ * a kustomize helmCharts `repo:`): the project must name the repository with a pattern of its
+ * own that allows it (not the bare `*` of the built-in default project, nor a deny-only list),
+ * so by default a commit makes Sluice download nothing — the guard Argo CD puts behind
+ * `--enable-helm` — and a project that lists its chart repositories opts in. Deny patterns
+ * still apply.
+ */
+export function permitsChartDownload(project: Project, repoURL: string): boolean {
+  const url = repoURL.trim().replace(/\/+$/, ''); // chart repository URLs are often written with a final slash
+  const source = normalizeRepoURL(url);
+  const named = project.spec.sourceRepos.some((pattern) => pattern !== '*' && !isDeny(pattern) && matches(normalizeRepoURL(pattern), source, '/'));
+  return named && isSourcePermitted(project, url);
+}
+
 export function isDestinationPermitted(project: Project, dest: Destination): boolean {
   let matched = false;
   let denied = false;

@@ -3,13 +3,18 @@
  * repository URL, chart name and the version asked for, so each chart version crosses the
  * network once. These explicit fetches are the only Helm runs that reach the network; they
  * still get an environment without the process's credentials (HOME is an empty directory,
- * so no repositories.yaml or registry login is read) and a timeout.
+ * so no repositories.yaml or registry login of the process is read) and a timeout.
+ * A caller that has read the repository's index itself (chart-repo.ts) hands it over with
+ * the repository's credentials: Helm then reads both from files in the pull's private
+ * directory (mode 0600, removed after) — never from argv — and the archive is checked
+ * against the index's digest before it enters the cache.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
+import { stringify } from 'yaml';
 import type { HelmBinary } from './helm-binary.ts';
 import { runBounded } from './kustomize-binary.ts';
 
@@ -26,6 +31,28 @@ export interface ChartFetcher {
   pull(ref: ChartRef): Promise<PullResult>;
 }
 
+/** Basic credentials for a chart repository (a token goes in the password). */
+export interface RepoCredentials {
+  readonly username: string;
+  readonly password: string;
+}
+
+/** What a caller that has read the repository's index.yaml knows about an exact version. */
+export interface IndexedPull {
+  /** The index.yaml text: Helm picks the archive URL from it instead of downloading the index again. */
+  readonly index: string;
+  readonly credentials?: RepoCredentials;
+  /** sha256 of the archive from the index; a pulled archive that differs is refused. */
+  readonly digest?: string;
+}
+
+export interface ChartCache extends ChartFetcher {
+  pull(ref: ChartRef, indexed?: IndexedPull): Promise<PullResult>;
+}
+
+/** The name the pull's private repositories.yaml gives the one repository it lists. */
+const PULL_REPO_NAME = 'sluice';
+
 const PULL_TIMEOUT_MS = 120_000;
 const MAX_PULL_OUTPUT_BYTES = 1024 * 1024;
 /** Proxy settings are passed on (an explicit fetch may need them); nothing else of the process's environment is. */
@@ -40,9 +67,9 @@ export function chartCacheKey(ref: ChartRef): string {
  * share a run; a finished pull is renamed into place, so a reader never sees half an archive.
  * A version range is resolved once per cache entry (clear the cache to resolve it again).
  */
-export function chartCache(cacheDir: string, binary: HelmBinary, options: { readonly timeoutMs?: number } = {}): ChartFetcher {
+export function chartCache(cacheDir: string, binary: HelmBinary, options: { readonly timeoutMs?: number } = {}): ChartCache {
   const inFlight = new Map<string, Promise<PullResult>>();
-  const pull = async (ref: ChartRef): Promise<PullResult> => {
+  const pull = async (ref: ChartRef, indexed: IndexedPull | undefined): Promise<PullResult> => {
     const problem = refProblem(ref);
     if (problem !== undefined) return { ok: false, message: problem };
     const entry = join(cacheDir, chartCacheKey(ref));
@@ -55,9 +82,12 @@ export function chartCache(cacheDir: string, binary: HelmBinary, options: { read
       const out = join(work, 'out');
       await mkdir(home, { recursive: true });
       await mkdir(out, { recursive: true });
-      const args = ['pull', ref.chart, '--repo', ref.repoURL, '--destination', out, ...(ref.version !== '' ? ['--version', ref.version] : [])];
       const env: Record<string, string> = { PATH: process.env['PATH'] ?? '', HOME: home, XDG_CONFIG_HOME: home, XDG_CACHE_HOME: home, XDG_DATA_HOME: home };
       for (const name of PROXY_VARIABLES) if (process.env[name] !== undefined) env[name] = process.env[name]!;
+      const source = indexed === undefined ? ['--repo', ref.repoURL] : [];
+      if (indexed !== undefined) Object.assign(env, await writeRepositoryFiles(home, ref.repoURL, indexed));
+      const name = indexed === undefined ? ref.chart : `${PULL_REPO_NAME}/${ref.chart}`;
+      const args = ['pull', name, ...source, '--destination', out, ...(ref.version !== '' ? ['--version', ref.version] : [])];
       const timeoutMs = options.timeoutMs ?? PULL_TIMEOUT_MS;
       const run = await runBounded(binary.path, args, { cwd: home, timeoutMs, maxOutputBytes: MAX_PULL_OUTPUT_BYTES, env });
       const what = `chart ${ref.chart}${ref.version ? ` ${ref.version}` : ''} from ${ref.repoURL}`;
@@ -66,6 +96,10 @@ export function chartCache(cacheDir: string, binary: HelmBinary, options: { read
       if (run.code !== 0) return { ok: false, message: `helm pull of ${what} failed: ${run.stderr.trim().replace(/^Error: /, '')}` };
       const pulled = await archiveIn(out);
       if (pulled === undefined) return { ok: false, message: `helm pull of ${what} wrote no chart archive` };
+      if (indexed?.digest !== undefined) {
+        const digest = createHash('sha256').update(await readFile(pulled)).digest('hex');
+        if (digest !== indexed.digest) return { ok: false, message: `${what}: the archive's sha256 ${digest} is not the index's digest ${indexed.digest}` };
+      }
       await rename(out, entry).catch(async (err: NodeJS.ErrnoException) => {
         if (!existsSync(entry)) throw err; // another process filled the entry first: keep theirs
       });
@@ -76,15 +110,30 @@ export function chartCache(cacheDir: string, binary: HelmBinary, options: { read
     }
   };
   return {
-    pull(ref) {
+    pull(ref, indexed) {
       const key = chartCacheKey(ref);
       const running = inFlight.get(key);
       if (running !== undefined) return running;
-      const started = pull(ref).finally(() => inFlight.delete(key));
+      const started = pull(ref, indexed).finally(() => inFlight.delete(key));
       inFlight.set(key, started);
       return started;
     },
   };
+}
+
+/**
+ * Helm's repository config and index cache for one pull, written into its private HOME: the
+ * repository under PULL_REPO_NAME with its credentials, and the index the caller read.
+ * Returns the environment variables that point Helm at them.
+ */
+async function writeRepositoryFiles(home: string, repoURL: string, indexed: IndexedPull): Promise<Record<string, string>> {
+  const config = join(home, 'repositories.yaml');
+  const cache = join(home, 'repository-cache');
+  const entry = { name: PULL_REPO_NAME, url: repoURL, ...(indexed.credentials === undefined ? {} : { username: indexed.credentials.username, password: indexed.credentials.password }) };
+  await writeFile(config, stringify({ apiVersion: '', repositories: [entry] }), { mode: 0o600 });
+  await mkdir(cache, { recursive: true, mode: 0o700 });
+  await writeFile(join(cache, `${PULL_REPO_NAME}-index.yaml`), indexed.index, { mode: 0o600 });
+  return { HELM_REPOSITORY_CONFIG: config, HELM_REPOSITORY_CACHE: cache };
 }
 
 function refProblem(ref: ChartRef): string | undefined {

@@ -90,6 +90,7 @@ async function withHelmChartsInflated(
       ...(options.capabilities !== undefined ? { capabilities: options.capabilities } : {}),
       ...(options.limits !== undefined ? { limits: options.limits } : {}),
       ...(options.helmTimeoutMs !== undefined ? { timeoutMs: options.helmTimeoutMs } : {}),
+      ...(options.charts !== undefined ? { charts: options.charts } : {}),
     });
     if (!inflated.ok) return inflated;
     current = inflated.files;

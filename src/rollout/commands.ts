@@ -79,7 +79,7 @@ export async function rollback(ctx: CommandContext, app: Application, to: string
   let revision = entry?.revision;
   if (revision === undefined) {
     try {
-      revision = (await ctx.git.repository(app.spec.source.repoURL).resolve(to)).sha;
+      revision = (await ctx.git.forSource(app.spec.source).resolve(to)).sha;
     } catch (e) {
       throw new CommandError(`${to} is neither an operation id in ${app.name}'s history nor a revision of its repository: ${(e as Error).message}`);
     }
@@ -90,7 +90,7 @@ export async function rollback(ctx: CommandContext, app: Application, to: string
 
 /** Pins the app to `revision` and syncs it (trigger rollback: gated on health, in one step). */
 export async function pin(ctx: CommandContext, app: Application, revision: string, by?: string): Promise<Pin> {
-  const { sha: head } = await ctx.git.repository(app.spec.source.repoURL).resolve(app.spec.source.targetRevision);
+  const { sha: head } = await ctx.git.forSource(app.spec.source).resolve(app.spec.source.targetRevision);
   const now = (ctx.now ?? (() => new Date()))();
   const pinned: Pin = { revision, since: now.toISOString(), head, ...(by === undefined ? {} : { by }) };
   await ctx.store.setPin(app.name, pinned);

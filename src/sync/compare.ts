@@ -11,14 +11,15 @@ import type { Application, IgnoreDifference } from '../app/types.ts';
 import { diffResource } from '../diff/resource-diff.ts';
 import type { JsonObject } from '../json.ts';
 import type { GitSource } from '../git/index.ts';
+import { redactUrl } from '../git/url.ts';
+import { permitsChartDownload, projectOf } from '../project/check.ts';
 import { aggregateHealth, assessHealth } from '../health/index.ts';
 import { UnservedKindError } from '../kube/errors.ts';
 import { refOf, type KubeClient } from '../kube/client.ts';
 import { readCapabilities } from '../kube/capabilities.ts';
 import { canonicalJson } from '../render/canonical.ts';
 import { isHelmChart, type Capabilities, type HelmSettings } from '../render/helm.ts';
-import { detectHelm } from '../render/helm-binary.ts';
-import { chartCache, defaultChartCacheDir, type ChartFetcher } from '../render/helm-repo.ts';
+import type { ChartFetcher } from '../render/helm-repo.ts';
 import { renderSource } from '../render/index.ts';
 import { checkRenderPath } from '../render/paths.ts';
 import type { RenderResult } from '../render/types.ts';
@@ -27,6 +28,7 @@ import { isHookObject, splitHooks, withPlaceholderName } from './hooks.ts';
 import { prepareDesired, type Scope } from './prepare.ts';
 import { groupOf, keyOf, keyString } from './resource-key.ts';
 import { APP_LABEL, appLabelValue, isTrackedBy, type AppRef } from './tracking.ts';
+import type { ProjectContext } from './project-gate.ts';
 import type { Comparison, RenderFailure, ResourceComparison } from './types.ts';
 
 /**
@@ -57,7 +59,7 @@ export interface RenderCache {
   set(key: string, value: RenderResult): void;
 }
 
-export interface CompareContext {
+export interface CompareContext extends ProjectContext {
   readonly git: GitSource;
   readonly kube: KubeClient;
   readonly liveSource?: LiveSource;
@@ -70,7 +72,11 @@ export interface CompareContext {
   readonly concurrency?: number;
   /** The destination's capabilities for Helm charts (default: read from the cluster at each chart render). */
   readonly capabilities?: () => Promise<Capabilities>;
-  /** Fetches chart dependencies from chart repositories (default: the bundled Helm into defaultChartCacheDir()). */
+  /**
+   * Fetches the charts a commit names (Chart.yaml dependencies, kustomize helmCharts `repo:`),
+   * for repositories the app's project permits (chartsFor); default: the git source's chart
+   * repositories, with its credentials.
+   */
   readonly charts?: ChartFetcher;
 }
 
@@ -84,10 +90,12 @@ export async function compareApp(ctx: CompareContext, app: Application, revision
   const common = [...(ctx.previousKinds ?? []), ...COMMON_KINDS];
   const early = readCommonKinds(ctx, app, common);
   early.catch(() => undefined); // awaited below, unless rendering fails first
-  const repo = ctx.git.repository(app.spec.source.repoURL);
+  const repo = ctx.git.forSource(app.spec.source);
   const resolved = await repo.resolve(revision ?? app.spec.source.targetRevision);
   const { path, recurse } = app.spec.source;
-  const cacheKey = `${repo.url}@${resolved.sha}:${path}:${recurse}`;
+  const charts = chartsFor(ctx.charts ?? ctx.git.charts, ctx.projects, app);
+  // what the project lets a commit download is part of what a render may produce
+  const cacheKey = `${repo.url}@${resolved.sha}:${path}:${recurse}:${charts.permitted.join(',')}`;
   let rendered = ctx.renderCache?.get(cacheKey);
   if (rendered === undefined) {
     const snapshot = await repo.readFiles(resolved.sha);
@@ -99,11 +107,11 @@ export async function compareApp(ctx: CompareContext, app: Application, revision
       const chartKey = `${cacheKey}:helm:${canonicalJson({ helm, capabilities } as unknown as JsonObject)}`;
       rendered = ctx.renderCache?.get(chartKey);
       if (rendered === undefined) {
-        rendered = await renderSource(snapshot.files, { path, symlinks: snapshot.symlinks, helm, capabilities, charts: ctx.charts ?? (await defaultCharts()) });
+        rendered = await renderSource(snapshot.files, { path, symlinks: snapshot.symlinks, helm, capabilities, charts: charts.fetcher });
         ctx.renderCache?.set(chartKey, rendered);
       }
     } else {
-      rendered = await renderSource(snapshot.files, { path, symlinks: snapshot.symlinks, recurse });
+      rendered = await renderSource(snapshot.files, { path, symlinks: snapshot.symlinks, recurse, charts: charts.fetcher });
       ctx.renderCache?.set(cacheKey, rendered);
     }
   }
@@ -147,12 +155,18 @@ export function helmSettings(app: Application): HelmSettings {
   };
 }
 
-let processCharts: Promise<ChartFetcher | undefined> | undefined;
-
-/** One chart cache per process, with the Helm renderSource finds. */
-function defaultCharts(): Promise<ChartFetcher | undefined> {
-  processCharts ??= detectHelm().then((helm) => (helm === undefined ? undefined : chartCache(defaultChartCacheDir(), helm)));
-  return processCharts;
+/**
+ * The chart fetcher a render of `app` gets: it downloads only from repositories the app's
+ * project names explicitly (permitsChartDownload), so a commit cannot point Sluice at any URL.
+ */
+export function chartsFor(fetcher: ChartFetcher, projects: ProjectContext['projects'], app: Application): { fetcher: ChartFetcher; permitted: readonly string[] } {
+  const project = projectOf(projects ?? [], app.namespace, app.spec.project);
+  const refuse = (repoURL: string): string =>
+    `chart repository ${redactUrl(repoURL)} is not named in project ${project?.name ?? app.spec.project ?? ''}'s sourceRepos: a commit makes Sluice download charts only from repositories its project lists (a bare "*" does not count)`;
+  return {
+    fetcher: { pull: (ref) => (project !== undefined && permitsChartDownload(project, ref.repoURL) ? fetcher.pull(ref) : Promise.resolve({ ok: false, message: refuse(ref.repoURL) })) },
+    permitted: project?.spec.sourceRepos ?? [],
+  };
 }
 
 /**

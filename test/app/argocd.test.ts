@@ -34,10 +34,10 @@ describe('convertArgoApplication', () => {
       unhonoured: ['spec.source.directory.include', 'spec.source.directory.exclude', 'spec.source.directory.jsonnet'],
     },
     {
-      name: 'helm kept (but its Helm-version and credential fields named); kustomize, chart, plugin and sources named',
+      name: 'helm and chart kept (but the Helm-version and credential fields named); kustomize, plugin and sources named',
       input: argo({ source: { ...SOURCE, chart: 'c', helm: { valueFiles: ['v.yaml'], version: 'v3', passCredentials: true }, kustomize: { namePrefix: 'p-' }, plugin: {} }, sources: [] }),
-      spec: { source: { ...SOURCE, helm: { valueFiles: ['v.yaml'] } } },
-      unhonoured: ['spec.source.chart', 'spec.source.helm.version', 'spec.source.helm.passCredentials', 'spec.source.kustomize', 'spec.source.plugin', 'spec.sources'],
+      spec: { source: { ...SOURCE, chart: 'c', helm: { valueFiles: ['v.yaml'] } } },
+      unhonoured: ['spec.source.helm.version', 'spec.source.helm.passCredentials', 'spec.source.kustomize', 'spec.source.plugin', 'spec.sources'],
     },
     {
       name: 'automated prune/selfHeal kept, allowEmpty and retry named; unknown sync options named with their index',
@@ -129,17 +129,17 @@ const EXPECTED: Record<string, { unhonoured: string[] } | { error: string }> = {
   'declarative-setup-sync-policy.yaml': { unhonoured: [] },
   'directory.yaml': { unhonoured: [] },
   'e2e-self-managed-app.yaml': { unhonoured: [] },
-  'helm-chart.yaml': { unhonoured: ['spec.source.chart'] },
+  'helm-chart.yaml': { unhonoured: [] },
   'kustomize-sync-policy.yaml': { unhonoured: ['spec.source.kustomize'] },
   'kustomize.yaml': { unhonoured: ['metadata.finalizers', 'spec.source.kustomize'] },
   'live-child-application.yaml': {
-    unhonoured: ['metadata.annotations.argocd.argoproj.io/tracking-id', 'spec.revisionHistoryLimit', 'spec.source.chart', 'spec.syncPolicy.automated.allowEmpty'],
+    unhonoured: ['metadata.annotations.argocd.argoproj.io/tracking-id', 'spec.revisionHistoryLimit', 'spec.syncPolicy.automated.allowEmpty'],
   },
   'managed-by-url-local.yaml': { unhonoured: ['metadata.annotations.argocd.argoproj.io/managed-by-url'] },
   'managed-by-url.yaml': { unhonoured: [] },
   'operator-manual-application.yaml': {
     unhonoured: [
-      'metadata.finalizers', 'spec.source.chart', 'spec.source.helm.passCredentials', 'spec.source.helm.fileParameters', 'spec.source.helm.skipSchemaValidation',
+      'metadata.finalizers', 'spec.source.helm.passCredentials', 'spec.source.helm.fileParameters', 'spec.source.helm.skipSchemaValidation',
       'spec.source.helm.version', 'spec.source.helm.kubeVersion', 'spec.source.helm.apiVersions', 'spec.source.kustomize', 'spec.source.directory.jsonnet', 'spec.source.directory.exclude',
       'spec.source.directory.include', 'spec.source.plugin', 'spec.sources', 'spec.info', 'spec.syncPolicy.automated.enabled', 'spec.syncPolicy.automated.allowEmpty',
       'spec.syncPolicy.managedNamespaceMetadata', 'spec.syncPolicy.retry', 'spec.revisionHistoryLimit', 'spec.sourceHydrator',

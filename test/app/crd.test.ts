@@ -64,6 +64,7 @@ describe('the Application CRD schema agrees with parseApplication', () => {
     expect(schemaAt(crd, ['spec', 'destination']).required).toEqual(['namespace']);
     expect(schemaAt(crd, ['spec', 'ignoreDifferences', '[]']).required).toEqual(['group', 'kind']);
     expect(Object.keys(schemaAt(crd, ['spec']).properties ?? {}).sort()).toEqual(['destination', 'ignoreDifferences', 'project', 'rollout', 'source', 'syncPolicy']);
+    expect(Object.keys(schemaAt(crd, ['spec', 'source']).properties ?? {}).sort()).toEqual(['chart', 'directory', 'helm', 'path', 'repoURL', 'targetRevision']);
   });
 });
 
@@ -103,6 +104,12 @@ describe('the Application CRD in the embedded cluster', () => {
     const back = api.get(rt, 'sluice-system', app.name);
     expect(back.status).toEqual(status);
     expect(parseApplication(back, 'cluster').ok).toBe(true);
+
+    // a chart-repository app read back from the cluster (a real API server prunes fields the structural schema does not list; the embedded one does not prune, hence the schema check above)
+    const source = { repoURL: 'https://charts.example.com/stable', chart: 'web', targetRevision: '^1.2.0', helm: { releaseName: 'shop', values: 'replicas: 3\n' } };
+    api.create(rt, 'sluice-system', { apiVersion: 'sluice.dev/v1alpha1', kind: 'Application', metadata: { name: 'charted' }, spec: { source, destination: { namespace: 'shop' } } });
+    const charted = applicationsFromCluster([api.get(rt, 'sluice-system', 'charted')]);
+    expect(charted.apps[0]?.spec.source).toMatchObject({ repoURL: source.repoURL, chart: 'web', targetRevision: '^1.2.0', path: '.', helm: { releaseName: 'shop', values: 'replicas: 3\n' } });
   });
 });
 

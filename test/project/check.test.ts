@@ -8,6 +8,7 @@ import {
   isDestinationPermitted,
   isSourcePermitted,
   kindRefusal,
+  permitsChartDownload,
   normalizeRepoURL,
   projectOf,
 } from '../../src/project/check.ts';
@@ -37,6 +38,18 @@ describe('sourceRepos', () => {
     [['!https://git.example.com/secret/*'], 'https://git.example.com/secret/keys.git', false],
   ])('%j allows %s: %s', (sourceRepos, repo, want) => {
     expect(isSourcePermitted(project({ sourceRepos }), repo)).toBe(want);
+  });
+
+  it.each([
+    // a commit may make Sluice download a chart only from a repository the project names itself
+    [['*'], 'https://charts.example.com', false],
+    [['!https://charts.example.com/private'], 'https://charts.example.com', false],
+    [['https://charts.example.com'], 'https://charts.example.com/', true],
+    [['https://charts.example.com/*', '!https://charts.example.com/private'], 'https://charts.example.com/private', false],
+    [['*', 'https://charts.example.com/*'], 'https://charts.example.com/stable', true],
+    [['https://git.example.com/*'], 'https://charts.example.com', false],
+  ])('chart downloads with %j from %s: %s', (sourceRepos, repo, want) => {
+    expect(permitsChartDownload(project({ sourceRepos }), repo)).toBe(want);
   });
 
   it('normalises like Argo CD', () => {

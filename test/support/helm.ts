@@ -4,6 +4,7 @@
  * `helm repo index`), counting its requests.
  */
 import { execFile, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -60,17 +61,38 @@ export function yamlObjects(text: string): unknown[] {
 export interface ServedChartRepo {
   readonly url: string;
   readonly requests: string[];
+  /** The Authorization header of each request, in order ('' when none). */
+  readonly authorizations: string[];
+  /** Packages another chart directory (`version` overrides its Chart.yaml's) and re-indexes. */
+  publish(chartDir: string, version?: string): void;
   close(): Promise<void>;
 }
 
-/** Packages each chart directory given and serves them with an index.yaml from a local HTTP server. */
-export async function serveChartRepo(chartDirs: readonly string[]): Promise<ServedChartRepo> {
+export interface ServeOptions {
+  /** Answer 401 unless the request carries these basic credentials. */
+  readonly basicAuth?: { readonly username: string; readonly password: string };
+}
+
+/**
+ * Packages each chart directory given and serves them with an index.yaml from a local HTTP
+ * server, which answers If-None-Match with 304 while the index is unchanged.
+ */
+export async function serveChartRepo(chartDirs: readonly string[], options: ServeOptions = {}): Promise<ServedChartRepo> {
   const root = mkdtempSync(join(tmpdir(), 'sluice-chart-repo-'));
   mkdirSync(root, { recursive: true });
   for (const dir of chartDirs) helmOracle(['package', dir, '--destination', root]);
   const requests: string[] = [];
+  const authorizations: string[] = [];
+  const expected = options.basicAuth === undefined ? undefined : `Basic ${Buffer.from(`${options.basicAuth.username}:${options.basicAuth.password}`).toString('base64')}`;
   const server = createServer((req, res) => {
     requests.push(req.url ?? '');
+    authorizations.push(req.headers.authorization ?? '');
+    if (expected !== undefined && req.headers.authorization !== expected) {
+      res.statusCode = 401;
+      res.setHeader('WWW-Authenticate', 'Basic realm="charts"');
+      res.end();
+      return;
+    }
     const name = (req.url ?? '/').split('?')[0]!.replace(/^\/+/, '');
     if (name.includes('/') || name.includes('..') || name === '') {
       res.statusCode = 404;
@@ -78,7 +100,17 @@ export async function serveChartRepo(chartDirs: readonly string[]): Promise<Serv
       return;
     }
     try {
-      res.end(readFileSync(join(root, name)));
+      const body = readFileSync(join(root, name));
+      if (name === 'index.yaml') {
+        const etag = `"${createHash('sha256').update(body).digest('hex').slice(0, 16)}"`;
+        res.setHeader('ETag', etag);
+        if (req.headers['if-none-match'] === etag) {
+          res.statusCode = 304;
+          res.end();
+          return;
+        }
+      }
+      res.end(body);
     } catch {
       res.statusCode = 404;
       res.end();
@@ -92,6 +124,11 @@ export async function serveChartRepo(chartDirs: readonly string[]): Promise<Serv
   return {
     url,
     requests,
+    authorizations,
+    publish(chartDir, version) {
+      helmOracle(['package', chartDir, '--destination', root, ...(version === undefined ? [] : ['--version', version])]);
+      helmOracle(['repo', 'index', root, '--url', url]);
+    },
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       rmSync(root, { recursive: true, force: true });
