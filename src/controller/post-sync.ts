@@ -29,6 +29,8 @@ interface PendingPostSync {
   readonly revision: string;
   /** the sync operation whose hooks these are */
   readonly operation: string;
+  /** when the hooks were first found unfinished (the wait clock, ISO): they may run hookTimeoutMs */
+  readonly waitingSince?: string;
 }
 
 export class PostSyncAfterRollout {
@@ -64,14 +66,22 @@ export class PostSyncAfterRollout {
       if (!isRenderFailure(comparison)) {
         const hookRun = await hookRunOptions(ctx, app, comparison.revision, { operation: pending.operation, hooks: true, waits: 'yield' }, () => new Date());
         const result: PhaseResult = phase === 'PostSync' ? await runPostSync(ctx, comparison.desired, comparison.hooks, hookRun) : await runHookPhase(ctx.kube, comparison.hooks, 'SyncFail', hookRun);
-        if (result.waiting !== undefined) return 'waiting';
+        if (result.waiting !== undefined) {
+          const now = (ctx.waitClock ?? (() => new Date()))();
+          ctx.signal?.throwIfAborted();
+          if (pending.waitingSince === undefined) await this.redis.set(this.keys.postSyncPending(app.name), JSON.stringify({ ...pending, waitingSince: now.toISOString() }));
+          if (pending.waitingSince === undefined || now.getTime() - Date.parse(pending.waitingSince) < hookRun.timeoutMs) return 'waiting';
+          this.log(`${app.name}: ${phase} hooks of ${pending.revision.slice(0, 7)} not finished after ${Math.round(hookRun.timeoutMs / 1000)} s: ${result.waiting}`);
+        } else {
+          const ran = result.outcomes.map((o) => `${o.key.name} ${o.status}`).join(', ');
+          this.log(`${app.name}: ${phase} hooks of ${pending.revision.slice(0, 7)} after its rollout ${ours.phase}: ${result.failure ?? (ran === '' ? 'none' : ran)}`);
+        }
         await hookRun.ledger.end(app.name, hookRun.run.operation);
-        const ran = result.outcomes.map((o) => `${o.key.name} ${o.status}`).join(', ');
-        this.log(`${app.name}: ${phase} hooks of ${pending.revision.slice(0, 7)} after its rollout ${ours.phase}: ${result.failure ?? (ran === '' ? 'none' : ran)}`);
       }
     } else {
       this.log(`${app.name}: hooks of ${pending.revision.slice(0, 7)} not run: its rollout was superseded`);
     }
+    ctx.signal?.throwIfAborted();
     await this.redis.del(this.keys.postSyncPending(app.name));
     return 'done';
   }

@@ -217,9 +217,9 @@ export async function syncApp(unbound: SyncContext, app: Application, opts: Sync
     return result;
   };
   if (resume?.stage === 'SyncFail') return failed(resume.failure ?? 'unknown failure', []);
-  // a resumed operation checks (and then runs) only the waves it has not passed
+  // a resumed operation runs only the waves it has not passed; its first run checked them all (same revision)
   const rest = remaining(plan, resume);
-  const checked = await dryRunPlan(ctx.kube, rest, { ...writeOptions, creates: hookCreates, ...(syncOptions.createNamespace ? { createNamespace: app.spec.destination.namespace } : {}) });
+  const checked = resume !== undefined ? { rejections: [], createdNamespaces: [] } : await dryRunPlan(ctx.kube, rest, { ...writeOptions, creates: hookCreates, ...(syncOptions.createNamespace ? { createNamespace: app.spec.destination.namespace } : {}) });
   if (checked.rejections.length > 0) {
     const { rejections } = checked;
     return ended(finish({
