@@ -32,7 +32,7 @@ import type { RenderResult } from '../render/types.ts';
 import { HistoryStore } from '../store/history.ts';
 import type { HistoryEntry } from '../store/types.ts';
 import { appRef, compareApp, type RenderCache } from '../sync/compare.ts';
-import { syncApp, type SyncContext, type SyncOptions } from '../sync/operation.ts';
+import { syncApp, type SyncContext, type SyncOptions, type SyncSuspended } from '../sync/operation.ts';
 import { rolloutCandidates, type RolloutCandidate } from '../rollout/driver.ts';
 import type { CommandContext } from '../rollout/commands.ts';
 import { isActivePhase, type RolloutState } from '../rollout/types.ts';
@@ -47,6 +47,7 @@ import { formatRenderError } from '../render/format.ts';
 import { statusAfterOperation, statusFromState, statusPatch, statusWithRollout } from './status-mirror.ts';
 import { PostSyncAfterRollout } from './post-sync.ts';
 import { RedisHookLedger } from '../queue/hook-ledger.ts';
+import { SyncProgressStore, supersedes, type SyncProgress } from './sync-progress.ts';
 import { ClusterPool, ClusterUnavailableError, type ClusterConnection, type ClusterPoolOptions } from './clusters.ts';
 import type { ClusterEntry } from '../kube/clusters.ts';
 
@@ -133,6 +134,7 @@ export class Controller {
   readonly rollouts: Rollouts;
   private readonly hookLedger: RedisHookLedger;
   private readonly postSync: PostSyncAfterRollout;
+  private readonly progress: SyncProgressStore;
 
   private constructor(
     private readonly opts: ControllerOptions,
@@ -161,6 +163,7 @@ export class Controller {
     });
     this.hookLedger = new RedisHookLedger(redis, this.keys);
     this.postSync = new PostSyncAfterRollout(redis, this.keys, this.rollouts.store, (line) => this.log(line));
+    this.progress = new SyncProgressStore(redis, this.keys);
   }
 
   static async start(opts: ControllerOptions): Promise<Controller> {
@@ -370,7 +373,7 @@ export class Controller {
     );
   }
 
-  private async handle(op: Operation, signal: AbortSignal): Promise<OperationResult | AppState | RolloutState | undefined> {
+  private async handle(op: Operation, signal: AbortSignal): Promise<OperationResult | AppState | RolloutState | SyncSuspended | undefined> {
     const app = this.apps.get(op.app);
     if (app === undefined) return undefined;
     const lookup = this.clusters.lookup(app);
@@ -392,14 +395,20 @@ export class Controller {
     return this.saveState(app, { ...stateFromError(app.name, message, previous, new Date()), health: 'Unknown' }, signal);
   }
 
-  private async handleIn(app: Application, cluster: ClusterConnection, op: Operation, signal: AbortSignal): Promise<OperationResult | AppState | RolloutState | undefined> {
+  private async handleIn(app: Application, cluster: ClusterConnection, op: Operation, signal: AbortSignal): Promise<OperationResult | AppState | RolloutState | SyncSuspended | undefined> {
+    // a sync in progress goes on first, whatever woke the app (a look, the watch, a restart's poll)
+    const progress = await this.progress.get(app.name);
+    if (progress !== undefined) {
+      if (op.kind !== 'sync' || !supersedes(op.request, progress)) return this.carryOn(app, cluster, progress, signal);
+      this.log(`${app.name}: sync of ${progress.revision.slice(0, 7)} superseded by a ${op.request.trigger} sync`, { app: app.name });
+      await this.progress.clear(app.name, progress.id);
+    }
     const previous = await this.state(app.name);
-    const kube = cluster.kube.withSignal(signal);
     const active = await this.rollouts.active(app.name);
     // a refresh (the watch, or a look the rollout asked for) of an app mid-rollout moves the rollout on
     if (op.kind === 'refresh' && active !== undefined) return this.look(app, cluster, active, signal);
     // PostSync hooks a rollout that has ended may still owe (also after a crash)
-    if (active === undefined) await this.postSync.settle(app, this.operationCtx(cluster, signal));
+    if (active === undefined) await this.settleHooks(app, cluster, signal);
     const trigger: SyncTrigger | 'refresh' = op.kind === 'sync' ? op.request.trigger : 'refresh';
     const revision = op.kind === 'sync' && op.request.revision !== undefined ? op.request.revision : await this.rollouts.pinnedRevision(app);
     let compared: Comparison | RenderFailure;
@@ -476,32 +485,85 @@ export class Controller {
     // Background work that found a new revision syncs it as a poll would: it is not a heal.
     const syncTrigger: SyncTrigger = trigger === 'refresh' || trigger === 'self-heal' ? (drift ? 'self-heal' : 'poll') : trigger;
     const choices: Pick<SyncRequest, 'prune' | 'resources'> = op.kind === 'sync' ? op.request : {};
-    const options: SyncOptions = {
-      trigger: syncTrigger,
-      holds,
-      operation: `${app.name}:${op.jobId}`,
-      // PostSync hooks wait for the rollout this sync starts (post-sync.ts)
-      postSync: paced.length > 0 ? 'defer' : 'run',
-      ...(revision === undefined ? {} : { revision }),
-      ...(choices.prune === undefined ? {} : { prune: choices.prune }),
-      ...(choices.resources === undefined ? {} : { only: new Set(choices.resources) }),
-    };
     const request = op.kind === 'sync' ? op.request : undefined;
-    const result = await this.runSync(app, cluster, op.jobId, options, signal, { state, compared, ...(request === undefined ? {} : { request }) });
-    if (trigger === 'rollback') await this.rollouts.noteManualRollback(app, result);
-    if (result.phase === 'Succeeded' && paced.length > 0 && 'kinds' in compared && compared.hooks.some((h) => h.phase === 'PostSync')) {
-      await this.postSync.defer(app.name, { rollout: op.jobId, revision: compared.revision, operation: `${app.name}:${op.jobId}` });
+    const started: SyncProgress = {
+      id: op.jobId,
+      operation: `${app.name}:${op.jobId}`,
+      revision: compared.revision,
+      trigger: syncTrigger,
+      holds: [...holds],
+      paced,
+      ...(choices.prune === undefined ? {} : { prune: choices.prune }),
+      ...(choices.resources === undefined ? {} : { only: choices.resources }),
+      ...(request === undefined ? {} : { request }),
+    };
+    signal.throwIfAborted();
+    await this.progress.set(app.name, started);
+    // The hooks a rollout owes (PostSync on success, SyncFail on failure) are noted before
+    // anything is written: a process dying after the sync cannot lose them (post-sync.ts).
+    if (paced.length > 0 && 'kinds' in compared && compared.hooks.some((h) => h.phase === 'PostSync' || h.phase === 'SyncFail')) {
+      signal.throwIfAborted();
+      await this.postSync.defer(app.name, { rollout: op.jobId, revision: compared.revision, operation: started.operation });
     }
-    const started = await this.rollouts.start(app, op.jobId, result, paced, { kube, watch: cluster.kube }, this.rollbackSync(app, cluster, op.jobId, signal));
-    if (started === undefined) return result;
-    await this.mirrorRollout(app, started, signal);
-    return this.afterRollout(app, cluster, started, signal);
+    return this.carryOn(app, cluster, started, signal, { state, compared });
   }
 
-  /** A rollout that has just ended may owe PostSync hooks: they run (or are dropped) now. */
+  /**
+   * Runs the stored sync in progress as far as it goes without waiting. Where it must wait, its
+   * position is stored and a look is asked for (the watch may wake it sooner); once it has
+   * finished, it is recorded and its rollout started. Stored before each step that depends
+   * on it, so a process killed anywhere leaves the next job what it needs.
+   */
+  private async carryOn(app: Application, cluster: ClusterConnection, progress: SyncProgress, signal: AbortSignal, known?: { state: AppState; compared: Comparison | RenderFailure }): Promise<OperationResult | RolloutState | SyncSuspended> {
+    const kube = cluster.kube.withSignal(signal);
+    let result = progress.result;
+    if (result === undefined) {
+      const options: SyncOptions = {
+        trigger: progress.trigger,
+        revision: progress.revision,
+        holds: new Map(progress.holds),
+        operation: progress.operation,
+        // PostSync hooks wait for the rollout this sync starts (post-sync.ts)
+        postSync: progress.paced.length > 0 ? 'defer' : 'run',
+        waits: 'yield',
+        ...(progress.position === undefined ? {} : { resume: progress.position }),
+        ...(progress.prune === undefined ? {} : { prune: progress.prune }),
+        ...(progress.only === undefined ? {} : { only: new Set(progress.only) }),
+      };
+      const outcome = await syncApp({ ...this.operationCtx(cluster, signal), waitClock: () => this.rollouts.now() }, app, options, known?.compared);
+      signal.throwIfAborted();
+      if ('position' in outcome) {
+        await this.progress.set(app.name, { ...progress, position: outcome.position });
+        await cluster.tracked.watch(outcome.kinds);
+        await this.rollouts.lookSoon(app.name);
+        this.log(`${app.name}: sync of ${outcome.revision.slice(0, 7)} waits: ${outcome.message}`, { app: app.name, revision: outcome.revision });
+        return outcome;
+      }
+      result = await this.recordSync(app, progress.id, outcome, signal, { ...known, ...(progress.request === undefined ? {} : { request: progress.request }) });
+      if (result.phase === 'Succeeded' && progress.paced.length > 0) await this.progress.set(app.name, { ...progress, result });
+    }
+    if (progress.trigger === 'rollback') await this.rollouts.noteManualRollback(app, result);
+    const existing = await this.rollouts.store.get(app.name);
+    // started before a crash cut this short: it goes on as it is
+    const rollout = existing?.id === progress.id ? existing : await this.rollouts.start(app, progress.id, result, progress.paced, { kube, watch: cluster.kube }, this.rollbackSync(app, cluster, progress.id, signal));
+    await this.progress.clear(app.name, progress.id);
+    if (rollout === undefined) {
+      await this.postSync.drop(app.name, progress.id);
+      return result;
+    }
+    await this.mirrorRollout(app, rollout, signal);
+    return this.afterRollout(app, cluster, rollout, signal);
+  }
+
+  /** A rollout that has ended (or is rolling back) may owe hooks: PostSync or SyncFail run (or are dropped) now. */
   private async afterRollout(app: Application, cluster: ClusterConnection, state: RolloutState, signal: AbortSignal): Promise<RolloutState> {
-    if (!isActivePhase(state.phase)) await this.postSync.settle(app, this.operationCtx(cluster, signal));
+    if (!isActivePhase(state.phase) || state.phase === 'RollingBack') await this.settleHooks(app, cluster, signal);
     return state;
+  }
+
+  /** The hooks a rollout owes, without waiting for them: while they run, a look comes back. */
+  private async settleHooks(app: Application, cluster: ClusterConnection, signal: AbortSignal): Promise<void> {
+    if ((await this.postSync.settle(app, { ...this.operationCtx(cluster, signal), waitClock: () => this.rollouts.now() })) === 'waiting') await this.rollouts.lookSoon(app.name);
   }
 
   /** One look at the app's running rollout, its state mirrored on the Application. */
@@ -518,19 +580,11 @@ export class Controller {
     await this.writeStatus(app, status, signal);
   }
 
-  /** Syncs and records the operation (history, state, the Application's status, failures, metrics). */
-  private async runSync(
-    app: Application,
-    cluster: ClusterConnection,
-    id: string,
-    opts: SyncOptions,
-    signal: AbortSignal,
-    known?: { state: AppState; compared: Comparison | RenderFailure; request?: SyncRequest },
-  ): Promise<OperationResult> {
-    const result = await syncApp(this.operationCtx(cluster, signal), app, opts, known?.compared);
+  /** Records a finished sync: history, state, the Application's status, failures, metrics. */
+  private async recordSync(app: Application, id: string, result: OperationResult, signal: AbortSignal, known?: { state?: AppState; request?: SyncRequest }): Promise<OperationResult> {
     signal.throwIfAborted();
     await this.history.record(app.name, historyEntry(id, result));
-    this.opts.onOperation?.(result, known?.request ?? { trigger: opts.trigger, requestedAt: Date.parse(result.startedAt) });
+    this.opts.onOperation?.(result, known?.request ?? { trigger: result.trigger, requestedAt: Date.parse(result.startedAt) });
     const before = known?.state ?? (await this.state(app.name)) ?? stateFromError(app.name, result.message, undefined, new Date());
     const state = stateAfterSync(before, result, new Date());
     if (this.opts.mirrorStatus) this.mirrored.set(app.name, statusAfterOperation(app, result, this.mirroredStatus(app)));
@@ -544,9 +598,15 @@ export class Controller {
     return result;
   }
 
-  /** How a rollout's rollback syncs the whole app: a recorded sync with trigger rollback, one history entry per rollout. */
+  /**
+   * How a rollout's rollback syncs the whole app: a recorded sync with trigger rollback, one
+   * history entry per rollout. It waits in place (the driver's step needs its outcome).
+   */
   private rollbackSync(app: Application, cluster: ClusterConnection, rolloutId: string, signal: AbortSignal): (revision: string) => Promise<OperationResult> {
-    return (revision) => this.runSync(app, cluster, `${rolloutId}-rollback`, { trigger: 'rollback', revision, operation: `${app.name}:${rolloutId}-rollback` }, signal);
+    return async (revision) => {
+      const result = await syncApp(this.operationCtx(cluster, signal), app, { trigger: 'rollback', revision, operation: `${app.name}:${rolloutId}-rollback` });
+      return this.recordSync(app, `${rolloutId}-rollback`, result, signal);
+    };
   }
 
   private async saveState(app: Application, state: AppState, signal: AbortSignal): Promise<AppState> {

@@ -142,14 +142,26 @@ export class Rollouts {
     if (isActivePhase(result.state.phase) && result.state.phase !== 'Paused') {
       // pods restarting change no workload status the watch would see: look again soon regardless
       const now = this.now().getTime();
-      const due = Math.min(now + RECHECK_MS, result.nextLookAt === undefined ? Infinity : Date.parse(result.nextLookAt));
-      await this.hooks.queue.requestLook(app.name, (due - now) / (this.hooks.clock.speed ?? 1));
+      await this.lookIn(app.name, Math.min(RECHECK_MS, result.nextLookAt === undefined ? Infinity : Date.parse(result.nextLookAt) - now));
     }
     const active = isActivePhase(result.state.phase);
     await this.pods.watch(app.name, watch, active ? [...new Set(result.state.workloads.map((w) => w.namespace))] : []);
     if (result.state.phase !== state.phase || result.state.step !== state.step) this.hooks.log(`${app.name}: rollout ${result.state.phase}: ${result.state.message}`);
     if (!active && isActivePhase(state.phase)) this.hooks.onFinished?.(result.state);
     return result.state;
+  }
+
+  /**
+   * A look at the app after the fallback interval: for an operation that waits on the
+   * cluster (a sync's wave or hook, a rollout's hooks) and is woken sooner by the watch.
+   */
+  async lookSoon(app: string): Promise<void> {
+    await this.lookIn(app, RECHECK_MS);
+  }
+
+  /** A look in `clusterMs` of cluster time (a delayed queue job, in wall time). */
+  private async lookIn(app: string, clusterMs: number): Promise<void> {
+    await this.hooks.queue.requestLook(app, clusterMs / (this.hooks.clock.speed ?? 1));
   }
 
   private async tell(app: Application, type: Parameters<RolloutStore['event']>[1]['type'], severity: 'Normal' | 'Warning', message: string, revision: string): Promise<void> {

@@ -51,6 +51,8 @@ export function keys(options: KeyOptions = {}) {
     hookRun: (operation: string) => `${p}:hooks:${operation}`,
     /** the app's hook-running sync operation until it finishes (JSON HookOperation) */
     hookOperation: (app: string) => `${p}:hook-operation:${app}`,
+    /** the app's sync operation in progress: where it waits, what is left (JSON, controller/sync-progress.ts) */
+    syncProgress: (app: string) => `${p}:sync-progress:${app}`,
     /** PostSync hooks waiting for the app's rollout to succeed (JSON, controller/post-sync.ts) */
     postSyncPending: (app: string) => `${p}:postsync:${app}`,
     /** BullMQ deduplication id of an app's job of one kind */

@@ -40,23 +40,46 @@ export interface ExecuteOptions {
   readonly holds?: ReadonlyMap<string, JsonObject>;
   /** The operation's signal: no step starts and no wait goes on once it fires (the kube client should be bound to it too). */
   readonly signal?: AbortSignal;
-  /** Runs after a wave's writes, before its health is awaited (the wave's Sync hooks); a message fails the operation. */
-  readonly afterWave?: (wave: number) => Promise<string | undefined>;
+  /** Runs after a wave's writes, before its health is awaited (the wave's Sync hooks); its gate stops or suspends the operation. */
+  readonly afterWave?: (wave: number) => Promise<Gate>;
+  /**
+   * `yield`: where the operation would wait (a wave's health, a hook), it looks once and, if
+   * the answer is "not yet", returns `waiting` instead, so the caller can persist where it
+   * stands and end its job (a controller); `poll` (default): it waits in place (the CLI).
+   */
+  readonly waits?: WaitMode;
 }
 
-export async function executePlan(kube: KubeClient, plan: SyncPlan, opts: ExecuteOptions): Promise<{ outcomes: ResourceOutcome[]; failure?: string }> {
+export type WaitMode = 'poll' | 'yield';
+
+/**
+ * Whether an operation may go past a point: undefined when it may; `failure` when it must
+ * stop; `waiting` (yield mode only) when not yet, saying what it waits for.
+ */
+export type Gate = undefined | { readonly failure: string } | { readonly waiting: string };
+
+export interface ExecuteResult {
+  readonly outcomes: ResourceOutcome[];
+  readonly failure?: string;
+  /** yield mode: the wave whose gate (Sync hooks, health) is not passed yet, and what it waits for */
+  readonly waiting?: { readonly wave: number; readonly message: string };
+}
+
+export async function executePlan(kube: KubeClient, plan: SyncPlan, opts: ExecuteOptions): Promise<ExecuteResult> {
   const outcomes: ResourceOutcome[] = [];
   const appliedThisWave: { ref: ObjectRef; key: ResourceKey }[] = [];
   let currentWave: number | undefined;
+  const stopped = (wave: number, gate: Gate): ExecuteResult | undefined =>
+    gate === undefined ? undefined : 'failure' in gate ? { outcomes, failure: gate.failure } : { outcomes, waiting: { wave, message: gate.waiting } };
   for (const step of plan.steps) {
     opts.signal?.throwIfAborted();
     if (currentWave !== undefined && step.wave !== currentWave) {
-      const failed = await opts.afterWave?.(currentWave);
-      if (failed !== undefined) return { outcomes, failure: failed };
-    }
-    if (currentWave !== undefined && step.wave !== currentWave && appliedThisWave.length > 0) {
-      const unhealthy = await waitHealthy(kube, appliedThisWave.splice(0), opts);
-      if (unhealthy !== undefined) return { outcomes, failure: `wave ${currentWave} did not become healthy: ${unhealthy}` };
+      const hooks = stopped(currentWave, await opts.afterWave?.(currentWave));
+      if (hooks !== undefined) return hooks;
+      const health = await healthGate(kube, appliedThisWave, opts);
+      const unhealthy = stopped(currentWave, health !== undefined && 'failure' in health ? { failure: `wave ${currentWave} did not become healthy: ${health.failure}` } : health);
+      if (unhealthy !== undefined) return unhealthy;
+      appliedThisWave.splice(0);
     }
     currentWave = step.wave;
     const results: ResourceOutcome[] = [];
@@ -69,8 +92,7 @@ export async function executePlan(kube: KubeClient, plan: SyncPlan, opts: Execut
     const failed = results.filter((r) => r.action === 'failed');
     if (failed.length > 0) return { outcomes, failure: failed.map((f) => `${keyString(f.key)}: ${f.message ?? 'failed'}`).join('; ') };
   }
-  const failed = currentWave === undefined ? undefined : await opts.afterWave?.(currentWave);
-  return failed === undefined ? { outcomes } : { outcomes, failure: failed };
+  return (currentWave === undefined ? undefined : stopped(currentWave, await opts.afterWave?.(currentWave))) ?? { outcomes };
 }
 
 /** A sleep that ends early, rejecting, when the signal fires. */
@@ -177,19 +199,23 @@ async function pruneOne(kube: KubeClient, task: PruneTask): Promise<ResourceOutc
   }
 }
 
-/** Polls the objects until all are Healthy or Suspended; the reason they are not, or undefined. */
-export async function waitHealthy(kube: KubeClient, applied: readonly { ref: ObjectRef; key: ResourceKey }[], opts: Pick<ExecuteOptions, 'waveTimeoutMs' | 'pollIntervalMs' | 'sleep' | 'signal'>): Promise<string | undefined> {
+/**
+ * Until all the objects are Healthy or Suspended (a Degraded one fails at once): polled in
+ * place up to waveTimeoutMs, or in yield mode looked at once (`waiting` says which are not).
+ */
+export async function healthGate(kube: KubeClient, applied: readonly { ref: ObjectRef; key: ResourceKey }[], opts: Pick<ExecuteOptions, 'waveTimeoutMs' | 'pollIntervalMs' | 'sleep' | 'signal' | 'waits'>): Promise<Gate> {
   const sleep = opts.sleep ?? abortableSleep(opts.signal);
   const deadline = Date.now() + opts.waveTimeoutMs;
   for (;;) {
     const problems: string[] = [];
     for (const { ref, key } of applied) {
       const health = assessHealth(await kube.get(ref));
-      if (health.status === 'Degraded') return `${keyString(key)} is Degraded${health.message ? `: ${health.message}` : ''}`;
+      if (health.status === 'Degraded') return { failure: `${keyString(key)} is Degraded${health.message ? `: ${health.message}` : ''}` };
       if (health.status !== 'Healthy' && health.status !== 'Suspended') problems.push(`${keyString(key)} is ${health.status}`);
     }
     if (problems.length === 0) return undefined;
-    if (Date.now() >= deadline) return `${problems.join(', ')} after ${Math.round(opts.waveTimeoutMs / 1000)} s`;
+    if (opts.waits === 'yield') return { waiting: problems.join(', ') };
+    if (Date.now() >= deadline) return { failure: `${problems.join(', ')} after ${Math.round(opts.waveTimeoutMs / 1000)} s` };
     await sleep(opts.pollIntervalMs);
   }
 }

@@ -11,7 +11,10 @@
  * before its delete policy runs. The next sync of the same revision takes the unfinished
  * operation over (HookLedger.begin): it adopts the objects that operation created instead of
  * creating others, and skips the hooks the ledger says finished, so no hook runs twice
- * needlessly and none is skipped.
+ * needlessly and none is skipped. The same makes a phase resumable without a process dying:
+ * in yield mode (`waits: 'yield'`) a hook still running (or an earlier run's object still
+ * being deleted) is looked at once and the phase returns `waiting`; running the phase again
+ * later, under the same operation, carries on where it stood.
  */
 import { assessHealth } from '../health/index.ts';
 import { refOf, type KubeClient } from '../kube/client.ts';
@@ -22,6 +25,7 @@ import { isJsonObject, type JsonObject } from '../json.ts';
 import { HOOK_OPERATION_ANNOTATION, hookObjectFor, hookWaves, type Hook, type HookPhase, type HookRun } from './hooks.ts';
 import { annotationsOf, keyOf, keyString, type ResourceKey } from './resource-key.ts';
 import { addTracking, type AppRef } from './tracking.ts';
+import type { WaitMode } from './execute.ts';
 
 export interface HookOutcome {
   readonly key: ResourceKey;
@@ -81,18 +85,32 @@ export interface HookRunOptions {
   readonly timeoutMs: number;
   readonly pollIntervalMs: number;
   readonly sleep: (ms: number) => Promise<void>;
+  /** `yield`: do not wait for a hook; the phase says `waiting` instead (see the file's comment). */
+  readonly waits?: WaitMode;
 }
 
 export interface PhaseResult {
   readonly outcomes: readonly HookOutcome[];
   /** Why the phase failed: the failed hooks and their messages. */
   readonly failure?: string;
+  /** yield mode: the hooks of the current wave not finished yet */
+  readonly waiting?: string;
+}
+
+/** A hook that has not finished (yield mode), and why. */
+interface Unfinished {
+  readonly key: ResourceKey;
+  readonly waiting: string;
 }
 
 export async function runHookPhase(kube: KubeClient, hooks: readonly Hook[], phase: HookPhase, opts: HookRunOptions): Promise<PhaseResult> {
   const outcomes: HookOutcome[] = [];
   for (const wave of hookWaves(hooks, phase)) {
-    const results = await Promise.all(wave.map((hook) => runHook(kube, hook, opts).catch((e: unknown) => errorOutcome(hook, e))));
+    const ran = await Promise.all(wave.map((hook) => runHook(kube, hook, opts).catch((e: unknown) => errorOutcome(hook, e))));
+    const unfinished = ran.filter((r): r is Unfinished => 'waiting' in r);
+    // as when waiting in place: the wave is judged once all its hooks have finished
+    if (unfinished.length > 0) return { outcomes, waiting: unfinished.map((u) => `${phase} hook ${keyString(u.key)}: ${u.waiting}`).join('; ') };
+    const results = ran.filter((r): r is HookOutcome => 'status' in r);
     outcomes.push(...results);
     const failed = results.filter((r) => r.status === 'Failed');
     if (failed.length > 0) return { outcomes, failure: failed.map((f) => `${phase} hook ${keyString(f.key)} failed: ${f.message}`).join('; ') };
@@ -100,7 +118,7 @@ export async function runHookPhase(kube: KubeClient, hooks: readonly Hook[], pha
   return { outcomes };
 }
 
-async function runHook(kube: KubeClient, hook: Hook, opts: HookRunOptions): Promise<HookOutcome> {
+async function runHook(kube: KubeClient, hook: Hook, opts: HookRunOptions): Promise<HookOutcome | Unfinished> {
   const object = hookObjectFor(hook, opts.run, (o) => addTracking(o, opts.app));
   const ref = refOf(object);
   const key = keyOf(object);
@@ -112,12 +130,13 @@ async function runHook(kube: KubeClient, hook: Hook, opts: HookRunOptions): Prom
   }
   let live = await kube.get(ref);
   if (live !== undefined && annotationsOf(live)[HOOK_OPERATION_ANNOTATION] !== opts.run.operation && hook.deletePolicies.includes('BeforeHookCreation')) {
-    await deleteAndWait(kube, ref, key, opts);
+    if (!(await deleteAndWait(kube, ref, key, opts))) return { key, waiting: 'the previous run is being deleted' };
     live = undefined;
   }
   // Without BeforeHookCreation an existing object is the hook (Argo CD: a named hook is created once).
   if (live === undefined) live = await createOrGet(kube, object, ref);
   const outcome = await waitFinished(kube, ref, key, hook.phase, opts);
+  if ('waiting' in outcome) return outcome;
   await opts.ledger.set(opts.run.operation, id, outcome);
   await applyDeletePolicy(kube, ref, hook, outcome.status);
   return outcome;
@@ -140,14 +159,19 @@ async function createOrGet(kube: KubeClient, object: JsonObject, ref: ObjectRef)
   }
 }
 
-/** BeforeHookCreation: the previous run's object goes (with its pods), and is gone before the new one is created. */
-async function deleteAndWait(kube: KubeClient, ref: ObjectRef, key: ResourceKey, opts: HookRunOptions): Promise<void> {
+/**
+ * BeforeHookCreation: the previous run's object goes (with its pods), and is gone before the
+ * new one is created. False in yield mode while it is still there (the next run deletes again: a no-op).
+ */
+async function deleteAndWait(kube: KubeClient, ref: ObjectRef, key: ResourceKey, opts: HookRunOptions): Promise<boolean> {
   await kube.delete(ref, { propagationPolicy: 'Background' });
   const deadline = Date.now() + opts.timeoutMs;
   while ((await kube.get(ref)) !== undefined) {
+    if (opts.waits === 'yield') return false;
     if (Date.now() >= deadline) throw new Error(`${keyString(key)} from an earlier sync was not deleted within ${Math.round(opts.timeoutMs / 1000)} s`);
     await opts.sleep(opts.pollIntervalMs);
   }
+  return true;
 }
 
 async function applyDeletePolicy(kube: KubeClient, ref: ObjectRef, hook: Hook, status: HookOutcome['status']): Promise<void> {
@@ -155,13 +179,14 @@ async function applyDeletePolicy(kube: KubeClient, ref: ObjectRef, hook: Hook, s
   if (hook.deletePolicies.includes(policy)) await kube.delete(ref, { propagationPolicy: 'Background' });
 }
 
-async function waitFinished(kube: KubeClient, ref: ObjectRef, key: ResourceKey, phase: HookPhase, opts: HookRunOptions): Promise<HookOutcome> {
+async function waitFinished(kube: KubeClient, ref: ObjectRef, key: ResourceKey, phase: HookPhase, opts: HookRunOptions): Promise<HookOutcome | Unfinished> {
   const deadline = Date.now() + opts.timeoutMs;
   for (;;) {
     const live = await kube.get(ref);
     if (live === undefined) return { key, phase, status: 'Failed', message: 'deleted while it ran' };
     const state = hookState(live);
     if (state.status !== 'Running') return { key, phase, status: state.status, message: state.status === 'Failed' ? await failureDetail(kube, live, state.message) : state.message };
+    if (opts.waits === 'yield') return { key, waiting: state.message };
     if (Date.now() >= deadline) return { key, phase, status: 'Failed', message: `still running after ${Math.round(opts.timeoutMs / 1000)} s: ${state.message}` };
     await opts.sleep(opts.pollIntervalMs);
   }

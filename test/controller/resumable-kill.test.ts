@@ -1,0 +1,170 @@
+/**
+ * Fault tests: controller processes killed with SIGKILL during a sync with a PreSync hook, two
+ * waves (the first slow to become Ready), a Sync hook and a PostSync hook, at the moment the
+ * API server records each of those writes (the kill is sent from the request log's callback,
+ * before the process can read the answer); replacements carry the sync on from the position
+ * stored in Redis. Every hook Job is created once, every object written once, and the sync
+ * ends Succeeded. Then the PostSync loss window: killed just as the sync writes the held
+ * Deployment (the sync's last write, before it is recorded and its rollout started), the
+ * replacement starts the rollout and runs the PostSync hook once it has succeeded.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JsonObject } from '../../src/json.ts';
+import { kubeClientFor, type KubeClient } from '../../src/kube/client.ts';
+import { keys } from '../../src/queue/keys.ts';
+import { RolloutStore } from '../../src/rollout/store.ts';
+import { ScaledClock } from '../../src/sim/clock.ts';
+import { startSimCluster, type SimCluster, type SimRequestLogEntry } from '../../src/sim/index.ts';
+import { HistoryStore } from '../../src/store/history.ts';
+import { gitAvailable, startGitServer, type GitServer, type TestRepo } from '../support/git-server.ts';
+import { hookJob, webDeployment } from '../support/hook-manifests.ts';
+import { redisAvailable, startRedis, type TestRedis } from '../support/redis.ts';
+import { until } from '../support/wait.ts';
+import { startControllerProcess } from './spawn.ts';
+
+const PREFIX = 'resumable-kill';
+const k = keys({ prefix: PREFIX });
+
+/** A hook Job whose pod runs 20 s of cluster time (2 s of real time at ×10). */
+function slowHook(name: string, annotations: Record<string, string>): string {
+  const job = JSON.parse(hookJob(name, annotations)) as { spec: { template: { metadata: { annotations: Record<string, string> } } } };
+  job.spec.template.metadata.annotations['sim.sluice.dev/run-for'] = '20s';
+  return JSON.stringify(job);
+}
+const withAnnotations = (manifest: string, annotations: Record<string, string>): string => {
+  const object = JSON.parse(manifest) as { metadata: { annotations?: Record<string, string> } };
+  object.metadata.annotations = { ...object.metadata.annotations, ...annotations };
+  return JSON.stringify(object);
+};
+const isWrite = (r: SimRequestLogEntry): boolean => ['POST', 'PUT', 'PATCH'].includes(r.method) && !r.query.getAll('dryRun').includes('All') && r.status < 300;
+
+describe.skipIf(!gitAvailable() || !redisAvailable())('kill -9 of the controller during a waved, hooked sync', () => {
+  let cluster: SimCluster;
+  let git: GitServer;
+  let redis: TestRedis;
+  let repo: TestRepo;
+  let kube: KubeClient;
+  let connection: Redis;
+  let history: HistoryStore;
+  const running = new Set<ChildProcess>();
+  const log: SimRequestLogEntry[] = [];
+  /** "METHOD path" of the writes at which every controller process is killed, in turn; each is used once */
+  const killAt: string[] = [];
+  const killed: string[] = [];
+  /** at each creation of window's PostSync Job: whether web was rolled out completely (web:2 on every replica, not paused) */
+  const atWindowPostSync: string[] = [];
+
+  async function startControllers(count: number): Promise<void> {
+    const started = await Promise.all(
+      Array.from({ length: count }, async () =>
+        startControllerProcess({ SIM_URL: cluster.url, REDIS_URL: redis.url, REPO_URL: repo.url, APPS: 'waved,window', CACHE_DIR: await mkdtemp(path.join(tmpdir(), 'sluice-resumable-kill-')), PREFIX, LOCK_MS: '1000', STALL_MS: '500', STEPS: '50,100' }),
+      ),
+    );
+    for (const child of started) {
+      running.add(child);
+      child.once('exit', () => running.delete(child));
+    }
+  }
+
+  const writes = (prefix: string): SimRequestLogEntry[] => log.filter((r) => isWrite(r) && `${r.method} ${r.path}`.startsWith(prefix));
+
+  beforeAll(async () => {
+    [cluster, git, redis] = await Promise.all([
+      startSimCluster({
+        port: 0,
+        clock: new ScaledClock({ speed: 10 }),
+        onRequest: (r) => {
+          log.push(r);
+          if (isWrite(r) && r.method === 'POST' && r.path === '/apis/batch/v1/namespaces/window/jobs') {
+            const web = cluster.api.store.get('apps/deployments', 'window', 'web') as { spec: { paused?: boolean; template: { spec: { containers: { image: string }[] } } }; status?: { updatedReplicas?: number; availableReplicas?: number } } | undefined;
+            const complete = web?.spec.paused !== true && web?.status?.updatedReplicas === 2 && web.status.availableReplicas === 2;
+            atWindowPostSync.push(`${web?.spec.template.spec.containers[0]!.image} ${complete ? 'complete' : 'rolling'}`);
+          }
+          const point = `${r.method} ${r.path}`;
+          if (!isWrite(r) || killAt[0] === undefined || !point.startsWith(killAt[0])) return;
+          // synchronously, from the server's own record of the write: the process never sees the answer
+          for (const child of running) child.kill('SIGKILL');
+          killed.push(killAt.shift()!);
+        },
+      }),
+      startGitServer(),
+      startRedis(),
+    ]);
+    kube = await kubeClientFor(cluster.url);
+    connection = new Redis(redis.url);
+    history = new HistoryStore(connection, { prefix: PREFIX });
+    repo = await git.createRepo('resumable-kill');
+  }, 60_000);
+  afterAll(async () => {
+    for (const child of running) child.kill('SIGKILL');
+    connection?.disconnect();
+    await kube?.close();
+    await Promise.all([cluster?.stop(), git?.stop(), redis?.stop()]);
+  });
+
+  it('continues from the stored position after a kill at each hook and wave: every Job created once, every object written once', async () => {
+    killAt.push(
+      'POST /apis/batch/v1/namespaces/waved/jobs', // the PreSync hook
+      'POST /apis/apps/v1/namespaces/waved/deployments', // wave 0, slow to become Ready
+      'POST /api/v1/namespaces/waved/configmaps', // wave 1
+      'POST /apis/batch/v1/namespaces/waved/jobs', // wave 1's Sync hook
+      'POST /apis/batch/v1/namespaces/waved/jobs', // the PostSync hook
+    );
+    const points = killAt.length;
+    await repo.commit(
+      {
+        'waved/migrate.json': slowHook('migrate', { 'sluice.dev/hook': 'PreSync' }),
+        'waved/web.json': withAnnotations(webDeployment({ image: 'web:1', replicas: 2, readyAfter: '20s' }), { 'sluice.dev/sync-wave': '0' }),
+        'waved/middle.json': JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'middle', annotations: { 'sluice.dev/sync-wave': '1' } }, data: { k: 'v' } }),
+        'waved/seed.json': slowHook('seed', { 'sluice.dev/hook': 'Sync', 'sluice.dev/sync-wave': '1' }),
+        'waved/smoke.json': slowHook('smoke', { 'sluice.dev/hook': 'PostSync' }),
+      },
+      'v1',
+    );
+    await startControllers(2);
+    // after each kill, two new processes (as a supervisor would); they find the sync where it stood
+    for (let kill = 1; kill <= points; kill++) {
+      await until(`kill ${kill} (${killAt[0]})`, () => killed.length >= kill, 90_000, 10);
+      await until('the killed processes gone', () => running.size === 0, 10_000, 10);
+      await startControllers(2);
+    }
+    const entry = await until('the sync recorded', async () => (await history.list('waved')).find((e) => e.phase !== 'Error'), 90_000, 100);
+    expect(killed).toHaveLength(points);
+    expect(entry.phase, entry.message).toBe('Succeeded');
+    const jobs = (await kube.list('batch/v1', 'Job', { namespace: 'waved' })).items.map((j) => (j['metadata'] as JsonObject)['name']).sort();
+    expect(jobs).toEqual(['migrate', 'seed', 'smoke']);
+    expect(writes('POST /apis/batch/v1/namespaces/waved/jobs'), 'each hook Job created once').toHaveLength(3);
+    expect(writes('POST /apis/apps/v1/namespaces/waved/deployments'), 'web created once').toHaveLength(1);
+    expect(writes('PATCH /apis/apps/v1/namespaces/waved/deployments'), 'and not patched again').toHaveLength(0);
+    expect(writes('POST /api/v1/namespaces/waved/configmaps'), 'middle created once').toHaveLength(1);
+    expect(await connection.get(k.syncProgress('waved')), 'nothing left in progress').toBeNull();
+  }, 300_000);
+
+  it('a kill as the sync writes the held Deployment loses neither the rollout nor its PostSync hook', async () => {
+    await repo.commit({ 'window/web.json': webDeployment({ image: 'web:1', replicas: 2 }) }, 'window v1');
+    if (running.size === 0) await startControllers(2);
+    await until('window synced at web:1', async () => (await history.list('window')).some((e) => e.phase === 'Succeeded'), 60_000, 100);
+    killAt.push('PATCH /apis/apps/v1/namespaces/window/deployments/web');
+    const v2 = await repo.commit({ 'window/web.json': webDeployment({ image: 'web:2', replicas: 2 }), 'window/smoke.json': slowHook('smoke', { 'sluice.dev/hook': 'PostSync' }) }, 'v2');
+    await until('the kill at the held Deployment', () => killed.at(-1) === 'PATCH /apis/apps/v1/namespaces/window/deployments/web', 60_000, 10);
+    await until('the killed processes gone', () => running.size === 0, 10_000, 10);
+    // the process died before it could record the sync or start its rollout
+    const store = new RolloutStore(connection, { prefix: PREFIX });
+    expect((await history.list('window')).filter((e) => e.phase === 'Succeeded')).toHaveLength(1);
+    expect((await store.get('window'))?.revision, 'no rollout of v2 started').not.toBe(v2);
+    const held = await kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'window', name: 'web' });
+    expect((held!['spec'] as { paused?: boolean }).paused, 'applied held for its rollout').toBe(true);
+    await startControllers(1);
+    await until('the rollout succeeded', async () => (await store.get('window'))?.phase === 'Succeeded', 90_000, 100);
+    const smoke = await until('the PostSync hook', async () => kube.get({ apiVersion: 'batch/v1', kind: 'Job', namespace: 'window', name: 'smoke' }), 60_000, 100);
+    const web = await kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'window', name: 'web' });
+    expect((web!['spec'] as { paused?: boolean }).paused ?? false).toBe(false);
+    expect(smoke).toBeDefined();
+    expect(atWindowPostSync, 'the PostSync hook created once, after the rollout').toEqual(['web:2 complete']);
+  }, 240_000);
+});
