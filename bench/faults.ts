@@ -299,11 +299,24 @@ async function malformedFigure(env: Env): Promise<Figure> {
         else present.add(f);
       }
       revisions.push({ sha, name: defect.name, render: defect.render });
-      const logged = await until(`revision ${i} (${defect.name}) to be logged`, () => fields.find((f) => f.revision === sha) ?? false, 30_000, 20).catch(() => undefined);
-      const state = await controller.state('malformed');
-      const condition = state?.revision === sha ? state.conditions?.find((c) => c.type === 'ComparisonError' || c.type === 'SyncError') : undefined;
-      if (logged === undefined || condition === undefined) silent.push(`${i} ${defect.name}`);
-      else if (defect.render && !/\S+\.yaml:\d+/.test(logged.line)) noLine.push(`${i} ${defect.name}: ${logged.line.slice(0, 160)}`);
+      // The log line and the status condition are written one after the other: wait for both.
+      const condition = async () => {
+        const state = await controller.state('malformed');
+        return state?.revision === sha ? state.conditions?.find((c) => c.type === 'ComparisonError' || c.type === 'SyncError') : undefined;
+      };
+      const shown = await until(
+        `revision ${i} (${defect.name}) to be logged and a condition`,
+        async () => {
+          const line = fields.find((f) => f.revision === sha);
+          return line !== undefined && (await condition()) !== undefined ? line : false;
+        },
+        30_000,
+        20,
+      ).catch(() => undefined);
+      if (shown === undefined) {
+        const logged = fields.some((f) => f.revision === sha);
+        silent.push(`${i} ${defect.name} (${logged ? 'logged' : 'not logged'}, ${(await condition()) === undefined ? 'no condition' : 'a condition'})`);
+      } else if (defect.render && !/\S+\.yaml:\d+/.test(shown.line)) noLine.push(`${i} ${defect.name}: ${shown.line.slice(0, 160)}`);
       if ((await marks()).some((m) => m !== 'good')) partial++;
     }
     // a few more polls, then each failure must still have been logged once
@@ -317,7 +330,7 @@ async function malformedFigure(env: Env): Promise<Figure> {
   return {
     id: 'e',
     what: `${SIZE.malformed} malformed revisions (${DEFECTS.length} kinds of defect, in turn)`,
-    numbers: `crashes ${crashes}; partial applies ${partial}; silent failures ${silent.length}${silent.length ? ` (${silent.slice(0, 3).join('; ')})` : ''}; render errors without file:line ${noLine.length}${noLine.length ? ` (${noLine.slice(0, 2).join('; ')})` : ''}; logged more than once ${repeated.length}`,
+    numbers: `crashes ${crashes}; partial applies ${partial}; silent failures ${silent.length}${silent.length ? ` (${silent.slice(0, 5).join('; ')})` : ''}; render errors without file:line ${noLine.length}${noLine.length ? ` (${noLine.slice(0, 2).join('; ')})` : ''}; logged more than once ${repeated.length}`,
     ok: crashes === 0 && partial === 0 && silent.length === 0 && noLine.length === 0 && repeated.length === 0,
   };
 }

@@ -23,14 +23,12 @@
  * then a ref poll). Gated on the median of SYNC_BENCH_RUNS (9) each: on this 2-core VM single
  * runs of either side vary by ±20 %.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import type { Application } from '../src/app/types.ts';
 import { testApplication } from '../test/support/apps.ts';
 import { GitSource } from '../src/git/index.ts';
@@ -40,6 +38,7 @@ import { compareApp, isRenderFailure } from '../src/sync/compare.ts';
 import { syncApp } from '../src/sync/operation.ts';
 import { startGitServer } from '../test/support/git-server.ts';
 import { findKubectl } from './lib/kubectl-peer.ts';
+import { cpuTimeMs, exitedChildrenCpuTimeMs, spawnSimServer } from './lib/proc.ts';
 import { formatMs, percentile } from './lib/stats.ts';
 
 const FILES = Number(process.env.SYNC_BENCH_FILES ?? 50);
@@ -50,7 +49,6 @@ const IN_PROCESS = process.env.SYNC_BENCH_SIM === 'inproc';
 /** SyncContext.concurrency for experiments; unset uses Sluice's defaults (16 live reads, 8 applies). */
 const CONCURRENCY = process.env.SYNC_BENCH_CONCURRENCY === undefined ? {} : { concurrency: Number(process.env.SYNC_BENCH_CONCURRENCY) };
 const TARGET_RATIO = 0.25;
-const SIM_SERVER = fileURLToPath(new URL('./sim-server.ts', import.meta.url));
 
 /** The kinds the app holds, one in five objects each, with the path to list them. */
 const KINDS = [
@@ -126,6 +124,8 @@ function expectedCounts(): Record<Kind, number> {
 
 interface Cluster {
   readonly url: string;
+  /** The API server's process, when it has one of its own (its CPU time is then measured per run). */
+  readonly pid?: number;
   stop(): Promise<void>;
 }
 
@@ -135,22 +135,26 @@ async function startCluster(): Promise<Cluster> {
     return { url: cluster.url, stop: () => cluster.stop() };
   }
   const profile = process.env.SYNC_BENCH_SIM_PROFILE_DIR;
-  const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', SIM_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const first = await createInterface({ input: child.stdout! })[Symbol.asyncIterator]().next();
-  const match = /^listening (\S+)/.exec(String(first.value ?? ''));
-  if (!match) {
-    child.kill('SIGTERM');
-    throw new Error(`sim server did not start: ${String(first.value)}`);
-  }
-  return {
-    url: match[1]!,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+  return spawnSimServer(profile === undefined ? {} : { cpuProfDir: profile });
+}
+
+/**
+ * One run of either side: wall time, and CPU time (user + sys) of the client (kubectl's
+ * process; Sluice's, this process) and of the API server. On a machine other work loads,
+ * wall time swings by ±50 % while CPU time stays put, so the CPU figures say what each
+ * side costs and the server's share says how much of it no client change can remove.
+ */
+interface Run {
+  readonly wallMs: number;
+  readonly clientCpuMs: number;
+  readonly serverCpuMs: number;
+}
+
+async function measured(cluster: Cluster, clientCpu: () => number | undefined, fn: () => Promise<number>): Promise<Run> {
+  const server = () => (cluster.pid === undefined ? Number.NaN : (cpuTimeMs(cluster.pid) ?? Number.NaN));
+  const [client0, server0] = [clientCpu() ?? Number.NaN, server()];
+  const wallMs = await fn();
+  return { wallMs, clientCpuMs: (clientCpu() ?? Number.NaN) - client0, serverCpuMs: server() - server0 };
 }
 
 async function countsIn(kube: KubeClient, namespace: string): Promise<Record<Kind, number>> {
@@ -315,19 +319,21 @@ export async function run(): Promise<number> {
 
     const git = new GitSource({ cacheDir: join(work, 'git') });
     const profiler = new WindowProfiler();
-    const kubectlMs: number[] = [];
-    const sluiceMs: number[] = [];
+    const kubectlRuns: Run[] = [];
+    const sluiceRuns: Run[] = [];
     for (let i = 0; i < RUNS; i++) {
       const kns = `kubectl-${i}`;
       const sns = `sluice-${i}`;
-      kubectlMs.push(await kubectlApply(kubectl, cluster.url, dir, kns, kube));
-      sluiceMs.push(await profiler.around(() => sluiceSync(git, cluster.url, repo.url, sns)));
+      kubectlRuns.push(await measured(cluster, exitedChildrenCpuTimeMs, () => kubectlApply(kubectl, cluster.url, dir, kns, kube)));
+      sluiceRuns.push(await measured(cluster, () => cpuTimeMs('self'), () => profiler.around(() => sluiceSync(git, cluster.url, repo.url, sns))));
       await verify(kube, kns, 'kubectl');
       await verify(kube, sns, 'sluice');
     }
     profiler.close();
     const phases = await breakdown(work, cluster.url, repo.url);
 
+    const kubectlMs = kubectlRuns.map((r) => r.wallMs);
+    const sluiceMs = sluiceRuns.map((r) => r.wallMs);
     const kMed = percentile(kubectlMs, 50);
     const sMed = percentile(sluiceMs, 50);
     const ratio = sMed / kMed;
@@ -337,6 +343,12 @@ export async function run(): Promise<number> {
     row(`sluice syncApp (median of ${RUNS}: ${list(sluiceMs)})`, sMed, `${ratio.toFixed(2)}× kubectl  (target ≤ ${TARGET_RATIO}×)`);
     row('sluice syncApp, run 1 only (empty git cache, includes clone)', sluiceMs[0]!, `${(sluiceMs[0]! / kMed).toFixed(2)}× kubectl`);
     row(`sluice first sync of this process (untimed warm-ups: ${list(warmups)})`, warmups[0]!, `${(warmups[0]! / kMed).toFixed(2)}× kubectl, not gated`);
+    const cpu = (runs: readonly Run[], of: 'clientCpuMs' | 'serverCpuMs') => percentile(runs.map((r) => r[of]), 50);
+    for (const [who, runs] of [['kubectl', kubectlRuns], ['sluice', sluiceRuns]] as const) {
+      row(`${who}: CPU ms, median (client; API server)`, cpu(runs, 'clientCpuMs'), `API server ${formatMs(cpu(runs, 'serverCpuMs'))} ms`);
+    }
+    const costRatio = (cpu(sluiceRuns, 'clientCpuMs') + cpu(sluiceRuns, 'serverCpuMs')) / (cpu(kubectlRuns, 'clientCpuMs') + cpu(kubectlRuns, 'serverCpuMs'));
+    console.log(`CPU (client + API server) sluice / kubectl: ${costRatio.toFixed(2)} (not gated; load average ${loadavg().map((l) => l.toFixed(2)).join(', ')})`);
     console.log('sluice breakdown (one extra run, fresh cache and namespace):');
     for (const [label, ms] of phases) row(`  ${label}`, ms);
     console.log(`verified: every namespace holds ${Object.entries(expectedCounts()).map(([k, n]) => `${n} ${k}`).join(', ')}`);

@@ -75,6 +75,20 @@ export function cpuTimeMs(pid: number | 'self'): number | undefined {
   }
 }
 
+/**
+ * CPU time (user + system) of this process's children that have exited and been waited for,
+ * in ms (cutime + cstime): what a spawned command such as kubectl used, read before and after.
+ */
+export function exitedChildrenCpuTimeMs(): number | undefined {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[13]) + Number(fields[14])) * 1000) / CLOCK_TICKS_PER_SEC;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Busy CPU time of the whole machine so far (all processes, all cores), in ms, from /proc/stat. */
 export function machineBusyMs(): number | undefined {
   try {

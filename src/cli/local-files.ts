@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import { readdirSync, readFileSync, readlinkSync, type Dirent } from 'node:fs';
+import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { DEFAULT_SNAPSHOT_LIMITS, type SnapshotLimits } from '../git/snapshot.ts';
@@ -21,13 +21,17 @@ export interface LocalTree {
  * rendering one overlay of a large repository reads the files its kustomizations reach (or
  * its directory holds), not the whole work tree: that was most of `sluice render`'s time.
  * The byte limit counts what is read.
+ *
+ * Directories are read synchronously: this runs once in a short-lived CLI process with nothing
+ * else to do meanwhile, and a hundred awaited readdir calls cost several times the CPU of
+ * the same calls made synchronously (the promise and thread-pool round trip of each).
  */
 export async function readLocalTree(root: string, gitWorkTree: boolean, limits: SnapshotLimits = DEFAULT_SNAPSHOT_LIMITS): Promise<LocalTree> {
-  const entries = gitWorkTree ? await classify(root, await gitFiles(root)) : await walk(root, '');
+  const entries = gitWorkTree ? classify(root, await gitFiles(root)) : walk(root, '');
   const files = entries.filter((e) => e.type === 'file').map((e) => e.path);
   if (files.length > limits.maxFiles) throw new Error(`${root}: more than ${limits.maxFiles} files`);
   const symlinks = new Map<string, string>();
-  for (const e of entries) if (e.type === 'symlink') symlinks.set(e.path, await readlink(path.join(root, e.path)));
+  for (const e of entries) if (e.type === 'symlink') symlinks.set(e.path, readlinkSync(path.join(root, e.path)));
   return { files: new FilesOnDisk(root, files, limits.maxTotalBytes), symlinks };
 }
 
@@ -101,7 +105,7 @@ async function gitFiles(root: string): Promise<string[]> {
  * What each listed path is on disk now, from one directory read per directory rather than a
  * stat per file; a path deleted but still tracked, or a directory (a submodule), is left out.
  */
-async function classify(root: string, paths: readonly string[]): Promise<Entry[]> {
+function classify(root: string, paths: readonly string[]): Entry[] {
   const byDir = new Map<string, string[]>();
   for (const p of paths) {
     const dir = path.posix.dirname(p);
@@ -111,7 +115,7 @@ async function classify(root: string, paths: readonly string[]): Promise<Entry[]
   }
   const out: Entry[] = [];
   for (const [dir, inDir] of byDir) {
-    const dirents = await readdir(path.join(root, dir), { withFileTypes: true }).catch(() => []);
+    const dirents = readDirents(path.join(root, dir));
     const types = new Map(dirents.map((d) => [d.name, d.isSymbolicLink() ? 'symlink' : d.isFile() ? 'file' : undefined] as const));
     for (const p of inDir) {
       const type = types.get(path.posix.basename(p));
@@ -121,12 +125,21 @@ async function classify(root: string, paths: readonly string[]): Promise<Entry[]
   return out;
 }
 
-async function walk(root: string, dir: string): Promise<Entry[]> {
+/** A directory's entries; none when it is gone (a tracked directory deleted from the work tree). */
+function readDirents(dir: string): Dirent[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+}
+
+function walk(root: string, dir: string): Entry[] {
   const out: Entry[] = [];
-  for (const entry of await readdir(path.join(root, dir), { withFileTypes: true })) {
+  for (const entry of readdirSync(path.join(root, dir), { withFileTypes: true })) {
     if (entry.name === '.git') continue;
     const rel = dir === '' ? entry.name : `${dir}/${entry.name}`;
-    if (entry.isDirectory()) out.push(...(await walk(root, rel)));
+    if (entry.isDirectory()) out.push(...walk(root, rel));
     else if (entry.isSymbolicLink()) out.push({ path: rel, type: 'symlink' });
     else if (entry.isFile()) out.push({ path: rel, type: 'file' });
   }

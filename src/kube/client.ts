@@ -8,7 +8,7 @@ import { withRetry, type RetryPolicy } from './retry.ts';
 import { abortError, Transport, type HttpResponse, type TransportOptions } from './transport.ts';
 import {
   formatRef, PATCH_CONTENT_TYPES,
-  type DeleteOptions, type ListOptions, type ListResult, type ObjectRef, type PatchOptions, type ResourceInfo, type WriteOptions,
+  type DeleteOptions, type ListOptions, type ListResult, type ObjectRef, type PatchOptions, type ResourceInfo, type UnreadWriteOptions, type WriteOptions,
 } from './types.ts';
 
 /** The query of a watch request (watch=1 is implied). */
@@ -138,7 +138,9 @@ export class KubeClient {
   }
 
   /** Creates; a manifest may carry metadata.generateName instead of a name (hooks do). */
-  async create(object: JsonObject, options: WriteOptions = {}): Promise<JsonObject> {
+  async create(object: JsonObject, options: UnreadWriteOptions): Promise<void>;
+  async create(object: JsonObject, options?: WriteOptions): Promise<JsonObject>;
+  async create(object: JsonObject, options: WriteOptions = {}): Promise<JsonObject | void> {
     const metadata = isJsonObject(object.metadata) ? object.metadata : {};
     const generated = typeof metadata.generateName === 'string' && metadata.generateName && !metadata.name;
     const ref = refOf(generated ? { ...object, metadata: { ...metadata, name: `${String(metadata.generateName)}*` } } : object);
@@ -146,11 +148,13 @@ export class KubeClient {
     const namespace = info.namespaced ? (ref.namespace ?? this.defaultNamespace) : undefined;
     const subject = formatRef({ ...ref, ...(namespace ? { namespace } : {}) });
     const path = collectionPath(info, namespace) + this.writeQuery(options);
-    return this.expect(await this.send({ method: 'POST', path, subject, body: JSON.stringify(object) }), subject);
+    return this.answer(await this.send({ method: 'POST', path, subject, body: JSON.stringify(object) }), subject, options);
   }
 
   /** A patch of the given type; for 'apply' the body is the full intent (apiVersion/kind/metadata.name included). */
-  async patch(ref: ObjectRef, body: JsonValue, options: PatchOptions): Promise<JsonObject> {
+  async patch(ref: ObjectRef, body: JsonValue, options: UnreadWriteOptions<PatchOptions>): Promise<void>;
+  async patch(ref: ObjectRef, body: JsonValue, options: PatchOptions): Promise<JsonObject>;
+  async patch(ref: ObjectRef, body: JsonValue, options: PatchOptions): Promise<JsonObject | void> {
     const { path, subject } = await this.locate(ref);
     const query = this.writeQuery(options, options.type === 'apply' ? options.force : undefined);
     const target = options.subresource === undefined ? path : `${path}/${options.subresource}`;
@@ -162,7 +166,7 @@ export class KubeClient {
     for (let again = 0; again < PATCH_CONFLICT_RETRIES && options.type !== 'apply' && res.status === 409 && this.failure(res, subject).reason === 'Conflict'; again++) {
       res = await this.send(request);
     }
-    return this.expect(res, subject);
+    return this.answer(res, subject, options);
   }
 
   /** Deletes; undefined when the object was already gone (404), else the server's answer (the object or a Status). */
@@ -231,6 +235,12 @@ export class KubeClient {
   private expect(res: HttpResponse, subject: string): JsonObject {
     if (res.status >= 300) throw this.failure(res, subject);
     return this.parse(res, subject);
+  }
+
+  /** A write's answer: the object, or nothing when the caller does not read it (see WriteOptions.answer). */
+  private answer(res: HttpResponse, subject: string, options: WriteOptions): JsonObject | undefined {
+    if (res.status >= 300) throw this.failure(res, subject);
+    return options.answer === 'none' ? undefined : this.parse(res, subject);
   }
 
   private parse(res: HttpResponse, subject: string): JsonObject {

@@ -36,7 +36,15 @@ export interface WriteOptions {
   /** dryRun=All: the server validates and answers, but persists nothing */
   readonly dryRun?: boolean;
   readonly fieldManager?: string;
+  /**
+   * 'none': the caller needs to know only that the write was accepted, so the object the
+   * server answers with is not parsed (a sync's dry runs and writes: hundreds of objects).
+   */
+  readonly answer?: 'object' | 'none';
 }
+
+/** Write options of a caller that does not read the answer. */
+export type UnreadWriteOptions<O extends WriteOptions = WriteOptions> = O & { readonly answer: 'none' };
 
 export interface PatchOptions extends WriteOptions {
   readonly type: PatchType;

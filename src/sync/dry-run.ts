@@ -132,8 +132,8 @@ async function check(kube: KubeClient, writes: readonly Write[], concurrency: nu
   await forEachLimited(writes, concurrency, async (write) => {
     const { request } = write;
     try {
-      if (request.verb === 'create') await kube.create(request.body, { dryRun: true });
-      else await kube.patch(request.ref, request.body, { ...request.options, dryRun: true });
+      if (request.verb === 'create') await kube.create(request.body, { dryRun: true, answer: 'none' });
+      else await kube.patch(request.ref, request.body, { ...request.options, dryRun: true, answer: 'none' });
       accepted.push(write);
     } catch (e) {
       // A kind a CRD of this operation defines is not served yet: nothing can check it now.

@@ -172,7 +172,7 @@ async function applyOnce(kube: KubeClient, task: ApplyTask, opts: ExecuteOptions
     return task.live === undefined && outcome.action === 'configured' ? { ...outcome, action: 'created' } : outcome;
   }
   try {
-    await kube.create(request.body);
+    await kube.create(request.body, { answer: 'none' });
     return { key: task.key, action: 'created' };
   } catch (e) {
     // Created by someone else since we looked: compare with what is there now.
@@ -185,7 +185,7 @@ async function applyOnce(kube: KubeClient, task: ApplyTask, opts: ExecuteOptions
 
 async function send(kube: KubeClient, task: ApplyTask, request: PatchRequest): Promise<ResourceOutcome> {
   if (request.verb === 'none') return { key: task.key, action: 'unchanged' };
-  await kube.patch(request.ref, request.body, request.options);
+  await kube.patch(request.ref, request.body, { ...request.options, answer: 'none' });
   return { key: task.key, action: 'configured' };
 }
 

@@ -231,6 +231,19 @@ describe('KubeError', () => {
     expect(invalid.message).toContain(`v1 ConfigMap ${ns}/Not_A_Name: 422 Invalid: `);
   });
 
+  it("writes as usual when the answer is not read (answer: 'none'), and rejects as usual", async () => {
+    const ns = await freshNamespace();
+    await expect(client.create(configMap('unread', ns, { a: '1' }), { answer: 'none' })).resolves.toBeUndefined();
+    await expect(client.patch(cmRef(ns, 'unread'), { data: { a: '2' } }, { type: 'merge', answer: 'none' })).resolves.toBeUndefined();
+    expect(dataOf(await client.get(cmRef(ns, 'unread')))).toEqual({ a: '2' });
+    await expect(client.create(configMap('unread-dry', ns), { dryRun: true, answer: 'none' })).resolves.toBeUndefined();
+    expect(await client.get(cmRef(ns, 'unread-dry'))).toBeUndefined();
+    const invalid = await failure(client.create(configMap('Not_A_Name', ns), { dryRun: true, answer: 'none' }));
+    expect([invalid.status, invalid.reason]).toEqual([422, 'Invalid']);
+    const exists = await failure(client.create(configMap('unread', ns), { answer: 'none' }));
+    expect([exists.status, exists.reason]).toEqual([409, 'AlreadyExists']);
+  });
+
   it('names a manifest without a name before sending anything', async () => {
     const e = await failure(client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: {} }));
     expect([e.status, e.message]).toEqual([400, 'v1 ConfigMap: 400 BadRequest: an object needs apiVersion, kind and metadata.name']);
