@@ -7,8 +7,9 @@
  * Reports: wall and cluster time, process CPU per completed rollout (controller and cluster
  * together: they share the process), API writes per rollout (the controller's requests,
  * counted by a proxy in front of the API server), peak RSS, and how long after a failure is
- * observable in the API (a new pod CrashLoopBackOff, with failure.restarts 0) the rollback's
- * first write comes, in cluster time. Target (issue): p99 ≤ 1 s of cluster time.
+ * observable in the API (the API server first holds a new pod that breaks the failure budget:
+ * with failure.restarts 0, its first restart) the rollback's first write (the pause of the
+ * failing Deployment) comes, in cluster time. Target (issue): p99 ≤ 1 s of cluster time.
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,7 +18,9 @@ import { Controller } from '../src/controller/controller.ts';
 import { GitSource } from '../src/git/index.ts';
 import type { JsonObject } from '../src/json.ts';
 import { kubeClientFor } from '../src/kube/client.ts';
-import { Informer } from '../src/kube/watch.ts';
+import { objectsAt } from '../src/health/fields.ts';
+import { podView } from '../src/rollout/observe.ts';
+import { judgePods } from '../src/rollout/plan.ts';
 import { startGitServer } from '../src/demo/git-server.ts';
 import { startRedis } from '../src/queue/redis-server.ts';
 import { ScaledClock } from '../src/sim/clock.ts';
@@ -53,7 +56,6 @@ export async function run(): Promise<number> {
   const [cluster, git, redis] = await Promise.all([startSimCluster({ port: 0, clock, nodes: 20 }), startGitServer(), startRedis()]);
   const proxy = await startCountingProxy(cluster.url);
   const kube = await kubeClientFor(proxy.url);
-  const direct = await kubeClientFor(cluster.url);
   const repo = await git.createRepo('fleet');
   const files = (image: string, fault?: string) => Object.fromEntries(Array.from({ length: APPS }, (_, i) => [`${name(i)}/deploy.yaml`, deployment(image, fault)]));
   await repo.commit(files('web:1'), 'v1');
@@ -94,28 +96,34 @@ export async function run(): Promise<number> {
     const clusterMs = clock.now().getTime() - clusterStart;
     const writes = proxy.writes().slice(writesBefore).filter((w) => !w.path.includes('/events'));
 
-    // failing rollouts: when does each become observably failing, and when does its rollback write first?
+    // failing rollouts: when the API server first holds a new pod whose state breaks the failure
+    // budget (the planner's own judge, on the cluster's watch in this process: no client lag), and
+    // when the rollback's first write (the pause of the failing Deployment) reaches the API
     const failingSince = new Map<string, number>();
-    const pods = new Informer(direct, { apiVersion: 'v1', kind: 'Pod' });
-    pods.onChange((pod) => {
-      const ns = String((pod['metadata'] as JsonObject)['namespace']);
-      const statuses = ((pod['status'] as JsonObject | undefined)?.['containerStatuses'] as JsonObject[] | undefined) ?? [];
-      const crashing = statuses.some((cs) => ((cs['state'] as JsonObject | undefined)?.['waiting'] as JsonObject | undefined)?.['reason'] === 'CrashLoopBackOff');
-      if (crashing && !failingSince.has(ns)) failingSince.set(ns, performance.now());
+    const policy = apps[0]!.spec.rollout;
+    const stopPods = cluster.api.watch(cluster.api.registry.lookup('', 'v1', 'pods')!, undefined, {}, {
+      event: (_type, pod) => {
+        const ns = String((pod['metadata'] as JsonObject)['namespace']);
+        if (failingSince.has(ns)) return;
+        const current = objectsAt(pod, 'spec', 'containers').some((c) => c['image'] === 'web:3');
+        if (judgePods([podView(pod, current)], policy, clock.now().getTime()).failing.length > 0) failingSince.set(ns, performance.now());
+      },
+      error: () => undefined,
     });
-    await pods.start();
     const bad = await repo.commit(files('web:3', 'crash-loop'), 'v3');
     await until('every rollback', async () => (await phases(bad)).every((p) => p === 'RolledBack' || p === 'Failed'), 600_000, 200);
-    await pods.stop();
+    stopPods();
     const detect: number[] = [];
     const decide: number[] = [];
     for (const a of apps) {
       const since = failingSince.get(a.name);
-      // the rollback's first write: the first write to the app's namespace after the failure showed
-      const first = since === undefined ? undefined : proxy.writes(since).find((w) => w.path.includes(`/namespaces/${a.name}/`) && !w.path.includes('/events'));
-      if (since !== undefined && first !== undefined) detect.push((first.at - since) * SPEED);
       const decided = decidedAt.get(a.name);
-      if (since !== undefined && decided !== undefined) decide.push((decided - since) * SPEED);
+      if (since === undefined || decided === undefined) continue;
+      // the first write to the app's namespace once the rollout decided to roll back: its pause
+      // (a look makes no pacing write when it fails, so no earlier step's write can be taken for it)
+      const first = proxy.writes(decided).find((w) => w.path.includes(`/namespaces/${a.name}/`) && !w.path.includes('/events'));
+      if (first !== undefined) detect.push((first.at - since) * SPEED);
+      decide.push((decided - since) * SPEED);
     }
     const rolledBack = (await phases(bad)).filter((p) => p === 'RolledBack').length;
     const p99 = percentile(detect, 99);
@@ -126,10 +134,10 @@ export async function run(): Promise<number> {
     console.log(`  failing rollouts: ${rolledBack}/${APPS} rolled back; failure observable → rollback's first write, cluster time: p50 ${formatMs(percentile(detect, 50))} ms, p99 ${formatMs(p99)} ms (target ≤ ${TARGET_DETECT_P99_MS} ms; ${detect.length} measured)`);
     console.log(`    of which failure observable → rollback decided: p50 ${formatMs(percentile(decide, 50))} ms, p99 ${formatMs(percentile(decide, 99))} ms`);
     console.log(`  peak RSS: ${((peakRssKiB('self') ?? 0) / 1024).toFixed(0)} MiB`);
-    return rolledBack === APPS && p99 <= TARGET_DETECT_P99_MS ? 0 : 1;
+    return rolledBack === APPS && detect.length === APPS && p99 <= TARGET_DETECT_P99_MS ? 0 : 1;
   } finally {
     await controller.stop();
-    await Promise.all([kube.close(), direct.close()]);
+    await kube.close();
     await Promise.all([proxy.stop(), cluster.stop(), git.stop(), redis.stop()]);
   }
 }
