@@ -10,7 +10,9 @@ import { APPLICATION_API_VERSION, APPLICATION_KIND, type Application } from '../
 import { DEFAULT_APPLICATION_NAMESPACE, formatValidationError, parseApplication } from '../app/validate.ts';
 import { DEFAULT_PREFIX } from '../queue/keys.ts';
 import { SluiceQueue } from '../queue/producer.ts';
-import { CommandError, requestRollout, rollback, rolloutView, unpin, type CommandContext, type RolloutRequest } from '../rollout/commands.ts';
+import { recordApplicationEvent } from '../controller/app-events.ts';
+import type { KubeClient } from '../kube/client.ts';
+import { CommandError, requestRollout, rollback, rolloutView, unpin, type CommandContext, type CommandEvent, type RolloutRequest } from '../rollout/commands.ts';
 import { RolloutStore } from '../rollout/store.ts';
 import { isActivePhase } from '../rollout/types.ts';
 import { HistoryStore } from '../store/history.ts';
@@ -56,14 +58,23 @@ export async function rolloutCommand(command: 'rollback' | 'unpin' | 'rollout', 
     io.err.write(`sluice ${command}: give --app NAME, --apps FILE or --from-cluster, ${sub === 'rollback' ? '--to, ' : ''}and --redis URL (or REDIS_URL)\n${ROLLOUT_USAGE}`);
     return 2;
   }
-  const app = await loadApp(values, values.app);
+  // an app from the cluster is read there, and told about on its Application (Events) as the controller would
+  const kube = values['from-cluster'] ? await kubeClient(values.server) : undefined;
+  const app = kube === undefined ? await appFromFileNamed(values.apps!, values.app) : await appFromCluster(kube, values.namespace, values.app);
   if (typeof app === 'string') {
+    await kube?.close();
     io.err.write(`sluice ${command}: ${app}\n`);
     return 2;
   }
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
   const queue = new SluiceQueue({ connection: redisUrl, prefix: values.prefix });
-  const ctx: CommandContext = { store: new RolloutStore(redis, { prefix: values.prefix }), history: new HistoryStore(redis, { prefix: values.prefix }), queue, git: gitSource(values['cache-dir']) };
+  const ctx: CommandContext = {
+    store: new RolloutStore(redis, { prefix: values.prefix }),
+    history: new HistoryStore(redis, { prefix: values.prefix }),
+    queue,
+    git: gitSource(values['cache-dir']),
+    ...(kube === undefined ? {} : { tell: (a: Application, event: CommandEvent) => recordApplicationEvent(kube, a, event, new Date(), (line) => io.err.write(`${line}\n`)) }),
+  };
   try {
     switch (sub) {
       case 'rollback': {
@@ -72,7 +83,7 @@ export async function rolloutCommand(command: 'rollback' | 'unpin' | 'rollout', 
         return 0;
       }
       case 'unpin':
-        io.out.write((await unpin(ctx, app)) ? `${app.name}: unpinned; syncing the branch\n` : `${app.name}: was not pinned\n`);
+        io.out.write((await unpin(ctx, app, process.env['USER'])) ? `${app.name}: unpinned; syncing the branch\n` : `${app.name}: was not pinned\n`);
         return 0;
       case 'status':
         return await status(ctx, app.name, Number(values.interval), io);
@@ -88,6 +99,7 @@ export async function rolloutCommand(command: 'rollback' | 'unpin' | 'rollout', 
   } finally {
     await queue.close();
     redis.disconnect();
+    await kube?.close();
   }
 }
 
@@ -113,18 +125,14 @@ async function status(ctx: Pick<CommandContext, 'store'>, app: string, intervalM
   }
 }
 
-async function loadApp(values: Values, name: string): Promise<Application | string> {
-  if (values.apps !== undefined) {
-    const loaded = await appFromFile(values.apps, name);
-    return typeof loaded === 'string' ? loaded : loaded.app;
-  }
-  const kube = await kubeClient(values.server);
-  try {
-    const object = await kube.get({ apiVersion: APPLICATION_API_VERSION, kind: APPLICATION_KIND, namespace: values.namespace, name });
-    if (object === undefined) return `no Application ${values.namespace}/${name} in the cluster`;
-    const parsed = parseApplication(object, `cluster ${values.namespace}/${name}`);
-    return parsed.ok ? parsed.app : parsed.errors.map(formatValidationError).join('\n');
-  } finally {
-    await kube.close();
-  }
+async function appFromFileNamed(file: string, name: string): Promise<Application | string> {
+  const loaded = await appFromFile(file, name);
+  return typeof loaded === 'string' ? loaded : loaded.app;
+}
+
+async function appFromCluster(kube: KubeClient, namespace: string, name: string): Promise<Application | string> {
+  const object = await kube.get({ apiVersion: APPLICATION_API_VERSION, kind: APPLICATION_KIND, namespace, name });
+  if (object === undefined) return `no Application ${namespace}/${name} in the cluster`;
+  const parsed = parseApplication(object, `cluster ${namespace}/${name}`);
+  return parsed.ok ? parsed.app : parsed.errors.map(formatValidationError).join('\n');
 }

@@ -315,7 +315,8 @@ export class Controller {
 
   /** What the rollout commands (rollback, pin, promote …) act through: this process's Redis state, queue and Git. */
   get commands(): CommandContext {
-    return { store: this.rollouts.store, history: this.history, queue: this.queue, git: this.opts.git };
+    const tell: CommandContext['tell'] = (app, event) => recordApplicationEvent(this.opts.kube, app, event, this.rollouts.now(), (line) => this.log(line));
+    return { store: this.rollouts.store, history: this.history, queue: this.queue, git: this.opts.git, ...(this.opts.mirrorStatus ? { tell } : {}) };
   }
 
   /** Git, the app's cluster, its watch cache and the render cache: what the API's diffs and resource trees run with. */

@@ -38,7 +38,7 @@ export function rolloutOperations(current: () => Controller | undefined): Rollou
     },
     rollback: (name, to, by) => withApp(name, async (ctx, app) => accepted(`rolling ${name} back to ${(await rollback(ctx, app, to, who(by))).slice(0, 7)}; pinned there until a newer commit or unpin`)),
     pin: (name, revision, by) => withApp(name, async (ctx, app) => accepted(`${name} pinned to ${(await pin(ctx, app, revision, who(by))).revision.slice(0, 7)}`)),
-    unpin: (name) => withApp(name, async (ctx, app) => accepted((await unpin(ctx, app)) ? `${name} unpinned: it follows its branch again` : `${name} was not pinned`)),
+    unpin: (name, by) => withApp(name, async (ctx, app) => accepted((await unpin(ctx, app, who(by))) ? `${name} unpinned: it follows its branch again` : `${name} was not pinned`)),
     rollout: (name, action) => withApp(name, async (ctx) => accepted(`${action} asked of ${name}'s rollout ${await requestRollout(ctx, name, action)}`)),
   };
 }

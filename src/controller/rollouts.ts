@@ -139,6 +139,8 @@ export class Rollouts {
       controls.abort && state.phase !== 'RollingBack'
         ? await fail(ctx, state, `rollout of ${short(state.revision)} aborted on request at step ${state.step + 1}/${state.steps}`)
         : await advance(ctx, { ...state, held: controls.pause, promoted: state.promoted || controls.promote });
+    // a rollback decided (and its workloads paused) in this look: its sync is an operation of its own, after the looks queued meanwhile
+    if (result.state.phase === 'RollingBack' && result.state.rollbackApplied !== true) await this.hooks.queue.requestRefresh(app.name);
     if (isActivePhase(result.state.phase) && result.state.phase !== 'Paused') {
       // pods restarting change no workload status the watch would see: look again soon regardless
       const now = this.now().getTime();

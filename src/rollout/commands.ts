@@ -22,6 +22,18 @@ export interface CommandContext {
   readonly queue: SluiceQueue;
   readonly git: GitSource;
   readonly now?: () => Date;
+  /**
+   * Tells what a command did where the controller cannot (it sees no unpin, only the sync it
+   * asks for): a Kubernetes Event on the Application, for apps from the cluster. Best effort.
+   */
+  readonly tell?: (app: Application, event: CommandEvent) => Promise<void>;
+}
+
+/** A notice about an app, in the shape of a Kubernetes Event (see controller/app-events.ts). */
+export interface CommandEvent {
+  readonly type: 'Normal' | 'Warning';
+  readonly reason: string;
+  readonly message: string;
 }
 
 /** docs/api.md `RolloutProgress`. */
@@ -100,10 +112,14 @@ export async function pin(ctx: CommandContext, app: Application, revision: strin
 }
 
 /** Releases the pin; the app follows its branch again from the next sync (asked for now). */
-export async function unpin(ctx: CommandContext, app: Application): Promise<boolean> {
+export async function unpin(ctx: CommandContext, app: Application, by?: string): Promise<boolean> {
+  const pinned = await ctx.store.pin(app.name);
   const had = await ctx.store.clearPin(app.name);
   if (!had) return false;
-  await ctx.store.event(app.name, { type: 'Unpinned', message: 'unpinned: following the branch again' }, (ctx.now ?? (() => new Date()))());
+  const message = `unpinned${pinned === undefined ? '' : ` from ${short(pinned.revision)}`}${by ? ` by ${by}` : ''}: following the branch again`;
+  await ctx.store.event(app.name, { type: 'Unpinned', message }, (ctx.now ?? (() => new Date()))());
+  // the same reason the controller gives when a newer commit releases a pin
+  await ctx.tell?.(app, { type: 'Normal', reason: 'RolloutUnpinned', message });
   await ctx.queue.requestSync(app.name, { trigger: 'manual' });
   return true;
 }

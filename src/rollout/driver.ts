@@ -6,7 +6,7 @@
  * `nextLookAt`, and the watch wakes it sooner when a workload changes.
  *
  * Crash safety: the state is written before each consequence that depends on it (the bad
- * mark and RollingBack before the rollback's sync, `rollbackApplied` after it), and every
+ * mark and RollingBack before the pause and the rollback's sync, `rollbackApplied` after it), and every
  * write is idempotent (pausing a paused Deployment, a sync of an applied revision), so a
  * process killed anywhere is followed by a look that carries on from the stored state.
  */
@@ -141,7 +141,10 @@ export async function fail(ctx: DriverContext, state: RolloutState, reason: stri
   // sync compares, checks and applies (a full sync of the app, which takes a while). The
   // rollback's looks resume them once the old template is back.
   await Promise.all(stopActions(state.workloads).map((a) => pace(ctx.kube, a)));
-  return rollBack(ctx, rolling, reason);
+  // The sync itself is the next look's (`advance` of a RollingBack state), which the caller
+  // queues behind the looks: a look that finds a failure stays short, so when a fleet fails
+  // at once no app's failing step waits for a worker busy with another app's whole sync.
+  return { state: rolling, actions: [], failure: reason };
 }
 
 /** The writes that hold a failed rollout's Deployments where they stand (a StatefulSet is held by its partition already; a DaemonSet has no such switch). */

@@ -3,8 +3,8 @@
  * restarts, crash-loops or turns Ready changes no status of the workloads the tracked-object
  * watch sees (a never-ready pod's Deployment keeps its counts), so without this a failing
  * step would wait for the next timed look. Each change asks for a look at the app: `urgent`
- * when the pod shows trouble the failure budget may count (a crash loop, a stuck wait, an
- * OOM kill), so the caller looks at once instead of debouncing. Informers are slim: only the
+ * when the pod shows trouble the failure budget may count (a restart, a crash loop, a stuck
+ * wait, an OOM kill), so the caller looks at once instead of debouncing. Informers are slim: only the
  * signal matters, the look reads what it needs.
  */
 import type { KubeClient } from '../kube/client.ts';
@@ -13,10 +13,14 @@ import type { JsonObject } from '../json.ts';
 import { isStuckWaitingReason } from '../health/pod.ts';
 import { podView } from './observe.ts';
 
-/** A pod whose state may break a failure budget (any revision: which one is the look's to say). */
+/**
+ * A pod whose state may break a failure budget (any revision: which one is the look's to say).
+ * A restart counts: a crashed container is restarted at once the first time (no back-off yet,
+ * so no waiting reason), and with `failure.restarts: 0` that restart alone fails the step.
+ */
 export function showsTrouble(pod: JsonObject): boolean {
   const view = podView(pod, true);
-  return (view.waitingReason !== undefined && isStuckWaitingReason(view.waitingReason)) || view.lastTerminationReason === 'OOMKilled';
+  return view.restarts > 0 || (view.waitingReason !== undefined && isStuckWaitingReason(view.waitingReason)) || view.lastTerminationReason === 'OOMKilled';
 }
 
 interface AppPodWatch {

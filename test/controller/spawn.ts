@@ -1,17 +1,20 @@
-/** Starts test/controller/controller-process.ts in a process of its own (see its header for the env). */
+/** Starts test/controller/controller-process.ts (or `script`) in a process of its own (see its header for the env). */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const SCRIPT = fileURLToPath(new URL('./controller-process.ts', import.meta.url));
 
-/** Resolves once the controller prints `ready`; rejects if it exits first. */
-export function startControllerProcess(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+/** Resolves once the controller prints `ready`; rejects if it exits first. `onLine` gets each line it prints after that. */
+export function startControllerProcess(env: Record<string, string>, options: { script?: string; onLine?: (line: string) => void } = {}): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', options.script ?? SCRIPT], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     const onExit = (code: number | null): void => reject(new Error(`controller process exited with ${code} before it was ready`));
     child.once('exit', onExit);
-    createInterface({ input: child.stdout! }).once('line', () => {
+    let ready = false;
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (ready) return options.onLine?.(line);
+      ready = true;
       child.off('exit', onExit);
       resolve(child);
     });

@@ -17,6 +17,7 @@ import type { JsonObject } from '../../src/json.ts';
 import { kubeClientFor, type KubeClient } from '../../src/kube/client.ts';
 import { ScaledClock } from '../../src/sim/clock.ts';
 import { startSimCluster, type SimCluster } from '../../src/sim/index.ts';
+import { findKubectl, Kubectl } from '../support/kubectl.ts';
 import { gitAvailable, startGitServer, type GitServer, type TestRepo } from '../support/git-server.ts';
 import { redisAvailable, startRedis, type TestRedis } from '../support/redis.ts';
 import { until } from '../support/wait.ts';
@@ -27,7 +28,7 @@ const CRD = fileURLToPath(new URL('../../manifests/crds/application.yaml', impor
 const SPEED = 10;
 
 
-describe.skipIf(!gitAvailable() || !redisAvailable())('a rollout of an Application from the cluster', () => {
+describe.skipIf(!gitAvailable() || !redisAvailable() || findKubectl() === undefined)('a rollout of an Application from the cluster', () => {
   let cluster: SimCluster;
   let git: GitServer;
   let redis: TestRedis;
@@ -130,5 +131,22 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('a rollout of an Applicati
     const unpinned = await cli('unpin', []);
     expect(unpinned).toMatchObject({ code: 0, out: 'web: unpinned; syncing the branch\n' });
     await until('back on the branch', async () => (await image()) === 'web:3', 30_000);
+
+    // `sluice unpin` is told on the Application like the pin, as kubectl lists it
+    const kubectl = await Kubectl.create(findKubectl()!, cluster.kubeconfig);
+    try {
+      const listed = JSON.parse(await kubectl.ok(['get', 'events', '-n', 'sluice-system', '--field-selector', 'involvedObject.name=web', '-o', 'json'])) as { items: JsonObject[] };
+      const unpinEvents = listed.items.filter((e) => e['reason'] === 'RolloutUnpinned');
+      expect(unpinEvents).toHaveLength(1);
+      expect(unpinEvents[0]).toMatchObject({
+        type: 'Normal',
+        source: { component: 'sluice' },
+        involvedObject: { apiVersion: 'sluice.dev/v1alpha1', kind: 'Application', namespace: 'sluice-system', name: 'web', uid: expect.any(String) },
+        message: expect.stringMatching(new RegExp(`^unpinned from ${good.slice(0, 7)}( by .+)?: following the branch again$`)),
+      });
+      expect(await kubectl.ok(['get', 'events', '-n', 'sluice-system'])).toMatch(/Normal\s+RolloutUnpinned\s+application\/web\s+unpinned from/);
+    } finally {
+      await kubectl.dispose();
+    }
   }, 180_000);
 });
