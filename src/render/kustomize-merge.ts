@@ -23,6 +23,8 @@ export interface Item extends Tracked {
   readonly previousIds: readonly ResId[];
   /** Generated with a content-hash name suffix still to add (at the very end, as kustomize does). */
   readonly needsHash?: boolean;
+  /** Vars bound to this object by the kustomizations that declared them (kustomize's refVarNames). */
+  readonly refVars?: readonly string[];
 }
 
 /** The item as the next level (or the next step after a component) sees it: its current id becomes its original one. */
