@@ -41,6 +41,8 @@ export const CASES = [
   { name: 'vars-base (objref and fieldref, $$ and unknown vars, typed whole values)', path: 'vars/base' },
   { name: 'vars-overlay (vars resolved after prefix, namespace and hash; configured varReference)', path: 'vars/overlay' },
   { name: 'transformers (builtin transformers in files and inline)', path: 'transformers' },
+  { name: 'references-base (Role, account and cluster binding found across namespaces once moved)', path: 'references/base' },
+  { name: 'references-overlay (patch by an earlier name, replace without hash)', path: 'references/overlay' },
 ] as const;
 
 /** Cases the native renderer refuses (unsupported fields) and renderSource sends to the kustomize binary. */
