@@ -68,10 +68,57 @@ export const BUILTIN_VAR_REFERENCE: readonly GvkFieldSpec[] = [
   spec(undefined, 'metadata/annotations'),
 ];
 
-/** What every build starts from: kustomize's builtin specs that the transforms do not already hard-wire. */
+const POD_TEMPLATE_KINDS = ['StatefulSet', 'Deployment', 'ReplicationController', 'Job', 'DaemonSet'];
+
+/** `field` of the pod spec in every workload kind (Pod, templated kinds, CronJob). */
+function inPodSpecs(field: string): GvkFieldSpec[] {
+  return [spec('Pod', `spec/${field}`), ...POD_TEMPLATE_KINDS.map((kind) => spec(kind, `spec/template/spec/${field}`)), spec('CronJob', `spec/jobTemplate/spec/template/spec/${field}`)];
+}
+
+function backRef(kind: string, gv: { group?: string; version?: string }, fieldSpecs: GvkFieldSpec[]): NameBackReference {
+  return { group: gv.group ?? '', version: gv.version ?? '', kind, fieldSpecs };
+}
+
+/**
+ * kustomize's builtin name references (builtinpluginconsts/namereference.go) that
+ * `fixNameReferences` does not hard-wire: the pod-spec references to ConfigMaps, Secrets and
+ * ServiceAccounts and the binding ones to Roles and accounts are there. (kustomize's IngressClass
+ * entry names the group `networking.k8s.io/v1`, which matches nothing, so it is left out.)
+ */
+const BUILTIN_NAME_REFERENCES: readonly NameBackReference[] = [
+  ...['Deployment', 'ReplicationController', 'ReplicaSet', 'StatefulSet'].map((kind) => backRef(kind, {}, [spec('HorizontalPodAutoscaler', 'spec/scaleTargetRef/name')])),
+  backRef('ConfigMap', { version: 'v1' }, [spec('Role', 'rules/resourceNames'), spec('ClusterRole', 'rules/resourceNames')]),
+  backRef('Secret', { version: 'v1' }, [
+    spec('Ingress', 'spec/tls/secretName'), spec('ServiceAccount', 'imagePullSecrets/name'), spec('Role', 'rules/resourceNames'), spec('ClusterRole', 'rules/resourceNames'),
+  ]),
+  backRef('Service', { version: 'v1' }, [
+    { group: 'apps', kind: 'StatefulSet', path: ['spec', 'serviceName'], create: false },
+    spec('Ingress', 'spec/rules/http/paths/backend/serviceName'), spec('Ingress', 'spec/backend/serviceName'),
+    spec('Ingress', 'spec/rules/http/paths/backend/service/name'), spec('Ingress', 'spec/defaultBackend/service/name'),
+    { group: 'apiregistration.k8s.io', kind: 'APIService', path: ['spec', 'service', 'name'], create: false },
+    ...['ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration'].map((kind) => ({ group: 'admissionregistration.k8s.io', kind, path: ['webhooks', 'clientConfig', 'service'], create: false })),
+  ]),
+  backRef('PersistentVolumeClaim', { version: 'v1' }, inPodSpecs('volumes/persistentVolumeClaim/claimName')),
+  backRef('PersistentVolume', { version: 'v1' }, [spec('PersistentVolumeClaim', 'spec/volumeName'), spec('ClusterRole', 'rules/resourceNames')]),
+  backRef('StorageClass', { group: 'storage.k8s.io', version: 'v1' }, [
+    spec('PersistentVolume', 'spec/storageClassName'), spec('PersistentVolumeClaim', 'spec/storageClassName'), spec('StatefulSet', 'spec/volumeClaimTemplates/spec/storageClassName'),
+  ]),
+  backRef('PriorityClass', { group: 'scheduling.k8s.io', version: 'v1' }, inPodSpecs('priorityClassName')),
+  backRef('ValidatingAdmissionPolicy', { group: 'admissionregistration.k8s.io' }, [
+    { group: 'admissionregistration.k8s.io', kind: 'ValidatingAdmissionPolicyBinding', path: ['spec', 'policyName'], create: false },
+  ]),
+];
+
+/** What every build starts from: kustomize's builtin specs that the transforms do not hard-wire. */
 export const DEFAULT_CONFIG: TransformerConfig = {
-  namespace: [], commonLabels: [], templateLabels: [], commonAnnotations: [], images: [], replicas: [],
-  varReference: BUILTIN_VAR_REFERENCE, nameReference: [],
+  // kustomize's builtin namespace fieldSpecs beyond metadata (builtinpluginconsts/namespace.go); it
+  // creates an APIService's spec.service even for a local APIService that has none
+  namespace: [
+    { group: 'apiregistration.k8s.io', kind: 'APIService', path: ['spec', 'service', 'namespace'], create: true },
+    { group: 'apiextensions.k8s.io', kind: 'CustomResourceDefinition', path: ['spec', 'conversion', 'webhook', 'clientConfig', 'service', 'namespace'], create: false },
+  ],
+  commonLabels: [], templateLabels: [], commonAnnotations: [], images: [], replicas: [],
+  varReference: BUILTIN_VAR_REFERENCE, nameReference: BUILTIN_NAME_REFERENCES,
 };
 
 export class ConfigError extends Error {

@@ -11,7 +11,7 @@ import { setImagesAt, setPairsAt, setReplicasAt, setScalarAt } from './kustomize
 import { FieldSpecError, parseFieldSpecs, selects, type GvkFieldSpec } from './kustomize-fieldspec.ts';
 import { imageRule, replicaRule, stringMap } from './kustomize-input.ts';
 import { applyPatch } from './kustomize-patches.ts';
-import { metadataOf, nameOf, setNamespace, type Tracked } from './kustomize-transforms.ts';
+import { metadataOf, nameOf, neverAffixed, setNamespace, type Tracked } from './kustomize-transforms.ts';
 
 export const BUILTIN_TRANSFORMER_KINDS = [
   'LabelTransformer', 'AnnotationsTransformer', 'NamespaceTransformer', 'PrefixTransformer', 'SuffixTransformer', 'ImageTagTransformer',
@@ -95,16 +95,13 @@ function namespaceTransformer(items: readonly Tracked[], config: JsonObject, spe
   setScalarAt(items, specs.filter((s) => !isPath(s, 'metadata/namespace') && !(isPath(s, 'metadata/name') && s.kind === 'Namespace')), namespace);
 }
 
-/** Kinds kustomize's prefix and suffix transformers never rename. */
-const NEVER_AFFIXED: readonly { group?: string; kind: string }[] = [{ kind: 'CustomResourceDefinition' }, { group: 'apiregistration.k8s.io', kind: 'APIService' }, { kind: 'Namespace' }];
-
 /** Only the name itself (metadata/name) is supported, which is what the namePrefix/nameSuffix fields use. */
 function affix(items: readonly Tracked[], { prefix, suffix }: { prefix: string; suffix: string }, specs: readonly GvkFieldSpec[]): void {
   for (const spec of specs) {
     if (!isPath(spec, 'metadata/name')) throw new PluginError(`a prefix or suffix at ${spec.path.join('/')} is not supported natively`, true);
   }
   for (const { object } of items) {
-    if (NEVER_AFFIXED.some((s) => selects(s, object)) || !specs.some((s) => selects(s, object))) continue;
+    if (neverAffixed(object) || !specs.some((s) => selects(s, object))) continue;
     metadataOf(object)['name'] = `${prefix}${nameOf(object)}${suffix}`;
   }
 }

@@ -52,11 +52,16 @@ export function setNamespace(items: readonly Tracked[], namespace: string): void
   }
 }
 
+/** Whether kustomize's prefix and suffix transformers leave the object's name alone (their prefixFieldSpecsToSkip). */
+export function neverAffixed(object: JsonObject): boolean {
+  const kind = kindOf(object);
+  const apiVersion = typeof object['apiVersion'] === 'string' ? object['apiVersion'] : '';
+  return kind === 'Namespace' || kind === 'CustomResourceDefinition' || (kind === 'APIService' && apiVersion.startsWith('apiregistration.k8s.io/'));
+}
+
 export function addNameAffixes(items: readonly Tracked[], prefix: string, suffix: string): void {
   for (const { object } of items) {
-    const kind = kindOf(object);
-    if (kind === 'Namespace' || kind === 'CustomResourceDefinition') continue;
-    metadataOf(object)['name'] = `${prefix}${nameOf(object)}${suffix}`;
+    if (!neverAffixed(object)) metadataOf(object)['name'] = `${prefix}${nameOf(object)}${suffix}`;
   }
 }
 
