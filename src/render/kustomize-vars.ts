@@ -32,7 +32,7 @@ export function parseVars(value: JsonValue | undefined): VarDecl[] {
     if (!isJsonObject(entry)) throw new VarError(`${at} must be a mapping`);
     const name = entry['name'];
     if (typeof name !== 'string' || name === '') throw new VarError(`${at}.name is required`);
-    const objref = entry['objref'];
+    const objref = entry['objref'] ?? entry['objRef'];
     if (!isJsonObject(objref)) throw new VarError(`${at}.objref is required`);
     const text = (holder: JsonObject, key: string): string => (typeof holder[key] === 'string' ? holder[key] : '');
     // kustomize reads this struct case-insensitively, and users write both fieldPath and fieldpath
