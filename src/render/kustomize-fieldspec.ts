@@ -90,7 +90,7 @@ export function visitFieldSpec(object: JsonObject, spec: GvkFieldSpec, visit: (h
       for (const element of node) walk(element, i);
       return;
     }
-    // kustomize stops at a scalar on the way; it reports it as an error, which Sluice leaves to the object's own validation
+    // kustomize fails the build on a scalar met on the way ("expected sequence or mapping node"); this walk skips it (a known difference)
     if (!isJsonObject(node)) return;
     const segment = spec.path[i] ?? '';
     const isSeq = segment.endsWith('[]');

@@ -4,7 +4,9 @@
  * referred object once had takes the object's final name (and, for a `{name, namespace}`
  * mapping, its namespace). Candidates are narrowed as kustomize's nameref filter does: by
  * kind, by an earlier name, then to the referrer's namespace unless either side is
- * cluster-scoped or the candidate is a ServiceAccount.
+ * cluster-scoped or the candidate is a ServiceAccount. kustomize then tells apart several
+ * candidates with different names by the prefixes and suffixes they were given; that step is
+ * not reproduced, so such a reference fails the render here.
  */
 import { isJsonObject, type JsonObject, type JsonValue } from '../json.ts';
 import type { NameBackReference } from './kustomize-config.ts';
