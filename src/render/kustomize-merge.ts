@@ -4,8 +4,9 @@
  * need exactly one existing object whose current or any earlier id (name and namespace,
  * '' = 'default') matches, and take its place: its labels and annotations under the
  * generated ones, its name and namespace, and — for merge — its data/binaryData under the
- * generated keys. The result keeps the existing object's hash-suffix setting (kustomize
- * keeps the old build annotations), whatever the generator's options say.
+ * generated keys. The result gets a hash suffix only when both the existing object and the
+ * generator ask for one (kustomize keeps the old build annotations, and drops the hash one
+ * when the new generator's options disable it).
  */
 import { deepCopy, isJsonObject, type JsonObject } from '../json.ts';
 import type { GeneratorBehavior } from './kustomize-generators.ts';
@@ -23,6 +24,8 @@ export interface Item extends Tracked {
   readonly previousIds: readonly ResId[];
   /** Generated with a content-hash name suffix still to add (at the very end, as kustomize does). */
   readonly needsHash?: boolean;
+  /** Vars bound to this object by the kustomizations that declared them (kustomize's refVarNames). */
+  readonly refVars?: readonly string[];
 }
 
 /** The item as the next level (or the next step after a component) sees it: its current id becomes its original one. */
@@ -70,7 +73,8 @@ export function absorbGenerated(items: Item[], made: Item, behavior: GeneratorBe
       if (Object.keys(merged).length > 0) object[key] = merged;
     }
   }
-  items[index] = { ...old, object };
+  // kustomize keeps the old build annotations, but drops the hash-suffix one when the new generator disables it
+  items[index] = { ...old, object, needsHash: old.needsHash === true && made.needsHash === true };
   return undefined;
 }
 

@@ -80,6 +80,11 @@ function applyStrategic(items: Tracked[], patch: JsonObject, target: JsonObject 
     const apiVersion = typeof item.object['apiVersion'] === 'string' ? item.object['apiVersion'] : '';
     const body = deepCopy(patch);
     if (target !== undefined && isJsonObject(body['metadata'])) delete body['metadata']['name'];
+    else if (isJsonObject(body['metadata'])) {
+      // identified by an earlier id: kustomize gives the patch its object's current name and namespace
+      body['metadata']['name'] = nameOf(item.object);
+      if ('namespace' in body['metadata']) body['metadata']['namespace'] = namespaceOf(item.object);
+    }
     try {
       item.object = applyStrategicMergePatch(item.object, body, patchMetaFor(apiVersion, kindOf(item.object)) ?? UNKNOWN_PATCH_META, { listStyle: 'kyaml' });
     } catch (err) {
@@ -89,10 +94,11 @@ function applyStrategic(items: Tracked[], patch: JsonObject, target: JsonObject 
   return undefined;
 }
 
-function identifiedBy(item: Tracked, patch: JsonObject): boolean {
+/** kustomize finds a patch's object by any id it has had, e.g. its name before an overlay's namePrefix. */
+function identifiedBy(item: Tracked & { readonly previousIds?: readonly { readonly name: string }[] }, patch: JsonObject): boolean {
   const metadata = isJsonObject(patch['metadata']) ? patch['metadata'] : {};
   const name = metadata['name'];
-  return patch['kind'] === kindOf(item.object) && (name === nameOf(item.object) || name === item.originalName);
+  return patch['kind'] === kindOf(item.object) && (name === nameOf(item.object) || name === item.originalName || (item.previousIds ?? []).some((id) => id.name === name));
 }
 
 function describe(patch: JsonObject): string {

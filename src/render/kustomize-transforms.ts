@@ -52,11 +52,16 @@ export function setNamespace(items: readonly Tracked[], namespace: string): void
   }
 }
 
+/** Whether kustomize's prefix and suffix transformers leave the object's name alone (their prefixFieldSpecsToSkip). */
+export function neverAffixed(object: JsonObject): boolean {
+  const kind = kindOf(object);
+  const apiVersion = typeof object['apiVersion'] === 'string' ? object['apiVersion'] : '';
+  return kind === 'Namespace' || kind === 'CustomResourceDefinition' || (kind === 'APIService' && apiVersion.startsWith('apiregistration.k8s.io/'));
+}
+
 export function addNameAffixes(items: readonly Tracked[], prefix: string, suffix: string): void {
   for (const { object } of items) {
-    const kind = kindOf(object);
-    if (kind === 'Namespace' || kind === 'CustomResourceDefinition') continue;
-    metadataOf(object)['name'] = `${prefix}${nameOf(object)}${suffix}`;
+    if (!neverAffixed(object)) metadataOf(object)['name'] = `${prefix}${nameOf(object)}${suffix}`;
   }
 }
 
@@ -211,7 +216,7 @@ export function fixNameReferences(items: readonly Tracked[], options: { namespac
     }
     if (kind === 'RoleBinding' || kind === 'ClusterRoleBinding') {
       fixSubjects(item.object, accounts, item.originalNamespace, namespaceOf(item.object));
-      fixRoleRef(item.object, renames, item.originalNamespace);
+      fixRoleRef(item.object, renames, item.originalNamespace, namespaceOf(item.object));
     }
   }
 }
@@ -219,12 +224,19 @@ export function fixNameReferences(items: readonly Tracked[], options: { namespac
 /** Kinds whose renames references follow here. */
 const REFERENCED_KINDS: ReadonlySet<string> = new Set(['ConfigMap', 'Secret', 'ServiceAccount', 'Role', 'ClusterRole']);
 
-/** A binding's roleRef follows its Role (same namespace) or ClusterRole, as kustomize's nameReference for roleRef/name. */
-function fixRoleRef(object: JsonObject, renames: readonly Rename[], bindingNamespace: string): void {
+/**
+ * A binding's roleRef follows its ClusterRole, or its Role in the binding's namespace: the one
+ * it was read with, or the one both have now (kustomize compares current namespaces, so a
+ * binding written without one finds its Role once the namespace transformer moved both).
+ */
+function fixRoleRef(object: JsonObject, renames: readonly Rename[], bindingNamespace: string, bindingNamespaceNow: string): void {
   const roleRef = child(object, 'roleRef');
   const kind = roleRef?.['kind'];
   if (roleRef === undefined || (kind !== 'Role' && kind !== 'ClusterRole')) return;
-  const hit = kind === 'Role' ? find(renames, 'Role', roleRef['name'], bindingNamespace) : renames.find((r) => r.kind === 'ClusterRole' && r.fromName === roleRef['name']);
+  const role = (r: Rename) => r.kind === 'Role' && r.fromName === roleRef['name'];
+  const hit = kind === 'Role'
+    ? find(renames, 'Role', roleRef['name'], bindingNamespace) ?? renames.find((r) => role(r) && sameNamespace(r.toNamespace, bindingNamespaceNow))
+    : renames.find((r) => r.kind === 'ClusterRole' && r.fromName === roleRef['name']);
   if (hit !== undefined) roleRef['name'] = hit.toName;
 }
 
@@ -257,8 +269,11 @@ function fixPodSpec(podSpec: JsonObject, renames: readonly Rename[], ns: string)
     }
   }
   for (const pull of objectsIn(podSpec['imagePullSecrets'])) renameAt(pull, 'name', 'Secret', renames, ns);
-  renameAt(podSpec, 'serviceAccountName', 'ServiceAccount', renames, ns);
-  renameAt(podSpec, 'serviceAccount', 'ServiceAccount', renames, ns);
+  // kustomize's name references accept a ServiceAccount from any namespace (its nameref filter's sameCurrentNamespaceAsReferrer)
+  for (const key of ['serviceAccountName', 'serviceAccount']) {
+    const hit = renames.find((r) => r.kind === 'ServiceAccount' && r.fromName === podSpec[key]);
+    if (hit !== undefined) podSpec[key] = hit.toName;
+  }
   const containers = [...objectsIn(podSpec['containers']), ...objectsIn(podSpec['initContainers']), ...objectsIn(podSpec['ephemeralContainers'])];
   for (const container of containers) {
     for (const source of objectsIn(container['envFrom'])) {
@@ -285,7 +300,10 @@ function fixSubjects(object: JsonObject, accounts: readonly Rename[], bindingNam
     const written = typeof subject['namespace'] === 'string' ? subject['namespace'] : '';
     const ns = written === '' ? bindingNamespace : written;
     const named = (r: Rename) => r.kind === 'ServiceAccount' && r.fromName === subject['name'];
-    const hit = accounts.find((r) => named(r) && sameNamespace(r.fromNamespace, ns)) ?? (written === '' ? accounts.find((r) => named(r) && sameNamespace(r.toNamespace, bindingNamespaceNow)) : undefined);
+    // a ClusterRoleBinding has no namespace of its own: an unqualified subject matches the account in any (kustomize's nameref for cluster-scoped referrers)
+    const clusterScoped = object['kind'] === 'ClusterRoleBinding' && written === '';
+    const hit = accounts.find((r) => named(r) && sameNamespace(r.fromNamespace, ns))
+      ?? (written === '' ? accounts.find((r) => named(r) && (clusterScoped || sameNamespace(r.toNamespace, bindingNamespaceNow))) : undefined);
     if (hit === undefined) continue;
     subject['name'] = hit.toName;
     if (hit.toNamespace !== '') subject['namespace'] = hit.toNamespace;

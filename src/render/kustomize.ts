@@ -21,6 +21,7 @@ import { generate, nameHash, parseGeneratorOptions, type GeneratorBehavior, type
 import {
   KustomizeError, fail, fieldPath, imageRule, isRemoteRef, objectList, optionalString, readText, replicaRule, resolve, stringList, stringMap, within,
 } from './kustomize-input.ts';
+import { absorbExtras, addConfigurations, configured, declareVars, finishBuild, newExtras, runTransformers, type Extras, type ReadRef } from './kustomize-extras.ts';
 import { absorbGenerated, retrack, type Item } from './kustomize-merge.ts';
 import { legacyOrder } from './kustomize-order.ts';
 import { applyPatch } from './kustomize-patches.ts';
@@ -37,7 +38,7 @@ export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', '
 export const SUPPORTED_FIELDS: ReadonlySet<string> = new Set([
   'apiVersion', 'kind', 'resources', 'components', 'namespace', 'namePrefix', 'nameSuffix', 'commonLabels', 'labels',
   'commonAnnotations', 'images', 'replicas', 'patches', 'configMapGenerator', 'secretGenerator', 'generatorOptions',
-  'bases', 'patchesStrategicMerge', 'patchesJson6902',
+  'bases', 'patchesStrategicMerge', 'patchesJson6902', 'configurations', 'vars', 'transformers',
 ]);
 
 export interface RenderKustomizationOptions {
@@ -60,7 +61,9 @@ export function renderKustomization(files: ReadonlyMap<string, FileContents>, op
   if (!root.ok) return { ok: false, errors: [root.error] };
   let items: Item[];
   try {
-    items = addHashSuffixes(buildDirectory(files, root.path, [], 'either'));
+    const built = buildDirectory(files, root.path, [], 'either');
+    items = addHashSuffixes(built.items);
+    finishBuild(items, built.extras, kustomizationFile(files, root.path) ?? root.path);
   } catch (err) {
     if (err instanceof KustomizeError) return { ok: false, errors: [withLine(files, err)] };
     throw err;
@@ -128,33 +131,48 @@ function requireInOrBelow(dir: string, path: string, file: string, what: string)
 }
 
 /** A kustomization directory built on its own; the next level up tracks references from the names it produced. */
-function buildDirectory(files: ReadonlyMap<string, FileContents>, dir: string, stack: readonly string[], expected: Expected): Item[] {
+function buildDirectory(files: ReadonlyMap<string, FileContents>, dir: string, stack: readonly string[], expected: Expected): { items: Item[]; extras: Extras } {
   const level = loadLevel(files, dir, stack, expected);
   const items: Item[] = [];
-  accumulate(files, level, items, [...stack, dir]);
-  return items.map(retrack);
+  const extras = newExtras();
+  accumulate(files, level, items, [...stack, dir], extras);
+  return { items: items.map(retrack), extras };
 }
 
 /** kustomize's accumulateTarget over `items`, which for a component are its parent's accumulated objects. */
-function accumulate(files: ReadonlyMap<string, FileContents>, level: Level, items: Item[], stack: readonly string[]): void {
+function accumulate(files: ReadonlyMap<string, FileContents>, level: Level, items: Item[], stack: readonly string[], extras: Extras): void {
   const { dir, file, k } = level;
   // kustomize appends the deprecated `bases` to `resources` when it reads a kustomization.
   const listed = [...stringList(k, 'resources', file).map((ref, i) => ({ ref, at: `resources[${i}]` })), ...stringList(k, 'bases', file).map((ref, i) => ({ ref, at: `bases[${i}]` }))];
-  for (const { ref, at } of listed) items.push(...within(file, at, () => loadResource(files, dir, ref, file, stack)));
+  for (const { ref, at } of listed) items.push(...within(file, at, () => loadResource(files, dir, ref, file, stack, extras)));
+  addConfigurations(extras, k, file, levelReader(files, level));
   for (const { item, behavior, at } of generateAll(files, level)) {
     const problem = absorbGenerated(items, item, behavior);
     if (problem !== undefined) fail(file, 'INVALID_KUSTOMIZATION', `${file}: ${at}: ${problem}`, at);
   }
-  for (const [i, ref] of stringList(k, 'components', file).entries()) within(file, `components[${i}]`, () => addComponent(files, dir, file, ref, items, stack));
-  transform(files, level, items);
+  for (const [i, ref] of stringList(k, 'components', file).entries()) within(file, `components[${i}]`, () => addComponent(files, dir, file, ref, items, stack, extras));
+  transform(files, level, items, extras);
+  declareVars(items, extras, k, file);
+}
+
+/** Reads a file `level` names (configuration, transformer, patch): in or below its directory, never remote. */
+function levelReader(files: ReadonlyMap<string, FileContents>, { dir, file }: Level): ReadRef {
+  return (ref, what) => {
+    if (isRemoteRef(ref)) fail(file, 'PATH_ESCAPE', `${file}: ${what} ${quoted(ref)} is remote; Sluice never fetches from the network`);
+    const path = resolve(dir, ref);
+    if (path === undefined) fail(file, 'PATH_ESCAPE', `${file}: ${what} ${JSON.stringify(ref)} is outside the repository root`);
+    requireInOrBelow(dir, path, file, `${what} ${JSON.stringify(ref)}`);
+    if (!files.has(path)) fail(file, 'PATH_NOT_FOUND', `${file}: ${what} ${JSON.stringify(ref)} (${path}) does not exist`);
+    return readText(files, path);
+  };
 }
 
 /** A component's own steps, over everything its parent has accumulated so far. */
-function addComponent(files: ReadonlyMap<string, FileContents>, dir: string, file: string, ref: string, items: Item[], stack: readonly string[]): void {
+function addComponent(files: ReadonlyMap<string, FileContents>, dir: string, file: string, ref: string, items: Item[], stack: readonly string[], extras: Extras): void {
   if (isRemoteRef(ref)) fail(file, 'PATH_ESCAPE', `${file}: remote component ${JSON.stringify(ref)} is not allowed (components must be inside the repository)`);
   const path = resolve(dir, ref);
   if (path === undefined) fail(file, 'PATH_ESCAPE', `${file}: component ${JSON.stringify(ref)} is outside the repository root`);
-  listedBy(file, path, () => accumulate(files, loadLevel(files, path, stack, 'Component'), items, [...stack, path]));
+  listedBy(file, path, () => accumulate(files, loadLevel(files, path, stack, 'Component'), items, [...stack, path], extras));
   items.splice(0, items.length, ...items.map(retrack));
 }
 
@@ -172,18 +190,25 @@ function listedBy<T>(file: string, dir: string, build: () => T): T {
 }
 
 /** The builtin transformers of one level, in kustomize's order (its kusttarget_configplugin.go). */
-function transform(files: ReadonlyMap<string, FileContents>, { dir, file, k }: Level, items: Item[]): void {
+function transform(files: ReadonlyMap<string, FileContents>, level: Level, items: Item[], { config }: Extras): void {
+  const { dir, file, k } = level;
   for (const [i, entry] of stringList(k, 'patchesStrategicMerge', file).entries()) {
     within(file, `patchesStrategicMerge[${i}]`, () => applyPatchEntry(files, dir, file, items, strategicMergeEntry(entry), `patchesStrategicMerge[${i}]`));
   }
   for (const [i, entry] of objectList(k, 'patches', file).entries()) within(file, `patches[${i}]`, () => applyPatchEntry(files, dir, file, items, entry, `patches[${i}]`));
   const namespace = optionalString(k, 'namespace', file);
-  if (namespace !== undefined && namespace !== '') setNamespace(items, namespace);
+  if (namespace !== undefined && namespace !== '') {
+    setNamespace(items, namespace);
+    configured.namespace(items, config, namespace);
+  }
   const prefix = optionalString(k, 'namePrefix', file) ?? '';
   const suffix = optionalString(k, 'nameSuffix', file) ?? '';
   if (prefix !== '' || suffix !== '') addNameAffixes(items, prefix, suffix);
   const common = stringMap(k['commonLabels'], file, 'commonLabels');
-  if (common !== undefined) addLabels(items, common, { selectors: true, templates: true });
+  if (common !== undefined) {
+    addLabels(items, common, { selectors: true, templates: true });
+    configured.commonLabels(items, config, common);
+  }
   for (const [i, entry] of objectList(k, 'labels', file).entries()) {
     const at = `labels[${i}]`;
     for (const key of Object.keys(entry)) {
@@ -191,9 +216,14 @@ function transform(files: ReadonlyMap<string, FileContents>, { dir, file, k }: L
     }
     const pairs = stringMap(entry['pairs'], file, `${at}.pairs`) ?? {};
     addLabels(items, pairs, { selectors: entry['includeSelectors'] === true, templates: entry['includeTemplates'] === true });
+    if (entry['includeSelectors'] === true) configured.commonLabels(items, config, pairs);
+    else if (entry['includeTemplates'] === true) configured.templateLabels(items, config, pairs);
   }
   const annotations = stringMap(k['commonAnnotations'], file, 'commonAnnotations');
-  if (annotations !== undefined) addAnnotations(items, annotations);
+  if (annotations !== undefined) {
+    addAnnotations(items, annotations);
+    configured.commonAnnotations(items, config, annotations);
+  }
   for (const [i, entry] of objectList(k, 'patchesJson6902', file).entries()) {
     const at = `patchesJson6902[${i}]`;
     const target = entry['target'];
@@ -201,9 +231,16 @@ function transform(files: ReadonlyMap<string, FileContents>, { dir, file, k }: L
     within(file, at, () => applyPatchEntry(files, dir, file, items, entry, at));
   }
   const replicas = objectList(k, 'replicas', file).map((r, i) => replicaRule(r, file, i));
-  if (replicas.length > 0) setReplicas(items, replicas);
+  if (replicas.length > 0) {
+    setReplicas(items, replicas);
+    configured.replicas(items, config, replicas);
+  }
   const images = objectList(k, 'images', file).map((r, i) => imageRule(r, file, i));
-  if (images.length > 0) setImages(items, images);
+  if (images.length > 0) {
+    setImages(items, images);
+    configured.images(items, config, images);
+  }
+  runTransformers(items, k, file, levelReader(files, level));
   fixNameReferences(items, { namespaceSet: namespace !== undefined && namespace !== '' });
 }
 
@@ -270,7 +307,7 @@ function metadataOfObject(object: JsonObject): JsonObject {
   return isJsonObject(metadata) ? metadata : fail('', 'MISSING_FIELD', 'generated object without metadata');
 }
 
-function loadResource(files: ReadonlyMap<string, FileContents>, dir: string, ref: string, file: string, stack: readonly string[]): Item[] {
+function loadResource(files: ReadonlyMap<string, FileContents>, dir: string, ref: string, file: string, stack: readonly string[], extras: Extras): Item[] {
   if (isRemoteRef(ref)) fail(file, 'PATH_ESCAPE', `${file}: remote resource ${JSON.stringify(ref)} is not allowed (resources must be inside the repository)`);
   const path = resolve(dir, ref);
   if (path === undefined) fail(file, 'PATH_ESCAPE', `${file}: resource ${JSON.stringify(ref)} is outside the repository root`);
@@ -287,7 +324,11 @@ function loadResource(files: ReadonlyMap<string, FileContents>, dir: string, ref
       previousIds: [],
     }));
   }
-  if (path === '' || [...files.keys()].some((key) => isUnder(key, path, true))) return listedBy(file, path, () => buildDirectory(files, path, stack, 'Kustomization'));
+  if (path === '' || [...files.keys()].some((key) => isUnder(key, path, true))) {
+    const built = listedBy(file, path, () => buildDirectory(files, path, stack, 'Kustomization'));
+    absorbExtras(extras, built.extras, file);
+    return built.items;
+  }
   return fail(file, 'PATH_NOT_FOUND', `${file}: resource ${JSON.stringify(ref)} (${path}) does not exist`);
 }
 

@@ -36,6 +36,13 @@ export const CASES = [
   { name: 'patches-nulls (nulls dropped where a patch merges)', path: 'patches/nulls' },
   { name: 'versions (one kind and name in two API versions)', path: 'versions' },
   { name: 'legacy-overlay (bases, patchesStrategicMerge with $patch: delete, patchesJson6902 order)', path: 'legacy/overlay' },
+  { name: 'configurations-base (fieldSpecs and nameReference for custom kinds)', path: 'configurations/base' },
+  { name: 'configurations-overlay (a base\'s configurations apply above it, merged with the overlay\'s)', path: 'configurations/overlay' },
+  { name: 'vars-base (objref and fieldref, $$ and unknown vars, typed whole values)', path: 'vars/base' },
+  { name: 'vars-overlay (vars resolved after prefix, namespace and hash; configured varReference)', path: 'vars/overlay' },
+  { name: 'transformers (builtin transformers in files and inline)', path: 'transformers' },
+  { name: 'references-base (Role, account and cluster binding found across namespaces once moved)', path: 'references/base' },
+  { name: 'references-overlay (patch by an earlier name, replace without hash)', path: 'references/overlay' },
 ] as const;
 
 /** Cases the native renderer refuses (unsupported fields) and renderSource sends to the kustomize binary. */

@@ -34,9 +34,6 @@ describe('renderKustomization errors', () => {
   it.each([
     ['replacements', 'replacements: []\n'],
     ['helmCharts', 'helmCharts: []\n'],
-    ['vars', 'vars: []\n'],
-    ['configurations', 'configurations: [c.yaml]\n'],
-    ['transformers', 'transformers: [t.yaml]\n'],
   ])('fails with UNSUPPORTED_KUSTOMIZE_FIELD naming %s', (field, yaml) => {
     const result = renderKustomization(files({ 'app/kustomization.yaml': `resources: [cm.yaml]\n${yaml}`, 'app/cm.yaml': CM }), { path: 'app' });
     expect(result.ok).toBe(false);
