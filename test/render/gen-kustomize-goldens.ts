@@ -36,10 +36,12 @@ export const CASES = [
   { name: 'patches-nulls (nulls dropped where a patch merges)', path: 'patches/nulls' },
   { name: 'versions (one kind and name in two API versions)', path: 'versions' },
   { name: 'legacy-overlay (bases, patchesStrategicMerge with $patch: delete, patchesJson6902 order)', path: 'legacy/overlay' },
+  { name: 'replacements-base (inline and path files, delimiter/index, create, label/annotation selectors, wildcards)', path: 'replacements/base' },
+  { name: 'replacements-overlay (ids before renames, list index, mapping copy, unanchored list filter, reject)', path: 'replacements/overlay' },
 ] as const;
 
 /** Cases the native renderer refuses (unsupported fields) and renderSource sends to the kustomize binary. */
-export const FALLBACK_CASES = [{ name: 'fallback-replacements', path: 'fallback/replacements' }] as const;
+export const FALLBACK_CASES = [{ name: 'fallback-sort-options', path: 'fallback/sort-options' }] as const;
 
 export function goldenPath(path: string): string {
   return join(KUSTOMIZE_FIXTURES, path, 'expected.yaml');

@@ -57,9 +57,9 @@ describe('renderSource without the binary', () => {
     ['no binary is found', { findKustomizeBinary: findsNothing }, 'no kustomize or kubectl binary was found'],
     ['the fallback is disabled', { kustomizeBinary: 'never' as const, findKustomizeBinary: mustNotLookUp }, 'fallback is disabled'],
   ])('names the unsupported field when %s', async (_name, extra, why) => {
-    const result = await renderSource(tree, { path: 'fallback/replacements', ...extra });
+    const result = await renderSource(tree, { path: 'fallback/sort-options', ...extra });
     expect(result.ok ? [] : result.errors.map((e) => [e.code, e.file, e.message])).toEqual([
-      ['KUSTOMIZE_UNAVAILABLE', 'fallback/replacements/kustomization.yaml', expect.stringMatching(new RegExp(`"replacements".*${why}`))],
+      ['KUSTOMIZE_UNAVAILABLE', 'fallback/sort-options/kustomization.yaml', expect.stringMatching(new RegExp(`"sortOptions".*${why}`))],
     ]);
   });
 });
@@ -99,7 +99,7 @@ describe('the kustomize binary adapter with scripted binaries', () => {
     return { kind: 'kubectl', path };
   };
   const render = (binary: KustomizeBinary, extra: object = {}): Promise<RenderResult> =>
-    renderSource(tree, { path: 'fallback/replacements', findKustomizeBinary: () => Promise.resolve(binary), ...extra });
+    renderSource(tree, { path: 'fallback/sort-options', findKustomizeBinary: () => Promise.resolve(binary), ...extra });
 
   it('runs in a 0700 checkout holding the files, which is removed afterwards', async () => {
     const report = join(bin, 'report');
