@@ -8,6 +8,7 @@ import { parseAllDocuments } from 'yaml';
 import { deepCopy, isJsonObject, type JsonObject, type JsonValue } from '../json.ts';
 import { UNKNOWN_PATCH_META, patchMetaFor } from '../diff/patch-meta.ts';
 import { applyStrategicMergePatch } from '../diff/strategic-merge.ts';
+import { markWalked } from './kustomize-nulls.ts';
 import { kindOf, nameOf, namespaceOf, type Tracked } from './kustomize-transforms.ts';
 import { MAX_ALIAS_COUNT } from './types.ts';
 
@@ -19,8 +20,12 @@ export interface PatchSpec {
 
 const TARGET_KEYS = new Set(['group', 'version', 'kind', 'name', 'namespace']);
 
-/** Applies one patch; returns an error message, or undefined on success. Mutates `items` (a whole-object `$patch: delete` removes entries) and their objects. */
-export function applyPatch(items: Tracked[], spec: PatchSpec): string | undefined {
+/**
+ * Applies one patch; returns an error message, or undefined on success. Mutates `items` (a
+ * whole-object `$patch: delete` removes entries) and their objects. `beforeMerge` sees each
+ * object a strategic-merge patch is about to merge into.
+ */
+export function applyPatch<T extends Tracked>(items: T[], spec: PatchSpec, beforeMerge: (item: T) => void = () => undefined): string | undefined {
   if (spec.target !== undefined) {
     const unknown = Object.keys(spec.target).filter((k) => !TARGET_KEYS.has(k));
     if (unknown.length > 0) return `unsupported patch target field(s): ${unknown.join(', ')}`;
@@ -37,7 +42,7 @@ export function applyPatch(items: Tracked[], spec: PatchSpec): string | undefine
     return `patch is not valid YAML: ${err instanceof Error ? err.message : String(err)}`;
   }
   for (const doc of docs) {
-    const problem = Array.isArray(doc) ? applyJson6902(items, doc, spec.target) : isJsonObject(doc) ? applyStrategic(items, doc, spec.target) : 'patch is neither a mapping nor a sequence';
+    const problem = Array.isArray(doc) ? applyJson6902(items, doc, spec.target) : isJsonObject(doc) ? applyStrategic(items, doc, spec.target, beforeMerge) : 'patch is neither a mapping nor a sequence';
     if (problem !== undefined) return problem;
   }
   return undefined;
@@ -67,7 +72,7 @@ function anchored(pattern: string): RegExp {
   return new RegExp(`^(?:${pattern})$`);
 }
 
-function applyStrategic(items: Tracked[], patch: JsonObject, target: JsonObject | undefined): string | undefined {
+function applyStrategic<T extends Tracked>(items: T[], patch: JsonObject, target: JsonObject | undefined, beforeMerge: (item: T) => void): string | undefined {
   const selected = target !== undefined ? items.filter((i) => selects(i, target)) : items.filter((i) => identifiedBy(i, patch));
   if (selected.length === 0 && target === undefined) return `strategic merge patch ${describe(patch)} matches no object`;
   if (patch['$patch'] === 'delete') {
@@ -80,8 +85,10 @@ function applyStrategic(items: Tracked[], patch: JsonObject, target: JsonObject 
     const apiVersion = typeof item.object['apiVersion'] === 'string' ? item.object['apiVersion'] : '';
     const body = deepCopy(patch);
     if (target !== undefined && isJsonObject(body['metadata'])) delete body['metadata']['name'];
+    beforeMerge(item);
     try {
       item.object = applyStrategicMergePatch(item.object, body, patchMetaFor(apiVersion, kindOf(item.object)) ?? UNKNOWN_PATCH_META, { listStyle: 'kyaml' });
+      markWalked(item.object);
     } catch (err) {
       return `strategic merge patch ${describe(patch)} failed: ${err instanceof Error ? err.message : String(err)}`;
     }

@@ -23,6 +23,7 @@ import {
 } from './kustomize-input.ts';
 import { absorbGenerated, retrack, type Item } from './kustomize-merge.ts';
 import { legacyOrder } from './kustomize-order.ts';
+import { dropEmptyFields } from './kustomize-nulls.ts';
 import { applyPatch } from './kustomize-patches.ts';
 import { applyReplacements, replacementsOf } from './kustomize-replacements.ts';
 import {
@@ -326,7 +327,7 @@ function applyPatchEntry(files: ReadonlyMap<string, FileContents>, dir: string, 
   } else return fail(file, 'INVALID_KUSTOMIZATION', `${file}: ${at} needs exactly one of patch or path`);
   const target = entry['target'];
   if (target !== undefined && !isJsonObject(target)) fail(file, 'INVALID_KUSTOMIZATION', `${file}: ${at}.target must be a mapping`);
-  const problem = applyPatch(items, { text, ...(target !== undefined ? { target } : {}) });
+  const problem = applyPatch(items, { text, ...(target !== undefined ? { target } : {}) }, (item) => dropEmptyFields(files, item.object, item.source));
   if (problem === undefined) return;
   const code = problem.startsWith('unsupported') ? 'UNSUPPORTED_KUSTOMIZE_FIELD' : 'PATCH_FAILED';
   fail(file, code, `${file}: ${at}: ${problem}`);

@@ -34,6 +34,7 @@ export const CASES = [
   { name: 'generators-legacy (behavior: add is create, the singular env)', path: 'generators/legacy' },
   { name: 'images (tagSuffix, newTag with digest)', path: 'images' },
   { name: 'patches-nulls (nulls dropped where a patch merges)', path: 'patches/nulls' },
+  { name: 'patches-empty-values (a patch clears empty fields throughout its object, keeps written nulls)', path: 'patches/empty-values' },
   { name: 'versions (one kind and name in two API versions)', path: 'versions' },
   { name: 'legacy-overlay (bases, patchesStrategicMerge with $patch: delete, patchesJson6902 order)', path: 'legacy/overlay' },
   { name: 'replacements-base (inline and path files, delimiter/index, create, label/annotation selectors, wildcards)', path: 'replacements/base' },
