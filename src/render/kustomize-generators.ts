@@ -99,7 +99,8 @@ export function generate(kind: 'ConfigMap' | 'Secret', entry: JsonObject, at: st
   if (Object.keys(labels).length > 0) metadata['labels'] = labels;
   if (Object.keys(annotations).length > 0) metadata['annotations'] = annotations;
   const object: JsonObject = { apiVersion: 'v1', kind, metadata };
-  if (pairs.length > 0) object['data'] = data;
+  // kustomize writes a Secret's data map even when empty; an empty ConfigMap has none.
+  if (pairs.length > 0 || kind === 'Secret') object['data'] = data;
   if (kind === 'Secret') object['type'] = typeof entry['type'] === 'string' ? entry['type'] : 'Opaque';
   if (own.immutable === true || global.immutable === true) object['immutable'] = true;
   const disabled = own.disableNameSuffixHash === true || global.disableNameSuffixHash === true;

@@ -19,6 +19,7 @@ export const CASES = [
   { name: 'patches-overlay', path: 'patches/overlay' },
   { name: 'generators-base', path: 'generators/base' },
   { name: 'generators-overlay', path: 'generators/overlay' },
+  { name: 'generators-empty (an empty Secret has data: {})', path: 'generators/empty' },
   { name: 'behavior-base (generatorOptions, immutable)', path: 'behavior/base' },
   { name: 'behavior-overlay (merge and replace)', path: 'behavior/overlay' },
   { name: 'labels-common (commonLabels updates selectors)', path: 'labels/common' },
