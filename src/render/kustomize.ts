@@ -40,6 +40,8 @@ export const SUPPORTED_FIELDS: ReadonlySet<string> = new Set([
   'apiVersion', 'kind', 'resources', 'components', 'namespace', 'namePrefix', 'nameSuffix', 'commonLabels', 'labels',
   'commonAnnotations', 'images', 'replicas', 'patches', 'configMapGenerator', 'secretGenerator', 'generatorOptions',
   'bases', 'patchesStrategicMerge', 'patchesJson6902', 'replacements',
+  // The kustomization's own ObjectMeta: kustomize reads it and builds nothing from it.
+  'metadata',
 ]);
 
 export interface RenderKustomizationOptions {

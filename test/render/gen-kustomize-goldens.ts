@@ -37,6 +37,7 @@ export const CASES = [
   { name: 'patches-nulls (nulls dropped where a patch merges)', path: 'patches/nulls' },
   { name: 'patches-empty-values (a patch clears empty fields throughout its object, keeps written nulls)', path: 'patches/empty-values' },
   { name: 'versions (one kind and name in two API versions)', path: 'versions' },
+  { name: 'metadata (the kustomization\'s own metadata changes nothing)', path: 'metadata' },
   { name: 'legacy-overlay (bases, patchesStrategicMerge with $patch: delete, patchesJson6902 order)', path: 'legacy/overlay' },
   { name: 'replacements-base (inline and path files, delimiter/index, create, label/annotation selectors, wildcards)', path: 'replacements/base' },
   { name: 'replacements-overlay (ids before renames, list index, mapping copy, unanchored list filter, reject)', path: 'replacements/overlay' },
