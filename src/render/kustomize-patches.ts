@@ -4,13 +4,12 @@
  * merge patch without a target, to the object its own apiVersion/kind/name identify).
  */
 import jsonPatch from 'fast-json-patch';
-import { parseAllDocuments } from 'yaml';
 import { deepCopy, isJsonObject, type JsonObject, type JsonValue } from '../json.ts';
 import { UNKNOWN_PATCH_META, patchMetaFor } from '../diff/patch-meta.ts';
 import { applyStrategicMergePatch } from '../diff/strategic-merge.ts';
 import { markWalked } from './kustomize-nulls.ts';
+import { parseYamlStream } from './parse.ts';
 import { kindOf, nameOf, namespaceOf, type Tracked } from './kustomize-transforms.ts';
-import { MAX_ALIAS_COUNT } from './types.ts';
 
 export interface PatchSpec {
   /** The patch text (inline `patch:` or the contents of `path:`). */
@@ -30,17 +29,9 @@ export function applyPatch<T extends Tracked>(items: T[], spec: PatchSpec, befor
     const unknown = Object.keys(spec.target).filter((k) => !TARGET_KEYS.has(k));
     if (unknown.length > 0) return `unsupported patch target field(s): ${unknown.join(', ')}`;
   }
-  let docs: JsonValue[];
-  try {
-    docs = parseAllDocuments(spec.text, { uniqueKeys: true })
-      .map((d) => {
-        if (d.errors.length > 0) throw new Error(d.errors[0]?.message ?? 'YAML error');
-        return d.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as JsonValue;
-      })
-      .filter((d) => d !== null);
-  } catch (err) {
-    return `patch is not valid YAML: ${err instanceof Error ? err.message : String(err)}`;
-  }
+  const parsed = parseYamlStream(spec.text);
+  if (!parsed.ok) return `patch is not valid YAML: ${parsed.message}`;
+  const docs = parsed.values.filter((d) => d !== null);
   for (const doc of docs) {
     const problem = Array.isArray(doc) ? applyJson6902(items, doc, spec.target) : isJsonObject(doc) ? applyStrategic(items, doc, spec.target, beforeMerge) : 'patch is neither a mapping nor a sequence';
     if (problem !== undefined) return problem;

@@ -14,13 +14,12 @@ import { deepCopy, isJsonObject, type JsonObject, type JsonValue } from '../json
 import {
   FieldPathError, lookup, matchAll, resolvePlain, scalarText, splitFieldPath, type CreateKind, type Slot,
 } from './kustomize-fieldpath.ts';
-import { parseDocument } from 'yaml';
 import { fail, objectList, within } from './kustomize-input.ts';
 import type { Item } from './kustomize-merge.ts';
 import {
   ID_FIELDS, idSelected, isEmptySelector, matchesRequirements, metadataMap, parseSelector, resIds, type IdSelector,
 } from './kustomize-selector.ts';
-import { MAX_ALIAS_COUNT } from './types.ts';
+import { parseYamlStream } from './parse.ts';
 
 interface FieldOptions {
   readonly delimiter: string;
@@ -128,9 +127,9 @@ export function replacementsOf(k: JsonObject, file: string, read: (ref: string) 
 }
 
 function parseYaml(source: string, path: string): JsonValue {
-  const doc = parseDocument(source, { uniqueKeys: true });
-  if (doc.errors.length > 0) throw new ReplacementError(`${path}: ${doc.errors[0]?.message ?? 'YAML error'}`);
-  return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as JsonValue;
+  const parsed = parseYamlStream(source);
+  if (!parsed.ok) throw new ReplacementError(`${path}: ${parsed.message}`);
+  return parsed.values[0] ?? null;
 }
 
 /** One replacement (inline, or an item of a `path:` file), validated. */

@@ -35,6 +35,7 @@ export const CASES = [
   { name: 'generators-legacy (behavior: add is create, the singular env)', path: 'generators/legacy' },
   { name: 'images (tagSuffix, newTag with digest)', path: 'images' },
   { name: 'patches-nulls (nulls dropped where a patch merges)', path: 'patches/nulls' },
+  { name: 'patches-text (go-yaml reading of patch files: final block scalar, octal)', path: 'patches/text' },
   { name: 'patches-empty-values (a patch clears empty fields throughout its object, keeps written nulls)', path: 'patches/empty-values' },
   { name: 'versions (one kind and name in two API versions)', path: 'versions' },
   { name: 'metadata (the kustomization\'s own metadata changes nothing)', path: 'metadata' },
