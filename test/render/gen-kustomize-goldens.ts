@@ -20,6 +20,7 @@ export const CASES = [
   { name: 'generators-base', path: 'generators/base' },
   { name: 'generators-overlay', path: 'generators/overlay' },
   { name: 'generators-empty (an empty Secret has data: {})', path: 'generators/empty' },
+  { name: 'generators-base64 (Secret values in 70-column lines, binaryData for a binary file)', path: 'generators/base64' },
   { name: 'behavior-base (generatorOptions, immutable)', path: 'behavior/base' },
   { name: 'behavior-overlay (merge and replace)', path: 'behavior/overlay' },
   { name: 'labels-common (commonLabels updates selectors)', path: 'labels/common' },
