@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderKustomization } from '../../src/render/kustomize.ts';
-import { hasKubectl } from './gen-kustomize-goldens.ts';
+import { hasKubectl, parseStream } from './gen-kustomize-goldens.ts';
 
 const kubectl = hasKubectl();
 const scratch = mkdtempSync(join(tmpdir(), 'sluice-replacements-'));
@@ -32,13 +32,19 @@ spec:
 const replacing = (source: string, target: string, options = ''): string =>
   `resources: [res.yaml]\nreplacements:\n  - source: ${source}\n    targets:\n      - select: {kind: Deployment}\n        fieldPaths: ["${target}"]\n${options}`;
 
-/** kubectl kustomize over the same files: whether kustomize itself fails too. */
-function kubectlFails(tree: Record<string, string>): boolean {
+/** The tree written to a new scratch directory, for kubectl. */
+function written(tree: Record<string, string>): string {
   const dir = mkdtempSync(join(scratch, 'case-'));
   for (const [path, text] of Object.entries(tree)) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), text);
   }
+  return dir;
+}
+
+/** kubectl kustomize over the same files: whether kustomize itself fails too. */
+function kubectlFails(tree: Record<string, string>): boolean {
+  const dir = written(tree);
   try {
     execFileSync('kubectl', ['kustomize', join(dir, 'app')], { stdio: 'ignore' });
     return false;
@@ -73,5 +79,25 @@ describe('replacements that kustomize refuses', () => {
     const tree = new Map(Object.entries({ 'app/kustomization.yaml': replacing('{kind: Secret}', 'spec.replicas'), 'app/res.yaml': RESOURCES }));
     const result = renderKustomization(tree, { path: 'app' });
     expect(result.ok ? undefined : result.errors[0]?.line).toBe(2);
+  });
+});
+
+const LABELLED = ['backend', 'batch', undefined].map((tier, i) => `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: cm-${i}
+  labels: {app: web${tier === undefined ? '' : `, tier: ${tier}`}}
+data: {k: v${i}}
+`).join('---\n');
+
+describe.skipIf(!kubectl)('replacement label selectors against live kubectl kustomize (skipped: kubectl not on PATH)', () => {
+  it.each(['tier=backend', 'tier==batch', 'tier!=backend', 'tier in (backend, batch)', 'tier notin (batch)', 'tier', '!tier', 'tier,app=web', 'app=web,tier=other'])('%s', (selector) => {
+    const tree = {
+      'app/res.yaml': LABELLED,
+      'app/kustomization.yaml': `resources: [res.yaml]\nreplacements:\n  - source: {name: cm-0, fieldPath: data.k}\n    targets:\n      - select: {kind: ConfigMap, labelSelector: "${selector}"}\n        fieldPaths: [metadata.annotations.picked]\n        options: {create: true}\n`,
+    };
+    const expected = parseStream(execFileSync('kubectl', ['kustomize', join(written(tree), 'app')], { encoding: 'utf8' }));
+    const result = renderKustomization(new Map(Object.entries(tree)), { path: 'app' });
+    expect(result.ok ? result.objects.map((o) => o.object) : result.errors).toEqual(expected);
   });
 });
