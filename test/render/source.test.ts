@@ -110,6 +110,18 @@ describe('the kustomize binary adapter with scripted binaries', () => {
     expect(existsSync(checkout ?? '')).toBe(false);
   });
 
+  it('copies only the files the kustomization references, so the rest of a large repository counts for nothing against the size limit', async () => {
+    const big = Buffer.alloc(300_000, 'x');
+    const monorepo = new Map([...tree, ['other-team/blob.yaml', big], ['fallback/sort-options/unlisted.txt', big]]);
+    const binary = script('small', "echo 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}'");
+    const limits = { limits: { maxTotalBytes: 100_000 } };
+    const result = await renderSource(monorepo, { path: 'fallback/sort-options', findKustomizeBinary: () => Promise.resolve(binary), ...limits });
+    expect(result.ok).toBe(true);
+    monorepo.set('fallback/sort-options/app.yaml', big);
+    const tooLarge = await renderSource(monorepo, { path: 'fallback/sort-options', findKustomizeBinary: () => Promise.resolve(binary), ...limits });
+    expect(tooLarge.ok ? [] : tooLarge.errors.map((e) => e.code)).toEqual(['TOTAL_TOO_LARGE']);
+  });
+
   it.each([
     ['times out', 'sleep 5', { kustomizeTimeoutMs: 200 }, 'did not finish within 200 ms'],
     ['writes more than the output limit', 'yes "a: b"', { limits: { maxTotalBytes: 100_000 } }, 'output exceeded 100000 bytes'],
