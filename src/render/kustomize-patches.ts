@@ -103,11 +103,31 @@ function applyJson6902(items: Tracked[], ops: JsonValue[], target: JsonObject | 
   const selected = items.filter((i) => selects(i, target));
   for (const item of selected) {
     try {
-      const result = jsonPatch.applyPatch(deepCopy(item.object), ops as unknown as jsonPatch.Operation[], true, true);
-      item.object = result.newDocument as JsonObject;
+      let doc = deepCopy(item.object);
+      for (const op of ops as unknown as jsonPatch.Operation[]) doc = jsonPatch.applyOperation(doc, replaceAsAdd(doc, op), true, true).newDocument;
+      item.object = doc;
     } catch (err) {
       return `JSON 6902 patch on ${kindOf(item.object)}/${nameOf(item.object)} failed: ${err instanceof Error ? err.message : String(err)}`;
     }
   }
   return undefined;
+}
+
+/**
+ * kustomize's JSON patch library (evanphx/json-patch) lets `replace` set a member its object
+ * lacks, as `add` would (checked with `kubectl kustomize`); a missing object or list index
+ * still fails.
+ */
+function replaceAsAdd(doc: JsonObject, op: jsonPatch.Operation): jsonPatch.Operation {
+  if (op.op !== 'replace' || typeof op.path !== 'string') return op;
+  const slash = op.path.lastIndexOf('/');
+  if (slash < 0) return op;
+  let parent: JsonValue | undefined;
+  try {
+    parent = jsonPatch.getValueByPointer(doc, op.path.slice(0, slash)) as JsonValue | undefined;
+  } catch {
+    return op;
+  }
+  const key = op.path.slice(slash + 1).replaceAll('~1', '/').replaceAll('~0', '~');
+  return isJsonObject(parent) && !Object.hasOwn(parent, key) ? { ...op, op: 'add' } : op;
 }

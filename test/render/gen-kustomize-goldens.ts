@@ -36,6 +36,7 @@ export const CASES = [
   { name: 'generators-legacy (behavior: add is create, the singular env)', path: 'generators/legacy' },
   { name: 'images (tagSuffix, newTag with digest)', path: 'images' },
   { name: 'patches-nulls (nulls dropped where a patch merges)', path: 'patches/nulls' },
+  { name: 'patches-json-replace (a JSON 6902 replace of a missing member adds it)', path: 'patches/json-replace' },
   { name: 'patches-text (go-yaml reading of patch files: final block scalar, octal)', path: 'patches/text' },
   { name: 'patches-empty-values (a patch clears empty fields throughout its object, keeps written nulls)', path: 'patches/empty-values' },
   { name: 'versions (one kind and name in two API versions)', path: 'versions' },
