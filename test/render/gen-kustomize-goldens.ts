@@ -26,6 +26,7 @@ export const CASES = [
   { name: 'labels-common (commonLabels updates selectors)', path: 'labels/common' },
   { name: 'labels-selectors (includeSelectors)', path: 'labels/selectors' },
   { name: 'labels-templates (includeTemplates only)', path: 'labels/templates' },
+  { name: 'labels-affinity (selector labels in affinity terms and topology spread constraints)', path: 'labels/affinity' },
   { name: 'components-overlay-a (nested, patch, merge, before own transformers)', path: 'components/overlay-a' },
   { name: 'components-overlay-b (shared components, namespace)', path: 'components/overlay-b' },
   { name: 'content (go-yaml numbers, block scalar at EOF, empty annotations)', path: 'content' },
