@@ -100,8 +100,6 @@ function mergeMap(original: JsonObject, patchIn: JsonObject, meta: PatchMeta, st
   const live: JsonObject = { ...original };
   const patch: JsonObject = { ...patchIn };
   const mergeItem = (o: JsonObject, p: JsonObject, m: PatchMeta) => mergeMap(o, p, m, style);
-  // kyaml's walk drops the null fields of every map it merges into (and only those)
-  if (style === 'kyaml') for (const [k, v] of Object.entries(live)) if (v === null) delete live[k];
   applyRetainKeys(live, patch);
   applyElementOrders(live, patch, meta, style);
 

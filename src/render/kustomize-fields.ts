@@ -29,6 +29,11 @@ export const SELECTOR_LABEL_SPECS: readonly FieldSpec[] = [
   { kinds: ['Service'], path: ['spec', 'selector'], create: true },
   { kinds: ['ReplicationController'], path: ['spec', 'selector'], create: true },
   { kinds: WORKLOADS, path: ['spec', 'selector', 'matchLabels'], create: true },
+  ...['podAffinity', 'podAntiAffinity'].flatMap((affinity): FieldSpec[] => [
+    { kinds: ['Deployment', 'StatefulSet'], path: ['spec', 'template', 'spec', 'affinity', affinity, 'preferredDuringSchedulingIgnoredDuringExecution', '[]', 'podAffinityTerm', 'labelSelector', 'matchLabels'], create: false },
+    { kinds: ['Deployment', 'StatefulSet'], path: ['spec', 'template', 'spec', 'affinity', affinity, 'requiredDuringSchedulingIgnoredDuringExecution', '[]', 'labelSelector', 'matchLabels'], create: false },
+  ]),
+  { kinds: ['Deployment', 'StatefulSet'], path: ['spec', 'template', 'spec', 'topologySpreadConstraints', '[]', 'labelSelector', 'matchLabels'], create: false },
   { kinds: ['Job'], path: ['spec', 'selector', 'matchLabels'], create: false },
   { kinds: ['CronJob'], path: ['spec', 'jobTemplate', 'spec', 'selector', 'matchLabels'], create: false },
   { kinds: ['PodDisruptionBudget'], path: ['spec', 'selector', 'matchLabels'], create: false },

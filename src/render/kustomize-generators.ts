@@ -72,8 +72,8 @@ export function generate(kind: 'ConfigMap' | 'Secret', entry: JsonObject, at: st
   if (typeof name !== 'string' || name === '') return ctx.fail(`${at} needs a name`);
   const own = parseGeneratorOptions(entry['options'], `${at}.options`, ctx);
   // Secret data is base64: literal and env values are encoded here, file bytes below.
-  const encode = ([key, value]: [string, string]): [string, string] => [key, kind === 'Secret' ? Buffer.from(value, 'utf8').toString('base64') : value];
-  const pairs: [string, string][] = [];
+  const encode = ([key, value]: [string, string]): Pair => [key, kind === 'Secret' ? base64Lines(Buffer.from(value, 'utf8')) : value, 'data'];
+  const pairs: Pair[] = [];
   // the deprecated singular `env` is appended to `envs`, as kustomize's FixKustomization does
   const env = entry['env'];
   if (env !== undefined && typeof env !== 'string') return ctx.fail(`${at}.env must be a string`);
@@ -85,12 +85,14 @@ export function generate(kind: 'ConfigMap' | 'Secret', entry: JsonObject, at: st
     const key = eq >= 0 ? ref.slice(0, eq) : (ref.split('/').pop() ?? ref);
     const path = eq >= 0 ? ref.slice(eq + 1) : ref;
     const bytes = ctx.read(path);
-    pairs.push([key, kind === 'Secret' ? bytes.toString('base64') : text(bytes, path, ctx)]);
+    if (kind === 'Secret') pairs.push([key, base64Lines(bytes), 'data']);
+    else pairs.push(isUtf8(bytes) ? [key, bytes.toString('utf8'), 'data'] : [key, base64Lines(bytes), 'binaryData']);
   }
   const data: Record<string, string> = {};
-  for (const [key, value] of pairs) {
-    if (Object.hasOwn(data, key)) ctx.fail(`${at}: key ${JSON.stringify(key)} is defined more than once`);
-    data[key] = value;
+  const binaryData: Record<string, string> = {};
+  for (const [key, value, field] of pairs) {
+    if (Object.hasOwn(data, key) || Object.hasOwn(binaryData, key)) ctx.fail(`${at}: key ${JSON.stringify(key)} is defined more than once`);
+    (field === 'data' ? data : binaryData)[key] = value;
   }
   const metadata: JsonObject = { name };
   if (typeof entry['namespace'] === 'string') metadata['namespace'] = entry['namespace'];
@@ -99,7 +101,9 @@ export function generate(kind: 'ConfigMap' | 'Secret', entry: JsonObject, at: st
   if (Object.keys(labels).length > 0) metadata['labels'] = labels;
   if (Object.keys(annotations).length > 0) metadata['annotations'] = annotations;
   const object: JsonObject = { apiVersion: 'v1', kind, metadata };
-  if (pairs.length > 0) object['data'] = data;
+  // kustomize writes a Secret's data map even when empty; an empty ConfigMap has none.
+  if (Object.keys(data).length > 0 || kind === 'Secret') object['data'] = data;
+  if (Object.keys(binaryData).length > 0) object['binaryData'] = binaryData;
   if (kind === 'Secret') object['type'] = typeof entry['type'] === 'string' ? entry['type'] : 'Opaque';
   if (own.immutable === true || global.immutable === true) object['immutable'] = true;
   const disabled = own.disableNameSuffixHash === true || global.disableNameSuffixHash === true;
@@ -112,12 +116,33 @@ function strings(value: JsonValue | undefined, at: string, ctx: GeneratorContext
   return value;
 }
 
-function text(bytes: Buffer, ref: string, ctx: GeneratorContext): string {
+/** A generated value and the field it goes in (a ConfigMap file that is not UTF-8 goes in binaryData, as in kustomize). */
+type Pair = [key: string, value: string, field: 'data' | 'binaryData'];
+
+function isUtf8(bytes: Buffer): boolean {
   try {
-    return UTF8.decode(bytes);
+    UTF8.decode(bytes);
+    return true;
   } catch {
-    return ctx.fail(`${ref} is not valid UTF-8 (binaryData is not supported yet)`, true);
+    return false;
   }
+}
+
+function text(bytes: Buffer, ref: string, ctx: GeneratorContext): string {
+  if (!isUtf8(bytes)) return ctx.fail(`${ref}: an env file that is not UTF-8 is not supported`, true);
+  return bytes.toString('utf8');
+}
+
+/**
+ * kyaml's encodeBase64: base64 cut into lines of 70 characters, each ended by a line break,
+ * once the encoding reaches 70 characters (the text kustomize hashes and prints).
+ */
+export function base64Lines(bytes: Buffer): string {
+  const encoded = bytes.toString('base64');
+  if (encoded.length < 70) return encoded;
+  let out = '';
+  for (let i = 0; i < encoded.length; i += 70) out += `${encoded.slice(i, i + 70)}\n`;
+  return out;
 }
 
 function unquote(value: string): string {

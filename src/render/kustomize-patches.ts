@@ -4,12 +4,12 @@
  * merge patch without a target, to the object its own apiVersion/kind/name identify).
  */
 import jsonPatch from 'fast-json-patch';
-import { parseAllDocuments } from 'yaml';
 import { deepCopy, isJsonObject, type JsonObject, type JsonValue } from '../json.ts';
 import { UNKNOWN_PATCH_META, patchMetaFor } from '../diff/patch-meta.ts';
 import { applyStrategicMergePatch } from '../diff/strategic-merge.ts';
+import { markWalked } from './kustomize-nulls.ts';
+import { parseYamlStream } from './parse.ts';
 import { kindOf, nameOf, namespaceOf, type Tracked } from './kustomize-transforms.ts';
-import { MAX_ALIAS_COUNT } from './types.ts';
 
 export interface PatchSpec {
   /** The patch text (inline `patch:` or the contents of `path:`). */
@@ -19,25 +19,21 @@ export interface PatchSpec {
 
 const TARGET_KEYS = new Set(['group', 'version', 'kind', 'name', 'namespace']);
 
-/** Applies one patch; returns an error message, or undefined on success. Mutates `items` (a whole-object `$patch: delete` removes entries) and their objects. */
-export function applyPatch(items: Tracked[], spec: PatchSpec): string | undefined {
+/**
+ * Applies one patch; returns an error message, or undefined on success. Mutates `items` (a
+ * whole-object `$patch: delete` removes entries) and their objects. `beforeMerge` sees each
+ * object a strategic-merge patch is about to merge into.
+ */
+export function applyPatch<T extends Tracked>(items: T[], spec: PatchSpec, beforeMerge: (item: T) => void = () => undefined): string | undefined {
   if (spec.target !== undefined) {
     const unknown = Object.keys(spec.target).filter((k) => !TARGET_KEYS.has(k));
     if (unknown.length > 0) return `unsupported patch target field(s): ${unknown.join(', ')}`;
   }
-  let docs: JsonValue[];
-  try {
-    docs = parseAllDocuments(spec.text, { uniqueKeys: true })
-      .map((d) => {
-        if (d.errors.length > 0) throw new Error(d.errors[0]?.message ?? 'YAML error');
-        return d.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as JsonValue;
-      })
-      .filter((d) => d !== null);
-  } catch (err) {
-    return `patch is not valid YAML: ${err instanceof Error ? err.message : String(err)}`;
-  }
+  const parsed = parseYamlStream(spec.text);
+  if (!parsed.ok) return `patch is not valid YAML: ${parsed.message}`;
+  const docs = parsed.values.filter((d) => d !== null);
   for (const doc of docs) {
-    const problem = Array.isArray(doc) ? applyJson6902(items, doc, spec.target) : isJsonObject(doc) ? applyStrategic(items, doc, spec.target) : 'patch is neither a mapping nor a sequence';
+    const problem = Array.isArray(doc) ? applyJson6902(items, doc, spec.target) : isJsonObject(doc) ? applyStrategic(items, doc, spec.target, beforeMerge) : 'patch is neither a mapping nor a sequence';
     if (problem !== undefined) return problem;
   }
   return undefined;
@@ -67,7 +63,7 @@ function anchored(pattern: string): RegExp {
   return new RegExp(`^(?:${pattern})$`);
 }
 
-function applyStrategic(items: Tracked[], patch: JsonObject, target: JsonObject | undefined): string | undefined {
+function applyStrategic<T extends Tracked>(items: T[], patch: JsonObject, target: JsonObject | undefined, beforeMerge: (item: T) => void): string | undefined {
   const selected = target !== undefined ? items.filter((i) => selects(i, target)) : items.filter((i) => identifiedBy(i, patch));
   if (selected.length === 0 && target === undefined) return `strategic merge patch ${describe(patch)} matches no object`;
   if (patch['$patch'] === 'delete') {
@@ -85,8 +81,10 @@ function applyStrategic(items: Tracked[], patch: JsonObject, target: JsonObject 
       body['metadata']['name'] = nameOf(item.object);
       if ('namespace' in body['metadata']) body['metadata']['namespace'] = namespaceOf(item.object);
     }
+    beforeMerge(item);
     try {
       item.object = applyStrategicMergePatch(item.object, body, patchMetaFor(apiVersion, kindOf(item.object)) ?? UNKNOWN_PATCH_META, { listStyle: 'kyaml' });
+      markWalked(item.object);
     } catch (err) {
       return `strategic merge patch ${describe(patch)} failed: ${err instanceof Error ? err.message : String(err)}`;
     }
@@ -111,11 +109,31 @@ function applyJson6902(items: Tracked[], ops: JsonValue[], target: JsonObject | 
   const selected = items.filter((i) => selects(i, target));
   for (const item of selected) {
     try {
-      const result = jsonPatch.applyPatch(deepCopy(item.object), ops as unknown as jsonPatch.Operation[], true, true);
-      item.object = result.newDocument as JsonObject;
+      let doc = deepCopy(item.object);
+      for (const op of ops as unknown as jsonPatch.Operation[]) doc = jsonPatch.applyOperation(doc, replaceAsAdd(doc, op), true, true).newDocument;
+      item.object = doc;
     } catch (err) {
       return `JSON 6902 patch on ${kindOf(item.object)}/${nameOf(item.object)} failed: ${err instanceof Error ? err.message : String(err)}`;
     }
   }
   return undefined;
+}
+
+/**
+ * kustomize's JSON patch library (evanphx/json-patch) lets `replace` set a member its object
+ * lacks, as `add` would (checked with `kubectl kustomize`); a missing object or list index
+ * still fails.
+ */
+function replaceAsAdd(doc: JsonObject, op: jsonPatch.Operation): jsonPatch.Operation {
+  if (op.op !== 'replace' || typeof op.path !== 'string') return op;
+  const slash = op.path.lastIndexOf('/');
+  if (slash < 0) return op;
+  let parent: JsonValue | undefined;
+  try {
+    parent = jsonPatch.getValueByPointer(doc, op.path.slice(0, slash)) as JsonValue | undefined;
+  } catch {
+    return op;
+  }
+  const key = op.path.slice(slash + 1).replaceAll('~1', '/').replaceAll('~0', '~');
+  return isJsonObject(parent) && !Object.hasOwn(parent, key) ? { ...op, op: 'add' } : op;
 }

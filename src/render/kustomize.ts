@@ -24,7 +24,9 @@ import {
 import { absorbExtras, addConfigurations, configured, declareVars, finishBuild, newExtras, runTransformers, type Extras, type ReadRef } from './kustomize-extras.ts';
 import { absorbGenerated, retrack, type Item } from './kustomize-merge.ts';
 import { legacyOrder } from './kustomize-order.ts';
+import { dropEmptyFields } from './kustomize-nulls.ts';
 import { applyPatch } from './kustomize-patches.ts';
+import { applyReplacements, replacementsOf } from './kustomize-replacements.ts';
 import {
   addAnnotations, addLabels, addNameAffixes, fixNameReferences, nameOf, namespaceOf, setImages, setNamespace, setReplicas,
 } from './kustomize-transforms.ts';
@@ -38,7 +40,9 @@ export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', '
 export const SUPPORTED_FIELDS: ReadonlySet<string> = new Set([
   'apiVersion', 'kind', 'resources', 'components', 'namespace', 'namePrefix', 'nameSuffix', 'commonLabels', 'labels',
   'commonAnnotations', 'images', 'replicas', 'patches', 'configMapGenerator', 'secretGenerator', 'generatorOptions',
-  'bases', 'patchesStrategicMerge', 'patchesJson6902', 'configurations', 'vars', 'transformers',
+  'bases', 'patchesStrategicMerge', 'patchesJson6902', 'configurations', 'vars', 'transformers', 'replacements',
+  // The kustomization's own ObjectMeta: kustomize reads it and builds nothing from it.
+  'metadata',
 ]);
 
 export interface RenderKustomizationOptions {
@@ -128,6 +132,15 @@ function loadLevel(files: ReadonlyMap<string, FileContents>, dir: string, stack:
  */
 function requireInOrBelow(dir: string, path: string, file: string, what: string): void {
   if (!isUnder(path, dir, true)) fail(file, 'PATH_ESCAPE', `${file}: ${what} is not in or below ${JSON.stringify(dir || '.')} (kustomize's root-only load restrictor)`);
+}
+
+/** The repo path of a file (patch, generator input, replacements) that kustomization `file` in `dir` loads: local, and in or below `dir`. */
+function localFile(dir: string, file: string, ref: string, what: string): string {
+  if (isRemoteRef(ref)) fail(file, 'PATH_ESCAPE', `${file}: ${what} ${quoted(ref)} is remote; Sluice never fetches from the network`);
+  const path = resolve(dir, ref);
+  if (path === undefined) fail(file, 'PATH_ESCAPE', `${file}: ${what} ${JSON.stringify(ref)} is outside the repository root`);
+  requireInOrBelow(dir, path, file, `${what} ${JSON.stringify(ref)}`);
+  return path;
 }
 
 /** A kustomization directory built on its own; the next level up tracks references from the names it produced. */
@@ -240,6 +253,8 @@ function transform(files: ReadonlyMap<string, FileContents>, level: Level, items
     setImages(items, images);
     configured.images(items, config, images);
   }
+  applyReplacements(items, replacementsOf(k, file, (ref) => readText(files, localFile(dir, file, ref, 'replacement path'))), file);
+  // the transformers field runs after every builtin field of the level, as in kustomize's KustTarget
   runTransformers(items, k, file, levelReader(files, level));
   fixNameReferences(items, { namespaceSet: namespace !== undefined && namespace !== '' });
 }
@@ -248,10 +263,7 @@ function generateAll(files: ReadonlyMap<string, FileContents>, { dir, file, k }:
   const ctx: GeneratorContext = {
     file,
     read: (ref) => {
-      if (isRemoteRef(ref)) return fail(file, 'PATH_ESCAPE', `${file}: generator file ${quoted(ref)} is remote; Sluice never fetches from the network`);
-      const path = resolve(dir, ref);
-      if (path === undefined) return fail(file, 'PATH_ESCAPE', `${file}: generator file ${JSON.stringify(ref)} is outside the repository root`);
-      requireInOrBelow(dir, path, file, `generator file ${JSON.stringify(ref)}`);
+      const path = localFile(dir, file, ref, 'generator file');
       const contents = files.get(path);
       if (contents === undefined) return fail(file, 'PATH_NOT_FOUND', `${file}: generator file ${JSON.stringify(ref)} (${path}) does not exist`);
       return typeof contents === 'string' ? Buffer.from(contents, 'utf8') : contents;
@@ -291,15 +303,19 @@ function addHashSuffixes(items: Item[]): Item[] {
 }
 
 /**
- * kustomize sets and then removes its internal build annotations on every object, and kyaml
- * removes `metadata.annotations` once it is empty: an empty or null one never reaches the
- * output (labels, and annotations elsewhere, are kept as written).
+ * kustomize sets and then removes its internal build annotations on every object, so it
+ * rewrites `metadata.annotations` as a string map (a number or boolean value becomes its text,
+ * as `kubectl kustomize` prints it) and kyaml removes it once it is empty: an empty or null one
+ * never reaches the output (labels, and annotations elsewhere, are kept as written).
  */
 function dropEmptyAnnotations(object: JsonObject): void {
   const metadata = object['metadata'];
   if (!isJsonObject(metadata) || !('annotations' in metadata)) return;
   const annotations = metadata['annotations'];
   if (annotations === null || (isJsonObject(annotations) && Object.keys(annotations).length === 0)) delete metadata['annotations'];
+  else if (isJsonObject(annotations)) {
+    for (const [key, value] of Object.entries(annotations)) if (typeof value === 'number' || typeof value === 'boolean') annotations[key] = String(value);
+  }
 }
 
 function metadataOfObject(object: JsonObject): JsonObject {
@@ -351,15 +367,11 @@ function applyPatchEntry(files: ReadonlyMap<string, FileContents>, dir: string, 
   let text: string;
   if (typeof inline === 'string' && ref === undefined) text = inline;
   else if (typeof ref === 'string' && inline === undefined) {
-    if (isRemoteRef(ref)) fail(file, 'PATH_ESCAPE', `${file}: patch path ${quoted(ref)} is remote; Sluice never fetches from the network`);
-    const path = resolve(dir, ref);
-    if (path === undefined) fail(file, 'PATH_ESCAPE', `${file}: patch path ${JSON.stringify(ref)} is outside the repository root`);
-    requireInOrBelow(dir, path, file, `patch path ${JSON.stringify(ref)}`);
-    text = readText(files, path);
+    text = readText(files, localFile(dir, file, ref, 'patch path'));
   } else return fail(file, 'INVALID_KUSTOMIZATION', `${file}: ${at} needs exactly one of patch or path`);
   const target = entry['target'];
   if (target !== undefined && !isJsonObject(target)) fail(file, 'INVALID_KUSTOMIZATION', `${file}: ${at}.target must be a mapping`);
-  const problem = applyPatch(items, { text, ...(target !== undefined ? { target } : {}) });
+  const problem = applyPatch(items, { text, ...(target !== undefined ? { target } : {}) }, (item) => dropEmptyFields(files, item.object, item.source));
   if (problem === undefined) return;
   const code = problem.startsWith('unsupported') ? 'UNSUPPORTED_KUSTOMIZE_FIELD' : 'PATCH_FAILED';
   fail(file, code, `${file}: ${at}: ${problem}`);

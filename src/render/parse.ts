@@ -99,6 +99,28 @@ function parseExact(file: string, text: string): ParsedFile {
   return { candidates, errors };
 }
 
+/**
+ * A YAML stream read as the manifests are (go-yaml numbers, merge keys, unique keys, alias
+ * limit, a final block scalar without a line break clipped), for kustomize inputs that are
+ * not manifests (patches, replacement files): its documents' values, empty ones included as
+ * null, or the first error's message.
+ */
+export function parseYamlStream(text: string): { ok: true; values: JsonValue[] } | { ok: false; message: string } {
+  const documents = parseAllDocuments(text, PARSE_OPTIONS);
+  if (endsInsideLine(text)) documents.forEach((doc) => clipFinalBlockScalar(doc, text.length));
+  const values: JsonValue[] = [];
+  for (const doc of documents) {
+    const error = doc.errors[0];
+    if (error !== undefined) return { ok: false, message: firstLine(error.message) };
+    try {
+      values.push(doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as JsonValue);
+    } catch (err) {
+      return { ok: false, message: err instanceof Error ? err.message : String(err) };
+    }
+  }
+  return { ok: true, values };
+}
+
 /** A text whose last line has no line break (the fast path leaves such files to the exact one). */
 function endsInsideLine(text: string): boolean {
   return text.length > 0 && !text.endsWith('\n');

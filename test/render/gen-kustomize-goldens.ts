@@ -19,11 +19,14 @@ export const CASES = [
   { name: 'patches-overlay', path: 'patches/overlay' },
   { name: 'generators-base', path: 'generators/base' },
   { name: 'generators-overlay', path: 'generators/overlay' },
+  { name: 'generators-empty (an empty Secret has data: {})', path: 'generators/empty' },
+  { name: 'generators-base64 (Secret values in 70-column lines, binaryData for a binary file)', path: 'generators/base64' },
   { name: 'behavior-base (generatorOptions, immutable)', path: 'behavior/base' },
   { name: 'behavior-overlay (merge and replace)', path: 'behavior/overlay' },
   { name: 'labels-common (commonLabels updates selectors)', path: 'labels/common' },
   { name: 'labels-selectors (includeSelectors)', path: 'labels/selectors' },
   { name: 'labels-templates (includeTemplates only)', path: 'labels/templates' },
+  { name: 'labels-affinity (selector labels in affinity terms and topology spread constraints)', path: 'labels/affinity' },
   { name: 'components-overlay-a (nested, patch, merge, before own transformers)', path: 'components/overlay-a' },
   { name: 'components-overlay-b (shared components, namespace)', path: 'components/overlay-b' },
   { name: 'content (go-yaml numbers, block scalar at EOF, empty annotations)', path: 'content' },
@@ -34,7 +37,11 @@ export const CASES = [
   { name: 'generators-legacy (behavior: add is create, the singular env)', path: 'generators/legacy' },
   { name: 'images (tagSuffix, newTag with digest)', path: 'images' },
   { name: 'patches-nulls (nulls dropped where a patch merges)', path: 'patches/nulls' },
+  { name: 'patches-json-replace (a JSON 6902 replace of a missing member adds it)', path: 'patches/json-replace' },
+  { name: 'patches-text (go-yaml reading of patch files: final block scalar, octal)', path: 'patches/text' },
+  { name: 'patches-empty-values (a patch clears empty fields throughout its object, keeps written nulls)', path: 'patches/empty-values' },
   { name: 'versions (one kind and name in two API versions)', path: 'versions' },
+  { name: 'metadata (the kustomization\'s own metadata changes nothing)', path: 'metadata' },
   { name: 'legacy-overlay (bases, patchesStrategicMerge with $patch: delete, patchesJson6902 order)', path: 'legacy/overlay' },
   { name: 'configurations-base (fieldSpecs and nameReference for custom kinds)', path: 'configurations/base' },
   { name: 'configurations-overlay (a base\'s configurations apply above it, merged with the overlay\'s)', path: 'configurations/overlay' },
@@ -43,10 +50,12 @@ export const CASES = [
   { name: 'transformers (builtin transformers in files and inline)', path: 'transformers' },
   { name: 'references-base (Role, account and cluster binding found across namespaces once moved)', path: 'references/base' },
   { name: 'references-overlay (patch by an earlier name, replace without hash)', path: 'references/overlay' },
+  { name: 'replacements-base (inline and path files, delimiter/index, create, label/annotation selectors, wildcards)', path: 'replacements/base' },
+  { name: 'replacements-overlay (ids before renames, list index, mapping copy, unanchored list filter, reject)', path: 'replacements/overlay' },
 ] as const;
 
 /** Cases the native renderer refuses (unsupported fields) and renderSource sends to the kustomize binary. */
-export const FALLBACK_CASES = [{ name: 'fallback-replacements', path: 'fallback/replacements' }] as const;
+export const FALLBACK_CASES = [{ name: 'fallback-sort-options', path: 'fallback/sort-options' }] as const;
 
 export function goldenPath(path: string): string {
   return join(KUSTOMIZE_FIXTURES, path, 'expected.yaml');

@@ -32,7 +32,6 @@ const CM = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n';
 
 describe('renderKustomization errors', () => {
   it.each([
-    ['replacements', 'replacements: []\n'],
     ['helmCharts', 'helmCharts: []\n'],
   ])('fails with UNSUPPORTED_KUSTOMIZE_FIELD naming %s', (field, yaml) => {
     const result = renderKustomization(files({ 'app/kustomization.yaml': `resources: [cm.yaml]\n${yaml}`, 'app/cm.yaml': CM }), { path: 'app' });
@@ -107,7 +106,7 @@ describe('renderKustomization errors', () => {
 
   it.each([
     ['a missing resource', { 'kustomization.yaml': 'namePrefix: p-\nresources:\n- cm.yaml\n- gone.yaml\n', 'cm.yaml': CM }, 'kustomization.yaml', 4, 'PATH_NOT_FOUND'],
-    ['an unsupported field', { 'kustomization.yaml': 'resources: []\nreplacements: []\n' }, 'kustomization.yaml', 2, 'UNSUPPORTED_KUSTOMIZE_FIELD'],
+    ['an unsupported field', { 'kustomization.yaml': 'resources: []\nsortOptions: {order: fifo}\n' }, 'kustomization.yaml', 2, 'UNSUPPORTED_KUSTOMIZE_FIELD'],
     ['a bad generator entry', { 'kustomization.yaml': 'configMapGenerator:\n- name: a\n  literals: [x=y]\n- name: b\n  behavior: [upsert]\n' }, 'kustomization.yaml', 4, 'INVALID_KUSTOMIZATION'],
     ['a patch that fails', { 'kustomization.yaml': 'resources: [cm.yaml]\npatches:\n- patch: "[{op: remove, path: /nope}]"\n  target: {kind: ConfigMap}\n', 'cm.yaml': CM }, 'kustomization.yaml', 3, 'PATCH_FAILED'],
     ['a field of the wrong type', { 'kustomization.yaml': 'resources: []\nnamePrefix: [a]\n' }, 'kustomization.yaml', 2, 'INVALID_KUSTOMIZATION'],

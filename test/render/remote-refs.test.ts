@@ -125,7 +125,7 @@ describe('the kustomize binary runs sandboxed', () => {
     return { kind: 'kubectl', path };
   };
   const tree = files({
-    'app/kustomization.yaml': 'replacements: []\nresources: [cm.yaml]\n', 'app/cm.yaml': CM, 'app/other.yaml': CM, 'creds/token': 'secret',
+    'app/kustomization.yaml': 'sortOptions: {order: legacy}\nresources: [cm.yaml]\n', 'app/cm.yaml': CM, 'app/other.yaml': CM, 'creds/token': 'secret',
   });
 
   it('sees only the referenced files and an environment without anything inherited but PATH', async () => {

@@ -57,9 +57,9 @@ describe('renderSource without the binary', () => {
     ['no binary is found', { findKustomizeBinary: findsNothing }, 'no kustomize or kubectl binary was found'],
     ['the fallback is disabled', { kustomizeBinary: 'never' as const, findKustomizeBinary: mustNotLookUp }, 'fallback is disabled'],
   ])('names the unsupported field when %s', async (_name, extra, why) => {
-    const result = await renderSource(tree, { path: 'fallback/replacements', ...extra });
+    const result = await renderSource(tree, { path: 'fallback/sort-options', ...extra });
     expect(result.ok ? [] : result.errors.map((e) => [e.code, e.file, e.message])).toEqual([
-      ['KUSTOMIZE_UNAVAILABLE', 'fallback/replacements/kustomization.yaml', expect.stringMatching(new RegExp(`"replacements".*${why}`))],
+      ['KUSTOMIZE_UNAVAILABLE', 'fallback/sort-options/kustomization.yaml', expect.stringMatching(new RegExp(`"sortOptions".*${why}`))],
     ]);
   });
 });
@@ -99,7 +99,7 @@ describe('the kustomize binary adapter with scripted binaries', () => {
     return { kind: 'kubectl', path };
   };
   const render = (binary: KustomizeBinary, extra: object = {}): Promise<RenderResult> =>
-    renderSource(tree, { path: 'fallback/replacements', findKustomizeBinary: () => Promise.resolve(binary), ...extra });
+    renderSource(tree, { path: 'fallback/sort-options', findKustomizeBinary: () => Promise.resolve(binary), ...extra });
 
   it('runs in a 0700 checkout holding the files, which is removed afterwards', async () => {
     const report = join(bin, 'report');
@@ -108,6 +108,18 @@ describe('the kustomize binary adapter with scripted binaries', () => {
     const [checkout, mode, ...listed] = readFileSync(report, 'utf8').trim().split('\n');
     expect([mode, listed]).toEqual(['700', ['app.yaml', 'kustomization.yaml']]);
     expect(existsSync(checkout ?? '')).toBe(false);
+  });
+
+  it('copies only the files the kustomization references, so the rest of a large repository counts for nothing against the size limit', async () => {
+    const big = Buffer.alloc(300_000, 'x');
+    const monorepo = new Map([...tree, ['other-team/blob.yaml', big], ['fallback/sort-options/unlisted.txt', big]]);
+    const binary = script('small', "echo 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}'");
+    const limits = { limits: { maxTotalBytes: 100_000 } };
+    const result = await renderSource(monorepo, { path: 'fallback/sort-options', findKustomizeBinary: () => Promise.resolve(binary), ...limits });
+    expect(result.ok).toBe(true);
+    monorepo.set('fallback/sort-options/app.yaml', big);
+    const tooLarge = await renderSource(monorepo, { path: 'fallback/sort-options', findKustomizeBinary: () => Promise.resolve(binary), ...limits });
+    expect(tooLarge.ok ? [] : tooLarge.errors.map((e) => e.code)).toEqual(['TOTAL_TOO_LARGE']);
   });
 
   it.each([

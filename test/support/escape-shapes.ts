@@ -1,7 +1,7 @@
 /**
  * Commits that try to make Sluice read outside the repository or fetch from the network:
  * the four remote-fetch shapes of issue 11 (each sent past the native renderer to the
- * kustomize fallback by `replacements: []`), and path escapes (`..`, absolute paths,
+ * kustomize fallback by `sortOptions`, a field it leaves to the binary), and path escapes (`..`, absolute paths,
  * symlinks out, a file outside its kustomization). Every one must be refused with a
  * PATH_ESCAPE or SYMLINK_ESCAPE error. Shared by test/render/remote-refs.test.ts and
  * `npm run bench -- faults`.
@@ -23,16 +23,16 @@ export interface EscapeShape {
 /** The remote-fetch shapes, each pointing at `url` (a local server that must see no request). */
 export function remoteShapes(url: string): EscapeShape[] {
   return [
-    { name: 'an http resource URL', files: { 'app/kustomization.yaml': `replacements: []\nresources:\n- cm.yaml\n- ${url}/x.yaml\n`, 'app/cm.yaml': CM },
+    { name: 'an http resource URL', files: { 'app/kustomization.yaml': `sortOptions: {order: legacy}\nresources:\n- cm.yaml\n- ${url}/x.yaml\n`, 'app/cm.yaml': CM },
       want: { file: 'app/kustomization.yaml', line: 4, field: 'resources[1]' } },
     { name: 'a remote base in a nested kustomization', files: {
-      'app/kustomization.yaml': 'replacements: []\nresources: [../base]\n',
+      'app/kustomization.yaml': 'sortOptions: {order: legacy}\nresources: [../base]\n',
       'base/kustomization.yaml': `resources:\n  - ${url}/base/\n`,
     }, want: { file: 'base/kustomization.yaml', line: 2, field: 'resources[0]' } },
     { name: 'a configMapGenerator file URL', files: {
-      'app/kustomization.yaml': `replacements: []\nconfigMapGenerator:\n- name: conf\n  files:\n  - data=${url}/data.txt\n`,
+      'app/kustomization.yaml': `sortOptions: {order: legacy}\nconfigMapGenerator:\n- name: conf\n  files:\n  - data=${url}/data.txt\n`,
     }, want: { file: 'app/kustomization.yaml', line: 5, field: 'configMapGenerator[0].files[0]' } },
-    { name: 'a repo.git//path resource', files: { 'app/kustomization.yaml': `replacements: []\nresources: [${url}/repo.git//app]\n` },
+    { name: 'a repo.git//path resource', files: { 'app/kustomization.yaml': `sortOptions: {order: legacy}\nresources: [${url}/repo.git//app]\n` },
       want: { file: 'app/kustomization.yaml', line: 2, field: 'resources[0]' } },
   ];
 }
