@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_MESSAGE_CHARS } from '../../src/bounded.ts';
 import { Controller } from '../../src/controller/controller.ts';
+import type { AppState } from '../../src/controller/state.ts';
 import { GitSource } from '../../src/git/index.ts';
 import type { JsonObject } from '../../src/json.ts';
 import { kubeClientFor, type KubeClient } from '../../src/kube/client.ts';
@@ -54,6 +55,8 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('revisions the API server 
   let controller: Controller;
   const requests: SimRequestLogEntry[] = [];
   const lines: string[] = [];
+  /** The app's stored state as a reader saw it the moment each of its lines was logged. */
+  const stateAtLog = new Map<string, Promise<AppState | undefined>>();
   let rejects: TestRepo;
   let moving: TestRepo;
 
@@ -75,7 +78,10 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('revisions the API server 
       prefix: 'rejected',
       selfHealDebounceMs: 50,
       sync: { pollIntervalMs: 50 },
-      log: (line) => lines.push(line),
+      log: (line) => {
+        lines.push(line);
+        if (line.startsWith('rejects: ')) stateAtLog.set(line, controller.state('rejects'));
+      },
     });
   });
   afterAll(async () => {
@@ -111,7 +117,9 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('revisions the API server 
     const compares = controller.compareCounts.full;
     await until('five more compares', async () => controller.compareCounts.full >= compares + 5);
     expect((await controller.operations('rejects')).filter((o) => o.revision === bad)).toHaveLength(1);
-    expect(lines.filter((l) => l.includes(`sync of ${bad.slice(0, 7)} Failed`))).toEqual([`rejects: poll sync of ${bad.slice(0, 7)} Failed: ${failed!.message}`]);
+    const line = `rejects: poll sync of ${bad.slice(0, 7)} Failed: ${failed!.message}`;
+    expect(lines.filter((l) => l.includes(`sync of ${bad.slice(0, 7)} Failed`))).toEqual([line]);
+    expect((await stateAtLog.get(line))?.conditions).toEqual([expect.objectContaining({ type: 'SyncError' })]);
 
     expect(requests.slice(from).filter(isWrite)).toEqual([]);
     expect(requests.slice(from).some((r) => r.query.getAll('dryRun').includes('All'))).toBe(true);
@@ -142,6 +150,8 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('revisions the API server 
     await until('five more compares', async () => controller.compareCounts.full >= compares + 5);
     const logged = lines.filter((l) => l.includes(`at ${broken.slice(0, 7)} failed`));
     expect(logged).toEqual([expect.stringMatching(/^rejects: rendering app at [0-9a-f]{7} failed with 1 error: app\/config\.yaml:5: /)]);
+    // the condition was stored before the line was logged: a reader of the line finds it
+    expect(await stateAtLog.get(logged[0]!)).toMatchObject({ revision: broken, conditions: [expect.objectContaining({ type: 'ComparisonError' })] });
 
     const fixed = await rejects.commit(GOOD, 'repaired');
     expect((await syncedAt('rejects', fixed)).conditions).toBeUndefined();
