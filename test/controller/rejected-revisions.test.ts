@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_MESSAGE_CHARS } from '../../src/bounded.ts';
 import { Controller } from '../../src/controller/controller.ts';
+import { RETRY_BASE_DELAY_MS } from '../../src/controller/failures.ts';
 import type { AppState } from '../../src/controller/state.ts';
 import { GitSource } from '../../src/git/index.ts';
 import type { JsonObject } from '../../src/json.ts';
@@ -129,13 +130,21 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('revisions the API server 
   }, 30_000);
 
   it('tries a new commit at once, and clears the SyncError when it syncs', async () => {
+    const bad = await rejects.commit({ ...GOOD, 'app/deploy.yaml': DEPLOYMENT('other') }, 'rejected again');
+    const [failed] = await until('the failed sync', async () => {
+      const ops = (await controller.operations('rejects')).filter((o) => o.revision === bad);
+      return ops.length > 0 ? ops : undefined;
+    });
+    expect(failed).toMatchObject({ phase: 'Failed' });
     const fixed = await rejects.commit({ ...GOOD, 'app/config.yaml': CONFIG('green') }, 'fixed');
-    // the rejected revision's back-off (10 s and more) would outlast this wait
     const state = await until('fixed synced', async () => {
       const s = await controller.state('rejects');
       return s?.syncedRevision === fixed ? s : undefined;
-    }, 5_000);
+    });
     expect(state.conditions).toBeUndefined();
+    // at once: while the back-off still held the failed revision (10 s after its failure), not after it
+    const [synced] = (await controller.operations('rejects')).filter((o) => o.revision === fixed);
+    expect(Date.parse(synced!.startedAt)).toBeLessThan(Date.parse(failed!.finishedAt) + RETRY_BASE_DELAY_MS);
     expect(await liveConfig('rejects')).toEqual({ color: 'green' });
   });
 
