@@ -437,8 +437,12 @@ export class Controller {
       return undefined;
     }
     if ('kinds' in compared) await cluster.tracked.watch(compared.kinds);
-    else await this.noteFailure(app, 'comparison', compared.revision, renderFailureLog(app, compared));
     let state = stateFromComparison(app.name, compared, previous, new Date());
+    if (!('kinds' in compared)) {
+      // stored before the line is logged, so whoever reads the line finds its condition
+      await this.saveState(app, state, signal);
+      await this.noteFailure(app, 'comparison', compared.revision, renderFailureLog(app, compared));
+    }
     if (inputs !== undefined && state.sync === 'Synced' && state.message === undefined) this.syncedInputs.set(app.name, inputs.key);
     else this.syncedInputs.delete(app.name);
 

@@ -26,14 +26,23 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('the controller', () => {
   let kube: KubeClient;
   let repo: TestRepo;
   const controllers: Controller[] = [];
+  const lines: string[] = [];
 
   beforeAll(async () => {
     [cluster, git, redis] = await Promise.all([startSimCluster({ port: 0 }), startGitServer(), startRedis()]);
     kube = await kubeClientFor(cluster.url);
     repo = await git.createRepo('fleet');
     await repo.commit({ 'healing/config.yaml': CONFIG('blue'), 'watching/config.yaml': CONFIG('blue'), 'quiet/config.yaml': CONFIG('blue') }, 'first');
-    // "quiet" polls once a minute: only the watch can heal it within the test.
-    const apps = [application('healing', repo.url, true), application('watching', repo.url, false), application('quiet', repo.url, true, 60_000)];
+    // "observed" has a repository of its own: no new commit ever makes its refresh a sync
+    const still = await git.createRepo('still');
+    await still.commit({ 'observed/config.yaml': CONFIG('blue') }, 'only');
+    // "quiet" and "observed" poll once a minute: only the watch can notice their drift within the test.
+    const apps = [
+      application('healing', repo.url, true),
+      application('watching', repo.url, false),
+      application('quiet', repo.url, true, 60_000),
+      application('observed', still.url, false, 60_000),
+    ];
     // Two controller processes' worth of controllers on one Redis: they share the work.
     for (let i = 0; i < 2; i++) {
       controllers.push(
@@ -44,7 +53,7 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('the controller', () => {
           redisUrl: redis.url,
           prefix: 'test',
           selfHealDebounceMs: 100,
-          log: () => undefined,
+          log: (line) => lines.push(line),
         }),
       );
     }
@@ -89,18 +98,27 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('the controller', () => {
     expect((await controllers[0]!.state('watching'))?.sync).toBe('Synced'); // an extra annotation is not drift
   });
 
-  it('notices drift within a second, and heals it only where selfHeal is on', async () => {
-    const started = Date.now();
-    for (const ns of ['healing', 'watching']) {
+  it('notices drift through the watch, and heals it only where selfHeal is on', async () => {
+    const observed = async () => {
+      const s = await controllers[0]!.state('observed');
+      return s === undefined ? undefined : { state: s, operations: (await controllers[0]!.operations('observed')).length };
+    };
+    const before = await until('observed synced', async () => ((await observed())?.state.sync === 'Synced' ? observed() : undefined));
+    for (const ns of ['healing', 'observed']) {
       await kube.patch({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'settings' }, { data: { color: 'red' } }, { type: 'merge' });
     }
-    await until('watching marked OutOfSync', async () => ((await controllers[0]!.state('watching'))?.sync === 'OutOfSync' ? true : undefined), 1_000);
-    expect(Date.now() - started).toBeLessThan(1_000);
-    await until('healing restored', async () => ((await color('healing')) === 'green' ? true : undefined), 5_000);
+    // Its next poll is a minute away: the watch's refresh is what notices the drift.
+    const noticed = await until('observed marked OutOfSync', async () => {
+      const now = await observed();
+      return now?.state.sync === 'OutOfSync' ? now : undefined;
+    });
+    expect(noticed.state.resources).toEqual([{ key: 'ConfigMap/observed/settings', status: 'OutOfSync', health: 'Healthy' }]);
+    // That refresh decided not to sync (a sync is recorded before the state it leaves is stored).
+    expect(noticed.operations).toBe(before.operations);
+    expect(await color('observed')).toBe('red');
+    await until('healing restored', async () => ((await color('healing')) === 'green' ? true : undefined));
     // The watch's refresh or the next poll (both heal with selfHeal on), whichever ran first.
     expect((await controllers[0]!.operations('healing'))[0]).toMatchObject({ trigger: expect.stringMatching(/^(self-heal|poll)$/), phase: 'Succeeded' });
-    await new Promise((r) => setTimeout(r, 1_000));
-    expect(await color('watching')).toBe('red');
   });
 
   it('heals through the watch alone, and backs off when the drift keeps coming back', async () => {
@@ -113,18 +131,19 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('the controller', () => {
     const [newCommit] = await until('the new commit synced', async () => {
       const ops = await controllers[0]!.operations('quiet');
       return ops.length > before && (await color('quiet')) === 'blue' ? ops : undefined;
-    }, 3_000);
+    });
     expect(newCommit).toMatchObject({ trigger: 'poll', phase: 'Succeeded' });
     await drift();
-    const healedAt = await until('first heal', async () => ((await color('quiet')) === 'blue' ? Date.now() : undefined), 3_000);
-    // Drift again at once: the second heal waits (5 s), so the object stays drifted meanwhile.
+    const healedAt = await until('first heal', async () => ((await color('quiet')) === 'blue' ? Date.now() : undefined));
+    // Drift again at once: the refresh defers the second heal (5 s), so the object stays drifted meanwhile.
+    const deferred = lines.length;
     await drift();
-    await new Promise((r) => setTimeout(r, 2_000));
+    await until('the second heal deferred', () => lines.slice(deferred).some((l) => l.startsWith('quiet: drifted again; self-heal in ')));
     expect(await color('quiet')).toBe('red');
-    await until('second heal after the back-off', async () => ((await color('quiet')) === 'blue' ? true : undefined), 8_000);
+    await until('second heal after the back-off', async () => ((await color('quiet')) === 'blue' ? true : undefined));
     // 5 s after the first heal started; we saw its result a few ms after it started.
     expect(Date.now() - healedAt).toBeGreaterThanOrEqual(4_500);
     const heals = (await controllers[0]!.operations('quiet')).filter((h) => h.trigger === 'self-heal');
     expect(heals.length).toBeGreaterThanOrEqual(2);
-  }, 20_000);
+  });
 });

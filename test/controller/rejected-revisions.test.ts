@@ -10,6 +10,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_MESSAGE_CHARS } from '../../src/bounded.ts';
 import { Controller } from '../../src/controller/controller.ts';
+import { RETRY_BASE_DELAY_MS } from '../../src/controller/failures.ts';
+import type { AppState } from '../../src/controller/state.ts';
 import { GitSource } from '../../src/git/index.ts';
 import type { JsonObject } from '../../src/json.ts';
 import { kubeClientFor, type KubeClient } from '../../src/kube/client.ts';
@@ -54,6 +56,8 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('revisions the API server 
   let controller: Controller;
   const requests: SimRequestLogEntry[] = [];
   const lines: string[] = [];
+  /** The app's stored state as a reader saw it the moment each of its lines was logged. */
+  const stateAtLog = new Map<string, Promise<AppState | undefined>>();
   let rejects: TestRepo;
   let moving: TestRepo;
 
@@ -75,7 +79,10 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('revisions the API server 
       prefix: 'rejected',
       selfHealDebounceMs: 50,
       sync: { pollIntervalMs: 50 },
-      log: (line) => lines.push(line),
+      log: (line) => {
+        lines.push(line);
+        if (line.startsWith('rejects: ')) stateAtLog.set(line, controller.state('rejects'));
+      },
     });
   });
   afterAll(async () => {
@@ -111,7 +118,9 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('revisions the API server 
     const compares = controller.compareCounts.full;
     await until('five more compares', async () => controller.compareCounts.full >= compares + 5);
     expect((await controller.operations('rejects')).filter((o) => o.revision === bad)).toHaveLength(1);
-    expect(lines.filter((l) => l.includes(`sync of ${bad.slice(0, 7)} Failed`))).toEqual([`rejects: poll sync of ${bad.slice(0, 7)} Failed: ${failed!.message}`]);
+    const line = `rejects: poll sync of ${bad.slice(0, 7)} Failed: ${failed!.message}`;
+    expect(lines.filter((l) => l.includes(`sync of ${bad.slice(0, 7)} Failed`))).toEqual([line]);
+    expect((await stateAtLog.get(line))?.conditions).toEqual([expect.objectContaining({ type: 'SyncError' })]);
 
     expect(requests.slice(from).filter(isWrite)).toEqual([]);
     expect(requests.slice(from).some((r) => r.query.getAll('dryRun').includes('All'))).toBe(true);
@@ -121,13 +130,21 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('revisions the API server 
   }, 30_000);
 
   it('tries a new commit at once, and clears the SyncError when it syncs', async () => {
+    const bad = await rejects.commit({ ...GOOD, 'app/deploy.yaml': DEPLOYMENT('other') }, 'rejected again');
+    const [failed] = await until('the failed sync', async () => {
+      const ops = (await controller.operations('rejects')).filter((o) => o.revision === bad);
+      return ops.length > 0 ? ops : undefined;
+    });
+    expect(failed).toMatchObject({ phase: 'Failed' });
     const fixed = await rejects.commit({ ...GOOD, 'app/config.yaml': CONFIG('green') }, 'fixed');
-    // the rejected revision's back-off (10 s and more) would outlast this wait
     const state = await until('fixed synced', async () => {
       const s = await controller.state('rejects');
       return s?.syncedRevision === fixed ? s : undefined;
-    }, 5_000);
+    });
     expect(state.conditions).toBeUndefined();
+    // at once: while the back-off still held the failed revision (10 s after its failure), not after it
+    const [synced] = (await controller.operations('rejects')).filter((o) => o.revision === fixed);
+    expect(Date.parse(synced!.startedAt)).toBeLessThan(Date.parse(failed!.finishedAt) + RETRY_BASE_DELAY_MS);
     expect(await liveConfig('rejects')).toEqual({ color: 'green' });
   });
 
@@ -142,6 +159,8 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('revisions the API server 
     await until('five more compares', async () => controller.compareCounts.full >= compares + 5);
     const logged = lines.filter((l) => l.includes(`at ${broken.slice(0, 7)} failed`));
     expect(logged).toEqual([expect.stringMatching(/^rejects: rendering app at [0-9a-f]{7} failed with 1 error: app\/config\.yaml:5: /)]);
+    // the condition was stored before the line was logged: a reader of the line finds it
+    expect(await stateAtLog.get(logged[0]!)).toMatchObject({ revision: broken, conditions: [expect.objectContaining({ type: 'ComparisonError' })] });
 
     const fixed = await rejects.commit(GOOD, 'repaired');
     expect((await syncedAt('rejects', fixed)).conditions).toBeUndefined();
@@ -169,7 +188,8 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('revisions the API server 
     for (const color of ['green', 'yellow', 'purple']) {
       const next = await moving.commit({ 'app/config.yaml': CONFIG(color) }, color);
       await drift(); // the watch sees it and refreshes; the refresh finds the new commit
-      await until(`${color} applied`, async () => ((await liveConfig('moving'))?.['color'] === color ? true : undefined), 5_000);
+      // moving's next poll is a minute away: the watch's refresh is what applies it
+      await until(`${color} applied`, async () => ((await liveConfig('moving'))?.['color'] === color ? true : undefined));
       expect((await controller.operations('moving'))[0]).toMatchObject({ revision: next, trigger: 'poll', phase: 'Succeeded' });
     }
     expect(first).toMatch(/^[0-9a-f]{40}$/);

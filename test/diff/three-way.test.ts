@@ -1,11 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { isJsonObject, jsonEqual, type JsonObject } from '../../src/json.ts';
 import { normalizeObject } from '../../src/diff/normalize.ts';
 import { diffResource } from '../../src/diff/resource-diff.ts';
 import { lastAppliedText } from '../../src/diff/three-way.ts';
 import { applyDefaults } from '../../src/sim/defaults.ts';
 import { SPURIOUS_CASES, THREE_WAY_CASES } from './three-way-cases.ts';
-import { hasKubectl, loadSpuriousGoldens, loadThreeWayGoldens, runSpuriousCases, runThreeWayCases } from './three-way-oracle.ts';
+import { hasKubectl, loadSpuriousGoldens, loadThreeWayGoldens, runSpuriousCases, runThreeWayCases, type SpuriousGolden, type ThreeWayGolden } from './three-way-oracle.ts';
 
 const goldens = loadThreeWayGoldens(THREE_WAY_CASES);
 const spurious = loadSpuriousGoldens(SPURIOUS_CASES);
@@ -65,23 +65,27 @@ describe('no spurious diff right after kubectl apply created the object', () => 
   });
 });
 
-// kubectl is the oracle the goldens came from; where it is not installed only this re-check is skipped
+// kubectl is the oracle the goldens came from; where it is not installed only this re-check is skipped.
+// One oracle run per table (three kubectl invocations for all its cases, ~1 s), then one check per case.
 describe.skipIf(!hasKubectl())('the goldens still agree with kubectl', () => {
-  it('three-way cases', async () => {
-    const now = await runThreeWayCases(THREE_WAY_CASES);
-    for (const [i, g] of now.entries()) {
-      const golden = goldens[i]!;
-      expect(normalizeObject(g.result), g.name).toEqual(normalizeObject(golden.result));
-      expect(lastAppliedText(g.result), g.name).toBe(lastAppliedText(golden.result));
-    }
-  }, 60_000);
+  let threeWayNow: readonly ThreeWayGolden[] = [];
+  let spuriousNow: readonly SpuriousGolden[] = [];
+  beforeAll(async () => {
+    [threeWayNow, spuriousNow] = await Promise.all([runThreeWayCases(THREE_WAY_CASES), runSpuriousCases(SPURIOUS_CASES)]);
+  });
 
-  it('spurious-diff cases', async () => {
-    const now = await runSpuriousCases(SPURIOUS_CASES);
+  it.each(goldens.map((g, i) => [g.name, i] as const))('three-way %s', (name, i) => {
+    const now = threeWayNow[i];
+    expect(now?.name).toBe(name);
+    expect(normalizeObject(now!.result)).toEqual(normalizeObject(goldens[i]!.result));
+    expect(lastAppliedText(now!.result)).toBe(lastAppliedText(goldens[i]!.result));
+  });
+
+  it.each(spurious.map((g, i) => [g.name, i] as const))('spurious-diff %s', (name, i) => {
+    const now = spuriousNow[i];
+    expect(now?.name).toBe(name);
     // fresh objects (new uids in Job selectors): the diff itself is what must stay empty
-    for (const g of now) {
-      const d = diffResource({ desired: g.manifest, live: g.live, ignore: [] });
-      expect({ name: g.name, status: d.status, jsonPatch: d.jsonPatch }).toEqual({ name: g.name, status: 'Synced', jsonPatch: [] });
-    }
-  }, 60_000);
+    const d = diffResource({ desired: now!.manifest, live: now!.live, ignore: [] });
+    expect({ status: d.status, jsonPatch: d.jsonPatch }).toEqual({ status: 'Synced', jsonPatch: [] });
+  });
 });
