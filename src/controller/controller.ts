@@ -89,6 +89,8 @@ export interface ControllerOptions {
   readonly onOperation?: (result: OperationResult, request: SyncRequest) => void;
   /** Told of every rollout that reached a final phase in this process (metrics; see RolloutHooks.onFinished). */
   readonly onRolloutFinished?: (state: RolloutState) => void;
+  /** Cluster time between a running rollout's fallback looks (default 5 s; see rollouts.ts). */
+  readonly rolloutRecheckMs?: number;
 }
 
 export interface LogFields {
@@ -158,6 +160,7 @@ export class Controller {
       log: (line) => this.log(line),
       onPodChange: (app, urgent) => (urgent ? this.lookNow(app) : this.noticeApp(app)),
       ...(opts.onRolloutFinished === undefined ? {} : { onFinished: opts.onRolloutFinished }),
+      ...(opts.rolloutRecheckMs === undefined ? {} : { recheckMs: opts.rolloutRecheckMs }),
     });
     this.hookLedger = new RedisHookLedger(redis, this.keys);
     this.postSync = new PostSyncAfterRollout(redis, this.keys, this.rollouts.store, (line) => this.log(line));
@@ -401,7 +404,15 @@ export class Controller {
     // PostSync hooks a rollout that has ended may still owe (also after a crash)
     if (active === undefined) await this.postSync.settle(app, this.operationCtx(cluster, signal));
     const trigger: SyncTrigger | 'refresh' = op.kind === 'sync' ? op.request.trigger : 'refresh';
-    const revision = op.kind === 'sync' && op.request.revision !== undefined ? op.request.revision : await this.rollouts.pinnedRevision(app);
+    const requested = op.kind === 'sync' ? op.request.revision : undefined;
+    const pinned = requested === undefined ? await this.rollouts.pinnedRevision(app) : undefined;
+    const revision = requested ?? pinned;
+    // A pin not yet synced is a manual rollback whose own job has not run: the pin is stored
+    // before that job is queued, so a poll or refresh may get there first. It carries the
+    // rollback out as the job would (one step, told as a pin); taken for an ordinary new
+    // revision it became a paced rollout, held at its first step, which the rollback's job
+    // then only looked at (`active.revision` below), so the app never got all the way back.
+    const rollback = trigger === 'rollback' || (pinned !== undefined && previous?.syncedRevision !== pinned);
     let compared: Comparison | RenderFailure;
     let inputs: CompareInputs | undefined;
     try {
@@ -438,7 +449,7 @@ export class Controller {
       return this.look(app, cluster, active, signal);
     }
     if (active === undefined && 'kinds' in compared && state.sync === 'Synced' && state.health === 'Healthy') await this.rollouts.noteHealthy(app.name, compared.revision);
-    if ((trigger === 'refresh' || isBackgroundTrigger(trigger)) && (await this.rollouts.store.isBad(app.name, compared.revision))) {
+    if (!rollback && (trigger === 'refresh' || isBackgroundTrigger(trigger)) && (await this.rollouts.store.isBad(app.name, compared.revision))) {
       await this.saveState(app, { ...state, message: `revision ${compared.revision.slice(0, 7)} was rolled back and is not applied again; waiting for a newer commit` }, signal);
       return state;
     }
@@ -470,11 +481,11 @@ export class Controller {
       await this.saveState(app, { ...state, message: `nothing was applied: ${problems.join('; ')}` }, signal);
       return state;
     }
-    // a manual rollback goes straight back, gated on health but in one step
-    const paced: RolloutCandidate[] = trigger === 'rollback' ? candidates.map(({ hold: _, ...c }) => ({ ...c, steps: [100] })) : candidates;
+    // a manual rollback goes straight back, gated on health but in one step and without a hold (started promoted)
+    const paced: RolloutCandidate[] = rollback ? candidates.map(({ hold: _, ...c }) => ({ ...c, steps: [100] })) : candidates;
     const holds = new Map(paced.flatMap((c) => (c.hold === undefined ? [] : [[c.key, c.hold] as const])));
     // Background work that found a new revision syncs it as a poll would: it is not a heal.
-    const syncTrigger: SyncTrigger = trigger === 'refresh' || trigger === 'self-heal' ? (drift ? 'self-heal' : 'poll') : trigger;
+    const syncTrigger: SyncTrigger = rollback ? 'rollback' : trigger === 'refresh' || trigger === 'self-heal' ? (drift ? 'self-heal' : 'poll') : trigger;
     const choices: Pick<SyncRequest, 'prune' | 'resources'> = op.kind === 'sync' ? op.request : {};
     const options: SyncOptions = {
       trigger: syncTrigger,
@@ -488,11 +499,11 @@ export class Controller {
     };
     const request = op.kind === 'sync' ? op.request : undefined;
     const result = await this.runSync(app, cluster, op.jobId, options, signal, { state, compared, ...(request === undefined ? {} : { request }) });
-    if (trigger === 'rollback') await this.rollouts.noteManualRollback(app, result, kube);
+    if (rollback) await this.rollouts.noteManualRollback(app, result, kube);
     if (result.phase === 'Succeeded' && paced.length > 0 && 'kinds' in compared && compared.hooks.some((h) => h.phase === 'PostSync')) {
       await this.postSync.defer(app.name, { rollout: op.jobId, revision: compared.revision, operation: `${app.name}:${op.jobId}` });
     }
-    const started = await this.rollouts.start(app, op.jobId, result, paced, kube, this.rollbackSync(app, cluster, op.jobId, signal));
+    const started = await this.rollouts.start(app, { id: op.jobId, result, candidates: paced, promoted: rollback }, kube, this.rollbackSync(app, cluster, op.jobId, signal));
     if (started === undefined) return result;
     await this.mirrorRollout(app, started, signal);
     return this.afterRollout(app, cluster, started, signal);

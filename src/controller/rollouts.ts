@@ -39,6 +39,8 @@ export interface RolloutHooks {
    * healthy (metrics, PostSync hooks).
    */
   readonly onFinished?: (state: RolloutState) => void;
+  /** Cluster time between fallback looks (default RECHECK_MS); tests set it past their length to show no progress depends on it. */
+  readonly recheckMs?: number;
 }
 
 /**
@@ -109,13 +111,17 @@ export class Rollouts {
     this.healthy.set(app, revision);
   }
 
-  /** After a sync that changed pod templates: the rollout that carries it on. */
-  async start(app: Application, id: string, result: OperationResult, candidates: readonly RolloutCandidate[], kube: KubeClient, syncTo: (revision: string) => Promise<OperationResult>): Promise<RolloutState | undefined> {
+  /**
+   * After a sync that changed pod templates: the rollout that carries it on. `promoted` (a
+   * manual rollback's, which goes straight back) skips the step hold as `promote` would.
+   */
+  async start(app: Application, run: { id: string; result: OperationResult; candidates: readonly RolloutCandidate[]; promoted: boolean }, kube: KubeClient, syncTo: (revision: string) => Promise<OperationResult>): Promise<RolloutState | undefined> {
+    const { id, result, candidates, promoted } = run;
     if (result.phase !== 'Succeeded' || result.revision === undefined || candidates.length === 0) return undefined;
     const previous = await this.active(app.name);
     if (previous !== undefined) await this.tell(app, 'Superseded', 'Normal', `rollout of ${short(previous.revision)} superseded by ${short(result.revision)}`, previous.revision);
     const fromRevision = await this.store.healthyRevision(app.name);
-    const state = newRollout({ id, app, revision: result.revision, fromRevision, candidates, now: this.now() });
+    const state = newRollout({ id, app, revision: result.revision, fromRevision, candidates, promoted, now: this.now() });
     const message = `rolling out ${short(result.revision)} to ${candidates.map((c) => c.ref.name).join(', ')} in ${state.steps} step${state.steps === 1 ? '' : 's'}`;
     await this.store.set(state, [{ type: 'Started', revision: result.revision, message }], this.now());
     await this.notify(app, 'Normal', 'RolloutStarted', message, kube);
@@ -133,7 +139,7 @@ export class Rollouts {
     if (isActivePhase(result.state.phase) && result.state.phase !== 'Paused') {
       // pods restarting change no workload status the watch would see: look again soon regardless
       const now = this.now().getTime();
-      const due = Math.min(now + RECHECK_MS, result.nextLookAt === undefined ? Infinity : Date.parse(result.nextLookAt));
+      const due = Math.min(now + (this.hooks.recheckMs ?? RECHECK_MS), result.nextLookAt === undefined ? Infinity : Date.parse(result.nextLookAt));
       await this.hooks.queue.requestLook(app.name, (due - now) / (this.hooks.clock.speed ?? 1));
     }
     const active = isActivePhase(result.state.phase);

@@ -61,12 +61,12 @@ spec:
 
 const short = (sha: string) => sha.slice(0, 7);
 
-/** The controller's recent log lines: what a failed wait shows beside the cluster's state. */
+/** The controller's recent log lines (not the API server's request lines): what a failed wait shows beside the cluster's state. */
 const LOG_TAIL = 60;
 const logLines: string[] = [];
 const logSink = new Writable({
   write(chunk: Buffer, _encoding, done) {
-    for (const line of chunk.toString().split('\n')) if (line !== '') logLines.push(line);
+    for (const line of chunk.toString().split('\n')) if (line !== '' && !line.includes('"reqId"')) logLines.push(line);
     logLines.splice(0, Math.max(0, logLines.length - LOG_TAIL));
     done();
   },
