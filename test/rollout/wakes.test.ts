@@ -46,9 +46,9 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('rollouts woken by what ha
     [cluster, git, redis] = await Promise.all([startSimCluster({ port: 0, clock: new ScaledClock({ speed: SPEED }) }), startGitServer(), startRedis()]);
     kube = await kubeClientFor(cluster.url);
     repo = await git.createRepo('wakes');
-    await repo.commit({ 'steps/deploy.yaml': smallDeployment('web:1'), 'pinned/deploy.yaml': smallDeployment('web:1') }, 'v1');
+    await repo.commit({ 'steps/deploy.yaml': smallDeployment('web:1'), 'pinned/deploy.yaml': smallDeployment('web:1'), 'failing/deploy.yaml': smallDeployment('web:1') }, 'v1');
     controller = await Controller.start({
-      apps: [app('steps', 5_000), app('pinned', 3_600_000)],
+      apps: [app('steps', 5_000), app('pinned', 3_600_000), app('failing', 5_000)],
       git: new GitSource({ cacheDir: await mkdtemp(path.join(tmpdir(), 'sluice-wakes-')) }),
       kube,
       redisUrl: redis.url,
@@ -81,6 +81,7 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('rollouts woken by what ha
         `rollout: ${JSON.stringify(await rollout(name))}`,
         `pin: ${JSON.stringify(await controller.rollouts.store.pin(name))}`,
         `history: ${JSON.stringify((await controller.operations(name, 3)).map((h) => ({ id: h.id, trigger: h.trigger, phase: h.phase, revision: h.revision.slice(0, 7) })))}`,
+        `state: ${JSON.stringify(await controller.state(name))}`,
         'controller log:',
         ...logLines,
       ].join('\n'),
@@ -99,6 +100,22 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('rollouts woken by what ha
     const done: RolloutState = await finished('steps', v2);
     expect(done).toMatchObject({ phase: 'Succeeded', steps: 2 });
     expect(await complete('steps')).toBe(true);
+    // and the app's own state catches up: Synced and Healthy at v2, without a poll
+    await explained('steps', until('steps Synced and Healthy at v2', async () => {
+      const state = await controller.state('steps');
+      return state?.revision === v2 && state.sync === 'Synced' && state.health === 'Healthy';
+    }, WAIT_MS));
+  }, 120_000);
+
+  it('rolls a crash-looping commit back with the fallback look an hour away', async () => {
+    const v1 = await firstSync('failing');
+    await healthy('failing', v1);
+    for (const [version, fault] of [['web:2', 'crash-loop'], ['web:3', 'image-pull']] as const) {
+      const bad = await repo.commit({ 'failing/deploy.yaml': smallDeployment(version, fault) }, `failing ${version}`);
+      await controller.requestSync('failing', { trigger: 'webhook' });
+      expect(await finished('failing', bad)).toMatchObject({ phase: 'RolledBack' });
+      await explained('failing', until('back on web:1, complete', async () => (await image('failing')) === 'web:1' && (await complete('failing')), WAIT_MS));
+    }
   }, 120_000);
 
   it('a poll that reaches a fresh pin before the rollback job carries the rollback out in one step, as the rollback job would', async () => {
