@@ -41,11 +41,20 @@ export class RolloutPodWatch {
       if (current.has(namespace)) continue;
       const informer = new Informer(this.kube, { apiVersion: 'v1', kind: 'Pod', namespace, slim: true });
       let listed = false;
+      // Trouble already there when the watch starts may have come after the look that started it
+      // read the pods (that look runs in the job that changed the workload): one look more.
+      let troubleListed = false;
       informer.onChange((pod) => {
         if (listed) this.onChange(app, showsTrouble(pod));
+        else troubleListed ||= showsTrouble(pod);
       });
       current.set(namespace, informer);
-      started.push(informer.start().then(() => void (listed = true)));
+      started.push(
+        informer.start().then(() => {
+          listed = true;
+          if (troubleListed) this.onChange(app, true);
+        }),
+      );
     }
     if (current.size === 0) this.watches.delete(app);
     else this.watches.set(app, current);
