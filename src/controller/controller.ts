@@ -34,6 +34,7 @@ import type { HistoryEntry } from '../store/types.ts';
 import { appRef, compareApp, type RenderCache } from '../sync/compare.ts';
 import { syncApp, type SyncContext, type SyncOptions } from '../sync/operation.ts';
 import { rolloutCandidates, type RolloutCandidate } from '../rollout/driver.ts';
+import { isRolloutKind } from '../rollout/policy.ts';
 import type { CommandContext } from '../rollout/commands.ts';
 import { isActivePhase, type RolloutState } from '../rollout/types.ts';
 import { Rollouts, type ControllerClock } from './rollouts.ts';
@@ -185,7 +186,7 @@ export class Controller {
       home: opts.kube,
       ...(opts.clusters === undefined ? {} : { registry: opts.clusters }),
       ...opts.clusterConnections,
-      onChange: (label) => controller?.noticeChange(label),
+      onChange: (label, object) => controller?.noticeChange(label, object),
       onReachability: (key) => void controller?.clusterChanged(key),
       log: (line) => controller?.log(line),
     });
@@ -345,10 +346,16 @@ export class Controller {
     return { ...this.contextOf(cluster), kube: cluster.kube.withSignal(signal), signal };
   }
 
-  /** A tracked object changed: refresh its app soon (events of one sync collapse into one refresh). */
-  private noticeChange(label: string): void {
+  /**
+   * A tracked object changed: refresh its app soon (events of one sync collapse into one
+   * refresh). A workload of a rollout this process drives is looked at now: a step's pause must
+   * land before its controller's next move, which a debounce can miss on a loaded host.
+   */
+  private noticeChange(label: string, object: JsonObject): void {
     const app = this.appByLabel.get(label);
-    if (app !== undefined) this.noticeApp(app);
+    if (app === undefined) return;
+    if (isRolloutKind(object['kind']) && this.rollouts.driving(app)) this.lookNow(app);
+    else this.noticeApp(app);
   }
 
   /**

@@ -76,6 +76,11 @@ export class Rollouts {
     return this.hooks.clock.now();
   }
 
+  /** Whether this process drives a rollout of `app` (its last look here left it running). */
+  driving(app: string): boolean {
+    return this.pods.has(app);
+  }
+
   async active(app: string): Promise<RolloutState | undefined> {
     const state = await this.store.get(app);
     return state !== undefined && isActivePhase(state.phase) ? state : undefined;
@@ -145,7 +150,12 @@ export class Rollouts {
     const active = isActivePhase(result.state.phase);
     await this.pods.watch(app.name, active ? [...new Set(result.state.workloads.map((w) => w.namespace))] : []);
     if (result.state.phase !== state.phase || result.state.step !== state.step) this.hooks.log(`${app.name}: rollout ${result.state.phase}: ${result.state.message}`);
-    if (!active && isActivePhase(state.phase)) this.hooks.onFinished?.(result.state);
+    if (!active && isActivePhase(state.phase)) {
+      this.hooks.onFinished?.(result.state);
+      // the app's sync and health are compared now: the cluster may not change again after the
+      // look that ended the rollout, and the watch's last changes went to looks, not compares
+      await this.hooks.queue.requestRefresh(app.name);
+    }
     return result.state;
   }
 

@@ -61,6 +61,11 @@ export class RolloutPodWatch {
     await Promise.all(started);
   }
 
+  /** Whether this process watches pods for `app`: it drives a rollout of it. */
+  has(app: string): boolean {
+    return this.watches.has(app);
+  }
+
   stop(): void {
     for (const informers of this.watches.values()) for (const informer of informers.values()) void informer.stop();
     this.watches.clear();
