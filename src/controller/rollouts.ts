@@ -44,12 +44,12 @@ export interface RolloutHooks {
 }
 
 /**
- * Cluster time between looks at a running rollout when nothing else is due: a fallback only.
- * Pod and workload changes wake the driver through the watches, and every timer that matters
- * (hold end, notReadyFor, deadline) is a delayed look of its own. But a change that lands
- * while the app's job runs is deduplicated by the queue and wakes nobody, so the fallback
- * bounds how late a rollout sees it: at 30 s a webhook push took up to 30 s to show Healthy
- * (at 5 s, 100 rollouts make 20 looks a second of wall time at ×5: the price of that bound).
+ * Cluster time between looks at a running rollout when nothing else is due: a safety net only.
+ * Pod and workload changes wake the driver through the watches (a workload's at once, see
+ * Controller.noticeChange), a change during the app's running job queues one job after it
+ * (BullMQ keepLastIfActive), and every timer that matters (hold end, notReadyFor, deadline) is
+ * a delayed look of its own; test/rollout/wakes.test.ts runs rollouts with this an hour away.
+ * (At 5 s, 100 rollouts make 20 looks a second of wall time at ×5.)
  */
 const RECHECK_MS = 5_000;
 
