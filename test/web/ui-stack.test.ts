@@ -192,7 +192,7 @@ describe.skipIf(!chromiumAvailable() || !gitAvailable() || !redisAvailable())('w
     expect(await page.getByTestId('rollout-step').innerText()).toBe('1');
     expect(await rollout.innerText()).toContain('Step 1 of 2');
     const updated = page.locator('[data-workload="web"] [data-count="updated"]');
-    await updated.getByText('2/4', { exact: true }).waitFor();
+    await explaining(updated.getByText('2/4', { exact: true }).waitFor(), stackState);
     await page.getByTestId('hold').waitFor();
     expect(await rollout.innerText()).toContain('step target 2');
     // the tree moves with it, pushed by the server: the new ReplicaSet and its pods beside the old one's
