@@ -34,6 +34,7 @@ import type { HistoryEntry } from '../store/types.ts';
 import { appRef, compareApp, type RenderCache } from '../sync/compare.ts';
 import { syncApp, type SyncContext, type SyncOptions, type SyncSuspended } from '../sync/operation.ts';
 import { rolloutCandidates, type RolloutCandidate } from '../rollout/driver.ts';
+import { isRolloutKind } from '../rollout/policy.ts';
 import type { CommandContext } from '../rollout/commands.ts';
 import { isActivePhase, type RolloutState } from '../rollout/types.ts';
 import { Rollouts, type ControllerClock } from './rollouts.ts';
@@ -90,6 +91,8 @@ export interface ControllerOptions {
   readonly onOperation?: (result: OperationResult, request: SyncRequest) => void;
   /** Told of every rollout that reached a final phase in this process (metrics; see RolloutHooks.onFinished). */
   readonly onRolloutFinished?: (state: RolloutState) => void;
+  /** Cluster time between a running rollout's fallback looks (default 5 s; see rollouts.ts). */
+  readonly rolloutRecheckMs?: number;
 }
 
 export interface LogFields {
@@ -160,6 +163,7 @@ export class Controller {
       log: (line) => this.log(line),
       onPodChange: (app, urgent) => (urgent ? this.lookNow(app) : this.noticeApp(app)),
       ...(opts.onRolloutFinished === undefined ? {} : { onFinished: opts.onRolloutFinished }),
+      ...(opts.rolloutRecheckMs === undefined ? {} : { recheckMs: opts.rolloutRecheckMs }),
     });
     this.hookLedger = new RedisHookLedger(redis, this.keys);
     this.postSync = new PostSyncAfterRollout(redis, this.keys, this.rollouts.store, (line) => this.log(line));
@@ -185,7 +189,7 @@ export class Controller {
       home: opts.kube,
       ...(opts.clusters === undefined ? {} : { registry: opts.clusters }),
       ...opts.clusterConnections,
-      onChange: (label) => controller?.noticeChange(label),
+      onChange: (label, object) => controller?.noticeChange(label, object),
       onReachability: (key) => void controller?.clusterChanged(key),
       log: (line) => controller?.log(line),
     });
@@ -346,10 +350,16 @@ export class Controller {
     return { ...this.contextOf(cluster), kube: cluster.kube.withSignal(signal), signal };
   }
 
-  /** A tracked object changed: refresh its app soon (events of one sync collapse into one refresh). */
-  private noticeChange(label: string): void {
+  /**
+   * A tracked object changed: refresh its app soon (events of one sync collapse into one
+   * refresh). A workload of a rollout this process drives is looked at now: a step's pause must
+   * land before its controller's next move, which a debounce can miss on a loaded host.
+   */
+  private noticeChange(label: string, object: JsonObject): void {
     const app = this.appByLabel.get(label);
-    if (app !== undefined) this.noticeApp(app);
+    if (app === undefined) return;
+    if (isRolloutKind(object['kind']) && this.rollouts.driving(app)) this.lookNow(app);
+    else this.noticeApp(app);
   }
 
   /**
@@ -411,7 +421,15 @@ export class Controller {
     // PostSync hooks a rollout that has ended may still owe (also after a crash)
     if (active === undefined) await this.settleHooks(app, cluster, signal);
     const trigger: SyncTrigger | 'refresh' = op.kind === 'sync' ? op.request.trigger : 'refresh';
-    const revision = op.kind === 'sync' && op.request.revision !== undefined ? op.request.revision : await this.rollouts.pinnedRevision(app);
+    const requested = op.kind === 'sync' ? op.request.revision : undefined;
+    const pinned = requested === undefined ? await this.rollouts.pinnedRevision(app) : undefined;
+    const revision = requested ?? pinned;
+    // A pin not yet synced is a manual rollback whose own job has not run: the pin is stored
+    // before that job is queued, so a poll or refresh may get there first. It carries the
+    // rollback out as the job would (one step, told as a pin); taken for an ordinary new
+    // revision it became a paced rollout, held at its first step, which the rollback's job
+    // then only looked at (`active.revision` below), so the app never got all the way back.
+    const rollback = trigger === 'rollback' || (pinned !== undefined && previous?.syncedRevision !== pinned);
     let compared: Comparison | RenderFailure;
     let inputs: CompareInputs | undefined;
     try {
@@ -452,7 +470,7 @@ export class Controller {
       return this.look(app, cluster, active, signal);
     }
     if (active === undefined && 'kinds' in compared && state.sync === 'Synced' && state.health === 'Healthy') await this.rollouts.noteHealthy(app.name, compared.revision);
-    if ((trigger === 'refresh' || isBackgroundTrigger(trigger)) && (await this.rollouts.store.isBad(app.name, compared.revision))) {
+    if (!rollback && (trigger === 'refresh' || isBackgroundTrigger(trigger)) && (await this.rollouts.store.isBad(app.name, compared.revision))) {
       await this.saveState(app, { ...state, message: `revision ${compared.revision.slice(0, 7)} was rolled back and is not applied again; waiting for a newer commit` }, signal);
       return state;
     }
@@ -484,11 +502,11 @@ export class Controller {
       await this.saveState(app, { ...state, message: `nothing was applied: ${problems.join('; ')}` }, signal);
       return state;
     }
-    // a manual rollback goes straight back, gated on health but in one step
-    const paced: RolloutCandidate[] = trigger === 'rollback' ? candidates.map(({ hold: _, ...c }) => ({ ...c, steps: [100] })) : candidates;
+    // a manual rollback goes straight back, gated on health but in one step and without a hold (started promoted)
+    const paced: RolloutCandidate[] = rollback ? candidates.map(({ hold: _, ...c }) => ({ ...c, steps: [100] })) : candidates;
     const holds = new Map(paced.flatMap((c) => (c.hold === undefined ? [] : [[c.key, c.hold] as const])));
     // Background work that found a new revision syncs it as a poll would: it is not a heal.
-    const syncTrigger: SyncTrigger = trigger === 'refresh' || trigger === 'self-heal' ? (drift ? 'self-heal' : 'poll') : trigger;
+    const syncTrigger: SyncTrigger = rollback ? 'rollback' : trigger === 'refresh' || trigger === 'self-heal' ? (drift ? 'self-heal' : 'poll') : trigger;
     const choices: Pick<SyncRequest, 'prune' | 'resources'> = op.kind === 'sync' ? op.request : {};
     const request = op.kind === 'sync' ? op.request : undefined;
     const started: SyncProgress = {
@@ -550,7 +568,7 @@ export class Controller {
     if (progress.trigger === 'rollback') await this.rollouts.noteManualRollback(app, result);
     const existing = await this.rollouts.store.get(app.name);
     // started before a crash cut this short: it goes on as it is
-    const rollout = existing?.id === progress.id ? existing : await this.rollouts.start(app, progress.id, result, progress.paced, { kube, watch: cluster.kube }, this.rollbackSync(app, cluster, progress.id, signal));
+    const rollout = existing?.id === progress.id ? existing : await this.rollouts.start(app, { id: progress.id, result, candidates: progress.paced, promoted: progress.trigger === 'rollback' }, { kube, watch: cluster.kube }, this.rollbackSync(app, cluster, progress.id, signal));
     await this.progress.clear(app.name, progress.id);
     if (rollout === undefined) {
       await this.postSync.drop(app.name, progress.id);

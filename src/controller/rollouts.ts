@@ -48,15 +48,17 @@ export interface RolloutHooks {
    * healthy (metrics, PostSync hooks).
    */
   readonly onFinished?: (state: RolloutState) => void;
+  /** Cluster time between fallback looks (default RECHECK_MS); tests set it past their length to show no progress depends on it. */
+  readonly recheckMs?: number;
 }
 
 /**
- * Cluster time between looks at a running rollout when nothing else is due: a fallback only.
- * Pod and workload changes wake the driver through the watches, and every timer that matters
- * (hold end, notReadyFor, deadline) is a delayed look of its own. But a change that lands
- * while the app's job runs is deduplicated by the queue and wakes nobody, so the fallback
- * bounds how late a rollout sees it: at 30 s a webhook push took up to 30 s to show Healthy
- * (at 5 s, 100 rollouts make 20 looks a second of wall time at ×5: the price of that bound).
+ * Cluster time between looks at a running rollout when nothing else is due: a safety net only.
+ * Pod and workload changes wake the driver through the watches (a workload's at once, see
+ * Controller.noticeChange), a change during the app's running job queues one job after it
+ * (BullMQ keepLastIfActive), and every timer that matters (hold end, notReadyFor, deadline) is
+ * a delayed look of its own; test/rollout/wakes.test.ts runs rollouts with this an hour away.
+ * (At 5 s, 100 rollouts make 20 looks a second of wall time at ×5.)
  */
 const RECHECK_MS = 5_000;
 
@@ -81,6 +83,11 @@ export class Rollouts {
 
   now(): Date {
     return this.hooks.clock.now();
+  }
+
+  /** Whether this process drives a rollout of `app` (its last look here left it running). */
+  driving(app: string): boolean {
+    return this.pods.has(app);
   }
 
   async active(app: string): Promise<RolloutState | undefined> {
@@ -118,13 +125,17 @@ export class Rollouts {
     this.healthy.set(app, revision);
   }
 
-  /** After a sync that changed pod templates: the rollout that carries it on. */
-  async start(app: Application, id: string, result: OperationResult, candidates: readonly RolloutCandidate[], cluster: RolloutCluster, syncTo: (revision: string) => Promise<OperationResult>): Promise<RolloutState | undefined> {
+  /**
+   * After a sync that changed pod templates: the rollout that carries it on. `promoted` (a
+   * manual rollback's, which goes straight back) skips the step hold as `promote` would.
+   */
+  async start(app: Application, run: { id: string; result: OperationResult; candidates: readonly RolloutCandidate[]; promoted: boolean }, cluster: RolloutCluster, syncTo: (revision: string) => Promise<OperationResult>): Promise<RolloutState | undefined> {
+    const { id, result, candidates, promoted } = run;
     if (result.phase !== 'Succeeded' || result.revision === undefined || candidates.length === 0) return undefined;
     const previous = await this.active(app.name);
     if (previous !== undefined) await this.tell(app, 'Superseded', 'Normal', `rollout of ${short(previous.revision)} superseded by ${short(result.revision)}`, previous.revision);
     const fromRevision = await this.store.healthyRevision(app.name);
-    const state = newRollout({ id, app, revision: result.revision, fromRevision, candidates, now: this.now() });
+    const state = newRollout({ id, app, revision: result.revision, fromRevision, candidates, promoted, now: this.now() });
     const message = `rolling out ${short(result.revision)} to ${candidates.map((c) => c.ref.name).join(', ')} in ${state.steps} step${state.steps === 1 ? '' : 's'}`;
     await this.store.set(state, [{ type: 'Started', revision: result.revision, message }], this.now());
     await this.notify(app, 'Normal', 'RolloutStarted', message);
@@ -144,12 +155,17 @@ export class Rollouts {
     if (isActivePhase(result.state.phase) && result.state.phase !== 'Paused') {
       // pods restarting change no workload status the watch would see: look again soon regardless
       const now = this.now().getTime();
-      await this.lookIn(app.name, Math.min(RECHECK_MS, result.nextLookAt === undefined ? Infinity : Date.parse(result.nextLookAt) - now));
+      await this.lookIn(app.name, Math.min(this.recheckMs, result.nextLookAt === undefined ? Infinity : Date.parse(result.nextLookAt) - now));
     }
     const active = isActivePhase(result.state.phase);
     await this.pods.watch(app.name, watch, active ? [...new Set(result.state.workloads.map((w) => w.namespace))] : []);
     if (result.state.phase !== state.phase || result.state.step !== state.step) this.hooks.log(`${app.name}: rollout ${result.state.phase}: ${result.state.message}`);
-    if (!active && isActivePhase(state.phase)) this.hooks.onFinished?.(result.state);
+    if (!active && isActivePhase(state.phase)) {
+      this.hooks.onFinished?.(result.state);
+      // the app's sync and health are compared now: the cluster may not change again after the
+      // look that ended the rollout, and the watch's last changes went to looks, not compares
+      await this.hooks.queue.requestRefresh(app.name);
+    }
     return result.state;
   }
 
@@ -158,7 +174,12 @@ export class Rollouts {
    * cluster (a sync's wave or hook, a rollout's hooks) and is woken sooner by the watch.
    */
   async lookSoon(app: string): Promise<void> {
-    await this.lookIn(app, RECHECK_MS);
+    await this.lookIn(app, this.recheckMs);
+  }
+
+  /** Cluster time between fallback looks: the hooks' (tests) or RECHECK_MS. */
+  private get recheckMs(): number {
+    return this.hooks.recheckMs ?? RECHECK_MS;
   }
 
   /** A look in `clusterMs` of cluster time (a delayed queue job, in wall time). */

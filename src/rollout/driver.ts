@@ -77,7 +77,7 @@ function holdFor(kind: WorkloadRef['kind'], steps: readonly number[], desired: J
   return {};
 }
 
-export function newRollout(input: { id: string; app: Application; revision: string; fromRevision: string | undefined; candidates: readonly RolloutCandidate[]; now: Date }): RolloutState {
+export function newRollout(input: { id: string; app: Application; revision: string; fromRevision: string | undefined; candidates: readonly RolloutCandidate[]; promoted?: boolean; now: Date }): RolloutState {
   const at = input.now.toISOString();
   const steps = Math.max(1, ...input.candidates.map((c) => c.steps.length));
   const workloads: WorkloadProgress[] = input.candidates.map((c) => ({ ...c.ref, steps: c.steps, desired: 0, updated: 0, ready: 0, available: 0, stepTarget: 0, maxSurge: 0, maxUnavailable: 0 }));
@@ -93,7 +93,7 @@ export function newRollout(input: { id: string; app: Application; revision: stri
     startedAt: at,
     stepStartedAt: at,
     held: false,
-    promoted: false,
+    promoted: input.promoted ?? false,
     message: `rolling out ${short(input.revision)}`,
     workloads,
   };

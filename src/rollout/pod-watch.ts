@@ -53,15 +53,29 @@ export class RolloutPodWatch {
       if (current.has(namespace)) continue;
       const informer = new Informer(kube, { apiVersion: 'v1', kind: 'Pod', namespace, slim: true });
       let listed = false;
+      // Trouble already there when the watch starts may have come after the look that started it
+      // read the pods (that look runs in the job that changed the workload): one look more.
+      let troubleListed = false;
       informer.onChange((pod) => {
         if (listed) this.onChange(app, showsTrouble(pod));
+        else troubleListed ||= showsTrouble(pod);
       });
       current.set(namespace, informer);
-      started.push(informer.start().then(() => void (listed = true)));
+      started.push(
+        informer.start().then(() => {
+          listed = true;
+          if (troubleListed) this.onChange(app, true);
+        }),
+      );
     }
     if (current.size === 0) this.watches.delete(app);
     else this.watches.set(app, { kube, informers: current });
     await Promise.all(started);
+  }
+
+  /** Whether this process watches pods for `app`: it drives a rollout of it. */
+  has(app: string): boolean {
+    return this.watches.has(app);
   }
 
   stop(): void {

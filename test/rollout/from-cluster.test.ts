@@ -20,13 +20,15 @@ import { startSimCluster, type SimCluster } from '../../src/sim/index.ts';
 import { findKubectl, Kubectl } from '../support/kubectl.ts';
 import { gitAvailable, startGitServer, type GitServer, type TestRepo } from '../support/git-server.ts';
 import { redisAvailable, startRedis, type TestRedis } from '../support/redis.ts';
-import { until } from '../support/wait.ts';
+import { explaining, until } from '../support/wait.ts';
+import { deploymentState } from '../support/workload-state.ts';
 import { smallDeployment } from './manifests.ts';
 import { applicationEvents, webImage } from './reads.ts';
 
 const CRD = fileURLToPath(new URL('../../manifests/crds/application.yaml', import.meta.url));
 const SPEED = 10;
-
+/** The controller's recent log lines: what a failed wait shows beside the cluster's state. */
+const LOG_TAIL = 60;
 
 describe.skipIf(!gitAvailable() || !redisAvailable() || findKubectl() === undefined)('a rollout of an Application from the cluster', () => {
   let cluster: SimCluster;
@@ -37,6 +39,7 @@ describe.skipIf(!gitAvailable() || !redisAvailable() || findKubectl() === undefi
   let controller: Controller;
   let watch: { stop(): void };
   let cacheDir: string;
+  const logLines: string[] = [];
 
   beforeAll(async () => {
     [cluster, git, redis] = await Promise.all([startSimCluster({ port: 0, clock: new ScaledClock({ speed: SPEED }) }), startGitServer(), startRedis()]);
@@ -54,7 +57,10 @@ describe.skipIf(!gitAvailable() || !redisAvailable() || findKubectl() === undefi
       mirrorStatus: true,
       selfHealDebounceMs: 50,
       clock: cluster.clock as ScaledClock,
-      log: () => undefined,
+      log: (line) => {
+        logLines.push(line);
+        logLines.splice(0, Math.max(0, logLines.length - LOG_TAIL));
+      },
     });
     let applying = Promise.resolve();
     watch = await watchClusterApplications(kube, 'sluice-system', (apps, statuses) => {
@@ -77,6 +83,17 @@ describe.skipIf(!gitAvailable() || !redisAvailable() || findKubectl() === undefi
     const code = await rolloutCommand(command, [...args, '--app', 'web', '--from-cluster', '--server', cluster.url, '--redis', redis.url, '--prefix', 'fc', '--cache-dir', path.join(cacheDir, 'cli'), '--interval', '100'], { out: sink, err: sink });
     return { code, out: out.join('') };
   };
+  /** Where the app stood: its Deployment, ReplicaSets and pods, the Events, the rollout, pin and history in Redis, the controller's last log lines. */
+  const appState = async () =>
+    [
+      await deploymentState(kube, 'web', 'web'),
+      `events: ${JSON.stringify(await events())}`,
+      `rollout: ${JSON.stringify(await controller.rollouts.store.get('web'))}`,
+      `pin: ${JSON.stringify(await controller.rollouts.store.pin('web'))}`,
+      `history: ${JSON.stringify((await controller.operations('web', 3)).map((h) => ({ id: h.id, trigger: h.trigger, phase: h.phase, revision: h.revision, message: h.message })))}`,
+      'controller log:',
+      ...logLines,
+    ].join('\n');
   const image = () => webImage(kube);
 
   it('mirrors the rollout in status.rollout, tells it in Events, and answers the CLI with --from-cluster', async () => {
@@ -125,8 +142,8 @@ describe.skipIf(!gitAvailable() || !redisAvailable() || findKubectl() === undefi
     const rolledBack = await cli('rollback', ['--to', good]);
     expect(rolledBack.code, rolledBack.out).toBe(0);
     expect(rolledBack.out).toContain(`web: pinned to ${good.slice(0, 7)}`);
-    await until('back on v1', async () => (await image()) === 'web:1', 30_000);
-    const pinned = await until('the pin Event', async () => (await events()).find((e) => e.reason === 'RolloutPinned'), 30_000);
+    await explaining(until('back on v1', async () => (await image()) === 'web:1', 30_000), appState);
+    const pinned = await explaining(until('the pin Event', async () => (await events()).find((e) => e.reason === 'RolloutPinned'), 30_000), appState);
     expect(pinned.message).toMatch(new RegExp(`^rolled back to ${good.slice(0, 7)}; pinned( by .+)? until a commit newer than ${v3.slice(0, 7)} or unpin$`));
     const unpinned = await cli('unpin', []);
     expect(unpinned).toMatchObject({ code: 0, out: 'web: unpinned; syncing the branch\n' });

@@ -12,3 +12,16 @@ export async function until<T>(what: string, probe: () => T | undefined | false 
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/**
+ * Runs a wait; when it fails, the error also says what `state` finds now (the cluster's and the
+ * controller's view), so a timeout tells where things stood rather than only what was awaited.
+ */
+export async function explaining<T>(wait: Promise<T>, state: () => Promise<string>): Promise<T> {
+  try {
+    return await wait;
+  } catch (e) {
+    const now = await state().catch((f: Error) => `(the state could not be read: ${f.message})`);
+    throw new Error(`${(e as Error).message}\n${now}`, { cause: e });
+  }
+}

@@ -14,8 +14,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { hashToken, TokenStore } from '../../src/api/auth.ts';
-import { createLogger } from '../../src/api/logger.ts';
 import type { Application } from '../../src/app/types.ts';
 import { runController, WEB_DIST, type RunningController } from '../../src/controller/run.ts';
 import type { JsonObject } from '../../src/json.ts';
@@ -26,7 +27,8 @@ import { testApplication } from '../support/apps.ts';
 import { ARTIFACTS, chromiumAvailable, ensureWebBuilt, launchBrowser } from '../support/browser.ts';
 import { gitAvailable, startGitServer, type GitServer, type TestRepo } from '../support/git-server.ts';
 import { redisAvailable, startRedis, type TestRedis } from '../support/redis.ts';
-import { until } from '../support/wait.ts';
+import { explaining, until } from '../support/wait.ts';
+import { deploymentState } from '../support/workload-state.ts';
 
 /** Cluster time runs this much faster than the wall clock: a 2 s readiness delay takes 0.4 s. */
 const SPEED = 5;
@@ -59,6 +61,17 @@ spec:
 
 const short = (sha: string) => sha.slice(0, 7);
 
+/** The controller's recent log lines (not the API server's request lines): what a failed wait shows beside the cluster's state. */
+const LOG_TAIL = 60;
+const logLines: string[] = [];
+const logSink = new Writable({
+  write(chunk: Buffer, _encoding, done) {
+    for (const line of chunk.toString().split('\n')) if (line !== '' && !line.includes('"reqId"')) logLines.push(line);
+    logLines.splice(0, Math.max(0, logLines.length - LOG_TAIL));
+    done();
+  },
+});
+
 describe.skipIf(!chromiumAvailable() || !gitAvailable() || !redisAvailable())('web UI on the real stack', () => {
   let cluster: SimCluster;
   let git: GitServer;
@@ -83,7 +96,7 @@ describe.skipIf(!chromiumAvailable() || !gitAvailable() || !redisAvailable())('w
       concurrency: 4,
       cacheDir,
       api: { host: '127.0.0.1', port, tokens, webDist: WEB_DIST },
-      logger: createLogger({ level: 'silent', pretty: false }),
+      logger: pino({ level: 'info', base: null }, logSink),
       clock: cluster.clock as ScaledClock,
       connectTimeoutMs: 20_000,
     });
@@ -109,6 +122,17 @@ describe.skipIf(!chromiumAvailable() || !gitAvailable() || !redisAvailable())('w
   const podsPerReplicaSet = async () =>
     ((await page.locator('.tree li[data-key^="apps/ReplicaSet/guestbook/"]').evaluateAll((sets) => sets.map((rs) => rs.querySelectorAll('li[data-key^="Pod/"]').length))) as number[]).sort((a, b) => a - b);
   const deployment = async () => (await kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'guestbook', name: 'web' })) as JsonObject;
+  /** Where the app stood: its Deployment, ReplicaSets and pods, the rollout and state in Redis, the controller's last log lines. */
+  const stackState = async () => {
+    const controller = server?.controller;
+    return [
+      await deploymentState(kube, 'guestbook', 'web'),
+      `rollout: ${JSON.stringify(await controller?.rollouts.store.get('guestbook'))}`,
+      `state: ${JSON.stringify(await controller?.state('guestbook'))}`,
+      'controller log:',
+      ...logLines,
+    ].join('\n');
+  };
   const imageOf = (d: JsonObject) => (d['spec'] as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers[0]!.image;
 
   beforeAll(async () => {
@@ -168,8 +192,11 @@ describe.skipIf(!chromiumAvailable() || !gitAvailable() || !redisAvailable())('w
     expect(await page.getByTestId('rollout-step').innerText()).toBe('1');
     expect(await rollout.innerText()).toContain('Step 1 of 2');
     const updated = page.locator('[data-workload="web"] [data-count="updated"]');
-    await updated.getByText('2/4', { exact: true }).waitFor();
-    await page.getByTestId('hold').waitFor();
+    // step 1 holds at its target of 2 new pods, or up to maxSurge (1) past it: the Deployment
+    // controller's last move before the driver's pause landed (on a loaded host it often has)
+    await explaining(page.getByTestId('hold').waitFor(), stackState);
+    const held = await updated.innerText();
+    expect(['2/4', '3/4']).toContain(held);
     expect(await rollout.innerText()).toContain('step target 2');
     // the tree moves with it, pushed by the server: the new ReplicaSet and its pods beside the old one's
     await until('two ReplicaSets with pods each in the tree', async () => (await podsPerReplicaSet()).filter((n) => n > 0).length === 2, WAIT_MS);
@@ -181,8 +208,8 @@ describe.skipIf(!chromiumAvailable() || !gitAvailable() || !redisAvailable())('w
     await rollout.locator('.status-succeeded').waitFor();
     await until('the old ReplicaSet empty in the tree, the new one with 4 pods', async () => JSON.stringify(await podsPerReplicaSet()) === '[0,4]', WAIT_MS);
     const seen = (await page.evaluate('window.__updated')) as string[];
-    expect(seen.indexOf('2/4')).toBeGreaterThanOrEqual(0);
-    expect(seen.indexOf('4/4')).toBeGreaterThan(seen.indexOf('2/4'));
+    expect(seen.indexOf(held)).toBeGreaterThanOrEqual(0);
+    expect(seen.indexOf('4/4')).toBeGreaterThan(seen.indexOf(held));
     expect(imageOf(await deployment())).toBe('guestbook:1.5.0');
   }, TEST_MS);
 
@@ -212,11 +239,14 @@ describe.skipIf(!chromiumAvailable() || !gitAvailable() || !redisAvailable())('w
     expect(await dialog.innerText()).toContain(`pins the app to ${short(first)}`);
     await dialog.getByRole('button', { name: 'Roll back' }).click();
     await page.locator('.badge-pinned', { hasText: `pinned ${short(first)}` }).waitFor();
-    await until('the Deployment back on 1.4.2', async () => imageOf(await deployment()) === 'guestbook:1.4.2', WAIT_MS);
-    await until('every pod on 1.4.2 and available', async () => {
-      const status = (await deployment())['status'] as { updatedReplicas?: number; availableReplicas?: number; replicas?: number } | undefined;
-      return status?.updatedReplicas === 4 && status.availableReplicas === 4 && status.replicas === 4;
-    }, WAIT_MS);
+    await explaining(until('the Deployment back on 1.4.2', async () => imageOf(await deployment()) === 'guestbook:1.4.2', WAIT_MS), stackState);
+    await explaining(
+      until('every pod on 1.4.2 and available', async () => {
+        const status = (await deployment())['status'] as { updatedReplicas?: number; availableReplicas?: number; replicas?: number } | undefined;
+        return status?.updatedReplicas === 4 && status.availableReplicas === 4 && status.replicas === 4;
+      }, WAIT_MS),
+      stackState,
+    );
     const config = await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'guestbook', name: 'settings' });
     expect(config?.['data']).toEqual({ color: 'blue', version: '1.4.2' });
     await page.locator('tr[data-history]').first().getByText('(rollback)', { exact: true }).waitFor();
