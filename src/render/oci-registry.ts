@@ -217,7 +217,7 @@ function parseJson(body: Buffer): unknown {
 /** The `tags` of a tag list answer (null when the repository has none), or undefined when it is not one. */
 export function parseTagList(body: Buffer): string[] | undefined {
   const doc = parseJson(body);
-  if (typeof doc !== 'object' || doc === null) return undefined;
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return undefined;
   const tags = (doc as Record<string, unknown>)['tags'];
   if (tags === null || tags === undefined) return [];
   return Array.isArray(tags) ? tags.filter((t): t is string => typeof t === 'string') : undefined;
