@@ -6,7 +6,8 @@
  * it; pulls are cached and checked against the manifest's layer digest; basic credentials
  * reach the registry and Helm without landing in the cache or messages.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +20,7 @@ import { detectHelm } from '../../src/render/helm-binary.ts';
 import { chartCache, type ChartCache } from '../../src/render/helm-repo.ts';
 import { bearerChallenge, chartLayerDigest, nextPage, parseOciURL, parseTagList, tagToVersion, versionToTag } from '../../src/render/oci-registry.ts';
 import { renderSource } from '../../src/render/index.ts';
-import { FIXTURES, helmOracleAsync, yamlObjects } from '../support/helm.ts';
+import { FIXTURES, helmOracleAsync, readTree, yamlObjects } from '../support/helm.ts';
 import { REGISTRY_ACCOUNT, registryAvailable, startRegistry, type TestRegistry } from '../support/oci-registry.ts';
 
 const GREETING = join(FIXTURES, 'served', 'greeting');
@@ -159,5 +160,63 @@ describe.skipIf(missing)('charts in a real OCI registry', () => {
     const failed = await repos.pull({ repoURL: guarded.url, chart: 'greeting', version: '9.9.9' });
     expect(failed.ok).toBe(false);
     expect(JSON.stringify(failed)).not.toContain(REGISTRY_ACCOUNT.password);
+  });
+
+  it('pulls a Chart.yaml dependency on an oci:// repository and renders as `helm dependency build` + `helm template` do', async () => {
+    const chartYaml = (text: string) => text.replace('REPOSITORY_URL', open.url);
+    const files = readTree(join(FIXTURES, 'with-dependency'), 'apps/web');
+    files.set('apps/web/Chart.yaml', chartYaml(files.get('apps/web/Chart.yaml')!));
+    const result = await renderSource(files, { path: 'apps/web', helm: settings, charts: new ChartRepositories({ cache, ...plain }) });
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+
+    const home = mkdtempSync(join(scratch, 'oracle-'));
+    const chart = join(home, 'chart');
+    cpSync(join(FIXTURES, 'with-dependency'), chart, { recursive: true });
+    writeFileSync(join(chart, 'Chart.yaml'), chartYaml(readFileSync(join(chart, 'Chart.yaml'), 'utf8')));
+    await helmOracleAsync(['dependency', 'build', chart, '--plain-http'], home);
+    const oracle = yamlObjects(await helmOracleAsync(['template', 'web', chart, '--namespace', 'apps', '--include-crds'], home));
+    expect(result.objects.map((o) => o.object)).toEqual(oracle);
+    expect(JSON.stringify(oracle)).toContain('hello from the parent');
+  });
+
+  it('exchanges credentials for a bearer token where the registry asks for one, as Helm does', async () => {
+    // a token-auth front for the open registry: 401 with a Bearer challenge unless the request
+    // carries the token, which /token hands out for the account's basic credentials
+    const token = 'tok-0123456789';
+    const basic = `Basic ${Buffer.from(`${REGISTRY_ACCOUNT.username}:${REGISTRY_ACCOUNT.password}`).toString('base64')}`;
+    const seen: string[] = [];
+    const front = createServer((req, res) => {
+      seen.push(`${req.url?.split('?')[0]} ${req.headers.authorization?.split(' ')[0] ?? '-'}`);
+      if (req.url?.startsWith('/token')) {
+        const ok = req.headers.authorization === basic;
+        res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' }).end(ok ? JSON.stringify({ token }) : '{}');
+        return;
+      }
+      if (req.headers.authorization !== `Bearer ${token}`) {
+        const address = front.address() as { port: number };
+        res.writeHead(401, { 'www-authenticate': `Bearer realm="http://127.0.0.1:${address.port}/token",service="front",scope="repository:charts/greeting:pull"` }).end();
+        return;
+      }
+      const upstream = httpRequest({ host: '127.0.0.1', port: Number(open.host.split(':')[1]), path: req.url, method: req.method, headers: { ...req.headers, host: open.host, authorization: '' } }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `oci://127.0.0.1:${(front.address() as { port: number }).port}/charts`;
+      const anonymous = new ChartRepositories({ cache, ...plain });
+      await expect(anonymous.chart(url, 'greeting').resolve('1.2.3')).rejects.toMatchObject({ code: 'AuthFailed' });
+      const repos = new ChartRepositories({ cache: chartCache(join(scratch, 'bearer-cache'), (await detectHelm())!), ...plain, credentials: () => REGISTRY_ACCOUNT });
+      const source = repos.chart(url, 'greeting');
+      expect((await source.resolve('~1.2.0')).sha).toBe('1.2.3');
+      expect((await source.readFiles('1.2.3')).files.has('Chart.yaml')).toBe(true);
+      expect(seen).toContain('/token Basic');
+      expect(seen).toContain('/v2/charts/greeting/tags/list Bearer');
+      expect(seen.filter((s) => s.startsWith('/v2/charts/greeting/blobs/') && s.endsWith('Bearer')).length).toBeGreaterThan(0); // Helm's own pull
+    } finally {
+      await new Promise<void>((resolve) => front.close(() => resolve()));
+    }
   });
 });
