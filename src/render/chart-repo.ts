@@ -18,7 +18,7 @@ import { GitError } from '../git/errors.ts';
 import { readChartPackage, type ArchiveLimits } from './chart-archive.ts';
 import { parseChartIndex, selectChartVersion, type ChartIndex, type IndexedChartVersion } from './chart-index.ts';
 import { detectHelm } from './helm-binary.ts';
-import { isOciURL, OciRegistries, parseOciURL } from './oci-registry.ts';
+import { isOciURL, OciRegistries, parseOciURL, readBounded } from './oci-registry.ts';
 import { chartCache, defaultChartCacheDir, type ChartCache, type ChartFetcher, type ChartRef, type PullResult, type RepoCredentials } from './helm-repo.ts';
 
 export interface ChartRepositoriesOptions {
@@ -146,7 +146,7 @@ export class ChartRepositories implements ChartFetcher {
     if (response.status === 401 || response.status === 403) throw new GitError('AuthFailed', `${url}: the chart repository refused ${credentials === undefined ? 'anonymous access' : 'the credentials'} (HTTP ${response.status})`);
     if (response.status === 404) throw new GitError('RepoNotFound', `${url}: no index.yaml (HTTP 404): not a Helm chart repository`);
     if (!response.ok) throw new GitError(response.status >= 500 ? 'Unreachable' : 'FetchFailed', `${url}: reading index.yaml failed with HTTP ${response.status}`);
-    const text = await readLimited(response, this.opts.maxIndexBytes ?? 32 * 1024 * 1024, url);
+    const text = (await readBounded(response, this.opts.maxIndexBytes ?? 32 * 1024 * 1024, `${url}: index.yaml`)).toString('utf8');
     const parsed = parseChartIndex(text);
     if (!parsed.ok) throw new GitError('FetchFailed', `${url}: ${parsed.message}`);
     const etag = response.headers.get('etag');
@@ -154,17 +154,6 @@ export class ChartRepositories implements ChartFetcher {
     this.indexes.set(url, read);
     return read;
   }
-}
-
-async function readLimited(response: Response, max: number, url: string): Promise<string> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of response.body ?? []) {
-    total += chunk.length;
-    if (total > max) throw new GitError('LimitExceeded', `${url}: index.yaml is larger than ${max} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**

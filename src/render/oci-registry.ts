@@ -174,7 +174,7 @@ export class OciRegistries {
       throw new GitError('Unreachable', `${where.url}: the registry's token service could not be reached (${e.message})`);
     });
     if (!tokenResponse.ok) throw authFailed(where.url, where.credentials, tokenResponse.status);
-    const token = parseToken(await readLimited(tokenResponse, where.url));
+    const token = parseToken(await readBounded(tokenResponse, MAX_RESPONSE_BYTES, `${where.url}: the token service's answer`));
     if (token === undefined) throw new GitError('AuthFailed', `${where.url}: the registry's token service answered without a token`);
     const second = await get(`Bearer ${token}`);
     if (second.status === 401 || second.status === 403) throw authFailed(where.url, where.credentials, second.status);
@@ -187,7 +187,7 @@ export class OciRegistries {
       await response.body?.cancel();
       throw new GitError(response.status >= 500 ? 'Unreachable' : 'FetchFailed', `${what}: ${doing} failed with HTTP ${response.status}`);
     }
-    return readLimited(response, what);
+    return readBounded(response, MAX_RESPONSE_BYTES, `${what}: the registry's answer`);
   }
 }
 
@@ -195,12 +195,13 @@ function authFailed(url: string, credentials: RepoCredentials | undefined, statu
   return new GitError('AuthFailed', `${url}: the registry refused ${credentials === undefined ? 'anonymous access' : 'the credentials'} (HTTP ${status})`);
 }
 
-async function readLimited(response: Response, what: string): Promise<Buffer> {
+/** A response body of at most `max` bytes; `what` names it in the LimitExceeded error (chart-repo.ts reads index.yaml with it too). */
+export async function readBounded(response: Response, max: number, what: string): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
   let total = 0;
   for await (const chunk of response.body ?? []) {
     total += chunk.length;
-    if (total > MAX_RESPONSE_BYTES) throw new GitError('LimitExceeded', `${what}: the registry's answer is larger than ${MAX_RESPONSE_BYTES} bytes`);
+    if (total > max) throw new GitError('LimitExceeded', `${what} is larger than ${max} bytes`);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
