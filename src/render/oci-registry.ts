@@ -5,8 +5,8 @@
  * targetRevision picks follows Helm's rules (chart-version.ts). A pull reads the tag's
  * manifest, checks the body against its digest and takes the chart layer's digest from it,
  * then has Helm pull that manifest by digest (`oci://…/chart@sha256:…`) through the chart
- * cache, which checks the archive against the layer digest. So what is cached is exactly
- * what the manifest names, even if the tag moves during the pull.
+ * cache (keyed by version and manifest digest), which checks the archive against the layer
+ * digest. So what is cached is exactly what the manifest names, even if the tag moves.
  * Registry auth: basic credentials (the Git credential rules), and the bearer-token
  * exchange registries such as ghcr.io and Docker Hub ask for (`WWW-Authenticate: Bearer`).
  * Plain HTTP only where a credential rule says `insecureOCIForceHttp` (Argo CD's name).
@@ -120,7 +120,6 @@ export class OciRegistries {
   /** An exact version: its manifest read and checked, then the chart layer pulled by manifest digest through the cache. */
   async pullVersion(repoURL: string, chart: string, version: string): Promise<PullResult> {
     const where = this.locate(repoURL, chart);
-    const ref: ChartRef = { repoURL: where.url, chart, version };
     const what = `${where.url}/${chart}:${versionToTag(version)}`;
     const response = await this.request(where, `/v2/${where.name}/manifests/${encodeURIComponent(versionToTag(version))}`, MANIFEST_TYPES);
     if (response.status === 404) return { ok: false, message: `${what}: no such tag in the registry` };
@@ -131,6 +130,8 @@ export class OciRegistries {
     const layer = chartLayerDigest(body);
     if (layer === undefined) return { ok: false, message: `${what}: not a Helm chart (no ${CHART_LAYER} layer with a sha256 digest)` };
     const credentials = where.credentials;
+    // keyed by the manifest digest too: a tag pushed again with other content is pulled again
+    const ref: ChartRef = { repoURL: where.url, chart, version: `${version}@${manifestDigest}` };
     return this.opts.cache.pull(ref, { kind: 'oci', manifestDigest, digest: layer, plainHttp: where.plainHttp, ...(credentials === undefined ? {} : { credentials }) });
   }
 

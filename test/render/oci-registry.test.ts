@@ -132,6 +132,18 @@ describe.skipIf(missing)('charts in a real OCI registry', () => {
     await expect(repos.chart(open.url, 'greeting').readFiles('9.9.9')).rejects.toMatchObject({ message: expect.stringMatching(/no such tag/) });
   });
 
+  it('pulls a version again when its tag is pushed again with other content', async () => {
+    const repos = new ChartRepositories({ cache, ...plain });
+    open.push(GREETING, '1.5.0');
+    const values = async () => (await repos.chart(open.url, 'greeting').readFiles('1.5.0')).files.get('values.yaml')!.toString('utf8');
+    expect(await values()).toBe(readFileSync(join(GREETING, 'values.yaml'), 'utf8'));
+    const changed = join(mkdtempSync(join(scratch, 'changed-')), 'greeting');
+    cpSync(GREETING, changed, { recursive: true });
+    writeFileSync(join(changed, 'values.yaml'), 'message: pushed again\n');
+    open.push(changed, '1.5.0');
+    expect(await values()).toBe('message: pushed again\n');
+  });
+
   it('refuses an archive whose sha256 is not the manifest layer digest, and caches nothing', async () => {
     const manifest = await fetch(`http://${open.host}/v2/charts/greeting/manifests/1.2.3`, { headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
     const manifestDigest = manifest.headers.get('docker-content-digest')!;
