@@ -191,6 +191,18 @@ describe.skipIf(missing)('charts in a real OCI registry', () => {
     expect(JSON.stringify(oracle)).toContain('hello from the parent');
   });
 
+  it('inflates a kustomize helmCharts entry whose repo: is an oci:// registry as the same chart vendored', async () => {
+    const vendored = readTree(join(FIXTURES, 'kustomize-helmcharts'), 'deploy/prod');
+    const files = new Map([...vendored].filter(([key]) => !key.includes('/charts/')));
+    files.set('deploy/prod/kustomization.yaml', files.get('deploy/prod/kustomization.yaml')!.replace('  - name: greeting\n', `  - name: greeting\n    repo: ${open.url}\n    version: 1.2.3\n`));
+    const result = await renderSource(files, { path: 'deploy/prod', charts: new ChartRepositories({ cache, ...plain }) });
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    const expected = await renderSource(vendored, { path: 'deploy/prod' }); // compared with kubectl kustomize --enable-helm in helm-kustomize.test.ts
+    if (!expected.ok) throw new Error(JSON.stringify(expected.errors));
+    expect(result.objects.map((o) => o.object)).toEqual(expected.objects.map((o) => o.object));
+    expect(result.objects.map((o) => o.object)).toContainEqual(expect.objectContaining({ kind: 'ConfigMap', data: { message: 'from valuesInline', chartVersion: '1.2.3' } }));
+  });
+
   it('exchanges credentials for a bearer token where the registry asks for one, as Helm does', async () => {
     // a token-auth front for the open registry: 401 with a Bearer challenge unless the request
     // carries the token, which /token hands out for the account's basic credentials
