@@ -80,6 +80,8 @@ interface CachedTags {
 
 export class OciRegistries {
   private readonly tags = new Map<string, CachedTags>();
+  /** Bearer tokens by registry and repository name, with when they stop being used. */
+  private readonly tokens = new Map<string, { token: string; until: number }>();
 
   constructor(private readonly opts: OciRegistriesOptions) {}
 
@@ -163,8 +165,12 @@ export class OciRegistries {
       fetch(new URL(path, base), { headers: { accept, ...(authorization === undefined ? {} : { authorization }) }, redirect: 'follow', signal: AbortSignal.timeout(this.opts.timeoutMs ?? 30_000) }).catch((e: Error) => {
         throw new GitError('Unreachable', `${where.url}: the registry could not be reached (${e.message})`);
       });
-    const first = await get(basic);
+    const key = `${base}/${where.name}`;
+    const held = this.tokens.get(key);
+    const now = (this.opts.now ?? Date.now)();
+    const first = await get(held !== undefined && held.until > now ? `Bearer ${held.token}` : basic);
     if (first.status !== 401) return first;
+    this.tokens.delete(key);
     const challenge = bearerChallenge(first.headers.get('www-authenticate'));
     await first.body?.cancel();
     if (challenge === undefined) throw authFailed(where.url, where.credentials, first.status);
@@ -177,7 +183,9 @@ export class OciRegistries {
     if (!tokenResponse.ok) throw authFailed(where.url, where.credentials, tokenResponse.status);
     const token = parseToken(await readBounded(tokenResponse, MAX_RESPONSE_BYTES, `${where.url}: the token service's answer`));
     if (token === undefined) throw new GitError('AuthFailed', `${where.url}: the registry's token service answered without a token`);
-    const second = await get(`Bearer ${token}`);
+    // reused until shortly before it expires (the token spec's default lifetime is 60 s)
+    this.tokens.set(key, { token: token.token, until: now + Math.max(0, token.expiresIn - 10) * 1000 });
+    const second = await get(`Bearer ${token.token}`);
     if (second.status === 401 || second.status === 403) throw authFailed(where.url, where.credentials, second.status);
     return second;
   }
@@ -253,10 +261,11 @@ export function bearerChallenge(header: string | null): { realm: string; service
   return { realm, ...(service === undefined ? {} : { service }), ...(scope === undefined ? {} : { scope }) };
 }
 
-function parseToken(body: Buffer): string | undefined {
+function parseToken(body: Buffer): { token: string; expiresIn: number } | undefined {
   const doc = parseJson(body);
   if (typeof doc !== 'object' || doc === null) return undefined;
-  const { token, access_token: accessToken } = doc as Record<string, unknown>;
+  const { token, access_token: accessToken, expires_in: expiresIn } = doc as Record<string, unknown>;
   const value = typeof token === 'string' && token !== '' ? token : accessToken;
-  return typeof value === 'string' && value !== '' ? value : undefined;
+  if (typeof value !== 'string' || value === '') return undefined;
+  return { token: value, expiresIn: typeof expiresIn === 'number' && Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : 60 };
 }
