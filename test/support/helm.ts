@@ -37,7 +37,8 @@ export function readTree(root: string, prefix: string, out = new Map<string, str
 export function helmOracle(args: readonly string[], home?: string): string {
   const dir = home ?? mkdtempSync(join(tmpdir(), 'sluice-helm-oracle-'));
   try {
-    return execFileSync(bundledHelm(), [...args], { env: { HOME: dir, PATH: process.env['PATH'] ?? '' }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    // stderr is piped (a failure's message carries it), so `helm push` chatter stays out of test output
+    return execFileSync(bundledHelm(), [...args], { env: { HOME: dir, PATH: process.env['PATH'] ?? '' }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
   } finally {
     if (home === undefined) rmSync(dir, { recursive: true, force: true });
   }
