@@ -160,6 +160,8 @@ export class OciRegistries {
    */
   private async request(where: { registry: string; name: string; credentials?: RepoCredentials; plainHttp: boolean; url: string }, path: string, accept: string): Promise<Response> {
     const base = `${where.plainHttp ? 'http' : 'https'}://${where.registry}`;
+    // a Link to another host must not receive this registry's credentials
+    if (new URL(path, base).origin !== new URL(base).origin) throw new GitError('FetchFailed', `${where.url}: the registry points at another host (${new URL(path, base).origin})`);
     const basic = where.credentials === undefined ? undefined : `Basic ${Buffer.from(`${where.credentials.username}:${where.credentials.password}`).toString('base64')}`;
     const get = (authorization: string | undefined): Promise<Response> =>
       fetch(new URL(path, base), { headers: { accept, ...(authorization === undefined ? {} : { authorization }) }, redirect: 'follow', signal: AbortSignal.timeout(this.opts.timeoutMs ?? 30_000) }).catch((e: Error) => {
@@ -175,6 +177,8 @@ export class OciRegistries {
     await first.body?.cancel();
     if (challenge === undefined) throw authFailed(where.url, where.credentials, first.status);
     const tokenURL = new URL(challenge.realm);
+    // credentials go to a token service over plain HTTP only for a registry that is plain HTTP itself
+    if (tokenURL.protocol === 'http:' && !where.plainHttp) throw new GitError('AuthFailed', `${where.url}: the registry's token service ${tokenURL.origin} is not HTTPS`);
     if (challenge.service !== undefined) tokenURL.searchParams.set('service', challenge.service);
     tokenURL.searchParams.set('scope', challenge.scope ?? `repository:${where.name}:pull`);
     const tokenResponse = await fetch(tokenURL, { headers: basic === undefined ? {} : { authorization: basic }, signal: AbortSignal.timeout(this.opts.timeoutMs ?? 30_000) }).catch((e: Error) => {

@@ -74,6 +74,37 @@ describe('OCI registry URLs, tags and answers (pure)', () => {
   });
 });
 
+describe('tag list pages', () => {
+  it('follows Link pages on the registry host, and refuses one pointing at another host', async () => {
+    let elsewhere = false;
+    const server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const page = url.searchParams.get('last');
+      if (url.pathname === '/v2/charts/paged/tags/list') {
+        if (page === null) res.setHeader('link', '</v2/charts/paged/tags/list?last=1.0.0&n=1>; rel="next"');
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ name: 'charts/paged', tags: page === null ? ['1.0.0'] : ['1.1.0'] }));
+      } else if (url.pathname === '/v2/charts/away/tags/list') {
+        res.setHeader('link', `<http://localhost:${(server.address() as { port: number }).port}/v2/charts/away/tags/list?last=1.0.0>; rel="next"`);
+        res.end(JSON.stringify({ name: 'charts/away', tags: ['1.0.0'] }));
+        elsewhere = page !== null;
+      } else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const cacheDir = mkdtempSync(join(tmpdir(), 'sluice-oci-pages-'));
+    try {
+      const url = `oci://127.0.0.1:${(server.address() as { port: number }).port}/charts`;
+      const repos = new ChartRepositories({ cache: chartCache(cacheDir, { path: '/nonexistent', version: 'v0' }), ociPlainHttp: () => true, credentials: () => REGISTRY_ACCOUNT });
+      expect((await repos.oci.versions(url, 'paged')).versions).toEqual(['1.0.0', '1.1.0']);
+      await expect(repos.oci.versions(url, 'away')).rejects.toMatchObject({ code: 'FetchFailed', message: expect.stringMatching(/points at another host/) });
+      expect(elsewhere).toBe(false);
+    } finally {
+      rmSync(cacheDir, { recursive: true, force: true });
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
+
 const missing = !registryAvailable();
 if (missing) console.warn('SKIPPED: docker-registry is not installed (apt-get install docker-registry; .ci/run installs it)');
 
