@@ -145,15 +145,17 @@ function requiredString(errors: Errors, value: unknown, path: string, hint: stri
   return s ? s : undefined;
 }
 
-function repoUrlProblem(text: string): string | undefined {
+/** With a chart, repoURL may also be an OCI registry (`oci://host/path`, the chart at `<path>/<chart>`), as in Argo CD. */
+function repoUrlProblem(text: string, chart: boolean): string | undefined {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
     return `"${text}" is not a URL; give the repository's http(s) clone URL, e.g. https://git.example.com/org/deploy.git`;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    return `scheme "${url.protocol.slice(0, -1)}" is not supported; only http and https repository URLs are (no ssh or file URLs)`;
+  if (url.protocol === 'oci:' && !chart) return 'an oci:// registry URL needs spec.source.chart (the chart under that registry path)';
+  if (url.protocol !== 'http:' && url.protocol !== 'https:' && url.protocol !== 'oci:') {
+    return `scheme "${url.protocol.slice(0, -1)}" is not supported; only http and https repository URLs are, and oci:// with a chart (no ssh or file URLs)`;
   }
   if (url.username || url.password) return 'must not embed credentials (user:password@); configure repository credentials separately';
   if (url.hash) return `must not have a fragment ("${url.hash}"); put the branch or tag in targetRevision`;
@@ -175,7 +177,8 @@ function readSource(errors: Errors, value: unknown): ApplicationSource | undefin
   const source = readObject(errors, value, 'spec.source', SOURCE_FIELDS);
   if (!source) return undefined;
   const repoURL = requiredString(errors, source.repoURL, 'spec.source.repoURL', 'the http(s) URL of the Git repository');
-  const urlProblem = repoURL === undefined ? undefined : repoUrlProblem(repoURL);
+  const chart = readChart(errors, source.chart);
+  const urlProblem = repoURL === undefined ? undefined : repoUrlProblem(repoURL, chart !== undefined);
   if (urlProblem) errors.add('spec.source.repoURL', urlProblem);
 
   const revision = readString(errors, source.targetRevision, 'spec.source.targetRevision');
@@ -187,7 +190,6 @@ function readSource(errors: Errors, value: unknown): ApplicationSource | undefin
   const directory = readObject(errors, source.directory, 'spec.source.directory', DIRECTORY_FIELDS);
   const recurse = readBoolean(errors, directory?.recurse, 'spec.source.directory.recurse', true);
   const helm = readHelmSource(errors, source.helm);
-  const chart = readChart(errors, source.chart);
   if (repoURL === undefined || urlProblem) return undefined;
   return { repoURL, targetRevision: revision || DEFAULT_TARGET_REVISION, path: path === '' || chart !== undefined ? '.' : path, recurse, ...(chart !== undefined ? { chart } : {}), ...(helm !== undefined ? { helm } : {}) };
 }

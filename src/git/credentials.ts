@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { GitError } from './errors.ts';
-import { parseRepoUrl } from './url.ts';
+import { credentialKey } from './url.ts';
 
 /** HTTPS basic credentials; a token is sent as the password. */
 export interface GitCredentials {
@@ -12,7 +12,10 @@ export interface GitCredentials {
 /** Credentials for every repository whose URL is `urlPrefix` or below it. */
 export interface CredentialRule {
   readonly urlPrefix: string;
-  readonly credentials: GitCredentials;
+  /** Absent only on a rule that just sets insecureOCIForceHttp. */
+  readonly credentials?: GitCredentials;
+  /** oci:// registries under urlPrefix speak plain HTTP (Argo CD's repository field of that name). */
+  readonly insecureOCIForceHttp?: boolean;
 }
 
 /**
@@ -21,16 +24,23 @@ export interface CredentialRule {
  * not `…/acme-evil/app`).
  */
 export class CredentialStore {
-  private readonly rules: readonly { key: string; credentials: GitCredentials }[];
+  private readonly rules: readonly (CredentialRule & { key: string })[];
 
   constructor(rules: readonly CredentialRule[] = []) {
-    this.rules = rules
-      .map((r) => ({ key: parseRepoUrl(r.urlPrefix).key, credentials: r.credentials }))
-      .sort((a, b) => b.key.length - a.key.length);
+    this.rules = rules.map((r) => ({ ...r, key: credentialKey(r.urlPrefix) })).sort((a, b) => b.key.length - a.key.length);
+  }
+
+  private matching(repoKey: string): (CredentialRule & { key: string })[] {
+    return this.rules.filter((r) => repoKey === r.key || repoKey.startsWith(`${r.key}/`));
   }
 
   lookup(repoKey: string): GitCredentials | undefined {
-    return this.rules.find((r) => repoKey === r.key || repoKey.startsWith(`${r.key}/`))?.credentials;
+    return this.matching(repoKey).find((r) => r.credentials !== undefined)?.credentials;
+  }
+
+  /** Whether the oci:// registry with this key speaks plain HTTP: the longest rule that says either way. */
+  plainHttp(repoKey: string): boolean {
+    return this.matching(repoKey).find((r) => r.insecureOCIForceHttp !== undefined)?.insecureOCIForceHttp ?? false;
   }
 }
 
@@ -39,7 +49,8 @@ const TOKEN_USERNAME = 'x-access-token';
 
 /**
  * Reads credential rules from YAML or JSON: a list of
- * `{url, username?, password | passwordFile | passwordEnv | token}`. `source` names the
+ * `{url, username?, password | passwordFile | passwordEnv | token, insecureOCIForceHttp?}`
+ * (an oci:// rule may give insecureOCIForceHttp alone). `source` names the
  * origin in errors; secret values never appear in them.
  */
 export function parseCredentialRules(
@@ -72,14 +83,19 @@ function parseRule(entry: unknown, where: string, env: NodeJS.ProcessEnv): Crede
   };
   const url = field('url');
   if (url === undefined) throw new GitError('Unsupported', `${where}: url is required`);
+  const forceHttp = e['insecureOCIForceHttp'];
+  if (forceHttp !== undefined && typeof forceHttp !== 'boolean') throw new GitError('Unsupported', `${where}.insecureOCIForceHttp: must be true or false`);
+  if (forceHttp !== undefined && !/^oci:\/\//i.test(url)) throw new GitError('Unsupported', `${where}.insecureOCIForceHttp: only applies to an oci:// url`);
   const sources = ['password', 'passwordFile', 'passwordEnv', 'token'].filter((k) => e[k] !== undefined);
+  // a rule may only say that a registry speaks plain HTTP
+  if (sources.length === 0 && forceHttp !== undefined && e['username'] === undefined) return { urlPrefix: url, insecureOCIForceHttp: forceHttp };
   if (sources.length !== 1) {
     throw new GitError('Unsupported', `${where}: set exactly one of password, passwordFile, passwordEnv, token`);
   }
   const password = readSecret(sources[0]!, field(sources[0]!)!, where, env);
   const username = field('username') ?? (sources[0] === 'token' ? TOKEN_USERNAME : undefined);
   if (username === undefined) throw new GitError('Unsupported', `${where}: username is required with ${sources[0]}`);
-  return { urlPrefix: url, credentials: { username, password } };
+  return { urlPrefix: url, credentials: { username, password }, ...(forceHttp === undefined ? {} : { insecureOCIForceHttp: forceHttp }) };
 }
 
 function readSecret(kind: string, value: string, where: string, env: NodeJS.ProcessEnv): string {

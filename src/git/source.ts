@@ -5,7 +5,7 @@ import { CredentialStore } from './credentials.ts';
 import { createHttpClient } from './http.ts';
 import type { SnapshotLimits } from './snapshot.ts';
 import { CachedRepository } from './repository.ts';
-import { cacheDirName, parseRepoUrl } from './url.ts';
+import { cacheDirName, credentialKey, parseRepoUrl } from './url.ts';
 
 export interface GitSourceOptions {
   /** Where repository caches live; each repository gets a directory named after its URL. */
@@ -18,11 +18,11 @@ export interface GitSourceOptions {
   readonly refsTtlMs?: number;
   /** Told of each resolve that fetched or cloned, and how long it took (metrics). */
   readonly onFetch?: (fetch: 'fetched' | 'cloned', ms: number) => void;
-  /** Helm chart repositories (default: the chart cache in defaultChartCacheDir(), with these credentials). */
+  /** Helm chart repositories and OCI registries (default: the chart cache in defaultChartCacheDir(), with these credentials). */
   readonly charts?: ChartRepositories;
 }
 
-/** Where an app's manifests come from: a Git repository, or one chart of a Helm chart repository. */
+/** Where an app's manifests come from: a Git repository, or one chart of a Helm chart repository or OCI registry. */
 export type SourceRepository = Pick<CachedRepository, 'url' | 'resolve' | 'readFiles'> | ChartSource;
 
 /**
@@ -44,7 +44,8 @@ export class GitSource {
       opts.charts ??
       new ChartRepositories({
         cache: lazyChartCache(),
-        credentials: (url) => this.credentials.lookup(parseRepoUrl(url).key),
+        credentials: (url) => this.credentials.lookup(credentialKey(url)),
+        ociPlainHttp: (url) => this.credentials.plainHttp(credentialKey(url)),
         ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
         ...(opts.refsTtlMs === undefined ? {} : { indexTtlMs: opts.refsTtlMs }),
       });

@@ -43,6 +43,23 @@ export function parseRepoUrl(raw: string): RepoUrl {
   return embedded === undefined ? { fetchUrl, key } : { fetchUrl, key, embedded };
 }
 
+/**
+ * The key credential rules match against: a Git or chart repository's parseRepoUrl key, or
+ * for an OCI registry (`oci://host/path`) the same URL with the host lower-cased, user info
+ * and trailing slashes dropped (oci-registry.ts keys its registries the same way).
+ */
+export function credentialKey(raw: string): string {
+  const trimmed = raw.trim();
+  if (!/^oci:\/\//i.test(trimmed)) return parseRepoUrl(trimmed).key;
+  let url: URL;
+  try {
+    url = new URL(`https://${trimmed.slice('oci://'.length)}`);
+  } catch {
+    throw new GitError('Unsupported', `"${redactUrl(trimmed)}" is not a valid oci:// registry URL`);
+  }
+  return `oci://${url.host}${url.pathname.replace(/\/+$/, '')}`;
+}
+
 /** A file-system-safe, collision-free directory name for a repository key. */
 export function cacheDirName(key: string): string {
   const readable = key

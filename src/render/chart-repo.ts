@@ -18,12 +18,15 @@ import { GitError } from '../git/errors.ts';
 import { readChartPackage, type ArchiveLimits } from './chart-archive.ts';
 import { parseChartIndex, selectChartVersion, type ChartIndex, type IndexedChartVersion } from './chart-index.ts';
 import { detectHelm } from './helm-binary.ts';
+import { isOciURL, OciRegistries, parseOciURL, readBounded } from './oci-registry.ts';
 import { chartCache, defaultChartCacheDir, type ChartCache, type ChartFetcher, type ChartRef, type PullResult, type RepoCredentials } from './helm-repo.ts';
 
 export interface ChartRepositoriesOptions {
   readonly cache: ChartCache;
   /** Credentials for a repository URL, if any (the URL has no user info by then). */
   readonly credentials?: (repoURL: string) => RepoCredentials | undefined;
+  /** Whether an oci:// registry at this URL speaks plain HTTP (default: none does). */
+  readonly ociPlainHttp?: (repoURL: string) => boolean;
   /** Per index request; default 30 s. */
   readonly timeoutMs?: number;
   /** Reuse an index answer this long before asking again (default 0: every resolve asks, with If-None-Match). */
@@ -56,8 +59,19 @@ export function splitRepoURL(raw: string): { url: string; embedded?: RepoCredent
 export class ChartRepositories implements ChartFetcher {
   private readonly indexes = new Map<string, CachedIndex>();
   private readonly reading = new Map<string, Promise<CachedIndex>>();
+  /** oci:// repoURLs: the same cache, credentials and TTL, versions from the registry's tags. */
+  readonly oci: OciRegistries;
 
-  constructor(private readonly opts: ChartRepositoriesOptions) {}
+  constructor(private readonly opts: ChartRepositoriesOptions) {
+    this.oci = new OciRegistries({
+      cache: opts.cache,
+      ...(opts.credentials === undefined ? {} : { credentials: opts.credentials }),
+      ...(opts.ociPlainHttp === undefined ? {} : { plainHttp: opts.ociPlainHttp }),
+      ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
+      ...(opts.indexTtlMs === undefined ? {} : { tagsTtlMs: opts.indexTtlMs }),
+      ...(opts.now === undefined ? {} : { now: opts.now }),
+    });
+  }
 
   /** The app-facing view of one chart in one repository. */
   chart(repoURL: string, chart: string): ChartSource {
@@ -86,8 +100,9 @@ export class ChartRepositories implements ChartFetcher {
     return { entry: picked.entry, text: read.text, fetched: read.fetched };
   }
 
-  /** ChartFetcher: the version the index picks for the ref, pulled into the cache. Never throws. */
+  /** ChartFetcher: the version the index (or registry) picks for the ref, pulled into the cache. Never throws. */
   async pull(ref: ChartRef): Promise<PullResult> {
+    if (isOciURL(ref.repoURL)) return this.oci.pull(ref);
     try {
       const { entry, text } = await this.select(ref.repoURL, ref.chart, ref.version);
       return await this.pullExact(ref.repoURL, ref.chart, entry, text);
@@ -131,7 +146,7 @@ export class ChartRepositories implements ChartFetcher {
     if (response.status === 401 || response.status === 403) throw new GitError('AuthFailed', `${url}: the chart repository refused ${credentials === undefined ? 'anonymous access' : 'the credentials'} (HTTP ${response.status})`);
     if (response.status === 404) throw new GitError('RepoNotFound', `${url}: no index.yaml (HTTP 404): not a Helm chart repository`);
     if (!response.ok) throw new GitError(response.status >= 500 ? 'Unreachable' : 'FetchFailed', `${url}: reading index.yaml failed with HTTP ${response.status}`);
-    const text = await readLimited(response, this.opts.maxIndexBytes ?? 32 * 1024 * 1024, url);
+    const text = (await readBounded(response, this.opts.maxIndexBytes ?? 32 * 1024 * 1024, `${url}: index.yaml`)).toString('utf8');
     const parsed = parseChartIndex(text);
     if (!parsed.ok) throw new GitError('FetchFailed', `${url}: ${parsed.message}`);
     const etag = response.headers.get('etag');
@@ -139,17 +154,6 @@ export class ChartRepositories implements ChartFetcher {
     this.indexes.set(url, read);
     return read;
   }
-}
-
-async function readLimited(response: Response, max: number, url: string): Promise<string> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of response.body ?? []) {
-    total += chunk.length;
-    if (total > max) throw new GitError('LimitExceeded', `${url}: index.yaml is larger than ${max} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**
@@ -166,32 +170,42 @@ export class ChartSource {
 
   /** Identifies the source in caches and messages: the repository URL and the chart. */
   get url(): string {
-    return `${splitRepoURL(this.repoURL).url} chart ${this.chart}`;
+    return `${isOciURL(this.repoURL) ? parseOciURL(this.repoURL).url : splitRepoURL(this.repoURL).url} chart ${this.chart}`;
   }
 
   async resolve(targetRevision: string): Promise<ResolvedRevision> {
     const constraint = targetRevision === 'HEAD' ? '' : targetRevision;
-    const { entry, fetched } = await this.repos.select(this.repoURL, this.chart, constraint);
+    const { version, created, fetched } = await this.pick(constraint);
     return {
       revision: targetRevision,
-      sha: entry.version,
+      sha: version,
       kind: 'tag',
-      commit: { sha: entry.version, author: { name: '', email: '' }, message: `${this.chart} ${entry.version}`, time: entry.created ?? '', parents: [] },
+      commit: { sha: version, author: { name: '', email: '' }, message: `${this.chart} ${version}`, time: created ?? '', parents: [] },
       fetch: fetched ? 'fetched' : 'cached',
       warnings: [],
     };
   }
 
-  /** The chart at `version` (an exact version the index lists), its archive's top directory stripped. */
+  private async pick(constraint: string): Promise<{ version: string; created?: string; fetched: boolean }> {
+    if (isOciURL(this.repoURL)) return this.repos.oci.pick(this.repoURL, this.chart, constraint);
+    const { entry, fetched } = await this.repos.select(this.repoURL, this.chart, constraint);
+    return { version: entry.version, fetched, ...(entry.created === undefined ? {} : { created: entry.created }) };
+  }
+
+  /** The chart at `version` (an exact version the index or registry lists), its archive's top directory stripped. */
   async readFiles(version: string): Promise<Snapshot> {
-    const { entry, text } = await this.repos.select(this.repoURL, this.chart, version);
-    if (entry.version !== version) throw new GitError('UnknownRevision', `${this.url}: version ${version} is not in the repository's index`);
-    const pulled = await this.repos.pullExact(this.repoURL, this.chart, entry, text);
+    const pulled = isOciURL(this.repoURL) ? await this.repos.oci.pullVersion(this.repoURL, this.chart, version) : await this.pullIndexed(version);
     if (!pulled.ok) throw new GitError('FetchFailed', pulled.message);
     const read = readChartPackage(await readFile(pulled.archive), this.repos.archiveLimits);
     if (!read.ok) throw new GitError('LimitExceeded', `${this.url} ${version}: ${read.message}`);
     const files = read.files;
     return { files, symlinks: new Map() };
+  }
+
+  private async pullIndexed(version: string): Promise<PullResult> {
+    const { entry, text } = await this.repos.select(this.repoURL, this.chart, version);
+    if (entry.version !== version) throw new GitError('UnknownRevision', `${this.url}: version ${version} is not in the repository's index`);
+    return this.repos.pullExact(this.repoURL, this.chart, entry, text);
   }
 }
 

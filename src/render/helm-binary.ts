@@ -202,7 +202,7 @@ function dependenciesOf(files: ReadonlyMap<string, FileContents>, dir: string): 
 /**
  * Fills the checkout chart's charts/ with each `Chart.yaml` dependency the repository does not
  * already vendor there: a `file://` chart from inside the repository (copied as a directory),
- * or a chart from an http(s) chart repository, through the chart cache. Anything else is an error.
+ * or a chart from an http(s) chart repository or oci:// registry, through the chart cache. Anything else is an error.
  */
 async function addDependencies(files: ReadonlyMap<string, FileContents>, dir: string, checkout: Checkout, charts: ChartFetcher | undefined): Promise<RenderError | undefined> {
   const file = chartFile(dir);
@@ -220,8 +220,8 @@ async function addDependencies(files: ReadonlyMap<string, FileContents>, dir: st
       for (const key of [...files.keys()].filter((k) => isUnder(k, local, true))) await writeNew(join(target, dep.name, key.slice(local.length + 1)), files.get(key)!);
       continue;
     }
-    if (!/^https?:\/\//.test(dep.repository)) {
-      return { file, code: 'HELM_FAILED', message: `${file}: dependency ${dep.name}: repository ${JSON.stringify(dep.repository)} is not supported (use an http(s) chart repository or file://)` };
+    if (!/^(https?|oci):\/\//.test(dep.repository)) {
+      return { file, code: 'HELM_FAILED', message: `${file}: dependency ${dep.name}: repository ${JSON.stringify(dep.repository)} is not supported (use an http(s) chart repository, an oci:// registry or file://)` };
     }
     if (charts === undefined) return { file, code: 'HELM_FAILED', message: `${file}: dependency ${dep.name} needs a chart repository fetch, which is not enabled here` };
     const pulled = await charts.pull({ repoURL: dep.repository, chart: dep.name, version: dep.version });

@@ -1,5 +1,5 @@
 /**
- * Charts from http(s) chart repositories: `helm pull` into a cache directory keyed by
+ * Charts from http(s) chart repositories and OCI registries: `helm pull` into a cache directory keyed by
  * repository URL, chart name and the version asked for, so each chart version crosses the
  * network once. These explicit fetches are the only Helm runs that reach the network; they
  * still get an environment without the process's credentials (HOME is an empty directory,
@@ -7,7 +7,9 @@
  * A caller that has read the repository's index itself (chart-repo.ts) hands it over with
  * the repository's credentials: Helm then reads both from files in the pull's private
  * directory (mode 0600, removed after) — never from argv — and the archive is checked
- * against the index's digest before it enters the cache.
+ * against the index's digest before it enters the cache. An OCI pull (oci-registry.ts) is
+ * by manifest digest, its registry credentials in a private `--registry-config` file, and
+ * the archive is checked against the manifest's chart layer digest.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -17,6 +19,7 @@ import { existsSync } from 'node:fs';
 import { stringify } from 'yaml';
 import type { HelmBinary } from './helm-binary.ts';
 import { runBounded } from './kustomize-binary.ts';
+import { OCI_SCHEME } from './oci-registry.ts';
 
 export interface ChartRef {
   readonly repoURL: string;
@@ -46,8 +49,20 @@ export interface IndexedPull {
   readonly digest?: string;
 }
 
+/** An exact chart version in an OCI registry (oci-registry.ts has read and checked its manifest). */
+export interface OciPull {
+  readonly kind: 'oci';
+  /** `sha256:…` of the manifest: Helm pulls by it, so a tag moved meanwhile changes nothing. */
+  readonly manifestDigest: string;
+  /** sha256 (hex) of the chart layer the manifest names; the pulled archive must match it. */
+  readonly digest: string;
+  readonly credentials?: RepoCredentials;
+  /** The registry speaks plain HTTP (`--plain-http`). */
+  readonly plainHttp: boolean;
+}
+
 export interface ChartCache extends ChartFetcher {
-  pull(ref: ChartRef, indexed?: IndexedPull): Promise<PullResult>;
+  pull(ref: ChartRef, known?: IndexedPull | OciPull): Promise<PullResult>;
 }
 
 /** The name the pull's private repositories.yaml gives the one repository it lists. */
@@ -69,7 +84,7 @@ export function chartCacheKey(ref: ChartRef): string {
  */
 export function chartCache(cacheDir: string, binary: HelmBinary, options: { readonly timeoutMs?: number } = {}): ChartCache {
   const inFlight = new Map<string, Promise<PullResult>>();
-  const pull = async (ref: ChartRef, indexed: IndexedPull | undefined): Promise<PullResult> => {
+  const pull = async (ref: ChartRef, known: IndexedPull | OciPull | undefined): Promise<PullResult> => {
     const problem = refProblem(ref);
     if (problem !== undefined) return { ok: false, message: problem };
     const entry = join(cacheDir, chartCacheKey(ref));
@@ -84,10 +99,9 @@ export function chartCache(cacheDir: string, binary: HelmBinary, options: { read
       await mkdir(out, { recursive: true });
       const env: Record<string, string> = { PATH: process.env['PATH'] ?? '', HOME: home, XDG_CONFIG_HOME: home, XDG_CACHE_HOME: home, XDG_DATA_HOME: home };
       for (const name of PROXY_VARIABLES) if (process.env[name] !== undefined) env[name] = process.env[name]!;
-      const source = indexed === undefined ? ['--repo', ref.repoURL] : [];
-      if (indexed !== undefined) Object.assign(env, await writeRepositoryFiles(home, ref.repoURL, indexed));
-      const name = indexed === undefined ? ref.chart : `${PULL_REPO_NAME}/${ref.chart}`;
-      const args = ['pull', name, ...source, '--destination', out, ...(ref.version !== '' ? ['--version', ref.version] : [])];
+      const source = await pullSource(home, ref, known);
+      Object.assign(env, source.env);
+      const args = ['pull', ...source.args, '--destination', out];
       const timeoutMs = options.timeoutMs ?? PULL_TIMEOUT_MS;
       const run = await runBounded(binary.path, args, { cwd: home, timeoutMs, maxOutputBytes: MAX_PULL_OUTPUT_BYTES, env });
       const what = `chart ${ref.chart}${ref.version ? ` ${ref.version}` : ''} from ${ref.repoURL}`;
@@ -96,9 +110,10 @@ export function chartCache(cacheDir: string, binary: HelmBinary, options: { read
       if (run.code !== 0) return { ok: false, message: `helm pull of ${what} failed: ${run.stderr.trim().replace(/^Error: /, '')}` };
       const pulled = await archiveIn(out);
       if (pulled === undefined) return { ok: false, message: `helm pull of ${what} wrote no chart archive` };
-      if (indexed?.digest !== undefined) {
+      if (known?.digest !== undefined) {
         const digest = createHash('sha256').update(await readFile(pulled)).digest('hex');
-        if (digest !== indexed.digest) return { ok: false, message: `${what}: the archive's sha256 ${digest} is not the index's digest ${indexed.digest}` };
+        const from = 'kind' in known ? "the manifest's chart layer digest" : "the index's digest";
+        if (digest !== known.digest) return { ok: false, message: `${what}: the archive's sha256 ${digest} is not ${from} ${known.digest}` };
       }
       await rename(out, entry).catch(async (err: NodeJS.ErrnoException) => {
         if (!existsSync(entry)) throw err; // another process filled the entry first: keep theirs
@@ -110,15 +125,31 @@ export function chartCache(cacheDir: string, binary: HelmBinary, options: { read
     }
   };
   return {
-    pull(ref, indexed) {
+    pull(ref, known) {
       const key = chartCacheKey(ref);
       const running = inFlight.get(key);
       if (running !== undefined) return running;
-      const started = pull(ref, indexed).finally(() => inFlight.delete(key));
+      const started = pull(ref, known).finally(() => inFlight.delete(key));
       inFlight.set(key, started);
       return started;
     },
   };
+}
+
+/**
+ * What `helm pull` is told to fetch: the chart of a repository Helm reads the index of
+ * itself (`--repo`), the chart of the index the caller read, or an OCI manifest by digest
+ * with the registry's credentials in a private registry config.
+ */
+async function pullSource(home: string, ref: ChartRef, known: IndexedPull | OciPull | undefined): Promise<{ args: string[]; env?: Record<string, string> }> {
+  const version = ref.version !== '' ? ['--version', ref.version] : [];
+  if (known === undefined) return { args: [ref.chart, '--repo', ref.repoURL, ...version] };
+  if (!('kind' in known)) return { args: [`${PULL_REPO_NAME}/${ref.chart}`, ...version], env: await writeRepositoryFiles(home, ref.repoURL, known) };
+  const config = join(home, 'registry.json');
+  const registry = new URL(`https://${ref.repoURL.slice(OCI_SCHEME.length)}`).host;
+  const auths = known.credentials === undefined ? {} : { [registry]: { auth: Buffer.from(`${known.credentials.username}:${known.credentials.password}`).toString('base64') } };
+  await writeFile(config, JSON.stringify({ auths }), { mode: 0o600 });
+  return { args: [`${ref.repoURL}/${ref.chart}@${known.manifestDigest}`, '--registry-config', config, ...(known.plainHttp ? ['--plain-http'] : [])] };
 }
 
 /**
@@ -137,7 +168,7 @@ async function writeRepositoryFiles(home: string, repoURL: string, indexed: Inde
 }
 
 function refProblem(ref: ChartRef): string | undefined {
-  if (!/^https?:\/\/[^\s]+$/.test(ref.repoURL)) return `chart repository ${JSON.stringify(ref.repoURL)} must be an http(s) URL`;
+  if (!/^(https?|oci):\/\/[^\s]+$/.test(ref.repoURL)) return `chart repository ${JSON.stringify(ref.repoURL)} must be an http(s) or oci:// URL`;
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(ref.chart)) return `chart name ${JSON.stringify(ref.chart)} is not a plain chart name`;
   if (/[\s]/.test(ref.version) || ref.version.startsWith('-')) return `chart version ${JSON.stringify(ref.version)} is not a version or range`;
   return undefined;

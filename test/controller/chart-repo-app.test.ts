@@ -4,7 +4,7 @@
  * app's range admits upgrades the app; a version whose pods crash-loop is rolled back to the
  * last healthy version and marked bad; a manual rollback names a version.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,40 +18,14 @@ import { rollback } from '../../src/rollout/commands.ts';
 import { ScaledClock } from '../../src/sim/clock.ts';
 import { startSimCluster, type SimCluster } from '../../src/sim/index.ts';
 import { testApplication } from '../support/apps.ts';
-import { serveChartRepo, type ServedChartRepo } from '../support/helm.ts';
+import { serveChartRepo, webappChart, type ServedChartRepo } from '../support/helm.ts';
 import { redisAvailable, startRedis, type TestRedis } from '../support/redis.ts';
 import { until } from '../support/wait.ts';
 
 const SPEED = 10;
 const scratch = mkdtempSync(join(tmpdir(), 'sluice-chart-app-'));
 
-/** The `webapp` chart at `version`: a 4-replica Deployment of `image` (with a simulated fault) and a ConfigMap naming the version. */
-function webapp(version: string, image: string, fault?: string): string {
-  const dir = join(scratch, `webapp-${version}`);
-  mkdirSync(join(dir, 'templates'), { recursive: true });
-  writeFileSync(join(dir, 'Chart.yaml'), `apiVersion: v2\nname: webapp\nversion: ${version}\n`);
-  writeFileSync(join(dir, 'values.yaml'), `image: ${image}\nreplicas: 4\n`);
-  const annotations = { 'sim.sluice.dev/ready-after': '3s', ...(fault === undefined ? {} : { 'sim.sluice.dev/fault': fault }) };
-  writeFileSync(
-    join(dir, 'templates', 'deployment.yaml'),
-    `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: {{ .Release.Name }}}
-spec:
-  replicas: {{ .Values.replicas }}
-  strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 2, maxUnavailable: 0}}
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata:
-      labels: {app: web}
-      annotations: ${JSON.stringify(annotations)}
-    spec:
-      containers: [{name: web, image: {{ .Values.image | quote }}}]
-`,
-  );
-  writeFileSync(join(dir, 'templates', 'config.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: {{ .Release.Name }}-chart}\ndata: {version: {{ .Chart.Version | quote }}}\n');
-  return dir;
-}
+const webapp = (version: string, image: string, fault?: string): string => webappChart(scratch, version, image, fault);
 
 describe.skipIf(!redisAvailable())('an app from a Helm chart repository, synced by the controller', () => {
   let cluster: SimCluster;

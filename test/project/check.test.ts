@@ -48,6 +48,8 @@ describe('sourceRepos', () => {
     [['https://charts.example.com/*', '!https://charts.example.com/private'], 'https://charts.example.com/private', false],
     [['*', 'https://charts.example.com/*'], 'https://charts.example.com/stable', true],
     [['https://git.example.com/*'], 'https://charts.example.com', false],
+    [['oci://registry.example.com/*'], 'oci://registry.example.com/charts', true],
+    [['*'], 'oci://registry.example.com/charts', false],
   ])('chart downloads with %j from %s: %s', (sourceRepos, repo, want) => {
     expect(permitsChartDownload(project({ sourceRepos }), repo)).toBe(want);
   });

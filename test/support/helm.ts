@@ -5,7 +5,7 @@
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -37,7 +37,8 @@ export function readTree(root: string, prefix: string, out = new Map<string, str
 export function helmOracle(args: readonly string[], home?: string): string {
   const dir = home ?? mkdtempSync(join(tmpdir(), 'sluice-helm-oracle-'));
   try {
-    return execFileSync(bundledHelm(), [...args], { env: { HOME: dir, PATH: process.env['PATH'] ?? '' }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    // stderr is piped (a failure's message carries it), so `helm push` chatter stays out of test output
+    return execFileSync(bundledHelm(), [...args], { env: { HOME: dir, PATH: process.env['PATH'] ?? '' }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
   } finally {
     if (home === undefined) rmSync(dir, { recursive: true, force: true });
   }
@@ -134,4 +135,32 @@ export async function serveChartRepo(chartDirs: readonly string[], options: Serv
       rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+/** The `webapp` chart at `version`, written under `scratch`: a 4-replica Deployment of `image` (with a simulated fault) and a ConfigMap naming the version. */
+export function webappChart(scratch: string, version: string, image: string, fault?: string): string {
+  const dir = join(scratch, `webapp-${version}`);
+  mkdirSync(join(dir, 'templates'), { recursive: true });
+  writeFileSync(join(dir, 'Chart.yaml'), `apiVersion: v2\nname: webapp\nversion: ${version}\n`);
+  writeFileSync(join(dir, 'values.yaml'), `image: ${image}\nreplicas: 4\n`);
+  const annotations = { 'sim.sluice.dev/ready-after': '3s', ...(fault === undefined ? {} : { 'sim.sluice.dev/fault': fault }) };
+  writeFileSync(
+    join(dir, 'templates', 'deployment.yaml'),
+    `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: {{ .Release.Name }}}
+spec:
+  replicas: {{ .Values.replicas }}
+  strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 2, maxUnavailable: 0}}
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata:
+      labels: {app: web}
+      annotations: ${JSON.stringify(annotations)}
+    spec:
+      containers: [{name: web, image: {{ .Values.image | quote }}}]
+`,
+  );
+  writeFileSync(join(dir, 'templates', 'config.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: {{ .Release.Name }}-chart}\ndata: {version: {{ .Chart.Version | quote }}}\n');
+  return dir;
 }
