@@ -19,6 +19,11 @@ export interface HttpOptions {
   readonly bookmarkIntervalMs?: number;
   /** called once per request when its response is complete (an audit log, for tests) */
   readonly onRequest?: (entry: SimRequestLogEntry) => void;
+  /**
+   * Called once per request as its status line is about to be sent, before the client can read
+   * any of the answer (a test that kills the client "at" a write must act here, not on finish).
+   */
+  readonly beforeResponse?: (entry: SimRequestLogEntry) => void;
 }
 
 /** One request as the server answered it. */
@@ -41,10 +46,18 @@ export class SimHttpServer {
     private readonly options: HttpOptions = {},
   ) {
     this.server = createServer((req, res) => {
-      const onRequest = this.options.onRequest;
-      if (onRequest !== undefined) {
-        const url = new URL(req.url ?? '/', 'http://localhost');
-        res.once('finish', () => onRequest({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, status: res.statusCode }));
+      const { onRequest, beforeResponse } = this.options;
+      const url = onRequest !== undefined || beforeResponse !== undefined ? new URL(req.url ?? '/', 'http://localhost') : undefined;
+      const entry = (): SimRequestLogEntry => ({ method: req.method ?? 'GET', path: url!.pathname, query: url!.searchParams, status: res.statusCode });
+      if (onRequest !== undefined) res.once('finish', () => onRequest(entry()));
+      if (beforeResponse !== undefined) {
+        // every answer goes through writeHead (end() calls it implicitly), before any byte is sent
+        const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+        res.writeHead = ((...args: unknown[]) => {
+          res.statusCode = typeof args[0] === 'number' ? args[0] : res.statusCode;
+          beforeResponse(entry());
+          return writeHead(...args);
+        }) as typeof res.writeHead;
       }
       this.handle(req, res).catch((e: unknown) => this.fail(res, e));
     });

@@ -20,6 +20,8 @@ export interface SimClusterOptions {
   readonly bookmarkIntervalMs?: number;
   /** called once per HTTP request when its response is complete (tests assert on what was written) */
   readonly onRequest?: (entry: SimRequestLogEntry) => void;
+  /** called once per HTTP request just before its answer is sent (a test acting "at" a request) */
+  readonly beforeResponse?: (entry: SimRequestLogEntry) => void;
 }
 
 export interface SimCluster {
@@ -62,6 +64,7 @@ export async function startSimCluster(options: SimClusterOptions = {}): Promise<
   const http = new SimHttpServer(api, {
     ...(options.bookmarkIntervalMs ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
     ...(options.onRequest ? { onRequest: options.onRequest } : {}),
+    ...(options.beforeResponse ? { beforeResponse: options.beforeResponse } : {}),
   });
   const url = await http.listen(options.port ?? 0);
   const kubeconfig = kubeconfigFor(url);

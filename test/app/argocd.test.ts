@@ -1,4 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -152,7 +153,7 @@ const EXPECTED: Record<string, { unhonoured: string[] } | { error: string }> = {
     unhonoured: ['metadata.finalizers', 'spec.orphanedResources', 'spec.roles', 'spec.syncWindows', 'spec.permitOnlyProjectScopedClusters', 'spec.sourceNamespaces'],
   },
   'skip-reconcile.yaml': { unhonoured: ['metadata.annotations.argocd.argoproj.io/skip-reconcile'] },
-  'webhook-helm-chart.yaml': { error: ':8: spec.source.repoURL: scheme "oci" is not supported' },
+  'webhook-helm-chart.yaml': { unhonoured: [] },
 };
 
 describe('real Argo CD Applications (test/fixtures/argocd)', async () => {
@@ -232,9 +233,13 @@ describe('sluice convert', () => {
 
   it('exits 1 with the errors of an invalid one, 2 without a file', async () => {
     const { out, err, chunks } = capture();
-    expect(await convertCommand([join(FIXTURES, 'webhook-helm-chart.yaml')], out, err)).toBe(1);
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-convert-'));
+    const invalid = join(dir, 'ftp.yaml');
+    await writeFile(invalid, (await readFile(join(FIXTURES, 'webhook-helm-chart.yaml'), 'utf8')).replace('oci://', 'ftp://'));
+    expect(await convertCommand([invalid], out, err)).toBe(1);
     expect(chunks.out).toBe('');
-    expect(chunks.err).toContain('spec.source.repoURL: scheme "oci" is not supported');
+    expect(chunks.err).toContain('ftp.yaml:8: spec.source.repoURL: scheme "ftp" is not supported');
+    await rm(dir, { recursive: true });
     expect(await convertCommand([], out, err)).toBe(2);
   });
 });

@@ -1,8 +1,8 @@
 /**
  * Fault tests: controller processes killed with SIGKILL during a sync with a PreSync hook, two
  * waves (the first slow to become Ready), a Sync hook and a PostSync hook, at the moment the
- * API server records each of those writes (the kill is sent from the request log's callback,
- * before the process can read the answer); replacements carry the sync on from the position
+ * API server answers each of those writes (the kill is sent as the answer's status line is
+ * about to go out, so the process never reads it); replacements carry the sync on from the position
  * stored in Redis. Every hook Job is created once, every object written once, and the sync
  * ends Succeeded. Then the PostSync loss window: killed just as the sync writes the held
  * Deployment (the sync's last write, before it is recorded and its rollout started), the
@@ -85,9 +85,11 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('kill -9 of the controller
             const complete = web?.spec.paused !== true && web?.status?.updatedReplicas === 2 && web.status.availableReplicas === 2;
             atWindowPostSync.push(`${web?.spec.template.spec.containers[0]!.image} ${complete ? 'complete' : 'rolling'}`);
           }
+        },
+        beforeResponse: (r) => {
           const point = `${r.method} ${r.path}`;
           if (!isWrite(r) || killAt[0] === undefined || !point.startsWith(killAt[0])) return;
-          // synchronously, from the server's own record of the write: the process never sees the answer
+          // synchronously, as the server answers the write: the process never sees the answer
           for (const child of running) child.kill('SIGKILL');
           killed.push(killAt.shift()!);
         },
