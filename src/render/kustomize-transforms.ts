@@ -179,6 +179,8 @@ function subjectsOf(object: JsonObject): JsonObject[] {
   return Array.isArray(subjects) ? subjects.filter(isJsonObject) : [];
 }
 
+const idKey = (kind: string, name: string, namespace: string): string => `${kind}/${namespace}/${name}`;
+
 interface Rename {
   readonly kind: string;
   readonly fromName: string;
@@ -191,11 +193,13 @@ interface Rename {
  * After the level's transformers: references to ConfigMaps and Secrets in pod specs, and
  * RoleBinding subjects naming ServiceAccounts, follow the objects they name.
  */
-export function fixNameReferences(items: readonly Tracked[], options: { namespaceSet?: boolean } = {}): void {
+export function fixNameReferences(items: readonly (Tracked & { readonly previousIds?: readonly { name: string; namespace: string }[] })[], options: { namespaceSet?: boolean } = {}): void {
   const renames: Rename[] = [];
   // Subjects follow renamed accounts, and after a namespace transformer every account in the
   // build, moved or not: kustomize then writes the account's namespace into its subjects.
   const accounts: Rename[] = [];
+  const taken = new Set(items.flatMap((i) => [idKey(kindOf(i.object), i.originalName, i.originalNamespace), idKey(kindOf(i.object), nameOf(i.object), namespaceOf(i.object))]));
+  const earlier: Rename[] = [];
   for (const item of items) {
     const kind = kindOf(item.object);
     if (!REFERENCED_KINDS.has(kind)) continue;
@@ -205,7 +209,15 @@ export function fixNameReferences(items: readonly Tracked[], options: { namespac
     const changed = toName !== item.originalName || toNamespace !== item.originalNamespace;
     if (kind === 'ServiceAccount' && (changed || options.namespaceSet === true)) accounts.push(rename);
     if (changed) renames.push(rename);
+    // kustomize fixes references once, at the end, by any name the object has had, between
+    // objects in the same namespace now: a reference an overlay adds (e.g. in a patch) may name it
+    // as a base wrote it. Compared here in the namespace both had at this level's start; no
+    // object may hold that name then or now.
+    for (const id of item.previousIds ?? []) {
+      if (!taken.has(idKey(kind, id.name, item.originalNamespace))) earlier.push({ kind, fromName: id.name, fromNamespace: item.originalNamespace, toName, toNamespace });
+    }
   }
+  renames.push(...earlier);
   if (renames.length === 0 && accounts.length === 0) return;
   for (const item of items) {
     const kind = kindOf(item.object);

@@ -50,6 +50,7 @@ export const CASES = [
   { name: 'transformers (builtin transformers in files and inline)', path: 'transformers' },
   { name: 'references-base (Role, account and cluster binding found across namespaces once moved)', path: 'references/base' },
   { name: 'references-overlay (patch by an earlier name, replace without hash)', path: 'references/overlay' },
+  { name: 'references-earlier (a reference a top level patches in follows the base\'s name through two renames)', path: 'references/earlier/top' },
   { name: 'replacements-base (inline and path files, delimiter/index, create, label/annotation selectors, wildcards)', path: 'replacements/base' },
   { name: 'replacements-overlay (ids before renames, list index, mapping copy, unanchored list filter, reject)', path: 'replacements/overlay' },
 ] as const;
