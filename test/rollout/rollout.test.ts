@@ -222,8 +222,9 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('progressive rollouts on t
       return state?.revision === neverReady && !['Progressing', 'RollingBack'].includes(state.phase) ? state : undefined;
     }, 60_000);
     expect(back).toMatchObject({ phase: 'RolledBack', fromRevision: fixed });
-    // not Ready for notReadyFor (30 s; how much later the look comes depends on the machine's load)
-    expect(back.message).toMatch(/^web: 2\/4 new pods not Ready after \d+ s; rolled back to /);
+    // not Ready for notReadyFor (30 s): the first step's new pods are created one after another, so
+    // when the look comes (later on a loaded machine) one or both of them have used up the budget
+    expect(back.message).toMatch(/^web: [12]\/4 new pods? not Ready after \d+ s; rolled back to /);
     expect(await image('bad')).toBe('web:3');
     expect((await get('ConfigMap', 'bad', 'settings'))?.['data']).toEqual({ color: 'green' });
   }, 150_000);
