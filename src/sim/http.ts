@@ -47,21 +47,26 @@ export class SimHttpServer {
   ) {
     this.server = createServer((req, res) => {
       const { onRequest, beforeResponse } = this.options;
-      const url = onRequest !== undefined || beforeResponse !== undefined ? new URL(req.url ?? '/', 'http://localhost') : undefined;
-      const entry = (): SimRequestLogEntry => ({ method: req.method ?? 'GET', path: url!.pathname, query: url!.searchParams, status: res.statusCode });
-      if (onRequest !== undefined) res.once('finish', () => onRequest(entry()));
-      if (beforeResponse !== undefined) {
-        // every answer goes through writeHead (end() calls it implicitly), before any byte is sent
-        const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
-        res.writeHead = ((...args: unknown[]) => {
-          res.statusCode = typeof args[0] === 'number' ? args[0] : res.statusCode;
-          beforeResponse(entry());
-          return writeHead(...args);
-        }) as typeof res.writeHead;
-      }
+      if (onRequest !== undefined || beforeResponse !== undefined) this.observe(req, res, onRequest, beforeResponse);
       this.handle(req, res).catch((e: unknown) => this.fail(res, e));
     });
     this.server.keepAliveTimeout = 30_000;
+  }
+
+  /** Tells the test hooks of one request: as its answer is about to be sent, and once it is complete. */
+  private observe(req: IncomingMessage, res: ServerResponse, onRequest: HttpOptions['onRequest'], beforeResponse: HttpOptions['beforeResponse']): void {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const entry = (): SimRequestLogEntry => ({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, status: res.statusCode });
+    if (onRequest !== undefined) res.once('finish', () => onRequest(entry()));
+    if (beforeResponse !== undefined) {
+      // every answer goes through writeHead (end() calls it implicitly), before any byte is sent
+      const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+      res.writeHead = ((...args: unknown[]) => {
+        res.statusCode = typeof args[0] === 'number' ? args[0] : res.statusCode;
+        beforeResponse(entry());
+        return writeHead(...args);
+      }) as typeof res.writeHead;
+    }
   }
 
   async listen(port: number, host = '127.0.0.1'): Promise<string> {

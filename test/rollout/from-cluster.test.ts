@@ -23,7 +23,7 @@ import { redisAvailable, startRedis, type TestRedis } from '../support/redis.ts'
 import { explaining, until } from '../support/wait.ts';
 import { deploymentState } from '../support/workload-state.ts';
 import { smallDeployment } from './manifests.ts';
-import { applicationEvents, webImage } from './reads.ts';
+import { applicationEvents, webApplication, webImage } from './reads.ts';
 
 const CRD = fileURLToPath(new URL('../../manifests/crds/application.yaml', import.meta.url));
 const SPEED = 10;
@@ -98,17 +98,7 @@ describe.skipIf(!gitAvailable() || !redisAvailable() || findKubectl() === undefi
 
   it('mirrors the rollout in status.rollout, tells it in Events, and answers the CLI with --from-cluster', async () => {
     const good = await repo.commit({ 'web/deploy.yaml': smallDeployment('web:1') }, 'v1');
-    await kube.create({
-      apiVersion: 'sluice.dev/v1alpha1',
-      kind: 'Application',
-      metadata: { name: 'web', namespace: 'sluice-system' },
-      spec: {
-        source: { repoURL: repo.url, targetRevision: 'main', path: 'web' },
-        destination: { namespace: 'web' },
-        syncPolicy: { automated: { prune: true }, syncOptions: ['CreateNamespace=true'], interval: '5s' },
-        rollout: { steps: [50, 100], stepHold: '5s', failure: { restarts: 1, notReadyFor: '2m' } },
-      },
-    });
+    await kube.create(webApplication(repo.url, { namespace: 'web' }));
     await until('v1 recorded healthy', async () => (await controller.rollouts.store.healthyRevision('web')) === good, 60_000);
 
     const bad = await repo.commit({ 'web/deploy.yaml': smallDeployment('web:2', 'crash-loop') }, 'v2 crash-looping');

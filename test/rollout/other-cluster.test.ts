@@ -25,7 +25,7 @@ import { gitAvailable, startGitServer, type GitServer, type TestRepo } from '../
 import { redisAvailable, startRedis, type TestRedis } from '../support/redis.ts';
 import { until } from '../support/wait.ts';
 import { smallDeployment } from './manifests.ts';
-import { applicationEvents, webImage } from './reads.ts';
+import { applicationEvents, webApplication, webImage } from './reads.ts';
 
 const CRD = fileURLToPath(new URL('../../manifests/crds/application.yaml', import.meta.url));
 const SPEED = 10;
@@ -95,17 +95,7 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('a rollout in another clus
 
   it('watches and judges the pods where they run, rolls back there, and tells it on the Application at home', async () => {
     const good = await repo.commit({ 'web/deploy.yaml': smallDeployment('web:1') }, 'v1');
-    await homeKube.create({
-      apiVersion: 'sluice.dev/v1alpha1',
-      kind: 'Application',
-      metadata: { name: 'web', namespace: 'sluice-system' },
-      spec: {
-        source: { repoURL: repo.url, targetRevision: 'main', path: 'web' },
-        destination: { name: 'east', namespace: 'web' },
-        syncPolicy: { automated: { prune: true }, syncOptions: ['CreateNamespace=true'], interval: '5s' },
-        rollout: { steps: [50, 100], stepHold: '5s', failure: { restarts: 1, notReadyFor: '2m' } },
-      },
-    });
+    await homeKube.create(webApplication(repo.url, { name: 'east', namespace: 'web' }));
     await until('v1 recorded healthy', async () => (await controller.rollouts.store.healthyRevision('web')) === good, 60_000);
 
     const bad = await repo.commit({ 'web/deploy.yaml': smallDeployment('web:2', 'crash-loop') }, 'v2 crash-looping');

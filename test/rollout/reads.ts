@@ -1,4 +1,4 @@
-/** What the rollout tests read back from a cluster: the Events on an Application, a Deployment's image. */
+/** What the rollout tests from the cluster share: the web Application they create, and what they read back (its Events, the Deployment's image). */
 import type { JsonObject } from '../../src/json.ts';
 import type { KubeClient } from '../../src/kube/client.ts';
 
@@ -13,4 +13,19 @@ export async function applicationEvents(kube: KubeClient, name: string): Promise
 export async function webImage(kube: KubeClient): Promise<string> {
   const deployment = await kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'web', name: 'web' });
   return ((deployment?.['spec'] as JsonObject)['template'] as { spec: { containers: { image: string }[] } }).spec.containers[0]!.image;
+}
+
+/** Application web in sluice-system: path web of `repoURL`, auto-sync with prune, two steps held 5 s, failing on one restart. */
+export function webApplication(repoURL: string, destination: JsonObject): JsonObject {
+  return {
+    apiVersion: 'sluice.dev/v1alpha1',
+    kind: 'Application',
+    metadata: { name: 'web', namespace: 'sluice-system' },
+    spec: {
+      source: { repoURL, targetRevision: 'main', path: 'web' },
+      destination,
+      syncPolicy: { automated: { prune: true }, syncOptions: ['CreateNamespace=true'], interval: '5s' },
+      rollout: { steps: [50, 100], stepHold: '5s', failure: { restarts: 1, notReadyFor: '2m' } },
+    },
+  };
 }
