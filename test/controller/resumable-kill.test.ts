@@ -59,16 +59,24 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('kill -9 of the controller
   /** at each creation of window's PostSync Job: whether web was rolled out completely (web:2 on every replica, not paused) */
   const atWindowPostSync: string[] = [];
 
+  /**
+   * Starts `count` processes, each known to the kill as soon as it exists: a process that is
+   * ready first may reach the next kill point while another is still starting, and the kill
+   * must take them all. A process killed before it was ready counts as started.
+   */
   async function startControllers(count: number): Promise<void> {
-    const started = await Promise.all(
-      Array.from({ length: count }, async () =>
-        startControllerProcess({ SIM_URL: cluster.url, REDIS_URL: redis.url, REPO_URL: repo.url, APPS: 'waved,window', CACHE_DIR: await mkdtemp(path.join(tmpdir(), 'sluice-resumable-kill-')), PREFIX, LOCK_MS: '1000', STALL_MS: '500', STEPS: '50,100' }),
-      ),
-    );
-    for (const child of started) {
+    const track = (child: ChildProcess): void => {
       running.add(child);
       child.once('exit', () => running.delete(child));
-    }
+    };
+    const env = { SIM_URL: cluster.url, REDIS_URL: redis.url, REPO_URL: repo.url, APPS: 'waved,window', PREFIX, LOCK_MS: '1000', STALL_MS: '500', STEPS: '50,100' };
+    const started = await Promise.allSettled(
+      Array.from({ length: count }, async () =>
+        startControllerProcess({ ...env, CACHE_DIR: await mkdtemp(path.join(tmpdir(), 'sluice-resumable-kill-')) }, { onSpawn: track }),
+      ),
+    );
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed !== undefined && !/exited with SIGKILL/.test(String(failed.reason))) throw failed.reason;
   }
 
   const writes = (prefix: string): SimRequestLogEntry[] => log.filter((r) => isWrite(r) && `${r.method} ${r.path}`.startsWith(prefix));

@@ -5,11 +5,18 @@ import { fileURLToPath } from 'node:url';
 
 const SCRIPT = fileURLToPath(new URL('./controller-process.ts', import.meta.url));
 
-/** Resolves once the controller prints `ready`; rejects if it exits first. `onLine` gets each line it prints after that. */
-export function startControllerProcess(env: Record<string, string>, options: { script?: string; onLine?: (line: string) => void } = {}): Promise<ChildProcess> {
+/**
+ * Resolves once the controller prints `ready`; rejects if it exits first. `onLine` gets each line it prints after that;
+ * `onSpawn` gets the process at once, for a test that may have to kill it before it is ready.
+ */
+export function startControllerProcess(
+  env: Record<string, string>,
+  options: { script?: string; onLine?: (line: string) => void; onSpawn?: (child: ChildProcess) => void } = {},
+): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', options.script ?? SCRIPT], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  options.onSpawn?.(child);
   return new Promise((resolve, reject) => {
-    const onExit = (code: number | null): void => reject(new Error(`controller process exited with ${code} before it was ready`));
+    const onExit = (code: number | null, signal: NodeJS.Signals | null): void => reject(new Error(`controller process exited with ${code ?? signal} before it was ready`));
     child.once('exit', onExit);
     let ready = false;
     createInterface({ input: child.stdout! }).on('line', (line) => {
