@@ -33,7 +33,7 @@ import { HistoryStore } from '../store/history.ts';
 import type { HistoryEntry } from '../store/types.ts';
 import { appRef, compareApp, type RenderCache } from '../sync/compare.ts';
 import { syncApp, type SyncContext, type SyncOptions, type SyncSuspended } from '../sync/operation.ts';
-import { rolloutCandidates, type RolloutCandidate } from '../rollout/driver.ts';
+import { rolloutCandidates, type RollbackSync, type RolloutCandidate } from '../rollout/driver.ts';
 import { isRolloutKind } from '../rollout/policy.ts';
 import type { CommandContext } from '../rollout/commands.ts';
 import { isActivePhase, type RolloutState } from '../rollout/types.ts';
@@ -410,9 +410,17 @@ export class Controller {
     // a sync in progress goes on first, whatever woke the app (a look, the watch, a restart's poll)
     const progress = await this.progress.get(app.name);
     if (progress !== undefined) {
-      if (op.kind !== 'sync' || !supersedes(op.request, progress)) return this.carryOn(app, cluster, progress, signal);
-      this.log(`${app.name}: sync of ${progress.revision.slice(0, 7)} superseded by a ${op.request.trigger} sync`, { app: app.name });
-      await this.progress.clear(app.name, progress.id);
+      if (op.kind === 'sync' && supersedes(op.request, progress)) {
+        this.log(`${app.name}: sync of ${progress.revision.slice(0, 7)} superseded by a ${op.request.trigger} sync`, { app: app.name });
+        await this.progress.clear(app.name, progress.id);
+      } else if (progress.rollbackOf === undefined) {
+        return this.carryOn(app, cluster, progress, signal);
+      } else {
+        // a rollout's rollback: that rollout's looks carry it on; a rollout over or replaced leaves nothing to carry on
+        const rolling = await this.rollouts.active(app.name);
+        if (rolling?.id === progress.rollbackOf) return this.look(app, cluster, rolling, signal);
+        await this.progress.clear(app.name, progress.id);
+      }
     }
     const previous = await this.state(app.name);
     const active = await this.rollouts.active(app.name);
@@ -537,38 +545,28 @@ export class Controller {
    * finished, it is recorded and its rollout started. Stored before each step that depends
    * on it, so a process killed anywhere leaves the next job what it needs.
    */
-  private async carryOn(app: Application, cluster: ClusterConnection, progress: SyncProgress, signal: AbortSignal, known?: { state: AppState; compared: Comparison | RenderFailure }): Promise<OperationResult | RolloutState | SyncSuspended> {
-    const kube = cluster.kube.withSignal(signal);
+  private async carryOn(app: Application, cluster: ClusterConnection, stored: SyncProgress, signal: AbortSignal, known?: { state: AppState; compared: Comparison | RenderFailure }): Promise<OperationResult | RolloutState | SyncSuspended> {
+    let progress = stored;
     let result = progress.result;
     if (result === undefined) {
-      const options: SyncOptions = {
-        trigger: progress.trigger,
-        revision: progress.revision,
-        holds: new Map(progress.holds),
-        operation: progress.operation,
-        // PostSync hooks wait for the rollout this sync starts (post-sync.ts)
-        postSync: progress.paced.length > 0 ? 'defer' : 'run',
-        waits: 'yield',
-        ...(progress.position === undefined ? {} : { resume: progress.position }),
-        ...(progress.prune === undefined ? {} : { prune: progress.prune }),
-        ...(progress.only === undefined ? {} : { only: new Set(progress.only) }),
-      };
-      const outcome = await syncApp({ ...this.operationCtx(cluster, signal), waitClock: () => this.rollouts.now() }, app, options, known?.compared);
-      signal.throwIfAborted();
+      // an earlier wave's rollout comes first: the sync goes on once it has succeeded
+      if (progress.position?.rollout !== undefined) {
+        const wave = await this.waveRollout(app, cluster, progress, progress.position.rollout, signal);
+        if ('ended' in wave) return wave.ended;
+        progress = wave.resume;
+      }
+      const outcome = await this.runSync(app, cluster, progress, signal, known?.compared);
       if ('position' in outcome) {
-        await this.progress.set(app.name, { ...progress, position: outcome.position });
-        await cluster.tracked.watch(outcome.kinds);
+        // the wave's rollout starts now, and its looks carry the sync on
+        if (outcome.position.rollout !== undefined) return this.carryOn(app, cluster, { ...progress, position: outcome.position }, signal);
         await this.rollouts.lookSoon(app.name);
-        this.log(`${app.name}: sync of ${outcome.revision.slice(0, 7)} waits: ${outcome.message}`, { app: app.name, revision: outcome.revision });
         return outcome;
       }
       result = await this.recordSync(app, progress.id, outcome, signal, { ...known, ...(progress.request === undefined ? {} : { request: progress.request }) });
       if (result.phase === 'Succeeded' && progress.paced.length > 0) await this.progress.set(app.name, { ...progress, result });
     }
     if (progress.trigger === 'rollback') await this.rollouts.noteManualRollback(app, result);
-    const existing = await this.rollouts.store.get(app.name);
-    // started before a crash cut this short: it goes on as it is
-    const rollout = existing?.id === progress.id ? existing : await this.rollouts.start(app, { id: progress.id, result, candidates: progress.paced, promoted: progress.trigger === 'rollback' }, { kube, watch: cluster.kube }, this.rollbackSync(app, cluster, progress.id, signal));
+    const rollout = await this.endingRollout(app, cluster, progress, result, signal);
     await this.progress.clear(app.name, progress.id);
     if (rollout === undefined) {
       await this.postSync.drop(app.name, progress.id);
@@ -576,6 +574,92 @@ export class Controller {
     }
     await this.mirrorRollout(app, rollout, signal);
     return this.afterRollout(app, cluster, rollout, signal);
+  }
+
+  /** Runs the stored sync as far as it goes without waiting; where it must wait, its position is stored. */
+  private async runSync(app: Application, cluster: ClusterConnection, progress: SyncProgress, signal: AbortSignal, compared?: Comparison | RenderFailure): Promise<OperationResult | SyncSuspended> {
+    const options: SyncOptions = {
+      trigger: progress.trigger,
+      revision: progress.revision,
+      holds: new Map(progress.holds),
+      operation: progress.operation,
+      // PostSync hooks wait for the rollout this sync starts (post-sync.ts)
+      postSync: progress.paced.length > 0 ? 'defer' : 'run',
+      waits: 'yield',
+      ...(progress.position === undefined ? {} : { resume: progress.position }),
+      ...(progress.prune === undefined ? {} : { prune: progress.prune }),
+      ...(progress.only === undefined ? {} : { only: new Set(progress.only) }),
+    };
+    const outcome = await syncApp({ ...this.operationCtx(cluster, signal), waitClock: () => this.rollouts.now() }, app, options, compared);
+    signal.throwIfAborted();
+    if ('position' in outcome) {
+      await this.progress.set(app.name, { ...progress, position: outcome.position });
+      await cluster.tracked.watch(outcome.kinds);
+      this.log(`${app.name}: ${progress.trigger === 'rollback' ? 'rollback ' : ''}sync of ${outcome.revision.slice(0, 7)} waits: ${outcome.message}`, { app: app.name, revision: outcome.revision });
+    }
+    return outcome;
+  }
+
+  /**
+   * The rollout a finished sync ends with: the one a crash let start already; none for a sync
+   * that failed; the rest of the paced workloads; or, when an earlier wave's rollout paced
+   * them all, that rollout, now the sync's own.
+   */
+  private async endingRollout(app: Application, cluster: ClusterConnection, progress: SyncProgress, result: OperationResult, signal: AbortSignal): Promise<RolloutState | undefined> {
+    const existing = await this.rollouts.store.get(app.name);
+    const ours = existing?.id === progress.id ? existing : undefined;
+    if (ours !== undefined && ours.beforeWave === undefined) return ours;
+    if (result.phase !== 'Succeeded' || result.revision === undefined) return undefined;
+    const rolledOut = new Set(progress.rolledOut ?? []);
+    const rest = progress.paced.filter((c) => !rolledOut.has(c.key));
+    if (rest.length === 0) return ours === undefined ? undefined : this.rollouts.conclude(ours);
+    const run = { id: progress.id, revision: result.revision, candidates: rest, promoted: progress.trigger === 'rollback' };
+    return this.rollouts.start(app, run, { kube: cluster.kube.withSignal(signal), watch: cluster.kube }, this.rollbackSync(app, cluster, progress.id, signal));
+  }
+
+  /**
+   * The rollout of workloads an earlier wave applied held, which the sync's next wave waits
+   * for: started once, then looked at. Once it has succeeded, the position the sync goes on
+   * from (stored); once it has failed (it rolls the whole app back), the sync ends Failed
+   * there, and later waves are never applied.
+   */
+  private async waveRollout(app: Application, cluster: ClusterConnection, progress: SyncProgress, held: readonly string[], signal: AbortSignal): Promise<{ resume: SyncProgress } | { ended: RolloutState }> {
+    const position = progress.position!;
+    const existing = await this.rollouts.store.get(app.name);
+    let state = existing?.id === progress.id && existing.beforeWave === position.wave ? existing : undefined;
+    if (state === undefined) {
+      const keys = new Set(held);
+      const run = { id: progress.id, revision: progress.revision, candidates: progress.paced.filter((c) => keys.has(c.key)), promoted: progress.trigger === 'rollback', ...(position.wave === undefined ? {} : { beforeWave: position.wave }) };
+      state = await this.rollouts.start(app, run, { kube: cluster.kube.withSignal(signal), watch: cluster.kube }, this.rollbackSync(app, cluster, progress.id, signal));
+      if (state !== undefined) await this.mirrorRollout(app, state, signal);
+    } else if (isActivePhase(state.phase)) {
+      state = await this.look(app, cluster, state, signal);
+    }
+    if (state === undefined || state.phase === 'Succeeded') {
+      const { rollout: _, ...rest } = position;
+      // the next wave's wait is timed from now, not from when the rollout began
+      const resume: SyncProgress = { ...progress, position: { ...rest, since: this.rollouts.now().toISOString() }, rolledOut: [...(progress.rolledOut ?? []), ...held] };
+      await this.progress.set(app.name, resume);
+      return { resume };
+    }
+    if (state.phase === 'Progressing' || state.phase === 'Paused') return { ended: state };
+    const now = new Date().toISOString();
+    const failure: OperationResult = {
+      app: app.name,
+      phase: 'Failed',
+      message: `sync of ${progress.revision.slice(0, 7)} stopped before wave ${position.wave}: ${state.reason ?? state.message}`,
+      trigger: progress.trigger,
+      dryRun: false,
+      revision: progress.revision,
+      startedAt: position.startedAt,
+      finishedAt: now,
+      resources: position.resources,
+      renderErrors: [],
+      warnings: [],
+    };
+    await this.recordSync(app, progress.id, failure, signal, progress.request === undefined ? {} : { request: progress.request });
+    await this.progress.clear(app.name, progress.id);
+    return { ended: await this.afterRollout(app, cluster, state, signal) };
   }
 
   /** A rollout that has ended (or is rolling back) may owe hooks: PostSync or SyncFail run (or are dropped) now. */
@@ -623,12 +707,31 @@ export class Controller {
 
   /**
    * How a rollout's rollback syncs the whole app: a recorded sync with trigger rollback, one
-   * history entry per rollout. It waits in place (the driver's step needs its outcome).
+   * history entry per rollout. It is a stored sync in progress like any other, which names
+   * its rollout: where it must wait, the look ends, and the rollout's next look carries it on.
    */
-  private rollbackSync(app: Application, cluster: ClusterConnection, rolloutId: string, signal: AbortSignal): (revision: string) => Promise<OperationResult> {
+  private rollbackSync(app: Application, cluster: ClusterConnection, rolloutId: string, signal: AbortSignal): (revision: string) => Promise<RollbackSync> {
     return async (revision) => {
-      const result = await syncApp(this.operationCtx(cluster, signal), app, { trigger: 'rollback', revision, operation: `${app.name}:${rolloutId}-rollback` });
-      return this.recordSync(app, `${rolloutId}-rollback`, result, signal);
+      const id = `${rolloutId}-rollback`;
+      // recorded before a crash kept the rollout from noting it
+      const recorded = (await this.history.list(app.name)).find((e) => e.id === id);
+      if (recorded !== undefined) {
+        await this.progress.clear(app.name, id);
+        return recorded;
+      }
+      const stored = await this.progress.get(app.name);
+      // a sync asked for meanwhile goes first (it may supersede the rollout)
+      if (stored !== undefined && stored.id !== id) return 'waiting';
+      const progress: SyncProgress = stored ?? { id, operation: `${app.name}:${id}`, revision, trigger: 'rollback', holds: [], paced: [], rollbackOf: rolloutId };
+      if (stored === undefined) {
+        signal.throwIfAborted();
+        await this.progress.set(app.name, progress);
+      }
+      const outcome = await this.runSync(app, cluster, progress, signal);
+      if ('position' in outcome) return 'waiting';
+      const result = await this.recordSync(app, id, outcome, signal);
+      await this.progress.clear(app.name, id);
+      return result;
     };
   }
 

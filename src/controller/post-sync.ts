@@ -59,7 +59,8 @@ export class PostSyncAfterRollout {
     if (pending === undefined) return 'done';
     const rollout = await this.rollouts.get(app.name);
     const ours = rollout?.id === pending.rollout ? rollout : undefined;
-    const phase = ours === undefined ? undefined : owedPhase(ours.phase);
+    // a wave's rollout that succeeded is not the sync's end: the sync concludes it (Rollouts.conclude)
+    const phase = ours === undefined || (ours.phase === 'Succeeded' && ours.beforeWave !== undefined) ? undefined : owedPhase(ours.phase);
     if (ours !== undefined && phase === undefined) return 'waiting';
     if (ours !== undefined && phase !== undefined) {
       const comparison = await compareApp(ctx, app, pending.revision);

@@ -9,7 +9,7 @@ import type { Application } from '../app/types.ts';
 import type { GitSource } from '../git/index.ts';
 import type { KubeClient } from '../kube/client.ts';
 import type { SluiceQueue } from '../queue/producer.ts';
-import { advance, fail, newRollout, type RolloutCandidate } from '../rollout/driver.ts';
+import { advance, fail, newRollout, type RollbackSync, type RolloutCandidate } from '../rollout/driver.ts';
 import { short } from '../rollout/plan.ts';
 import { RolloutPodWatch } from '../rollout/pod-watch.ts';
 import { RolloutStore } from '../rollout/store.ts';
@@ -126,24 +126,38 @@ export class Rollouts {
   }
 
   /**
-   * After a sync that changed pod templates: the rollout that carries it on. `promoted` (a
-   * manual rollback's, which goes straight back) skips the step hold as `promote` would.
+   * After a sync that changed pod templates (or a wave of it, `beforeWave`): the rollout that
+   * carries it on. `promoted` (a manual rollback's, which goes straight back) skips the step
+   * hold as `promote` would.
    */
-  async start(app: Application, run: { id: string; result: OperationResult; candidates: readonly RolloutCandidate[]; promoted: boolean }, cluster: RolloutCluster, syncTo: (revision: string) => Promise<OperationResult>): Promise<RolloutState | undefined> {
-    const { id, result, candidates, promoted } = run;
-    if (result.phase !== 'Succeeded' || result.revision === undefined || candidates.length === 0) return undefined;
+  async start(app: Application, run: { id: string; revision: string; candidates: readonly RolloutCandidate[]; promoted: boolean; beforeWave?: number }, cluster: RolloutCluster, syncTo: (revision: string) => Promise<RollbackSync>): Promise<RolloutState | undefined> {
+    const { id, revision, candidates, promoted, beforeWave } = run;
+    if (candidates.length === 0) return undefined;
     const previous = await this.active(app.name);
-    if (previous !== undefined) await this.tell(app, 'Superseded', 'Normal', `rollout of ${short(previous.revision)} superseded by ${short(result.revision)}`, previous.revision);
+    if (previous !== undefined) await this.tell(app, 'Superseded', 'Normal', `rollout of ${short(previous.revision)} superseded by ${short(revision)}`, previous.revision);
     const fromRevision = await this.store.healthyRevision(app.name);
-    const state = newRollout({ id, app, revision: result.revision, fromRevision, candidates, promoted, now: this.now() });
-    const message = `rolling out ${short(result.revision)} to ${candidates.map((c) => c.ref.name).join(', ')} in ${state.steps} step${state.steps === 1 ? '' : 's'}`;
-    await this.store.set(state, [{ type: 'Started', revision: result.revision, message }], this.now());
+    const state = newRollout({ id, app, revision, fromRevision, candidates, promoted, now: this.now(), ...(beforeWave === undefined ? {} : { beforeWave }) });
+    const before = beforeWave === undefined ? '' : ` before wave ${beforeWave} of its sync`;
+    const message = `rolling out ${short(revision)} to ${candidates.map((c) => c.ref.name).join(', ')} in ${state.steps} step${state.steps === 1 ? '' : 's'}${before}`;
+    await this.store.set(state, [{ type: 'Started', revision, message }], this.now());
     await this.notify(app, 'Normal', 'RolloutStarted', message);
     return this.look(app, state, cluster, syncTo);
   }
 
+  /**
+   * The sync whose wave `state` rolled out has ended with nothing left to pace: that rollout,
+   * Succeeded, was the sync's last, and now counts as its end (healthy revision, PostSync hooks).
+   */
+  async conclude(state: RolloutState): Promise<RolloutState> {
+    const { beforeWave: _, ...concluded } = state;
+    await this.store.setHealthyRevision(state.app, state.revision);
+    await this.store.set(concluded);
+    this.hooks.onFinished?.(concluded);
+    return concluded;
+  }
+
   /** One look at a running rollout, at its workloads and pods in the app's cluster; schedules the next. */
-  async look(app: Application, state: RolloutState, { kube, watch }: RolloutCluster, syncTo: (revision: string) => Promise<OperationResult>): Promise<RolloutState> {
+  async look(app: Application, state: RolloutState, { kube, watch }: RolloutCluster, syncTo: (revision: string) => Promise<RollbackSync>): Promise<RolloutState> {
     const ctx = { kube, store: this.store, now: this.now(), syncTo, notify: (type: 'Normal' | 'Warning', reason: string, message: string) => this.notify(app, type, reason, message) };
     const controls = await this.store.controls(app.name, state.id);
     const result =
@@ -151,7 +165,7 @@ export class Rollouts {
         ? await fail(ctx, state, `rollout of ${short(state.revision)} aborted on request at step ${state.step + 1}/${state.steps}`)
         : await advance(ctx, { ...state, held: controls.pause, promoted: state.promoted || controls.promote });
     // a rollback decided (and its workloads paused) in this look: its sync is an operation of its own, after the looks queued meanwhile
-    if (result.state.phase === 'RollingBack' && result.state.rollbackApplied !== true) await this.hooks.queue.requestRefresh(app.name);
+    if (result.state.phase === 'RollingBack' && state.phase !== 'RollingBack') await this.hooks.queue.requestRefresh(app.name);
     if (isActivePhase(result.state.phase) && result.state.phase !== 'Paused') {
       // pods restarting change no workload status the watch would see: look again soon regardless
       const now = this.now().getTime();
@@ -161,7 +175,8 @@ export class Rollouts {
     await this.pods.watch(app.name, watch, active ? [...new Set(result.state.workloads.map((w) => w.namespace))] : []);
     if (result.state.phase !== state.phase || result.state.step !== state.step) this.hooks.log(`${app.name}: rollout ${result.state.phase}: ${result.state.message}`);
     if (!active && isActivePhase(state.phase)) {
-      this.hooks.onFinished?.(result.state);
+      // a wave's success is not the sync's end (see conclude); its failure is
+      if (result.state.phase !== 'Succeeded' || result.state.beforeWave === undefined) this.hooks.onFinished?.(result.state);
       // the app's sync and health are compared now: the cluster may not change again after the
       // look that ended the rollout, and the watch's last changes went to looks, not compares
       await this.hooks.queue.requestRefresh(app.name);

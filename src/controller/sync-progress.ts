@@ -33,6 +33,10 @@ export interface SyncProgress {
   readonly position?: SyncPosition;
   /** the sync has finished and is recorded; its rollout is what is left */
   readonly result?: OperationResult;
+  /** the rollout (id) whose rollback this sync is: that rollout's looks carry it on */
+  readonly rollbackOf?: string;
+  /** by keyString: the paced workloads an earlier wave's rollout has rolled out (its sync's rollout paces the rest) */
+  readonly rolledOut?: readonly string[];
 }
 
 export class SyncProgressStore {

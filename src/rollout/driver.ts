@@ -6,7 +6,8 @@
  * `nextLookAt`, and the watch wakes it sooner when a workload changes.
  *
  * Crash safety: the state is written before each consequence that depends on it (the bad
- * mark and RollingBack before the pause and the rollback's sync, `rollbackApplied` after it), and every
+ * mark and RollingBack before the pause and the rollback's sync, `rollbackApplied` after it; the sync
+ * itself is resumable, see Controller.rollbackSync), and every
  * write is idempotent (pausing a paused Deployment, a sync of an applied revision), so a
  * process killed anywhere is followed by a look that carries on from the stored state.
  */
@@ -26,11 +27,17 @@ export interface DriverContext {
   readonly kube: KubeClient;
   readonly store: RolloutStore;
   readonly now: Date;
-  /** Syncs the whole app to a revision (the rollback); the caller records it in history. */
-  readonly syncTo: (revision: string) => Promise<OperationResult>;
+  /**
+   * Syncs the whole app to a revision (the rollback), recorded in history by the caller:
+   * its outcome, or `waiting` while it waits on the cluster (a wave's health, a hook) — a
+   * later look carries it on from where it stood.
+   */
+  readonly syncTo: (revision: string) => Promise<RollbackSync>;
   /** Tells people (Kubernetes Events on the Application, the log). */
   readonly notify: (type: 'Normal' | 'Warning', reason: string, message: string) => Promise<void>;
 }
+
+export type RollbackSync = Pick<OperationResult, 'phase' | 'message'> | 'waiting';
 
 /** A workload a sync is about to change the pod template of, and how it rolls. */
 export interface RolloutCandidate {
@@ -77,7 +84,7 @@ function holdFor(kind: WorkloadRef['kind'], steps: readonly number[], desired: J
   return {};
 }
 
-export function newRollout(input: { id: string; app: Application; revision: string; fromRevision: string | undefined; candidates: readonly RolloutCandidate[]; promoted?: boolean; now: Date }): RolloutState {
+export function newRollout(input: { id: string; app: Application; revision: string; fromRevision: string | undefined; candidates: readonly RolloutCandidate[]; promoted?: boolean; beforeWave?: number; now: Date }): RolloutState {
   const at = input.now.toISOString();
   const steps = Math.max(1, ...input.candidates.map((c) => c.steps.length));
   const workloads: WorkloadProgress[] = input.candidates.map((c) => ({ ...c.ref, steps: c.steps, desired: 0, updated: 0, ready: 0, available: 0, stepTarget: 0, maxSurge: 0, maxUnavailable: 0 }));
@@ -96,6 +103,7 @@ export function newRollout(input: { id: string; app: Application; revision: stri
     promoted: input.promoted ?? false,
     message: `rolling out ${short(input.revision)}`,
     workloads,
+    ...(input.beforeWave === undefined ? {} : { beforeWave: input.beforeWave }),
   };
 }
 
@@ -120,7 +128,7 @@ export async function advance(ctx: DriverContext, state: RolloutState): Promise<
   if (next.phase === 'RolledBack' && state.phase !== 'RolledBack') events.push(['RolledBack', 'Warning']);
   if (next.phase === 'Paused' && state.phase !== 'Paused') events.push(['Paused', 'Normal']);
   // the healthy revision first: a crash after it repeats a look that finds the rollout done again
-  if (next.phase === 'Succeeded') await ctx.store.setHealthyRevision(state.app, state.revision);
+  if (next.phase === 'Succeeded' && next.beforeWave === undefined) await ctx.store.setHealthyRevision(state.app, state.revision);
   await save(ctx, next, events);
   return result;
 }
@@ -159,6 +167,7 @@ export function stopActions(workloads: readonly WorkloadRef[]): PaceAction[] {
 async function rollBack(ctx: DriverContext, state: RolloutState, reason: string): Promise<LookResult> {
   const to = state.fromRevision!;
   const result = await ctx.syncTo(to);
+  if (result === 'waiting') return { state, actions: [] };
   if (result.phase !== 'Succeeded') {
     const failed = { ...state, phase: 'Failed' as const, message: `${reason}; rollback to ${short(to)} failed: ${result.message}`, finishedAt: ctx.now.toISOString() };
     await save(ctx, failed, [['RollbackFailed', 'Warning']]);

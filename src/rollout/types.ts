@@ -72,6 +72,12 @@ export interface RolloutState {
   readonly rollbackApplied?: boolean;
   readonly workloads: readonly WorkloadProgress[];
   readonly finishedAt?: string;
+  /**
+   * Paces workloads an earlier wave of its sync applied: the sync goes on with wave
+   * `beforeWave` once this has succeeded. Absent: the rollout of the sync's end. Until the
+   * sync has ended, a success is not the revision's: no healthy mark, no PostSync hooks.
+   */
+  readonly beforeWave?: number;
 }
 
 /** One pod of a workload as the planner judges it. */

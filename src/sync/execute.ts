@@ -61,8 +61,12 @@ export type Gate = undefined | { readonly failure: string } | { readonly waiting
 export interface ExecuteResult {
   readonly outcomes: ResourceOutcome[];
   readonly failure?: string;
-  /** yield mode: the wave whose gate (Sync hooks, health) is not passed yet, and what it waits for */
-  readonly waiting?: { readonly wave: number; readonly message: string };
+  /**
+   * yield mode: the wave whose gate (Sync hooks, health) is not passed yet, and what it waits
+   * for; or, with `rollout`, the wave after one that holds workloads for a rollout: that
+   * wave is applied, and its held workloads (by keyString) must be rolled out before `wave` starts.
+   */
+  readonly waiting?: { readonly wave: number; readonly message: string; readonly rollout?: readonly string[] };
 }
 
 export async function executePlan(kube: KubeClient, plan: SyncPlan, opts: ExecuteOptions): Promise<ExecuteResult> {
@@ -76,6 +80,10 @@ export async function executePlan(kube: KubeClient, plan: SyncPlan, opts: Execut
     if (currentWave !== undefined && step.wave !== currentWave) {
       const hooks = stopped(currentWave, await opts.afterWave?.(currentWave));
       if (hooks !== undefined) return hooks;
+      // A held workload counts as Suspended, which the health gate would pass at once: the
+      // next wave waits instead for its rollout, which the caller drives (yield mode only).
+      const held = opts.waits === 'yield' ? appliedThisWave.map((a) => keyString(a.key)).filter((k) => opts.holds?.has(k)) : [];
+      if (held.length > 0) return { outcomes, waiting: { wave: step.wave, message: `waits for the rollout of wave ${currentWave} (${held.join(', ')})`, rollout: held } };
       const health = await healthGate(kube, appliedThisWave, opts);
       const unhealthy = stopped(currentWave, health !== undefined && 'failure' in health ? { failure: `wave ${currentWave} did not become healthy: ${health.failure}` } : health);
       if (unhealthy !== undefined) return unhealthy;

@@ -59,6 +59,12 @@ export interface SyncPosition {
   readonly resources: readonly ResourceOutcome[];
   /** SyncFail: why the sync failed (its SyncFail hooks run) */
   readonly failure?: string;
+  /**
+   * Waves: the workloads (by keyString) an earlier wave applied held, whose rollout must
+   * finish before `wave` starts. The caller drives that rollout and resumes the operation
+   * without this (and with a new `since`) once it has succeeded.
+   */
+  readonly rollout?: readonly string[];
 }
 
 /** A sync in yield mode that must wait: nothing more to do until the cluster moves. */
@@ -195,7 +201,7 @@ export async function syncApp(unbound: SyncContext, app: Application, opts: Sync
   const hookCreates = hooks.map((h) => hookObjectFor(h, hookRun.run, (o) => addTracking(o, hookRun.app)));
   const before = resume?.resources ?? [];
   const waitNow = ctx.waitClock ?? now;
-  const suspend = (stage: SyncStage, message: string, resources: readonly ResourceOutcome[], more: Pick<SyncPosition, 'wave' | 'failure'> = {}): SyncSuspended => {
+  const suspend = (stage: SyncStage, message: string, resources: readonly ResourceOutcome[], more: Pick<SyncPosition, 'wave' | 'failure' | 'rollout'> = {}): SyncSuspended => {
     const since = resume !== undefined && resume.stage === stage && resume.wave === more.wave ? resume.since : waitNow().toISOString();
     return { app: app.name, revision: comparison.revision, message, kinds: comparison.kinds, position: { stage, ...more, since, startedAt, resources: merged(before, resources) } };
   };
@@ -249,7 +255,7 @@ export async function syncApp(unbound: SyncContext, app: Application, opts: Sync
   if (run.waiting !== undefined) {
     const late = overdue(run.waiting.stage, run.waiting.wave);
     const where = run.waiting.stage === 'Waves' ? `wave ${run.waiting.wave}` : `${run.waiting.stage} hooks`;
-    if (late === undefined) return suspend(run.waiting.stage, `${where}: ${run.waiting.message}`, run.resources, run.waiting.wave === undefined ? {} : { wave: run.waiting.wave });
+    if (late === undefined) return suspend(run.waiting.stage, `${where}: ${run.waiting.message}`, run.resources, { ...(run.waiting.wave === undefined ? {} : { wave: run.waiting.wave }), ...(run.waiting.rollout === undefined ? {} : { rollout: run.waiting.rollout }) });
     return failed(`${where} ${late}: ${run.waiting.message} (${summarize(run.applied)})`, run.resources);
   }
   if (run.failure === undefined) {
@@ -288,7 +294,7 @@ interface PhasesRun {
   readonly applied: readonly ResourceOutcome[];
   readonly resources: ResourceOutcome[];
   readonly failure?: string;
-  readonly waiting?: { readonly stage: Exclude<SyncStage, 'SyncFail'>; readonly wave?: number; readonly message: string };
+  readonly waiting?: { readonly stage: Exclude<SyncStage, 'SyncFail'>; readonly wave?: number; readonly message: string; readonly rollout?: readonly string[] };
 }
 
 /**
@@ -318,7 +324,7 @@ async function runPhases(
     },
   });
   const resources = [...hookResults(pre.outcomes), ...outcomes, ...hookResults(syncOutcomes)];
-  if (waiting !== undefined) return { applied: outcomes, resources, waiting: { stage: 'Waves', wave: waiting.wave, message: waiting.message } };
+  if (waiting !== undefined) return { applied: outcomes, resources, waiting: { stage: 'Waves', ...waiting } };
   if (failure !== undefined) return { applied: outcomes, resources, failure: `${failure} (${summarize(outcomes)})` };
   if (opts.postSync === 'defer' || !hooks.some((h) => h.phase === 'PostSync')) return { applied: outcomes, resources };
   const post = await runPostSync(ctx, comparison.desired, hooks, hookRun);

@@ -227,7 +227,13 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('progressive rollouts on t
     expect(back.message).toMatch(/^web: [12]\/4 new pods? not Ready after \d+ s; rolled back to /);
     expect(await image('bad')).toBe('web:3');
     expect((await get('ConfigMap', 'bad', 'settings'))?.['data']).toEqual({ color: 'green' });
-  }, 150_000);
+    await until('the app Healthy again after the never-ready rollback', async () => (await complete('bad', 4)) && (await controller.state('bad'))?.health === 'Healthy', 30_000);
+    const polledAgain = compares();
+    await until('three more polls after it', async () => compares() >= polledAgain + 3, 10_000);
+    expect((await controller.operations('bad')).filter((h) => h.revision === neverReady).map((h) => h.trigger), 'the never-ready commit applied once').toEqual(['poll']);
+    expect(await image('bad')).toBe('web:3');
+    expect(await controller.rollouts.store.badRevisions('bad')).toEqual(expect.arrayContaining([badRevision, neverReady]));
+  }, 180_000);
 
   it('keeps a manual rollback pinned through polls with auto-sync on, until unpin or a newer commit (must-show 6)', async () => {
     const app = apps.find((a) => a.name === 'pinned')!;

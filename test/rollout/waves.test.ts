@@ -1,0 +1,185 @@
+/**
+ * Sync waves and progressive rollouts: a wave that applies a held workload is not done until
+ * that workload's rollout has succeeded, so the next wave waits for it (a paused Deployment
+ * is Suspended, which a plain health gate would pass at once). A failing wave rollout rolls
+ * the whole app back, and the waves after it are never applied; the rollback's own sync, too,
+ * waits stored in Redis rather than in a job. On the embedded cluster with the real Redis and
+ * Git server.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Controller } from '../../src/controller/controller.ts';
+import { GitSource } from '../../src/git/index.ts';
+import type { JsonObject } from '../../src/json.ts';
+import { kubeClientFor, type KubeClient } from '../../src/kube/client.ts';
+import { keys } from '../../src/queue/keys.ts';
+import type { RolloutState } from '../../src/rollout/types.ts';
+import { ScaledClock } from '../../src/sim/clock.ts';
+import { startSimCluster, type SimCluster, type SimRequestLogEntry } from '../../src/sim/index.ts';
+import { testApplication } from '../support/apps.ts';
+import { gitAvailable, startGitServer, type GitServer, type TestRepo } from '../support/git-server.ts';
+import { hookJob } from '../support/hook-manifests.ts';
+import { redisAvailable, startRedis, type TestRedis } from '../support/redis.ts';
+import { until } from '../support/wait.ts';
+
+const APP = 'waved';
+
+/** Deployment `web` in wave 0, its pods Ready 3 s after they start (or never). */
+function web(image: string, fault?: string): string {
+  const annotations: Record<string, string> = { 'sim.sluice.dev/ready-after': '3s', ...(fault === undefined ? {} : { 'sim.sluice.dev/fault': fault }) };
+  return JSON.stringify({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', annotations: { 'sluice.dev/sync-wave': '0' } },
+    spec: {
+      replicas: 4,
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+      selector: { matchLabels: { app: 'web' } },
+      template: { metadata: { labels: { app: 'web' }, annotations }, spec: { containers: [{ name: 'web', image }] } },
+    },
+  });
+}
+/** ConfigMap `settings` in wave 1: what must wait for web's rollout. */
+const settings = (color: string): string => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', annotations: { 'sluice.dev/sync-wave': '1' } }, data: { color } });
+/** A PostSync hook Job whose pod runs 20 s of cluster time (2 s of real time). */
+const smoke = ((): string => {
+  const job = JSON.parse(hookJob('smoke', { 'sluice.dev/hook': 'PostSync' })) as { spec: { template: { metadata: { annotations: Record<string, string> } } } };
+  job.spec.template.metadata.annotations['sim.sluice.dev/run-for'] = '20s';
+  return JSON.stringify(job);
+})();
+
+interface WebAt {
+  readonly color: string;
+  readonly image: string;
+  readonly complete: boolean;
+}
+
+describe.skipIf(!gitAvailable() || !redisAvailable())('sync waves wait for the rollout of an earlier wave', () => {
+  let cluster: SimCluster;
+  let git: GitServer;
+  let redis: TestRedis;
+  let kube: KubeClient;
+  let repo: TestRepo;
+  let controller: Controller;
+  let connection: Redis;
+  const log: SimRequestLogEntry[] = [];
+  /** at each write of the ConfigMap: its new color, and web as it stood then */
+  const atSettings: WebAt[] = [];
+  /** at each creation of the PostSync Job: the ConfigMap's color and web's image (the revision applied) */
+  const atSmoke: string[] = [];
+  const finished: RolloutState[] = [];
+
+  const webNow = (): { image: string; complete: boolean } => {
+    const deployment = cluster.api.store.get('apps/deployments', APP, 'web') as { spec: { paused?: boolean; template: { spec: { containers: { image: string }[] } } }; status?: { updatedReplicas?: number; availableReplicas?: number; replicas?: number } } | undefined;
+    const status = deployment?.status;
+    return { image: deployment?.spec.template.spec.containers[0]!.image ?? '', complete: deployment?.spec.paused !== true && status?.updatedReplicas === 4 && status.availableReplicas === 4 && status.replicas === 4 };
+  };
+
+  beforeAll(async () => {
+    [cluster, git, redis] = await Promise.all([
+      startSimCluster({
+        port: 0,
+        clock: new ScaledClock({ speed: 10 }),
+        onRequest: (r) => {
+          log.push(r);
+          const write = ['POST', 'PATCH', 'PUT'].includes(r.method) && !r.query.getAll('dryRun').includes('All') && r.status < 300;
+          if (write && r.path.startsWith(`/api/v1/namespaces/${APP}/configmaps`)) {
+            const data = (cluster.api.store.get('/configmaps', APP, 'settings') as { data?: { color?: string } } | undefined)?.data;
+            atSettings.push({ color: data?.color ?? '', ...webNow() });
+          }
+          if (write && r.method === 'POST' && r.path === `/apis/batch/v1/namespaces/${APP}/jobs`) {
+            const color = (cluster.api.store.get('/configmaps', APP, 'settings') as { data?: { color?: string } } | undefined)?.data?.color;
+            atSmoke.push(`${color} ${webNow().image}`);
+          }
+        },
+      }),
+      startGitServer(),
+      startRedis(),
+    ]);
+    kube = await kubeClientFor(cluster.url);
+    connection = new Redis(redis.url);
+    repo = await git.createRepo('waves');
+    await repo.commit({ 'waved/web.json': web('web:1'), 'waved/settings.json': settings('blue') }, 'v1');
+    controller = await Controller.start({
+      apps: [testApplication({ name: APP, repoURL: repo.url, path: APP, intervalMs: 400, rollout: { steps: [50, 100], stepHoldMs: 5_000, failure: { restarts: 1, notReadyForMs: 30_000 } } })],
+      git: new GitSource({ cacheDir: await mkdtemp(path.join(tmpdir(), 'sluice-waves-git-')) }),
+      kube,
+      redisUrl: redis.url,
+      prefix: 'waves',
+      clock: cluster.clock as ScaledClock,
+      log: () => undefined,
+      onRolloutFinished: (state) => finished.push(state),
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await controller?.stop();
+    connection?.disconnect();
+    await kube?.close();
+    await Promise.all([cluster?.stop(), git?.stop(), redis?.stop()]);
+  });
+
+  const store = () => controller.rollouts.store;
+  const color = async () => ((await kube.get({ apiVersion: 'v1', kind: 'ConfigMap', namespace: APP, name: 'settings' }))?.['data'] as JsonObject | undefined)?.['color'];
+
+  it('applies wave 1 only once wave 0 is rolled out in its steps, then runs the PostSync hook; the rollout is the revision healthy', async () => {
+    await until('v1 synced and healthy', async () => (await controller.state(APP))?.health === 'Healthy' && webNow().complete && (await store().healthyRevision(APP)) !== undefined, 30_000);
+    const v2 = await repo.commit({ 'waved/web.json': web('web:2'), 'waved/settings.json': settings('green'), 'waved/smoke.json': smoke }, 'v2');
+    const done = await until('v2 rolled out', async () => {
+      const state = await store().get(APP);
+      return state?.revision === v2 && state.phase === 'Succeeded' && state.beforeWave === undefined ? state : undefined;
+    }, 90_000);
+    // the ConfigMap of wave 1 was written once, after every web pod ran web:2 and was available
+    expect(atSettings.filter((s) => s.color === 'green')).toEqual([{ color: 'green', image: 'web:2', complete: true }]);
+    // web was paced in two steps with their holds, not rolled at once
+    const events = (await store().events(APP)).filter((e) => e.revision === v2).map((e) => e.type).reverse();
+    expect(events).toEqual(['Started', 'StepPassed', 'Succeeded']);
+    expect(done.steps).toBe(2);
+    expect(await store().healthyRevision(APP)).toBe(v2);
+    const sync = (await controller.operations(APP)).filter((h) => h.revision === v2);
+    expect(sync.map((h) => h.phase)).toEqual(['Succeeded']);
+    // the PostSync hook once, after the last wave, once the sync's rollout counted as done
+    await until('the PostSync hook', async () => (await kube.get({ apiVersion: 'batch/v1', kind: 'Job', namespace: APP, name: 'smoke' })) !== undefined, 30_000);
+    expect(atSmoke).toEqual(['green web:2']);
+    expect(finished.filter((s) => s.revision === v2).map((s) => s.phase)).toEqual(['Succeeded']);
+  }, 120_000);
+
+  it('rolls the whole app back when the wave 0 rollout fails: wave 1 is never applied, the sync is Failed saying where it stopped, and the rollback waits without a job', async () => {
+    const good = await store().healthyRevision(APP);
+    // the rollback's sync is stored as it goes and ends its job where it waits (here, for v2's PostSync hook)
+    const seen = new Set<string>();
+    let watching = true;
+    const watchProgress = (async () => {
+      while (watching) {
+        const text = await connection.get(keys({ prefix: 'waves' }).syncProgress(APP));
+        if (text !== null) {
+          const progress = JSON.parse(text) as { rollbackOf?: string; position?: { stage: string } };
+          seen.add(`${progress.rollbackOf === undefined ? 'sync' : 'rollback'} ${progress.position?.stage ?? 'started'}`);
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    const v3 = await repo.commit({ 'waved/web.json': web('web:3', 'never-ready'), 'waved/settings.json': settings('red'), 'waved/smoke.json': smoke }, 'v3');
+    const back = await until('the rollback', async () => {
+      const state = await store().get(APP);
+      return state?.revision === v3 && !['Progressing', 'Paused', 'RollingBack'].includes(state.phase) ? state : undefined;
+    }, 90_000);
+    watching = false;
+    await watchProgress;
+    expect(back).toMatchObject({ phase: 'RolledBack', fromRevision: good, beforeWave: 1 });
+    expect([...seen], 'the rollback sync waited for its PostSync hook stored, not in a job').toContain('rollback PostSync');
+    expect(back.message).toMatch(/^web: [12]\/4 new pods? not Ready after \d+ s; rolled back to /);
+    await until('web back on web:2 and complete', () => webNow().image === 'web:2' && webNow().complete, 30_000);
+    expect(await color()).toBe('green');
+    expect(atSettings.some((s) => s.color === 'red'), 'wave 1 of the bad revision never written').toBe(false);
+    const sync = (await controller.operations(APP)).filter((h) => h.revision === v3);
+    expect(sync.map((h) => h.phase)).toEqual(['Failed']);
+    expect(sync[0]!.message).toMatch(/stopped before wave 1: web: [12]\/4 new pods? not Ready/);
+    expect(await store().badRevisions(APP)).toContain(v3);
+    // the rollback is a sync of v2, which runs v2's PostSync hook again; v3's never ran
+    expect(atSmoke, 'no PostSync hook for the bad revision').toEqual(['green web:2', 'green web:2']);
+    await until('the app Healthy on the good revision again', async () => (await controller.state(APP))?.health === 'Healthy' && (await controller.state(APP))?.syncedRevision === good, 30_000);
+  }, 120_000);
+});
