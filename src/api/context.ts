@@ -13,7 +13,7 @@ import { buildResourceTree, ownerNamespaces, type ResourceNode } from './resourc
 import { appSummary, type AppSummary } from './summary.ts';
 
 /** The part of the controller the API uses. */
-export type ApiController = Pick<Controller, 'applications' | 'contextFor' | 'liveObjects'>;
+export type ApiController = Pick<Controller, 'applications' | 'contextFor' | 'liveObjects' | 'syncInProgress'>;
 
 export interface RouteContext {
   readonly controller: ApiController;

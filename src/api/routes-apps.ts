@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { HEALTH_STATUS_CODES, SYNC_STATUS_CODES } from '../app/status.ts';
 import { isAppState } from '../controller/state.ts';
+import type { SyncProgress } from '../controller/sync-progress.ts';
 import { stringify } from 'yaml';
 import { normalizeObject } from '../diff/normalize.ts';
 import { maskSecretValues, textDiff } from '../diff/text-diff.ts';
@@ -13,7 +14,7 @@ import { keyString } from '../sync/resource-key.ts';
 import { isTrackedBy } from '../sync/tracking.ts';
 import { ApiError } from './errors.ts';
 import { appTree, findApp, summaries, type RouteContext } from './context.ts';
-import { filterByName, matchesState, operationSummary } from './summary.ts';
+import { filterByName, matchesState, operationSummary, type OperationSummary } from './summary.ts';
 import { ROLLOUT_ACTIONS, type RolloutAction } from './rollout-port.ts';
 
 const NAME = { type: 'string', pattern: '^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$' } as const;
@@ -77,12 +78,14 @@ export function registerAppRoutes(app: FastifyInstance, ctx: RouteContext): void
 
   app.get<{ Params: { name: string } }>('/api/v1/apps/:name', { config: { role: 'viewer' }, schema: { params: NAME_PARAMS } }, async (request) => {
     const target = findApp(ctx, request.params.name);
-    const [[summary], requests] = await Promise.all([summaries(ctx, [target]), ctx.queue.requests(target.name)]);
+    const [[summary], requests, waiting] = await Promise.all([summaries(ctx, [target]), ctx.queue.requests(target.name), ctx.controller.syncInProgress(target.name)]);
     const running = requests.inflight;
+    // a job carrying a waiting sync on is that sync: what it waits for says more than "running"
+    const operation = (waiting === undefined ? undefined : waitingOperation(waiting)) ?? (running === undefined ? undefined : runningOperation(running.jobId, running.request));
     return {
       ...summary,
       spec: target.spec,
-      ...(running === undefined ? {} : { operation: runningOperation(running.jobId, running.request) }),
+      ...(operation === undefined ? {} : { operation }),
     };
   });
 
@@ -235,6 +238,20 @@ function runningOperation(jobId: string, request: SyncRequest) {
     ...(request.revision === undefined ? {} : { revision: request.revision }),
     message: 'running',
     startedAt: new Date(request.requestedAt).toISOString(),
+  };
+}
+
+/** A sync that waits between jobs (no job runs it now), as an OperationSummary; none before it first waited or once it has finished. */
+function waitingOperation(progress: SyncProgress): OperationSummary | undefined {
+  if (progress.position === undefined || progress.result !== undefined) return undefined;
+  return {
+    id: progress.id,
+    kind: progress.trigger === 'rollback' ? 'rollback' : 'sync',
+    trigger: progress.trigger,
+    phase: 'Running',
+    revision: progress.revision,
+    message: progress.waiting === undefined ? 'running' : `waiting: ${progress.waiting}`,
+    startedAt: progress.position.startedAt,
   };
 }
 

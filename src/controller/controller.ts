@@ -45,7 +45,7 @@ import { recordApplicationEvent } from './app-events.ts';
 import { FailureStore, retryWaitMs, type FailureStage } from './failures.ts';
 import { bounded } from '../bounded.ts';
 import { formatRenderError } from '../render/format.ts';
-import { statusAfterOperation, statusFromState, statusPatch, statusWithRollout } from './status-mirror.ts';
+import { statusAfterOperation, statusFromState, statusPatch, statusWhileWaiting, statusWithRollout } from './status-mirror.ts';
 import { PostSyncAfterRollout } from './post-sync.ts';
 import { RedisHookLedger } from '../queue/hook-ledger.ts';
 import { SyncProgressStore, supersedes, type SyncProgress } from './sync-progress.ts';
@@ -290,6 +290,11 @@ export class Controller {
 
   operations(app: string, limit?: number): Promise<HistoryEntry[]> {
     return this.history.list(app, limit);
+  }
+
+  /** The app's sync that waits between jobs (a wave's health, a hook, an earlier wave's rollout), if any. */
+  syncInProgress(app: string): Promise<SyncProgress | undefined> {
+    return this.progress.get(app);
   }
 
   /** Compares this process ran, and background ones it skipped because nothing they depend on changed. */
@@ -593,8 +598,13 @@ export class Controller {
     const outcome = await syncApp({ ...this.operationCtx(cluster, signal), waitClock: () => this.rollouts.now() }, app, options, compared);
     signal.throwIfAborted();
     if ('position' in outcome) {
-      await this.progress.set(app.name, { ...progress, position: outcome.position });
+      await this.progress.set(app.name, { ...progress, position: outcome.position, waiting: outcome.message });
       await cluster.tracked.watch(outcome.kinds);
+      if (this.opts.mirrorStatus && this.apps.has(app.name)) {
+        const status = statusWhileWaiting(this.mirroredStatus(app), outcome);
+        this.mirrored.set(app.name, status);
+        await this.writeStatus(app, status, signal);
+      }
       this.log(`${app.name}: ${progress.trigger === 'rollback' ? 'rollback ' : ''}sync of ${outcome.revision.slice(0, 7)} waits: ${outcome.message}`, { app: app.name, revision: outcome.revision });
     }
     return outcome;

@@ -108,6 +108,7 @@ export async function runController(opts: {
       }
     },
     liveObjects: (app) => controller?.liveObjects(app) ?? [],
+    syncInProgress: async (app) => controller?.syncInProgress(app),
   };
   const metrics = new SluiceMetrics();
   const api = await createApiServer({

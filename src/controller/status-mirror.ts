@@ -7,6 +7,7 @@ import { comparedToOf, withHistoryEntry, type ApplicationStatus, type RolloutSum
 import type { Application } from '../app/types.ts';
 import type { JsonValue } from '../json.ts';
 import type { RolloutState } from '../rollout/types.ts';
+import type { SyncSuspended } from '../sync/operation.ts';
 import type { OperationResult } from '../sync/types.ts';
 import type { AppState } from './state.ts';
 
@@ -62,6 +63,11 @@ export function statusAfterOperation(app: Application, result: OperationResult, 
     deployedAt: result.finishedAt,
     initiatedBy: { automated: result.trigger !== 'manual' && result.trigger !== 'rollback' },
   });
+}
+
+/** A sync that waits between jobs: its operation Running, saying what it waits for (Argo CD's "waiting for healthy state of …"). */
+export function statusWhileWaiting(previous: ApplicationStatus, sync: SyncSuspended): ApplicationStatus {
+  return { ...previous, operationState: { phase: 'Running', message: `waiting: ${sync.message}`, startedAt: sync.position.startedAt } };
 }
 
 /**

@@ -31,6 +31,8 @@ export interface SyncProgress {
   readonly request?: SyncRequest;
   /** where it waits; absent before it first had to */
   readonly position?: SyncPosition;
+  /** what it waits for there, in words */
+  readonly waiting?: string;
   /** the sync has finished and is recorded; its rollout is what is left */
   readonly result?: OperationResult;
   /** the rollout (id) whose rollback this sync is: that rollout's looks carry it on */

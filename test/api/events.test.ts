@@ -32,7 +32,7 @@ describe.skipIf(!redisAvailable())('live events and Redis loss', () => {
   let server: ApiServer;
   let url: string;
   const apps = ['alpha', 'beta'].map((name) => testApplication({ name, repoURL: 'https://git.example.com/org/deploy.git', path: name }));
-  const controller = { applications: apps, liveObjects: () => [], ctx: undefined } as unknown as ApiController;
+  const controller = { applications: apps, liveObjects: () => [], syncInProgress: async () => undefined, ctx: undefined } as unknown as ApiController;
 
   beforeAll(async () => {
     redis = await startRedis();

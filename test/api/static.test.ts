@@ -17,7 +17,7 @@ describe.skipIf(!redisAvailable())('the built web UI', () => {
     await mkdir(path.join(dist, 'assets'));
     await writeFile(path.join(dist, 'index.html'), '<!doctype html><title>Sluice</title><script src="/assets/app.js"></script>');
     await writeFile(path.join(dist, 'assets', 'app.js'), 'console.log("ui")');
-    const controller = { applications: [], liveObjects: () => [], ctx: undefined } as unknown as ApiController;
+    const controller = { applications: [], liveObjects: () => [], syncInProgress: async () => undefined, ctx: undefined } as unknown as ApiController;
     server = await createApiServer({ controller, redisUrl: redis.url, tokens: new TokenStore([]), webDist: dist });
     url = await server.listen('127.0.0.1', 0);
   });

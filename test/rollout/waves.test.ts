@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashToken, TokenStore } from '../../src/api/auth.ts';
+import { createApiServer, type ApiServer } from '../../src/api/server.ts';
 import { Controller } from '../../src/controller/controller.ts';
 import { GitSource } from '../../src/git/index.ts';
 import type { JsonObject } from '../../src/json.ts';
@@ -65,6 +67,8 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('sync waves wait for the r
   let repo: TestRepo;
   let controller: Controller;
   let connection: Redis;
+  let api: ApiServer;
+  let apiUrl: string;
   const log: SimRequestLogEntry[] = [];
   /** at each write of the ConfigMap: its new color, and web as it stood then */
   const atSettings: WebAt[] = [];
@@ -113,8 +117,11 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('sync waves wait for the r
       log: () => undefined,
       onRolloutFinished: (state) => finished.push(state),
     });
+    api = await createApiServer({ controller, redisUrl: redis.url, tokens: new TokenStore([{ name: 'viewer-bot', role: 'viewer', sha256: hashToken('viewer-token') }]) });
+    apiUrl = await api.listen('127.0.0.1', 0);
   }, 60_000);
   afterAll(async () => {
+    await api?.close();
     await controller?.stop();
     connection?.disconnect();
     await kube?.close();
@@ -127,6 +134,13 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('sync waves wait for the r
   it('applies wave 1 only once wave 0 is rolled out in its steps, then runs the PostSync hook; the rollout is the revision healthy', async () => {
     await until('v1 synced and healthy', async () => (await controller.state(APP))?.health === 'Healthy' && webNow().complete && (await store().healthyRevision(APP)) !== undefined, 30_000);
     const v2 = await repo.commit({ 'waved/web.json': web('web:2'), 'waved/settings.json': settings('green'), 'waved/smoke.json': smoke }, 'v2');
+    // while wave 1 waits, no job runs the sync: the API shows it Running and says what it waits for
+    const operation = await until('the sync shown waiting for the rollout', async () => {
+      const response = await fetch(`${apiUrl}/api/v1/apps/${APP}`, { headers: { authorization: 'Bearer viewer-token' } });
+      const body = (await response.json()) as { operation?: { phase: string; message: string; revision?: string } };
+      return body.operation?.message.includes('rollout') === true ? body.operation : undefined;
+    }, 30_000, 50);
+    expect(operation).toMatchObject({ phase: 'Running', revision: v2, message: 'waiting: wave 1: waits for the rollout of wave 0 (apps/Deployment/waved/web)' });
     const done = await until('v2 rolled out', async () => {
       const state = await store().get(APP);
       return state?.revision === v2 && state.phase === 'Succeeded' && state.beforeWave === undefined ? state : undefined;
