@@ -7,7 +7,8 @@ import { applyMergePatch } from '../../src/diff/merge-patch.ts';
 import { stateAfterSync, stateFromComparison, stateFromError, type AppState } from '../../src/controller/state.ts';
 import { bounded, MAX_MESSAGE_CHARS } from '../../src/bounded.ts';
 import type { Comparison, OperationResult, RenderFailure } from '../../src/sync/types.ts';
-import { statusFromState, statusPatch, statusWithRollout } from '../../src/controller/status-mirror.ts';
+import { statusAfterOperation, statusFromState, statusPatch, statusWhileWaiting, statusWithRollout } from '../../src/controller/status-mirror.ts';
+import type { SyncSuspended } from '../../src/sync/operation.ts';
 import type { RolloutState } from '../../src/rollout/types.ts';
 
 const app: Application = {
@@ -112,5 +113,24 @@ describe('the rollout in the mirrored status', () => {
     expect(statusFromState(app, { ...state, health: 'Progressing' }, status).rollout).toEqual(status.rollout);
     const done = statusWithRollout(status, { ...rollout, phase: 'RolledBack', finishedAt: '2026-01-01T00:02:00Z' });
     expect(done.rollout).toMatchObject({ phase: 'RolledBack', finishedAt: '2026-01-01T00:02:00Z' });
+  });
+});
+
+describe('a sync that waits between jobs, in the mirrored status', () => {
+  const waiting: SyncSuspended = {
+    app: 'web',
+    revision: 'sha2',
+    message: 'wave 1: waits for the rollout of wave 0 (apps/Deployment/web/web)',
+    kinds: [],
+    position: { stage: 'Waves', wave: 1, since: '2026-01-01T00:06:00Z', startedAt: '2026-01-01T00:05:30Z', resources: [] },
+  };
+  const finished: OperationResult = { app: 'web', phase: 'Succeeded', message: 'synced sha2', trigger: 'poll', dryRun: false, revision: 'sha2', startedAt: '2026-01-01T00:05:30Z', finishedAt: '2026-01-01T00:09:00Z', resources: [], renderErrors: [], warnings: [] };
+
+  it('shows the operation Running with what it waits for, then its outcome once it has finished', () => {
+    const status = statusWhileWaiting(statusFromState(app, state, readApplicationStatus(app, undefined)), waiting);
+    expect(status.operationState).toEqual({ phase: 'Running', message: `waiting: ${waiting.message}`, startedAt: '2026-01-01T00:05:30Z' });
+    expect(statusFromState(app, state, status).operationState, 'a compare keeps it').toEqual(status.operationState);
+    const after = statusAfterOperation(app, finished, status);
+    expect(after.operationState).toMatchObject({ phase: 'Succeeded', startedAt: '2026-01-01T00:05:30Z', finishedAt: '2026-01-01T00:09:00Z' });
   });
 });

@@ -225,6 +225,33 @@ describe.skipIf(!gitAvailable())('syncApp on the embedded cluster', () => {
     expect((await get('v1', 'ConfigMap', 'stale', 'settings'))!['metadata']).toEqual(current['metadata']);
   });
 
+  it('in yield mode, stops before the wave after one that applied a held workload, naming it, and goes on from there when resumed', async () => {
+    const repo = await server.createRepo('held-wave');
+    const waved = (image: string, color: string) => ({
+      'app/deploy.yaml': DEPLOYMENT.replace('nginx:1.25', image).replace('  name: web\n', "  name: web\n  annotations: {sluice.dev/sync-wave: '0'}\n"),
+      'app/config.yaml': CONFIG.replace('blue', color).replace('  name: settings\n', "  name: settings\n  annotations: {sluice.dev/sync-wave: '1'}\n"),
+    });
+    await repo.commit(waved('nginx:1.25', 'blue'), 'first');
+    const app = application('held-wave', repo.url, 'held-wave');
+    expect((await syncApp(ctx, app, { trigger: 'manual' })).phase).toBe('Succeeded');
+    await repo.commit(waved('nginx:1.26', 'green'), 'second');
+    const key = 'apps/Deployment/held-wave/web';
+    const holds = new Map([[key, { spec: { paused: true } }]]);
+    const suspended = await syncApp(ctx, app, { trigger: 'manual', holds, waits: 'yield', operation: 'held-wave:1' });
+    if (!('position' in suspended)) throw new Error(`expected the sync to wait, it ended ${suspended.phase}: ${suspended.message}`);
+    expect(suspended.position).toMatchObject({ stage: 'Waves', wave: 1, rollout: [key] });
+    expect(suspended.message).toBe(`wave 1: waits for the rollout of wave 0 (${key})`);
+    const web = await get('apps/v1', 'Deployment', 'held-wave', 'web');
+    expect((web?.['spec'] as JsonObject)['paused'], 'applied held').toBe(true);
+    expect((await get('v1', 'ConfigMap', 'held-wave', 'settings'))?.['data'], 'wave 1 not applied').toMatchObject({ color: 'blue' });
+    // the caller rolled wave 0 out: it resumes without the rollout wait, at wave 1
+    const { rollout: _, ...resume } = suspended.position;
+    const done = await syncApp(ctx, app, { trigger: 'manual', holds, waits: 'yield', operation: 'held-wave:1', resume });
+    expect(done).toMatchObject({ phase: 'Succeeded' });
+    expect((await get('v1', 'ConfigMap', 'held-wave', 'settings'))?.['data']).toMatchObject({ color: 'green' });
+    expect(actions(done as OperationResult)).toMatchObject({ [key]: 'configured', 'ConfigMap/held-wave/settings': 'configured' });
+  });
+
   it('dry run plans without writing', async () => {
     const repo = await server.createRepo('dry');
     await repo.commit({ 'app/config.yaml': CONFIG }, 'first');
