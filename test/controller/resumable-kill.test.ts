@@ -6,7 +6,9 @@
  * stored in Redis. Every hook Job is created once, every object written once, and the sync
  * ends Succeeded. Then the PostSync loss window: killed just as the sync writes the held
  * Deployment (the sync's last write, before it is recorded and its rollout started), the
- * replacement starts the rollout and runs the PostSync hook once it has succeeded.
+ * replacement starts the rollout and runs the PostSync hook once it has succeeded. Last, a kill
+ * while a failed rollout's rollback sync runs the good revision's PostSync hook: the rollback's
+ * sync is stored, and the replacement carries it on without creating the hook again.
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
@@ -69,7 +71,7 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('kill -9 of the controller
       running.add(child);
       child.once('exit', () => running.delete(child));
     };
-    const env = { SIM_URL: cluster.url, REDIS_URL: redis.url, REPO_URL: repo.url, APPS: 'waved,window', PREFIX, LOCK_MS: '1000', STALL_MS: '500', STEPS: '50,100' };
+    const env = { SIM_URL: cluster.url, REDIS_URL: redis.url, REPO_URL: repo.url, APPS: 'waved,window,back', PREFIX, LOCK_MS: '1000', STALL_MS: '500', STEPS: '50,100' };
     const started = await Promise.allSettled(
       Array.from({ length: count }, async () =>
         startControllerProcess({ ...env, CACHE_DIR: await mkdtemp(path.join(tmpdir(), 'sluice-resumable-kill-')) }, { onSpawn: track }),
@@ -177,4 +179,35 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('kill -9 of the controller
     expect(smoke).toBeDefined();
     expect(atWindowPostSync, 'the PostSync hook created once, after the rollout').toEqual(['web:2 complete']);
   }, 240_000);
+
+  it("a kill as a rollback's sync creates its PostSync hook: the replacement carries the rollback on, the hook created once", async () => {
+    await repo.commit({ 'back/web.json': webDeployment({ image: 'web:1', replicas: 2 }), 'back/smoke.json': slowHook('smoke', { 'sluice.dev/hook': 'PostSync' }) }, 'back v1');
+    if (running.size === 0) await startControllers(2);
+    const store = new RolloutStore(connection, { prefix: PREFIX });
+    await until('back v1 recorded healthy', async () => (await store.healthyRevision('back')) !== undefined, 60_000, 100);
+    const good = await store.healthyRevision('back');
+    await until("v1's PostSync hook done", async () => (await kube.get({ apiVersion: 'batch/v1', kind: 'Job', namespace: 'back', name: 'smoke' })) !== undefined && (await connection.get(k.syncProgress('back'))) === null, 60_000, 100);
+    const hookWrites = writes('POST /apis/batch/v1/namespaces/back/jobs').length;
+    killAt.push('POST /apis/batch/v1/namespaces/back/jobs');
+    const crashing = JSON.parse(webDeployment({ image: 'web:2', replicas: 2 })) as { spec: { template: { metadata: { annotations: Record<string, string> } } } };
+    crashing.spec.template.metadata.annotations['sim.sluice.dev/fault'] = 'crash-loop';
+    const bad = await repo.commit({ 'back/web.json': JSON.stringify(crashing) }, 'back v2');
+    await until("the kill at the rollback's PostSync hook", () => killed.at(-1) === 'POST /apis/batch/v1/namespaces/back/jobs', 120_000, 10);
+    await until('the killed processes gone', () => running.size === 0, 10_000, 10);
+    const stored = JSON.parse((await connection.get(k.syncProgress('back'))) ?? '{}') as { rollbackOf?: string; revision?: string };
+    expect(stored, "the rollback's sync stored as it went").toMatchObject({ rollbackOf: expect.any(String), revision: good });
+    expect((await store.get('back'))?.phase).toBe('RollingBack');
+    await startControllers(1);
+    const back = await until('rolled back', async () => {
+      const state = await store.get('back');
+      return state?.revision === bad && state.phase !== 'RollingBack' && state.phase !== 'Progressing' ? state : undefined;
+    }, 90_000, 100);
+    expect(back.phase, back.message).toBe('RolledBack');
+    const web = await kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'back', name: 'web' });
+    expect(((web!['spec'] as JsonObject)['template'] as { spec: { containers: { image: string }[] } }).spec.containers[0]!.image).toBe('web:1');
+    expect(writes('POST /apis/batch/v1/namespaces/back/jobs').length - hookWrites, "the rollback's hook created once").toBe(1);
+    const rollbacks = (await history.list('back')).filter((e) => e.trigger === 'rollback');
+    expect(rollbacks.map((e) => [e.id, e.phase])).toEqual([[`${stored.rollbackOf}-rollback`, 'Succeeded']]);
+    await until('nothing left in progress', async () => (await connection.get(k.syncProgress('back'))) === null, 30_000, 100);
+  }, 300_000);
 });
