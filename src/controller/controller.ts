@@ -522,9 +522,10 @@ export class Controller {
     const syncTrigger: SyncTrigger = rollback ? 'rollback' : trigger === 'refresh' || trigger === 'self-heal' ? (drift ? 'self-heal' : 'poll') : trigger;
     const choices: Pick<SyncRequest, 'prune' | 'resources'> = op.kind === 'sync' ? op.request : {};
     const request = op.kind === 'sync' ? op.request : undefined;
+    const id = await this.operationId(app.name, op.jobId);
     const started: SyncProgress = {
-      id: op.jobId,
-      operation: `${app.name}:${op.jobId}`,
+      id,
+      operation: `${app.name}:${id}`,
       revision: compared.revision,
       trigger: syncTrigger,
       holds: [...holds],
@@ -539,7 +540,7 @@ export class Controller {
     // anything is written: a process dying after the sync cannot lose them (post-sync.ts).
     if (paced.length > 0 && 'kinds' in compared && compared.hooks.some((h) => h.phase === 'PostSync' || h.phase === 'SyncFail')) {
       signal.throwIfAborted();
-      await this.postSync.defer(app.name, { rollout: op.jobId, revision: compared.revision, operation: started.operation });
+      await this.postSync.defer(app.name, { rollout: id, revision: compared.revision, operation: started.operation });
     }
     return this.carryOn(app, cluster, started, signal, { state, compared });
   }
@@ -579,6 +580,17 @@ export class Controller {
     }
     await this.mirrorRollout(app, rollout, signal);
     return this.afterRollout(app, cluster, rollout, signal);
+  }
+
+  /**
+   * The id of a sync this job starts (its history entry's, its rollout's): the job's, unless a
+   * sync has it already. A job whose process died is run again by BullMQ under the same id, and
+   * by then it may find another revision to sync: taken for the earlier sync, that sync's
+   * finished rollout would pass for the new one's, which then never started.
+   */
+  private async operationId(app: string, jobId: string): Promise<string> {
+    const [rollout, recent] = await Promise.all([this.rollouts.store.get(app), this.history.list(app, 20)]);
+    return rollout?.id === jobId || recent.some((e) => e.id === jobId) ? `${jobId}.${Date.now().toString(36)}` : jobId;
   }
 
   /** Runs the stored sync as far as it goes without waiting; where it must wait, its position is stored. */

@@ -189,7 +189,8 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('kill -9 of the controller
     await until("v1's PostSync hook done", async () => (await kube.get({ apiVersion: 'batch/v1', kind: 'Job', namespace: 'back', name: 'smoke' })) !== undefined && (await connection.get(k.syncProgress('back'))) === null, 60_000, 100);
     const hookWrites = writes('POST /apis/batch/v1/namespaces/back/jobs').length;
     killAt.push('POST /apis/batch/v1/namespaces/back/jobs');
-    const crashing = JSON.parse(webDeployment({ image: 'web:2', replicas: 2 })) as { spec: { template: { metadata: { annotations: Record<string, string> } } } };
+    // never Ready (it exits 1 s after each start, before its 5 s), so no step of it can pass
+    const crashing = JSON.parse(webDeployment({ image: 'web:2', replicas: 2, readyAfter: '5s' })) as { spec: { template: { metadata: { annotations: Record<string, string> } } } };
     crashing.spec.template.metadata.annotations['sim.sluice.dev/fault'] = 'crash-loop';
     const bad = await repo.commit({ 'back/web.json': JSON.stringify(crashing) }, 'back v2');
     await until("the kill at the rollback's PostSync hook", () => killed.at(-1) === 'POST /apis/batch/v1/namespaces/back/jobs', 120_000, 10);
