@@ -25,6 +25,7 @@ import { startSimCluster, type SimCluster, type SimRequestLogEntry } from '../..
 import { HistoryStore } from '../../src/store/history.ts';
 import { gitAvailable, startGitServer, type GitServer, type TestRepo } from '../support/git-server.ts';
 import { hookJob, webDeployment } from '../support/hook-manifests.ts';
+import { isWrite } from '../support/sim.ts';
 import { redisAvailable, startRedis, type TestRedis } from '../support/redis.ts';
 import { until } from '../support/wait.ts';
 import { startControllerProcess } from './spawn.ts';
@@ -33,17 +34,12 @@ const PREFIX = 'resumable-kill';
 const k = keys({ prefix: PREFIX });
 
 /** A hook Job whose pod runs 20 s of cluster time (2 s of real time at ×10). */
-function slowHook(name: string, annotations: Record<string, string>): string {
-  const job = JSON.parse(hookJob(name, annotations)) as { spec: { template: { metadata: { annotations: Record<string, string> } } } };
-  job.spec.template.metadata.annotations['sim.sluice.dev/run-for'] = '20s';
-  return JSON.stringify(job);
-}
+const slowHook = (name: string, annotations: Record<string, string>): string => hookJob(name, annotations, { runFor: '20s' });
 const withAnnotations = (manifest: string, annotations: Record<string, string>): string => {
   const object = JSON.parse(manifest) as { metadata: { annotations?: Record<string, string> } };
   object.metadata.annotations = { ...object.metadata.annotations, ...annotations };
   return JSON.stringify(object);
 };
-const isWrite = (r: SimRequestLogEntry): boolean => ['POST', 'PUT', 'PATCH'].includes(r.method) && !r.query.getAll('dryRun').includes('All') && r.status < 300;
 
 describe.skipIf(!gitAvailable() || !redisAvailable())('kill -9 of the controller during a waved, hooked sync', () => {
   let cluster: SimCluster;

@@ -24,6 +24,7 @@ import { startSimCluster, type SimCluster, type SimRequestLogEntry } from '../..
 import { testApplication } from '../support/apps.ts';
 import { gitAvailable, startGitServer, type GitServer, type TestRepo } from '../support/git-server.ts';
 import { hookJob } from '../support/hook-manifests.ts';
+import { isWrite } from '../support/sim.ts';
 import { redisAvailable, startRedis, type TestRedis } from '../support/redis.ts';
 import { until } from '../support/wait.ts';
 
@@ -47,11 +48,7 @@ function web(image: string, fault?: string): string {
 /** ConfigMap `settings` in wave 1: what must wait for web's rollout. */
 const settings = (color: string): string => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', annotations: { 'sluice.dev/sync-wave': '1' } }, data: { color } });
 /** A PostSync hook Job whose pod runs 20 s of cluster time (2 s of real time). */
-const smoke = ((): string => {
-  const job = JSON.parse(hookJob('smoke', { 'sluice.dev/hook': 'PostSync' })) as { spec: { template: { metadata: { annotations: Record<string, string> } } } };
-  job.spec.template.metadata.annotations['sim.sluice.dev/run-for'] = '20s';
-  return JSON.stringify(job);
-})();
+const smoke = hookJob('smoke', { 'sluice.dev/hook': 'PostSync' }, { runFor: '20s' });
 
 interface WebAt {
   readonly color: string;
@@ -89,7 +86,7 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('sync waves wait for the r
         clock: new ScaledClock({ speed: 10 }),
         onRequest: (r) => {
           log.push(r);
-          const write = ['POST', 'PATCH', 'PUT'].includes(r.method) && !r.query.getAll('dryRun').includes('All') && r.status < 300;
+          const write = isWrite(r);
           if (write && r.path.startsWith(`/api/v1/namespaces/${APP}/configmaps`)) {
             const data = (cluster.api.store.get('/configmaps', APP, 'settings') as { data?: { color?: string } } | undefined)?.data;
             atSettings.push({ color: data?.color ?? '', ...webNow() });

@@ -1,8 +1,8 @@
 /** Manifests (JSON text, for a test repository) of sync-hook tests: hook Jobs and ConfigMaps, and a Deployment to roll. */
 
-/** A hook Job whose one pod runs for 1 s and exits 0, or (`fail`) exits 1 — backoffLimit 0, so one failure fails it. */
-export function hookJob(name: string, annotations: Record<string, string>, opts: { fail?: boolean; generateName?: boolean } = {}): string {
-  const podAnnotations = { 'sim.sluice.dev/run-for': '1s', ...(opts.fail ? { 'sim.sluice.dev/fault': 'fail' } : {}) };
+/** A hook Job whose one pod runs for 1 s (or `runFor`) and exits 0, or (`fail`) exits 1 — backoffLimit 0, so one failure fails it. */
+export function hookJob(name: string, annotations: Record<string, string>, opts: { fail?: boolean; generateName?: boolean; runFor?: string } = {}): string {
+  const podAnnotations = { 'sim.sluice.dev/run-for': opts.runFor ?? '1s', ...(opts.fail ? { 'sim.sluice.dev/fault': 'fail' } : {}) };
   return JSON.stringify({
     apiVersion: 'batch/v1',
     kind: 'Job',

@@ -18,6 +18,7 @@ import { keys } from '../../src/queue/keys.ts';
 import type { SimRequestLogEntry } from '../../src/sim/index.ts';
 import { holderPid, startControllerProcess } from '../controller/spawn.ts';
 import type { TestRepo } from './git-server.ts';
+import { isWrite } from './sim.ts';
 import { until } from './wait.ts';
 
 export interface KillRoundsSetup {
@@ -51,7 +52,6 @@ export function versionedConfigMaps(app: string, objects: number, version: numbe
   return { [`${app}/configmaps.yaml`]: docs.join('---\n') };
 }
 
-const isWrite = (r: SimRequestLogEntry): boolean => ['POST', 'PUT', 'PATCH'].includes(r.method) && !r.query.getAll('dryRun').includes('All') && r.status < 300;
 
 /** Runs the rounds with two controller processes (and their replacements); every process is killed at the end. */
 export async function killDuringSyncs(setup: KillRoundsSetup): Promise<KillRound[]> {

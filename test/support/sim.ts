@@ -4,6 +4,7 @@ import { VirtualClock } from '../../src/sim/clock.ts';
 import { EventRecorder } from '../../src/sim/controllers/events.ts';
 import type { ControllerContext } from '../../src/sim/controllers/types.ts';
 import type { ResourceType } from '../../src/sim/resources.ts';
+import type { SimRequestLogEntry } from '../../src/sim/index.ts';
 
 /** Resource type of a built-in (or registered custom) resource, failing loudly if unknown. */
 export function typeOf(api: SimApiServer, group: string, version: string, plural: string): ResourceType {
@@ -61,4 +62,9 @@ export function controllerContext(start: Date): ControllerContext & { readonly c
   const clock = new VirtualClock(start);
   const api = new SimApiServer({ clock });
   return { api, clock, events: new EventRecorder(api, clock) };
+}
+
+/** A write the embedded API server carried out: a successful POST, PUT or PATCH, not a dry run. */
+export function isWrite(r: SimRequestLogEntry): boolean {
+  return ['POST', 'PUT', 'PATCH'].includes(r.method) && !r.query.getAll('dryRun').includes('All') && r.status < 300;
 }
