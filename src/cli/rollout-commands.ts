@@ -113,10 +113,12 @@ async function status(ctx: Pick<CommandContext, 'store'>, app: string, intervalM
       io.out.write(`${app}: no rollout yet\n`);
       return 0;
     }
-    const line = `${app}: ${rollout.phase} step ${rollout.step}/${rollout.steps}: ${rollout.message}`;
+    // an earlier wave's rollout that succeeded is not the end: its sync goes on, and its last rollout follows
+    const goesOn = rollout.phase === 'Succeeded' && rollout.beforeWave !== undefined;
+    const line = `${app}: ${rollout.phase} step ${rollout.step}/${rollout.steps}: ${rollout.message}${goesOn ? `; the sync goes on with wave ${rollout.beforeWave}` : ''}`;
     if (line !== last) io.out.write(`${line}\n`);
     last = line;
-    if (!isActivePhase(rollout.phase) || rollout.phase === 'Paused') {
+    if ((!isActivePhase(rollout.phase) && !goesOn) || rollout.phase === 'Paused') {
       if (view.pinned !== undefined) io.out.write(`${app}: pinned to ${view.pinned.revision.slice(0, 7)} since ${view.pinned.since}\n`);
       return rollout.phase === 'Succeeded' || rollout.phase === 'Paused' ? 0 : 1;
     }

@@ -47,6 +47,8 @@ export interface RolloutProgress {
   readonly message: string;
   readonly startedAt: string;
   readonly workloads: readonly Omit<WorkloadProgress, 'steps'>[];
+  /** the rollout of an earlier sync wave: its sync goes on with this wave after it */
+  readonly beforeWave?: number;
 }
 
 export interface RolloutView {
@@ -75,6 +77,7 @@ export async function rolloutView(ctx: Pick<CommandContext, 'store'>, app: strin
             message: state.message,
             startedAt: state.startedAt,
             workloads: state.workloads.map(({ steps: _, ...w }) => w),
+            ...(state.beforeWave === undefined ? {} : { beforeWave: state.beforeWave }),
           },
         }),
     ...(pin === undefined ? {} : { pinned: { revision: pin.revision, since: pin.since, ...(pin.by === undefined ? {} : { by: pin.by }) } }),

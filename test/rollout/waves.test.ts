@@ -6,17 +6,20 @@
  * waits stored in Redis rather than in a job. On the embedded cluster with the real Redis and
  * Git server.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken, TokenStore } from '../../src/api/auth.ts';
 import { createApiServer, type ApiServer } from '../../src/api/server.ts';
+import { rolloutCommand } from '../../src/cli/rollout-commands.ts';
 import { Controller } from '../../src/controller/controller.ts';
 import { GitSource } from '../../src/git/index.ts';
 import type { JsonObject } from '../../src/json.ts';
 import { kubeClientFor, type KubeClient } from '../../src/kube/client.ts';
+import { DEFAULT_ROLLOUT } from '../../src/rollout/policy.ts';
+import { RolloutStore } from '../../src/rollout/store.ts';
 import { keys } from '../../src/queue/keys.ts';
 import type { RolloutState } from '../../src/rollout/types.ts';
 import { ScaledClock } from '../../src/sim/clock.ts';
@@ -193,4 +196,24 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('sync waves wait for the r
     expect(atSmoke, 'no PostSync hook for the bad revision').toEqual(['green web:2', 'green web:2']);
     await until('the app Healthy on the good revision again', async () => (await controller.state(APP))?.health === 'Healthy' && (await controller.state(APP))?.syncedRevision === good, 30_000);
   }, 120_000);
+
+  it('`sluice rollout status` waits through a wave\'s rollout that succeeded to the end of its sync', async () => {
+    const prefix = 'waves-status';
+    const statusStore = new RolloutStore(connection, { prefix });
+    const at = new Date().toISOString();
+    const base: RolloutState = { id: 'job-9', app: APP, phase: 'Succeeded', revision: 'abc1234def', policy: DEFAULT_ROLLOUT, step: 1, steps: 2, startedAt: at, stepStartedAt: at, held: false, promoted: false, message: 'rolled out abc1234 in 2 steps', workloads: [] };
+    await statusStore.set({ ...base, beforeWave: 1 });
+    const appsFile = path.join(await mkdtemp(path.join(tmpdir(), 'sluice-waves-apps-')), 'apps.yaml');
+    await writeFile(appsFile, `apiVersion: sluice.dev/v1alpha1\nkind: Application\nmetadata: {name: ${APP}}\nspec:\n  source: {repoURL: "${repo.url}", targetRevision: main, path: ${APP}}\n  destination: {namespace: ${APP}}\n`);
+    const printed: string[] = [];
+    const io = { out: { write: (t: string) => printed.push(t) } as unknown as NodeJS.WritableStream, err: { write: (t: string) => printed.push(t) } as unknown as NodeJS.WritableStream };
+    let settled = false;
+    const status = rolloutCommand('rollout', ['status', '--apps', appsFile, '--app', APP, '--redis', redis.url, '--prefix', prefix, '--interval', '100', '--cache-dir', path.dirname(appsFile)], io).finally(() => (settled = true));
+    await until('the wave rollout shown', () => printed.join('').includes('the sync goes on with wave 1'), 10_000, 10);
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    expect(settled, 'still waiting for the sync to end').toBe(false);
+    await statusStore.set(base);
+    expect(await status, printed.join('')).toBe(0);
+    expect(printed.join('').trim().split('\n').at(-1)).toBe('waved: Succeeded step 2/2: rolled out abc1234 in 2 steps');
+  });
 });

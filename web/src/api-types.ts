@@ -61,6 +61,8 @@ export interface RolloutProgress {
   message: string;
   startedAt: string;
   workloads: WorkloadProgress[];
+  /** the rollout of an earlier sync wave: the sync goes on with this wave after it */
+  beforeWave?: number;
 }
 
 export interface AppSummary {

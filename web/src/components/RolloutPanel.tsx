@@ -18,6 +18,7 @@ export function RolloutPanel({ rollout }: { rollout: RolloutProgress }) {
       </p>
       <progress max={rollout.steps} value={rollout.step} aria-label={`step ${rollout.step} of ${rollout.steps}`} />
       <p>{rollout.message}</p>
+      {rollout.beforeWave !== undefined && <p>Wave {rollout.beforeWave} of the sync waits for this rollout.</p>}
       {rollout.workloads.map((w) => (
         <Workload key={`${w.kind}/${w.namespace}/${w.name}`} workload={w} now={now} />
       ))}
