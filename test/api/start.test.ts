@@ -59,7 +59,12 @@ describe('sluice start when Redis does not answer', () => {
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const ready = async (status: number) => ((await fetch(`http://127.0.0.1:${apiPort}/readyz`).catch(() => undefined))?.status === status) || undefined;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const ready = async (status: number) => {
+      // a process that has gone says so now, with what it printed, rather than as a wait that times out
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`sluice start exited (${child.exitCode ?? child.signalCode}) during the test:\n${output}`);
+      return (await fetch(`http://127.0.0.1:${apiPort}/readyz`, { signal: AbortSignal.timeout(5_000) }).catch(() => undefined))?.status === status || undefined;
+    };
     try {
       await until('ready', () => ready(200), 20_000);
       await stopProcess(redis);
@@ -75,7 +80,7 @@ describe('sluice start when Redis does not answer', () => {
       expect(output).not.toContain('Unhandled error event');
     } finally {
       child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
+      await exited;
       await stopProcess(redis);
     }
   }, 150_000);
