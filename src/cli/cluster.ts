@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { ScaledClock } from '../sim/clock.ts';
 import { startSimCluster } from '../sim/index.ts';
+import { serveUntilSignal } from './common.ts';
 
 function positiveNumber(name: string, text: string | undefined, integer: boolean): number | string {
   const n = Number(text);
@@ -44,12 +45,7 @@ export async function simCommand(args: string[]): Promise<number> {
   if (values.kubeconfig) await cluster.writeKubeconfig(values.kubeconfig);
   console.log(`embedded cluster serving on ${cluster.url}${values['api-only'] ? ' (API only)' : `, ${String(nodes)} nodes, speed ×${String(speed)}`}`);
   console.log(values.kubeconfig ? `kubeconfig written to ${values.kubeconfig}` : `try: kubectl --server=${cluster.url} get nodes`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  await cluster.stop();
-  return 0;
+  return serveUntilSignal(() => cluster.stop(), 'cluster');
 }
 
 export async function demoCommand(args: string[]): Promise<number> {
@@ -71,10 +67,5 @@ export async function demoCommand(args: string[]): Promise<number> {
     console.error(`sluice demo: ${inUse ? `port ${port} is in use; pass --port N (0 picks a free one)` : (e as Error).message}`);
     return 1;
   }
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  await stop();
-  return 0;
+  return serveUntilSignal(stop, 'demo');
 }

@@ -30,3 +30,27 @@ export async function ignoreDifferencesFromFile(file: string | undefined): Promi
   const parsed = parseIgnoreDifferences(doc, file);
   return parsed.ok ? parsed.rules : parsed.errors.map(formatValidationError).join('\n');
 }
+
+/** How long a server's graceful stop may take before the process exits regardless. */
+const STOP_LIMIT_MS = 30_000;
+
+/**
+ * Serves until SIGINT or SIGTERM, then stops: gracefully, within STOP_LIMIT_MS. A client
+ * still waiting for an answer that will not come (a Redis connection wedged while closing)
+ * must not keep a stopped server alive, so past the limit, or with connections still open
+ * once the stop is done, the process exits anyway. Returns the exit code.
+ */
+export async function serveUntilSignal(stop: () => Promise<void>, name: string): Promise<number> {
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), STOP_LIMIT_MS)));
+  const inTime = await Promise.race([stop().then(() => true), limit]);
+  clearTimeout(timer);
+  if (!inTime) console.error(`sluice ${name}: stopping took over ${STOP_LIMIT_MS / 1000} s; exiting anyway`);
+  // unref'd: it fires only if something left open keeps the process alive after main returns
+  setTimeout(() => process.exit(), 2_000).unref();
+  return inTime ? 0 : 1;
+}

@@ -14,7 +14,7 @@ import type { Application } from '../app/types.ts';
 import { DEFAULT_APPLICATION_NAMESPACE } from '../app/validate.ts';
 import { kubeClient } from '../connect.ts';
 import { runController, WEB_DIST, type ApiSettings } from '../controller/run.ts';
-import { ignoreDifferencesFromFile } from './common.ts';
+import { ignoreDifferencesFromFile, serveUntilSignal } from './common.ts';
 import { missingHeapFlags } from './heap.ts';
 import { START_USAGE } from './usage.ts';
 
@@ -107,13 +107,10 @@ export async function startCommand(args: string[]): Promise<number> {
     console.error(`sluice start: ${running}`);
     return 1;
   }
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  console.log('stopping: finishing running operations');
-  await running.stop();
-  return 0;
+  return serveUntilSignal(async () => {
+    console.log('stopping: finishing running operations');
+    await running.stop();
+  }, 'start');
 }
 
 function parseListen(text: string | undefined): { host: string; port: number } | string {
