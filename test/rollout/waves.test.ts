@@ -163,27 +163,19 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('sync waves wait for the r
   it('rolls the whole app back when the wave 0 rollout fails: wave 1 is never applied, the sync is Failed saying where it stopped, and the rollback waits without a job', async () => {
     const good = await store().healthyRevision(APP);
     // the rollback's sync is stored as it goes and ends its job where it waits (here, for v2's PostSync hook)
-    const seen = new Set<string>();
-    let watching = true;
-    const watchProgress = (async () => {
-      while (watching) {
-        const text = await connection.get(keys({ prefix: 'waves' }).syncProgress(APP));
-        if (text !== null) {
-          const progress = JSON.parse(text) as { rollbackOf?: string; position?: { stage: string } };
-          seen.add(`${progress.rollbackOf === undefined ? 'sync' : 'rollback'} ${progress.position?.stage ?? 'started'}`);
-        }
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    })();
+    const rollbackStored = until('the rollback sync stored, waiting for its PostSync hook', async () => {
+      const text = await connection.get(keys({ prefix: 'waves' }).syncProgress(APP));
+      const progress = text === null ? undefined : (JSON.parse(text) as { rollbackOf?: string; position?: { stage: string } });
+      return progress?.rollbackOf !== undefined && progress.position?.stage === 'PostSync';
+    }, 90_000, 20);
+    rollbackStored.catch(() => undefined); // awaited below; a failure of the rollback's own wait comes first
     const v3 = await repo.commit({ 'waved/web.json': web('web:3', 'never-ready'), 'waved/settings.json': settings('red'), 'waved/smoke.json': smoke }, 'v3');
     const back = await until('the rollback', async () => {
       const state = await store().get(APP);
       return state?.revision === v3 && !['Progressing', 'Paused', 'RollingBack'].includes(state.phase) ? state : undefined;
     }, 90_000);
-    watching = false;
-    await watchProgress;
+    expect(await rollbackStored).toBe(true);
     expect(back).toMatchObject({ phase: 'RolledBack', fromRevision: good, beforeWave: 1 });
-    expect([...seen], 'the rollback sync waited for its PostSync hook stored, not in a job').toContain('rollback PostSync');
     expect(back.message).toMatch(/^web: [12]\/4 new pods? not Ready after \d+ s; rolled back to /);
     await until('web back on web:2 and complete', () => webNow().image === 'web:2' && webNow().complete, 30_000);
     expect(await color()).toBe('green');
@@ -207,11 +199,11 @@ describe.skipIf(!gitAvailable() || !redisAvailable())('sync waves wait for the r
     await writeFile(appsFile, `apiVersion: sluice.dev/v1alpha1\nkind: Application\nmetadata: {name: ${APP}}\nspec:\n  source: {repoURL: "${repo.url}", targetRevision: main, path: ${APP}}\n  destination: {namespace: ${APP}}\n`);
     const printed: string[] = [];
     const io = { out: { write: (t: string) => printed.push(t) } as unknown as NodeJS.WritableStream, err: { write: (t: string) => printed.push(t) } as unknown as NodeJS.WritableStream };
-    let settled = false;
-    const status = rolloutCommand('rollout', ['status', '--apps', appsFile, '--app', APP, '--redis', redis.url, '--prefix', prefix, '--interval', '100', '--cache-dir', path.dirname(appsFile)], io).finally(() => (settled = true));
+    const status = rolloutCommand('rollout', ['status', '--apps', appsFile, '--app', APP, '--redis', redis.url, '--prefix', prefix, '--interval', '100', '--cache-dir', path.dirname(appsFile)], io);
     await until('the wave rollout shown', () => printed.join('').includes('the sync goes on with wave 1'), 10_000, 10);
-    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
-    expect(settled, 'still waiting for the sync to end').toBe(false);
+    // still watching: the next wave's rollout is shown too (a status that had exited would print nothing more)
+    await statusStore.set({ ...base, beforeWave: 2 });
+    await until('the next wave rollout shown', () => printed.join('').includes('the sync goes on with wave 2'), 10_000, 10);
     await statusStore.set(base);
     expect(await status, printed.join('')).toBe(0);
     expect(printed.join('').trim().split('\n').at(-1)).toBe('waved: Succeeded step 2/2: rolled out abc1234 in 2 steps');
